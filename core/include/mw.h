@@ -1,0 +1,286 @@
+/*
+ * mw.h — the one public header of mistral-wasm.
+ *
+ * A portable C11 engine for quantized Mistral / Mixtral GGUF models. Everything is reached
+ * through opaque handles (mw_model, mw_session, mw_sampler, mw_loader, mw_detok). Every call
+ * that can fail returns an mw_status (0 = MW_OK, negative = error) and leaves a human-readable
+ * reason in mw_last_error(). The library never aborts or exits on bad input.
+ *
+ * Typical use:
+ *   mw_model *m;   mw_model_open_file("model.gguf", NULL, &m);
+ *   mw_session *s; mw_session_create(m, NULL, &s);
+ *   mw_tokenize(m, text, len, MW_TOKENIZE_ADD_BOS, ids, cap, &n);
+ *   mw_session_eval(s, ids, n, NULL);          then mw_session_logits(s) / a sampler
+ *
+ * Threads: a model is read-only after loading and may be shared by sessions on different
+ * threads; a session, sampler or detokenizer must be used by one thread at a time.
+ */
+#ifndef MW_H
+#define MW_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- status and errors ---------------------------------------------------------------- */
+
+typedef enum mw_status {
+    MW_OK = 0,
+    MW_ERR_INVALID_ARG = -1,   /* a NULL handle, a negative count, an out-of-range id */
+    MW_ERR_NO_MEMORY = -2,     /* the allocator returned NULL */
+    MW_ERR_IO = -3,            /* a byte source failed (open, read) */
+    MW_ERR_BAD_FORMAT = -4,    /* the bytes are not a well-formed GGUF file */
+    MW_ERR_UNSUPPORTED = -5,   /* well-formed, but an architecture / type / version we do not run */
+    MW_ERR_TOO_LARGE = -6,     /* model + context would exceed the memory budget */
+    MW_ERR_ABORTED = -7,       /* the abort hook asked to stop */
+    MW_ERR_CONTEXT_FULL = -8,  /* no room left in the KV cache (and no sliding window) */
+    MW_ERR_TRUNCATED = -9,     /* the byte source ended before the file did */
+    MW_ERR_BUFFER_TOO_SMALL = -10, /* output buffer too small; the needed size is reported */
+    MW_ERR_STATE = -11,        /* call made in the wrong state (e.g. info before the header) */
+    MW_ERR_INTERNAL = -12
+} mw_status;
+
+/* The reason for the last failure on the calling thread ("" if none). Valid until the next
+ * failing call on this thread. */
+const char *mw_last_error(void);
+
+/* A constant name for a status code, e.g. "MW_ERR_BAD_FORMAT". */
+const char *mw_status_name(mw_status status);
+
+/* Allocation hook: every byte the library allocates goes through it. Pass NULL to restore the
+ * C library's malloc/realloc/free. Set it before any other call; not thread-safe. realloc and
+ * free receive only pointers obtained from the same hook. */
+typedef struct mw_allocator {
+    void *(*alloc)(void *user, size_t size);
+    void *(*realloc)(void *user, void *ptr, size_t size);
+    void (*free)(void *user, void *ptr);
+    void *user;
+} mw_allocator;
+void mw_set_allocator(const mw_allocator *allocator);
+
+/* Log callback for warnings and progress notes (default: silent). level 0 = info, 1 = warn. */
+typedef void (*mw_log_fn)(void *user, int level, const char *message);
+void mw_set_log(mw_log_fn fn, void *user);
+
+/* ---- models --------------------------------------------------------------------------- */
+
+typedef struct mw_model mw_model;
+
+typedef struct mw_model_params {
+    /* Refuse (MW_ERR_TOO_LARGE) when the weights alone would exceed this many bytes.
+     * 0 = no limit beyond what the platform can address (4 GiB on wasm32). */
+    uint64_t memory_limit;
+    /* Only with mw_model_open_memory: 1 = use the caller's buffer in place (it must outlive
+     * the model and stay unchanged); 0 = copy the bytes (default). */
+    int32_t borrow_memory;
+} mw_model_params;
+
+mw_model_params mw_model_params_default(void);
+
+/* Open a GGUF model from a file path. params may be NULL (defaults). */
+mw_status mw_model_open_file(const char *path, const mw_model_params *params, mw_model **out);
+
+/* Open a GGUF model held in memory. */
+mw_status mw_model_open_memory(const void *data, size_t size, const mw_model_params *params,
+                               mw_model **out);
+
+/* Open a GGUF model from a sequential read callback. The callback fills up to `size` bytes at
+ * `dst` and returns the number written, 0 at end of stream, or a negative value on error. */
+typedef int64_t (*mw_read_fn)(void *user, void *dst, size_t size);
+mw_status mw_model_open_reader(mw_read_fn read, void *user, const mw_model_params *params,
+                               mw_model **out);
+
+/* Push-style loader, for bytes that arrive in chunks (a browser download): create, feed every
+ * chunk in order, then finish. The header is parsed as soon as enough bytes have arrived, so
+ * mw_loader_info() can reject a model before the download completes. Chunks are copied
+ * straight into the final weight buffer: no second full copy is ever held. */
+typedef struct mw_loader mw_loader;
+mw_status mw_loader_create(const mw_model_params *params, mw_loader **out);
+mw_status mw_loader_feed(mw_loader *loader, const void *data, size_t size);
+/* 1 once the header is parsed and validated, 0 before; total file size via *file_size. */
+int32_t mw_loader_header_ready(const mw_loader *loader, uint64_t *file_size);
+/* Builds the model; the loader is freed whatever the outcome. */
+mw_status mw_loader_finish(mw_loader *loader, mw_model **out);
+void mw_loader_free(mw_loader *loader);
+
+void mw_model_free(mw_model *model);
+
+typedef struct mw_model_info {
+    char arch[32];             /* general.architecture, e.g. "llama" */
+    char name[64];             /* general.name, or "" */
+    int32_t n_vocab;
+    int32_t n_embd;
+    int32_t n_layer;
+    int32_t n_head;
+    int32_t n_head_kv;
+    int32_t head_dim;
+    int32_t n_ff;
+    int32_t n_expert;          /* 0 for dense models */
+    int32_t n_expert_used;
+    int32_t n_ctx_train;
+    int32_t sliding_window;    /* from the file, 0 when absent */
+    float rope_theta;
+    float norm_eps;
+    int32_t bos_id, eos_id, unk_id;
+    int32_t weight_type;       /* most common weight tensor type (MW_TYPE_*) */
+    uint64_t n_params;
+    uint64_t weight_bytes;     /* bytes of tensor data */
+} mw_model_info;
+
+mw_status mw_model_get_info(const mw_model *model, mw_model_info *info);
+/* Same, from a loader whose header is ready (before the weights arrive). */
+mw_status mw_loader_get_info(const mw_loader *loader, mw_model_info *info);
+
+/* Bytes a session of n_ctx tokens would allocate (KV cache + scratch), sliding window
+ * applied (window 0 = the model's, <0 = none). */
+uint64_t mw_session_memory_needed(const mw_model_info *info, int32_t n_ctx, int32_t window);
+
+/* GGML tensor type ids (same numbers as ggml, as stored in GGUF). */
+enum {
+    MW_TYPE_F32 = 0, MW_TYPE_F16 = 1, MW_TYPE_Q4_0 = 2, MW_TYPE_Q4_1 = 3,
+    MW_TYPE_Q5_0 = 6, MW_TYPE_Q5_1 = 7, MW_TYPE_Q8_0 = 8, MW_TYPE_Q8_1 = 9,
+    MW_TYPE_Q2_K = 10, MW_TYPE_Q3_K = 11, MW_TYPE_Q4_K = 12, MW_TYPE_Q5_K = 13,
+    MW_TYPE_Q6_K = 14, MW_TYPE_Q8_K = 15, MW_TYPE_BF16 = 30
+};
+/* "Q4_K", "F32", ... or NULL for an unknown id. */
+const char *mw_type_name(int32_t type);
+
+/* Per-tensor listing, for `mw info`. index in [0, mw_model_tensor_count). */
+int32_t mw_model_tensor_count(const mw_model *model);
+mw_status mw_model_tensor_info(const mw_model *model, int32_t index, const char **name,
+                               int32_t *type, int64_t ne[4], uint64_t *bytes);
+
+/* ---- tokenizer ------------------------------------------------------------------------ */
+
+enum {
+    MW_TOKENIZE_ADD_BOS = 1,        /* prepend BOS (when the vocabulary has one) */
+    MW_TOKENIZE_ADD_EOS = 2,
+    MW_TOKENIZE_PARSE_SPECIAL = 4   /* turn control-token text such as "[INST]" into the control
+                                       token; off by default: user text never becomes control */
+};
+
+/* Tokenize len bytes of UTF-8 text. Writes up to cap ids; *n_out receives the number of ids
+ * (also when cap was too small: then MW_ERR_BUFFER_TOO_SMALL is returned). */
+mw_status mw_tokenize(const mw_model *model, const char *text, size_t len, int32_t flags,
+                      int32_t *out, int32_t cap, int32_t *n_out);
+
+/* Detokenize ids into UTF-8 (SentencePiece rules: leading space of the first piece dropped
+ * when it follows BOS or starts the text; control tokens render as nothing). */
+mw_status mw_detokenize(const mw_model *model, const int32_t *ids, int32_t n, char *out,
+                        size_t cap, size_t *n_out);
+
+/* The raw vocabulary string of a token id (e.g. "▁Once", "<0x0A>"), or NULL if out of range. */
+const char *mw_token_text(const mw_model *model, int32_t id);
+int32_t mw_token_bos(const mw_model *model);
+int32_t mw_token_eos(const mw_model *model);
+/* 1 if id ends generation (EOS or another end-of-generation control token). */
+int32_t mw_token_is_eog(const mw_model *model, int32_t id);
+
+/* Streaming detokenizer: feed ids one at a time and get back only complete UTF-8 characters;
+ * partial multi-byte sequences are held until they complete (or flushed as U+FFFD). */
+typedef struct mw_detok mw_detok;
+mw_status mw_detok_create(const mw_model *model, mw_detok **out);
+/* Appends the text the id completes to out (cap bytes), *n_out = bytes written. */
+mw_status mw_detok_push(mw_detok *d, int32_t id, char *out, size_t cap, size_t *n_out);
+mw_status mw_detok_flush(mw_detok *d, char *out, size_t cap, size_t *n_out);
+void mw_detok_reset(mw_detok *d);
+void mw_detok_free(mw_detok *d);
+
+/* ---- chat formatting ------------------------------------------------------------------ */
+
+typedef enum mw_chat_format {
+    MW_CHAT_AUTO = 0,       /* pick from tokenizer.chat_template and the vocabulary */
+    MW_CHAT_MISTRAL_V1 = 1, /* "<s>[INST] ... [/INST]" with [INST] as text (Mistral 7B v0.1/v0.2, Mixtral 8x7B) */
+    MW_CHAT_MISTRAL_V3 = 2, /* [INST] / [/INST] as control tokens (v3 vocabulary) */
+    MW_CHAT_RAW = 3         /* no template: contents concatenated (base models) */
+} mw_chat_format;
+
+typedef struct mw_chat_message {
+    const char *role;     /* "system", "user" or "assistant" */
+    const char *content;  /* UTF-8, NUL-terminated */
+} mw_chat_message;
+
+/* Token ids of a conversation, ready for generation of the next assistant reply. */
+mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
+                           const mw_chat_message *messages, int32_t n_messages,
+                           int32_t *out, int32_t cap, int32_t *n_out);
+/* The format MW_CHAT_AUTO resolves to for this model. */
+mw_chat_format mw_chat_format_detect(const mw_model *model);
+
+/* ---- sessions (KV cache + forward pass) ----------------------------------------------- */
+
+typedef struct mw_session mw_session;
+
+/* Polled between layers and tokens; return non-zero to stop with MW_ERR_ABORTED. */
+typedef int32_t (*mw_abort_fn)(void *user);
+
+typedef struct mw_session_params {
+    int32_t n_ctx;          /* tokens of context; 0 = min(model's training context, 4096) */
+    int32_t n_threads;      /* worker threads incl. the caller; 0 = 1 */
+    int32_t sliding_window; /* 0 = the model's (none if absent); >0 = this window; <0 = off */
+    int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
+    mw_abort_fn abort_fn;
+    void *abort_user;
+} mw_session_params;
+
+mw_session_params mw_session_params_default(void);
+mw_status mw_session_create(const mw_model *model, const mw_session_params *params,
+                            mw_session **out);
+void mw_session_free(mw_session *session);
+
+/* Evaluate n tokens at the next positions. logits_all may be NULL; otherwise it receives
+ * [n][n_vocab] floats, one row per input token. The last row is always available afterwards
+ * from mw_session_logits(). On MW_ERR_ABORTED the session keeps the tokens fully evaluated
+ * before the abort (mw_session_n_past tells how many). */
+mw_status mw_session_eval(mw_session *session, const int32_t *tokens, int32_t n,
+                          float *logits_all);
+const float *mw_session_logits(const mw_session *session);
+int32_t mw_session_n_past(const mw_session *session);
+/* The ids evaluated so far (n_past of them; with a rolling window, position p's id). */
+const int32_t *mw_session_tokens(const mw_session *session);
+/* Forget everything after the first n_keep tokens (KV reuse for a shared prefix). */
+mw_status mw_session_truncate(mw_session *session, int32_t n_keep);
+void mw_session_reset(mw_session *session);
+void mw_session_set_abort(mw_session *session, mw_abort_fn fn, void *user);
+
+/* Mixtral: how often each expert of each layer was selected, counted per token.
+ * counts receives [n_layer][n_expert]. */
+mw_status mw_session_expert_counts(const mw_session *session, uint64_t *counts, size_t cap);
+
+/* ---- sampling ------------------------------------------------------------------------- */
+
+typedef struct mw_sampler_params {
+    float temperature;        /* <= 0: greedy (argmax, lowest id on ties) */
+    int32_t top_k;            /* 0 = off */
+    float top_p;              /* 1 = off */
+    float min_p;              /* 0 = off */
+    float repeat_penalty;     /* 1 = off (llama.cpp semantics: divide positive, multiply negative) */
+    float frequency_penalty;  /* 0 = off */
+    float presence_penalty;   /* 0 = off */
+    int32_t penalty_last_n;   /* window of recent tokens the penalties look at; 0 = off */
+    uint64_t seed;
+} mw_sampler_params;
+
+typedef struct mw_sampler mw_sampler;
+mw_sampler_params mw_sampler_params_default(void);
+mw_status mw_sampler_create(const mw_sampler_params *params, int32_t n_vocab, mw_sampler **out);
+/* Pick the next id from logits [n_vocab] (not modified). */
+int32_t mw_sampler_sample(mw_sampler *sampler, const float *logits);
+/* Record an id in the penalty window (generated and prompt tokens). */
+void mw_sampler_accept(mw_sampler *sampler, int32_t id);
+void mw_sampler_reset(mw_sampler *sampler);
+void mw_sampler_free(mw_sampler *sampler);
+
+/* ---- misc ----------------------------------------------------------------------------- */
+
+/* Which kernel set runs ("scalar", "simd128", ...). */
+const char *mw_kernels_name(void);
+const char *mw_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* MW_H */
