@@ -1,0 +1,61 @@
+/*
+ * model.h — internal view of a loaded model: hyperparameters, bound weight tensors, the
+ * tokenizer. The loader (loader.c) produces a parsed header plus a data buffer and hands both
+ * to mw_model_create(), which validates shapes and binds tensors.
+ */
+#ifndef MW_MODEL_H
+#define MW_MODEL_H
+
+#include "base.h"
+#include "gguf.h"
+
+struct mw_tokenizer;
+
+typedef struct mw_tensor {
+    const char *name;
+    int32_t type;         /* MW_TYPE_* */
+    int64_t ne[4];        /* ne[0] = row length */
+    const void *data;
+    uint64_t nbytes;
+} mw_tensor;
+
+typedef struct mw_layer {
+    mw_tensor attn_norm;  /* [n_embd] */
+    mw_tensor wq;         /* [n_embd] x n_head*head_dim rows */
+    mw_tensor wk;         /* [n_embd] x n_head_kv*head_dim rows */
+    mw_tensor wv;         /* [n_embd] x n_head_kv*head_dim rows */
+    mw_tensor wo;         /* [n_head*head_dim] x n_embd rows */
+    mw_tensor ffn_norm;   /* [n_embd] */
+    /* dense FFN */
+    mw_tensor ffn_gate;   /* [n_embd] x n_ff rows */
+    mw_tensor ffn_up;     /* [n_embd] x n_ff rows */
+    mw_tensor ffn_down;   /* [n_ff] x n_embd rows */
+    /* MoE FFN: router + merged expert tensors (ne[2] = n_expert), or per-expert tensors */
+    mw_tensor ffn_gate_inp;   /* [n_embd] x n_expert rows, F32 */
+    mw_tensor *gate_exps;     /* n_expert slices: [n_embd] x n_ff rows each */
+    mw_tensor *up_exps;
+    mw_tensor *down_exps;     /* [n_ff] x n_embd rows each */
+} mw_layer;
+
+struct mw_model {
+    mw_model_info info;
+    mw_gguf *gguf;
+    void *data;               /* tensor data section */
+    bool owns_data;
+    bool vocab_only;          /* no weights: tokenizer only */
+    mw_tensor tok_embd;       /* [n_embd] x n_vocab rows */
+    mw_tensor output_norm;    /* [n_embd] */
+    mw_tensor output;         /* [n_embd] x n_vocab rows (tok_embd when tied) */
+    mw_layer *layers;         /* n_layer */
+    struct mw_tokenizer *tokenizer;
+};
+
+/* Fill info from the header alone (used before the weights have arrived). */
+mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info);
+
+/* Build a model from a parsed header and its data section (data_size bytes at data).
+ * Takes ownership of g, and of data when owns_data; frees them on failure too. */
+mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_data,
+                          mw_model **out);
+
+#endif
