@@ -237,6 +237,10 @@ void mw_session_free(mw_session *session);
  * before the abort (mw_session_n_past tells how many). */
 mw_status mw_session_eval(mw_session *session, const int32_t *tokens, int32_t n,
                           float *logits_all);
+/* Same evaluation, returning instead the final normed hidden state of every input token,
+ * [n][n_embd] floats, for embeddings (mean or last-token pooling is the caller's choice). */
+mw_status mw_session_eval_embd(mw_session *session, const int32_t *tokens, int32_t n,
+                               float *embd_all);
 const float *mw_session_logits(const mw_session *session);
 int32_t mw_session_n_past(const mw_session *session);
 /* The ids evaluated so far (n_past of them; with a rolling window, position p's id). */
