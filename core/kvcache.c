@@ -1,0 +1,38 @@
+/*
+ * kvcache.c — sizing of the KV cache (see session.h for the layout) and the memory estimate
+ * the loaders use to refuse a model + context that cannot fit before allocating anything.
+ */
+#include "session.h"
+
+int32_t mw_kv_size(int32_t n_ctx, int32_t window, int32_t n_batch)
+{
+    if (window <= 0 || window >= n_ctx)
+        return n_ctx;
+    int64_t rolling = (int64_t)window + n_batch - 1;
+    return rolling < n_ctx ? (int32_t)rolling : n_ctx;
+}
+
+uint64_t mw_session_memory_needed(const mw_model_info *hp, int32_t n_ctx, int32_t window)
+{
+    if (!hp || hp->n_layer <= 0)
+        return 0;
+    if (n_ctx <= 0)
+        n_ctx = hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096;
+    if (window == 0)
+        window = hp->sliding_window;
+    const uint64_t n_batch = 64;
+    const uint64_t kv_size = (uint64_t)mw_kv_size(n_ctx, window, (int32_t)n_batch);
+    const uint64_t n_kv_dim = (uint64_t)hp->n_head_kv * hp->head_dim;
+    const uint64_t kv = 2 * (uint64_t)hp->n_layer * kv_size * n_kv_dim * sizeof(float);
+    const uint64_t n_q = (uint64_t)hp->n_head * hp->head_dim;
+    const uint64_t ff = hp->n_expert ? (uint64_t)hp->n_ff * 2 : (uint64_t)hp->n_ff;
+    uint64_t per_tok = 4 * (uint64_t)hp->n_embd + 2 * n_q + 2 * n_kv_dim + 2 * ff + (uint64_t)hp->head_dim;
+    if (hp->n_expert)
+        per_tok += (uint64_t)hp->n_expert + 2 * (uint64_t)hp->n_expert_used +
+                   (uint64_t)hp->n_expert_used * hp->n_embd + 2 * (uint64_t)hp->n_embd;
+    const uint64_t maxc = (uint64_t)MW_MAX(hp->n_embd, hp->n_ff);
+    const uint64_t scratch = n_batch * per_tok * sizeof(float) + 3 * n_batch * maxc * 2 +
+                             8 * kv_size * sizeof(float) /* scores, 8 threads */;
+    const uint64_t logits = (uint64_t)hp->n_vocab * sizeof(float);
+    return kv + scratch + logits;
+}

@@ -1,0 +1,76 @@
+/*
+ * matmul.c — quantize the input once, then split the output rows of one or more weights
+ * across the pool's threads. Each thread walks its rows and, for each row, all tokens: the
+ * weight row stays in cache while the (much smaller) activations are re-read.
+ */
+#include "matmul.h"
+#include "kernels/kernels.h"
+
+typedef struct act_view {
+    int32_t type;          /* vec_dot type */
+    const uint8_t *data;   /* [n_tok] rows of row_bytes */
+    size_t row_bytes;
+} act_view;
+
+typedef struct matmul_task {
+    int32_t n_tok, n_cols, n_jobs;
+    const mw_matmul_job *jobs;
+    const act_view *act_for_job[8];
+    int64_t total_rows;
+} matmul_task;
+
+static void matmul_worker(void *arg, int ith, int nth)
+{
+    const matmul_task *t = arg;
+    const int64_t r0 = t->total_rows * ith / nth, r1 = t->total_rows * (ith + 1) / nth;
+    int64_t base = 0;
+    for (int32_t j = 0; j < t->n_jobs; j++) {
+        const mw_tensor *w = t->jobs[j].w;
+        const int64_t n_rows = w->ne[1];
+        const int64_t lo = MW_MAX(r0, base) - base, hi = MW_MIN(r1, base + n_rows) - base;
+        base += n_rows;
+        if (lo >= hi)
+            continue;
+        const act_view *a = t->act_for_job[j];
+        const size_t w_row_bytes = mw_row_size(w->type, t->n_cols);
+        const mw_vec_dot_fn dot = mw_kern->vec_dot[w->type];
+        float *out = t->jobs[j].out;
+        for (int64_t r = lo; r < hi; r++) {
+            const uint8_t *wr = (const uint8_t *)w->data + (size_t)r * w_row_bytes;
+            for (int32_t tok = 0; tok < t->n_tok; tok++)
+                dot(t->n_cols, &out[(size_t)tok * n_rows + r], wr, a->data + (size_t)tok * a->row_bytes);
+        }
+    }
+}
+
+void mw_matmul(mw_session *s, int32_t n_tok, const float *x, int32_t n_jobs,
+               const mw_matmul_job *jobs)
+{
+    const int32_t n_cols = (int32_t)jobs[0].w->ne[0];
+    act_view acts[3];
+    int n_acts = 0;
+    matmul_task task = { n_tok, n_cols, n_jobs, jobs, { 0 }, 0 };
+    for (int32_t j = 0; j < n_jobs; j++) {
+        const int32_t vdt = mw_type_traits_get(jobs[j].w->type)->vec_dot_type;
+        int a = 0;
+        while (a < n_acts && acts[a].type != vdt)
+            a++;
+        if (a == n_acts) {
+            acts[a].type = vdt;
+            acts[a].row_bytes = mw_row_size(vdt, n_cols);
+            if (vdt == MW_TYPE_F32) {
+                acts[a].data = (const uint8_t *)x;
+            } else {
+                uint8_t *buf = s->sc.act[a];
+                const mw_quantize_fn quantize = mw_kern->quantize_row[vdt];
+                for (int32_t tok = 0; tok < n_tok; tok++)
+                    quantize(x + (size_t)tok * n_cols, buf + (size_t)tok * acts[a].row_bytes, n_cols);
+                acts[a].data = buf;
+            }
+            n_acts++;
+        }
+        task.act_for_job[j] = &acts[a];
+        task.total_rows += jobs[j].w->ne[1];
+    }
+    mw_pool_run(s->pool, matmul_worker, &task);
+}

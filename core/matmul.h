@@ -1,0 +1,23 @@
+/*
+ * matmul.h — weight x activation products: out[t][r] = dot(W row r, x[t]) for n_tok tokens.
+ *
+ * Several weights that read the same input (wq/wk/wv, or ffn_gate/ffn_up) are done in one
+ * call: the input is quantized once per vec_dot type (as ggml does inside each matmul, Q8_0 /
+ * Q8_1 / Q8_K / F16 / BF16 blocks per row) and the rows of all weights are split across the
+ * pool's threads in one task.
+ */
+#ifndef MW_MATMUL_H
+#define MW_MATMUL_H
+
+#include "session.h"
+
+typedef struct mw_matmul_job {
+    const mw_tensor *w;   /* [n_cols] x n_rows, n_cols = the input row length */
+    float *out;           /* [n_tok][n_rows] */
+} mw_matmul_job;
+
+/* x: [n_tok][n_cols] floats. At most 3 distinct vec_dot types among the jobs. */
+void mw_matmul(mw_session *s, int32_t n_tok, const float *x, int32_t n_jobs,
+               const mw_matmul_job *jobs);
+
+#endif

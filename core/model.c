@@ -1,0 +1,372 @@
+/*
+ * model.c — hyperparameters and tensor binding for Mistral / Mixtral GGUFs
+ * (general.architecture "llama" or "mistral", as llama.cpp writes them).
+ *
+ * Every tensor the forward pass touches is looked up by name, its type checked against the
+ * formats we can multiply, and its shape checked against the hyperparameters, so that
+ * forward.c can trust the model completely. A file with a vocabulary but no tensors loads as a
+ * vocabulary-only model (tokenize / detokenize work, sessions refuse).
+ */
+#include "model.h"
+#include "quant/quant.h"
+#include "tokenizer.h"
+
+static bool arch_supported(const char *arch)
+{
+    return strcmp(arch, "llama") == 0 || strcmp(arch, "mistral") == 0;
+}
+
+/* "<arch>.<suffix>" as an integer; absent → *out unchanged, returns 0. */
+static int get_arch_int(const mw_gguf *g, const char *arch, const char *suffix, int64_t *out)
+{
+    char key[128];
+    mw_format(key, sizeof key, "%s.%s", arch, suffix);
+    return mw_gguf_get_int(g, key, out);
+}
+
+static int get_arch_float(const mw_gguf *g, const char *arch, const char *suffix, double *out)
+{
+    char key[128];
+    mw_format(key, sizeof key, "%s.%s", arch, suffix);
+    return mw_gguf_get_float(g, key, out);
+}
+
+static mw_status require_int(const mw_gguf *g, const char *arch, const char *suffix,
+                             int64_t lo, int64_t hi, int32_t *out)
+{
+    int64_t v = 0;
+    int r = get_arch_int(g, arch, suffix, &v);
+    if (r < 0)
+        return (mw_status)r;
+    if (r == 0)
+        return mw_fail(MW_ERR_BAD_FORMAT, "missing metadata key %s.%s", arch, suffix);
+    if (v < lo || v > hi)
+        return mw_fail(MW_ERR_BAD_FORMAT, "%s.%s = %lld is out of range [%lld, %lld]", arch,
+                       suffix, (long long)v, (long long)lo, (long long)hi);
+    *out = (int32_t)v;
+    return MW_OK;
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static int32_t vocab_size(const mw_gguf *g)
+{
+    uint32_t type;
+    uint64_t n;
+    const void *data;
+    if (mw_gguf_get_arr(g, "tokenizer.ggml.tokens", &type, &n, &data) == 1 && n <= INT32_MAX)
+        return (int32_t)n;
+    return 0;
+}
+
+mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info)
+{
+    memset(info, 0, sizeof *info);
+    const char *arch = NULL;
+    if (mw_gguf_get_str(g, "general.architecture", &arch) != 1)
+        return mw_fail(MW_ERR_BAD_FORMAT, "missing metadata key general.architecture");
+    copy_str(info->arch, sizeof info->arch, arch);
+    const char *name = NULL;
+    if (mw_gguf_get_str(g, "general.name", &name) == 1)
+        copy_str(info->name, sizeof info->name, name);
+    info->n_vocab = vocab_size(g);
+    int64_t v;
+    info->bos_id = mw_gguf_get_int(g, "tokenizer.ggml.bos_token_id", &v) == 1 ? (int32_t)v : -1;
+    info->eos_id = mw_gguf_get_int(g, "tokenizer.ggml.eos_token_id", &v) == 1 ? (int32_t)v : -1;
+    info->unk_id = mw_gguf_get_int(g, "tokenizer.ggml.unknown_token_id", &v) == 1 ? (int32_t)v : -1;
+
+    if (g->n_tensors == 0)
+        return MW_OK; /* vocabulary-only file: no hyperparameters needed */
+    if (!arch_supported(arch))
+        return mw_fail(MW_ERR_UNSUPPORTED, "unsupported architecture '%s' (supported: llama, mistral)", arch);
+
+    mw_status st;
+    if ((st = require_int(g, arch, "embedding_length", 1, 1 << 20, &info->n_embd)) ||
+        (st = require_int(g, arch, "block_count", 1, 4096, &info->n_layer)) ||
+        (st = require_int(g, arch, "feed_forward_length", 1, 1 << 24, &info->n_ff)) ||
+        (st = require_int(g, arch, "attention.head_count", 1, 4096, &info->n_head)))
+        return st;
+    info->n_head_kv = info->n_head;
+    if (get_arch_int(g, arch, "attention.head_count_kv", &v) == 1)
+        info->n_head_kv = (int32_t)v;
+    if (info->n_head_kv < 1 || info->n_head_kv > info->n_head || info->n_head % info->n_head_kv)
+        return mw_fail(MW_ERR_BAD_FORMAT, "head_count_kv %d does not divide head_count %d",
+                       info->n_head_kv, info->n_head);
+    if (info->n_embd % info->n_head)
+        return mw_fail(MW_ERR_BAD_FORMAT, "embedding_length %d is not a multiple of head_count %d",
+                       info->n_embd, info->n_head);
+    info->head_dim = info->n_embd / info->n_head;
+    if (get_arch_int(g, arch, "attention.key_length", &v) == 1 && v != info->head_dim)
+        return mw_fail(MW_ERR_UNSUPPORTED, "attention.key_length %lld != n_embd/n_head %d",
+                       (long long)v, info->head_dim);
+    if (info->head_dim % 2)
+        return mw_fail(MW_ERR_UNSUPPORTED, "odd head dimension %d", info->head_dim);
+    if (get_arch_int(g, arch, "rope.dimension_count", &v) == 1 && v != info->head_dim)
+        return mw_fail(MW_ERR_UNSUPPORTED, "partial RoPE (rope.dimension_count %lld, head dim %d)",
+                       (long long)v, info->head_dim);
+    info->n_ctx_train = 4096;
+    if (get_arch_int(g, arch, "context_length", &v) == 1 && v > 0 && v <= INT32_MAX)
+        info->n_ctx_train = (int32_t)v;
+    if (get_arch_int(g, arch, "attention.sliding_window", &v) == 1 && v > 0 && v <= INT32_MAX)
+        info->sliding_window = (int32_t)v;
+    if (get_arch_int(g, arch, "expert_count", &v) == 1 && v > 0) {
+        if (v > 256)
+            return mw_fail(MW_ERR_UNSUPPORTED, "expert_count %lld > 256", (long long)v);
+        info->n_expert = (int32_t)v;
+        if ((st = require_int(g, arch, "expert_used_count", 1, info->n_expert, &info->n_expert_used)))
+            return st;
+    }
+    double f;
+    info->rope_theta = 10000.0f;
+    if (get_arch_float(g, arch, "rope.freq_base", &f) == 1)
+        info->rope_theta = (float)f;
+    info->norm_eps = 1e-5f;
+    if (get_arch_float(g, arch, "attention.layer_norm_rms_epsilon", &f) == 1)
+        info->norm_eps = (float)f;
+
+    /* totals over the tensor table */
+    uint64_t bytes_by_type[MW_TYPE_COUNT] = { 0 };
+    for (uint64_t i = 0; i < g->n_tensors; i++) {
+        const mw_gguf_tensor *t = &g->tensors[i];
+        info->n_params += (uint64_t)(t->ne[0] * t->ne[1] * t->ne[2] * t->ne[3]);
+        info->weight_bytes += t->nbytes;
+        if (t->n_dims >= 2 && t->type >= 0 && t->type < MW_TYPE_COUNT)
+            bytes_by_type[t->type] += t->nbytes;
+    }
+    for (int32_t t = 0; t < MW_TYPE_COUNT; t++)
+        if (bytes_by_type[t] > bytes_by_type[info->weight_type])
+            info->weight_type = t;
+    const mw_gguf_tensor *embd = mw_gguf_find_tensor(g, "token_embd.weight");
+    if (embd && info->n_vocab == 0 && embd->ne[1] <= INT32_MAX)
+        info->n_vocab = (int32_t)embd->ne[1];
+    return MW_OK;
+}
+
+/* ---- tensor binding ---- */
+
+typedef struct binder {
+    const mw_gguf *g;
+    uint8_t *data;
+    uint64_t data_size;
+} binder;
+
+static mw_status bind_view(const binder *b, const mw_gguf_tensor *t, mw_tensor *out)
+{
+    out->name = t->name;
+    out->type = t->type;
+    memcpy(out->ne, t->ne, sizeof out->ne);
+    out->data = b->data + t->offset;
+    out->nbytes = t->nbytes;
+    if (t->offset > b->data_size || t->nbytes > b->data_size - t->offset)
+        return mw_fail(MW_ERR_TRUNCATED, "tensor %s lies past the end of the data", t->name);
+    return MW_OK;
+}
+
+/* Bind tensor `name` of shape [ne0, ne1, ne2] (ne2 = 1 for matrices). needs_dot: the type
+ * must have a dot-product kernel (it is a matmul weight); otherwise it must be F32. */
+static mw_status bind(const binder *b, const char *name, int64_t ne0, int64_t ne1, int64_t ne2,
+                      bool needs_dot, bool optional, mw_tensor *out)
+{
+    const mw_gguf_tensor *t = mw_gguf_find_tensor(b->g, name);
+    if (!t) {
+        if (optional)
+            return MW_OK;
+        return mw_fail(MW_ERR_BAD_FORMAT, "missing tensor %s", name);
+    }
+    if (t->ne[0] != ne0 || t->ne[1] != ne1 || t->ne[2] != ne2 || t->ne[3] != 1)
+        return mw_fail(MW_ERR_BAD_FORMAT,
+                       "tensor %s has shape [%lld, %lld, %lld, %lld], expected [%lld, %lld, %lld]",
+                       name, (long long)t->ne[0], (long long)t->ne[1], (long long)t->ne[2],
+                       (long long)t->ne[3], (long long)ne0, (long long)ne1, (long long)ne2);
+    const mw_type_traits *tr = mw_type_traits_get(t->type);
+    if (needs_dot ? (!tr || !tr->vec_dot || !tr->dequantize_row) : t->type != MW_TYPE_F32)
+        return mw_fail(MW_ERR_UNSUPPORTED, "tensor %s has type %s, which we cannot use there",
+                       name, tr ? tr->name : "unknown");
+    return bind_view(b, t, out);
+}
+
+/* Slice expert e out of a merged [ne0, ne1, n_expert] tensor. */
+static mw_tensor expert_slice(const mw_tensor *merged, int32_t e)
+{
+    mw_tensor s = *merged;
+    uint64_t per_expert = merged->nbytes / (uint64_t)merged->ne[2];
+    s.ne[2] = 1;
+    s.data = (const uint8_t *)merged->data + per_expert * (uint64_t)e;
+    s.nbytes = per_expert;
+    return s;
+}
+
+static mw_status bind_experts(const binder *b, mw_model *m, int32_t il, const char *kind,
+                              int64_t ne0, int64_t ne1, mw_tensor **out)
+{
+    const mw_model_info *hp = &m->info;
+    mw_tensor *slices = mw_calloc((size_t)hp->n_expert, sizeof *slices);
+    if (!slices)
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory binding experts");
+    *out = slices;
+    char name[96];
+    mw_format(name, sizeof name, "blk.%d.ffn_%s_exps.weight", il, kind);
+    if (mw_gguf_find_tensor(b->g, name)) {
+        mw_tensor merged;
+        mw_status st = bind(b, name, ne0, ne1, hp->n_expert, true, false, &merged);
+        if (st)
+            return st;
+        for (int32_t e = 0; e < hp->n_expert; e++)
+            slices[e] = expert_slice(&merged, e);
+        return MW_OK;
+    }
+    /* older files: one tensor per expert, blk.N.ffn_gate.E.weight */
+    for (int32_t e = 0; e < hp->n_expert; e++) {
+        mw_format(name, sizeof name, "blk.%d.ffn_%s.%d.weight", il, kind, e);
+        mw_status st = bind(b, name, ne0, ne1, 1, true, false, &slices[e]);
+        if (st)
+            return st;
+    }
+    return MW_OK;
+}
+
+/* Bind "blk.<il>.<suffix>.weight" of shape [ne0, ne1]. */
+static mw_status bind_blk(const binder *b, int32_t il, const char *suffix, int64_t ne0,
+                          int64_t ne1, bool needs_dot, mw_tensor *out)
+{
+    char name[96];
+    mw_format(name, sizeof name, "blk.%d.%s.weight", il, suffix);
+    return bind(b, name, ne0, ne1, 1, needs_dot, false, out);
+}
+
+static mw_status bind_layer(const binder *b, mw_model *m, int32_t il)
+{
+    const mw_model_info *hp = &m->info;
+    mw_layer *l = &m->layers[il];
+    const int64_t n_embd = hp->n_embd, n_ff = hp->n_ff;
+    const int64_t n_q = (int64_t)hp->n_head * hp->head_dim, n_kv = (int64_t)hp->n_head_kv * hp->head_dim;
+    mw_status st;
+    if ((st = bind_blk(b, il, "attn_norm", n_embd, 1, false, &l->attn_norm)) ||
+        (st = bind_blk(b, il, "attn_q", n_embd, n_q, true, &l->wq)) ||
+        (st = bind_blk(b, il, "attn_k", n_embd, n_kv, true, &l->wk)) ||
+        (st = bind_blk(b, il, "attn_v", n_embd, n_kv, true, &l->wv)) ||
+        (st = bind_blk(b, il, "attn_output", n_q, n_embd, true, &l->wo)) ||
+        (st = bind_blk(b, il, "ffn_norm", n_embd, 1, false, &l->ffn_norm)))
+        return st;
+    if (hp->n_expert == 0) {
+        if ((st = bind_blk(b, il, "ffn_gate", n_embd, n_ff, true, &l->ffn_gate)) ||
+            (st = bind_blk(b, il, "ffn_up", n_embd, n_ff, true, &l->ffn_up)) ||
+            (st = bind_blk(b, il, "ffn_down", n_ff, n_embd, true, &l->ffn_down)))
+            return st;
+        return MW_OK;
+    }
+    if ((st = bind_blk(b, il, "ffn_gate_inp", n_embd, hp->n_expert, false, &l->ffn_gate_inp)) ||
+        (st = bind_experts(b, m, il, "gate", n_embd, n_ff, &l->gate_exps)) ||
+        (st = bind_experts(b, m, il, "up", n_embd, n_ff, &l->up_exps)) ||
+        (st = bind_experts(b, m, il, "down", n_ff, n_embd, &l->down_exps)))
+        return st;
+    return MW_OK;
+}
+
+static mw_status bind_model(mw_model *m)
+{
+    const mw_model_info *hp = &m->info;
+    binder b = { m->gguf, m->data, 0 };
+    b.data_size = m->gguf->data_size;
+    if (hp->n_vocab <= 0)
+        return mw_fail(MW_ERR_BAD_FORMAT, "model has no vocabulary size");
+    mw_status st;
+    if ((st = bind(&b, "token_embd.weight", hp->n_embd, hp->n_vocab, 1, true, false, &m->tok_embd)) ||
+        (st = bind(&b, "output_norm.weight", hp->n_embd, 1, 1, false, false, &m->output_norm)) ||
+        (st = bind(&b, "output.weight", hp->n_embd, hp->n_vocab, 1, true, true, &m->output)))
+        return st;
+    if (!m->output.data)
+        m->output = m->tok_embd; /* tied embeddings */
+    m->layers = mw_calloc((size_t)hp->n_layer, sizeof *m->layers);
+    if (!m->layers)
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating %d layers", hp->n_layer);
+    for (int32_t il = 0; il < hp->n_layer; il++)
+        if ((st = bind_layer(&b, m, il)))
+            return st;
+    return MW_OK;
+}
+
+mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_data,
+                          mw_model **out)
+{
+    *out = NULL;
+    mw_model *m = mw_calloc(1, sizeof *m);
+    if (!m) {
+        mw_gguf_free(g);
+        if (owns_data)
+            mw_free(data);
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the model");
+    }
+    m->gguf = g;
+    m->data = data;
+    m->owns_data = owns_data;
+    mw_status st = mw_model_info_from_gguf(g, &m->info);
+    if (!st && data_size < g->data_size)
+        st = mw_fail(MW_ERR_TRUNCATED, "tensor data is %llu bytes, the header needs %llu",
+                     (unsigned long long)data_size, (unsigned long long)g->data_size);
+    if (!st)
+        st = mw_tokenizer_create(g, &m->tokenizer);
+    if (!st && g->n_tensors == 0)
+        m->vocab_only = true;
+    else if (!st)
+        st = bind_model(m);
+    if (st) {
+        mw_model_free(m);
+        return st;
+    }
+    *out = m;
+    return MW_OK;
+}
+
+void mw_model_free(mw_model *m)
+{
+    if (!m)
+        return;
+    if (m->layers) {
+        for (int32_t il = 0; il < m->info.n_layer; il++) {
+            mw_free(m->layers[il].gate_exps);
+            mw_free(m->layers[il].up_exps);
+            mw_free(m->layers[il].down_exps);
+        }
+        mw_free(m->layers);
+    }
+    if (m->tokenizer)
+        mw_tokenizer_free(m->tokenizer);
+    if (m->owns_data)
+        mw_free(m->data);
+    mw_gguf_free(m->gguf);
+    mw_free(m);
+}
+
+mw_status mw_model_get_info(const mw_model *m, mw_model_info *info)
+{
+    if (!m || !info)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_model_get_info: NULL argument");
+    *info = m->info;
+    return MW_OK;
+}
+
+int32_t mw_model_tensor_count(const mw_model *m)
+{
+    return m ? (int32_t)m->gguf->n_tensors : 0;
+}
+
+mw_status mw_model_tensor_info(const mw_model *m, int32_t index, const char **name,
+                               int32_t *type, int64_t ne[4], uint64_t *bytes)
+{
+    if (!m || index < 0 || (uint64_t)index >= m->gguf->n_tensors)
+        return mw_fail(MW_ERR_INVALID_ARG, "tensor index %d out of range", index);
+    const mw_gguf_tensor *t = &m->gguf->tensors[index];
+    if (name) *name = t->name;
+    if (type) *type = t->type;
+    if (ne) memcpy(ne, t->ne, 4 * sizeof ne[0]);
+    if (bytes) *bytes = t->nbytes;
+    return MW_OK;
+}

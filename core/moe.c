@@ -1,0 +1,88 @@
+/*
+ * moe.c — router + expert dispatch (Mixtral). Follows llama.cpp's build_moe_ffn: softmax over
+ * all router logits, top-k, weights divided by their sum, each selected expert's SwiGLU FFN
+ * on the token, outputs scaled by the weights and added in selection order.
+ */
+#include "moe.h"
+#include "matmul.h"
+#include "ops.h"
+
+void mw_moe_route(const float *logits, int32_t n_expert, int32_t k, int32_t *sel, float *sel_w)
+{
+    float probs[256];
+    memcpy(probs, logits, (size_t)n_expert * sizeof(float));
+    mw_softmax(probs, n_expert);
+    /* selection sort of the top k: n_expert is small (8) */
+    uint8_t taken[256] = { 0 };
+    float sum = 0.0f;
+    for (int32_t i = 0; i < k; i++) {
+        int32_t best = -1;
+        for (int32_t e = 0; e < n_expert; e++)
+            if (!taken[e] && (best < 0 || probs[e] > probs[best]))
+                best = e;
+        taken[best] = 1;
+        sel[i] = best;
+        sel_w[i] = probs[best];
+        sum += probs[best];
+    }
+    for (int32_t i = 0; i < k; i++)
+        sel_w[i] /= sum;
+}
+
+void mw_moe_ffn(mw_session *s, int32_t il, int32_t n_tok)
+{
+    const mw_model_info *hp = &s->model->info;
+    const mw_layer *l = &s->model->layers[il];
+    mw_scratch *sc = &s->sc;
+    const int32_t n_embd = hp->n_embd, n_ff = hp->n_ff, k = hp->n_expert_used;
+
+    mw_matmul_job router = { &l->ffn_gate_inp, sc->router };
+    mw_matmul(s, n_tok, sc->xn, 1, &router);
+    for (int32_t t = 0; t < n_tok; t++) {
+        mw_moe_route(sc->router + (size_t)t * hp->n_expert, hp->n_expert, k,
+                     sc->sel + (size_t)t * k, sc->sel_w + (size_t)t * k);
+        for (int32_t i = 0; i < k; i++)
+            s->expert_counts[(size_t)il * hp->n_expert + sc->sel[(size_t)t * k + i]]++;
+    }
+
+    for (int32_t e = 0; e < hp->n_expert; e++) {
+        /* gather the chunk's tokens routed to expert e */
+        int32_t n_rows = 0;
+        for (int32_t t = 0; t < n_tok; t++)
+            for (int32_t i = 0; i < k; i++)
+                if (sc->sel[(size_t)t * k + i] == e) {
+                    sc->rows[n_rows] = t;
+                    sc->slots[n_rows] = i;
+                    memcpy(sc->ex_in + (size_t)n_rows * n_embd, sc->xn + (size_t)t * n_embd,
+                           (size_t)n_embd * sizeof(float));
+                    n_rows++;
+                }
+        if (n_rows == 0)
+            continue;
+        mw_matmul_job gate_up[2] = { { &l->gate_exps[e], sc->gate }, { &l->up_exps[e], sc->up } };
+        mw_matmul(s, n_rows, sc->ex_in, 2, gate_up);
+        for (int32_t r = 0; r < n_rows; r++)
+            mw_swiglu(sc->ex_mid + (size_t)r * n_ff, sc->gate + (size_t)r * n_ff,
+                      sc->up + (size_t)r * n_ff, n_ff);
+        mw_matmul_job down = { &l->down_exps[e], sc->ex_out };
+        mw_matmul(s, n_rows, sc->ex_mid, 1, &down);
+        for (int32_t r = 0; r < n_rows; r++) {
+            const int32_t t = sc->rows[r], i = sc->slots[r];
+            const float w = sc->sel_w[(size_t)t * k + i];
+            float *dst = sc->exp_out + ((size_t)t * k + i) * n_embd;
+            const float *src = sc->ex_out + (size_t)r * n_embd;
+            for (int32_t d = 0; d < n_embd; d++)
+                dst[d] = src[d] * w;
+        }
+    }
+    /* sum in selection order, as llama.cpp's chain of adds */
+    for (int32_t t = 0; t < n_tok; t++) {
+        float *out = sc->proj + (size_t)t * n_embd;
+        memcpy(out, sc->exp_out + (size_t)t * k * n_embd, (size_t)n_embd * sizeof(float));
+        for (int32_t i = 1; i < k; i++) {
+            const float *src = sc->exp_out + ((size_t)t * k + i) * n_embd;
+            for (int32_t d = 0; d < n_embd; d++)
+                out[d] += src[d];
+        }
+    }
+}

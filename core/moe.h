@@ -1,0 +1,18 @@
+/*
+ * moe.h — Mixtral's sparse mixture-of-experts FFN: a router picks the top n_expert_used of
+ * n_expert SwiGLU experts per token and their outputs are summed with renormalised weights.
+ */
+#ifndef MW_MOE_H
+#define MW_MOE_H
+
+#include "session.h"
+
+/* Router for one token: softmax over logits[n_expert], the top k (ties: lower expert id
+ * first), weights renormalised to sum 1. sel/sel_w receive k entries, best first. */
+void mw_moe_route(const float *logits, int32_t n_expert, int32_t k, int32_t *sel, float *sel_w);
+
+/* sc.proj[t] = MoE FFN of sc.xn[t] for the chunk's n_tok tokens in layer il. Tokens are
+ * grouped by expert so each expert's weights are read once per chunk. */
+void mw_moe_ffn(mw_session *s, int32_t il, int32_t n_tok);
+
+#endif

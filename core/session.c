@@ -1,0 +1,249 @@
+/*
+ * session.c — the public session API: creation (every buffer sized once), evaluation in
+ * chunks of n_batch tokens, the token history for prefix reuse, truncation and reset.
+ */
+#include "session.h"
+#include "kernels/kernels.h"
+#include "quant/quant.h"
+
+mw_session_params mw_session_params_default(void)
+{
+    mw_session_params p;
+    memset(&p, 0, sizeof p);
+    return p;
+}
+
+static mw_status alloc_floats(float **p, size_t n)
+{
+    *p = mw_calloc(n ? n : 1, sizeof(float));
+    return *p ? MW_OK : MW_ERR_NO_MEMORY;
+}
+
+static mw_status alloc_scratch(mw_session *s, int n_threads)
+{
+    const mw_model_info *hp = &s->model->info;
+    mw_scratch *sc = &s->sc;
+    const size_t nb = (size_t)s->n_batch, n_embd = (size_t)hp->n_embd;
+    const size_t n_q = (size_t)hp->n_head * hp->head_dim, n_kv = (size_t)hp->n_head_kv * hp->head_dim;
+    const size_t n_ff = (size_t)hp->n_ff, k = (size_t)hp->n_expert_used;
+    mw_status st = MW_OK;
+    if (alloc_floats(&sc->x, nb * n_embd) || alloc_floats(&sc->xn, nb * n_embd) ||
+        alloc_floats(&sc->q, nb * n_q) || alloc_floats(&sc->k, nb * n_kv) ||
+        alloc_floats(&sc->v, nb * n_kv) || alloc_floats(&sc->attn, nb * n_q) ||
+        alloc_floats(&sc->proj, nb * n_embd) || alloc_floats(&sc->gate, nb * n_ff) ||
+        alloc_floats(&sc->up, nb * n_ff) || alloc_floats(&sc->rope_cs, nb * hp->head_dim) ||
+        alloc_floats(&sc->scores, (size_t)n_threads * s->kv_size))
+        st = MW_ERR_NO_MEMORY;
+    /* widest activation row: n_q (wo input), n_ff (ffn_down input) or n_embd; 2 bytes/value
+     * covers F16/BF16 and every Q8 block format (at most 36 bytes per 32 values) */
+    const size_t max_cols = MW_MAX(MW_MAX(n_embd, n_ff), n_q);
+    sc->act_size = nb * (max_cols * 2 + 64);
+    for (int i = 0; i < 3 && !st; i++)
+        if (!(sc->act[i] = mw_alloc(sc->act_size)))
+            st = MW_ERR_NO_MEMORY;
+    if (!st && hp->n_expert) {
+        if (alloc_floats(&sc->router, nb * hp->n_expert) || alloc_floats(&sc->sel_w, nb * k) ||
+            alloc_floats(&sc->exp_out, nb * k * n_embd) || alloc_floats(&sc->ex_in, nb * n_embd) ||
+            alloc_floats(&sc->ex_mid, nb * n_ff) || alloc_floats(&sc->ex_out, nb * n_embd) ||
+            !(sc->sel = mw_calloc(nb * k, sizeof(int32_t))) ||
+            !(sc->rows = mw_calloc(nb, sizeof(int32_t))) ||
+            !(sc->slots = mw_calloc(nb, sizeof(int32_t))) ||
+            !(s->expert_counts = mw_calloc((size_t)hp->n_layer * hp->n_expert, sizeof(uint64_t))))
+            st = MW_ERR_NO_MEMORY;
+    }
+    return st ? mw_fail(st, "out of memory allocating session scratch buffers") : MW_OK;
+}
+
+static void free_scratch(mw_scratch *sc)
+{
+    float *fl[] = { sc->x, sc->xn, sc->q, sc->k, sc->v, sc->attn, sc->proj, sc->gate, sc->up,
+                    sc->rope_cs, sc->scores, sc->router, sc->sel_w, sc->exp_out, sc->ex_in,
+                    sc->ex_mid, sc->ex_out };
+    for (size_t i = 0; i < sizeof fl / sizeof fl[0]; i++)
+        mw_free(fl[i]);
+    for (int i = 0; i < 3; i++)
+        mw_free(sc->act[i]);
+    mw_free(sc->sel);
+    mw_free(sc->rows);
+    mw_free(sc->slots);
+}
+
+mw_status mw_session_create(const mw_model *model, const mw_session_params *params,
+                            mw_session **out)
+{
+    if (!out)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_session_create: out is NULL");
+    *out = NULL;
+    if (!model)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_session_create: model is NULL");
+    if (model->vocab_only)
+        return mw_fail(MW_ERR_UNSUPPORTED, "model has no weights (vocabulary-only file)");
+    mw_session_params p = params ? *params : mw_session_params_default();
+    const mw_model_info *hp = &model->info;
+    if (p.n_ctx < 0 || p.n_threads < 0 || p.n_batch < 0)
+        return mw_fail(MW_ERR_INVALID_ARG, "negative n_ctx, n_threads or n_batch");
+    mw_kernels_init();
+
+    mw_session *s = mw_calloc(1, sizeof *s);
+    if (!s)
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the session");
+    s->model = model;
+    s->n_ctx = p.n_ctx ? p.n_ctx : MW_MIN(hp->n_ctx_train, 4096);
+    s->window = p.sliding_window > 0 ? p.sliding_window : p.sliding_window < 0 ? 0 : hp->sliding_window;
+    if (s->window >= s->n_ctx)
+        s->window = 0; /* the window never bites: plain cache */
+    s->n_batch = p.n_batch ? p.n_batch : 64;
+    if (s->n_batch > 4096)
+        s->n_batch = 4096;
+    s->kv_size = mw_kv_size(s->n_ctx, s->window, s->n_batch);
+    s->abort_fn = p.abort_fn;
+    s->abort_user = p.abort_user;
+
+    const size_t kv_floats = (size_t)hp->n_layer * s->kv_size * hp->n_head_kv * hp->head_dim;
+    mw_status st = MW_OK;
+    if (kv_floats / s->kv_size / hp->n_layer != (size_t)hp->n_head_kv * hp->head_dim ||
+        kv_floats > SIZE_MAX / sizeof(float) / 2)
+        st = mw_fail(MW_ERR_TOO_LARGE, "a KV cache of %d tokens does not fit in memory", s->kv_size);
+    if (!st && (alloc_floats(&s->k_cache, kv_floats) || alloc_floats(&s->v_cache, kv_floats)))
+        st = mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating a KV cache of %d tokens (%llu bytes)",
+                     s->kv_size, (unsigned long long)(2 * kv_floats * sizeof(float)));
+    if (!st && alloc_floats(&s->logits, (size_t)hp->n_vocab))
+        st = mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating logits");
+    if (!st)
+        st = mw_pool_create(p.n_threads ? p.n_threads : 1, &s->pool);
+    if (!st)
+        st = alloc_scratch(s, mw_pool_size(s->pool));
+    if (st) {
+        mw_session_free(s);
+        return st;
+    }
+    *out = s;
+    return MW_OK;
+}
+
+void mw_session_free(mw_session *s)
+{
+    if (!s)
+        return;
+    mw_pool_free(s->pool);
+    free_scratch(&s->sc);
+    mw_free(s->k_cache);
+    mw_free(s->v_cache);
+    mw_free(s->logits);
+    mw_free(s->tokens);
+    mw_free(s->expert_counts);
+    mw_free(s);
+}
+
+static mw_status reserve_tokens(mw_session *s, int64_t need)
+{
+    if (need <= s->tokens_cap)
+        return MW_OK;
+    int64_t cap = s->tokens_cap ? s->tokens_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    if (cap > INT32_MAX)
+        return mw_fail(MW_ERR_CONTEXT_FULL, "more than 2^31 positions");
+    int32_t *t = mw_realloc(s->tokens, (size_t)cap * sizeof(int32_t));
+    if (!t)
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory growing the token history");
+    s->tokens = t;
+    s->tokens_cap = (int32_t)cap;
+    return MW_OK;
+}
+
+static mw_status eval(mw_session *s, const int32_t *tokens, int32_t n, float *logits_all,
+                      float *embd_all)
+{
+    if (!s || (!tokens && n > 0) || n < 0)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_session_eval: NULL session/tokens or negative count");
+    const mw_model_info *hp = &s->model->info;
+    for (int32_t i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= hp->n_vocab)
+            return mw_fail(MW_ERR_INVALID_ARG, "token id %d at index %d is outside the vocabulary (0..%d)",
+                           tokens[i], i, hp->n_vocab - 1);
+    if (!s->window && (int64_t)s->n_past + n > s->n_ctx)
+        return mw_fail(MW_ERR_CONTEXT_FULL, "context full: %d + %d tokens > n_ctx %d", s->n_past, n,
+                       s->n_ctx);
+    mw_status st = reserve_tokens(s, (int64_t)s->n_past + n);
+    if (st)
+        return st;
+    for (int32_t done = 0; done < n;) {
+        const int32_t chunk = MW_MIN(s->n_batch, n - done);
+        st = mw_forward_chunk(s, tokens + done, chunk,
+                              logits_all ? logits_all + (size_t)done * hp->n_vocab : NULL,
+                              embd_all ? embd_all + (size_t)done * hp->n_embd : NULL);
+        if (st)
+            return st;
+        memcpy(s->tokens + s->n_past, tokens + done, (size_t)chunk * sizeof(int32_t));
+        s->n_past += chunk;
+        done += chunk;
+    }
+    return MW_OK;
+}
+
+mw_status mw_session_eval(mw_session *s, const int32_t *tokens, int32_t n, float *logits_all)
+{
+    return eval(s, tokens, n, logits_all, NULL);
+}
+
+mw_status mw_session_eval_embd(mw_session *s, const int32_t *tokens, int32_t n, float *embd_all)
+{
+    return eval(s, tokens, n, NULL, embd_all);
+}
+
+const float *mw_session_logits(const mw_session *s)
+{
+    return s && s->have_logits ? s->logits : NULL;
+}
+
+int32_t mw_session_n_past(const mw_session *s) { return s ? s->n_past : 0; }
+
+const int32_t *mw_session_tokens(const mw_session *s) { return s ? s->tokens : NULL; }
+
+mw_status mw_session_truncate(mw_session *s, int32_t n_keep)
+{
+    if (!s || n_keep < 0)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_session_truncate: bad arguments");
+    if (n_keep >= s->n_past)
+        return MW_OK;
+    /* with a rolling cache, the window before n_keep must still be stored */
+    if (s->window && n_keep > 0 && (int64_t)n_keep - s->window + 1 < (int64_t)s->n_past - s->kv_size)
+        return mw_fail(MW_ERR_STATE, "cannot rewind to %d: the rolling KV cache no longer holds the window before it",
+                       n_keep);
+    s->n_past = n_keep;
+    s->have_logits = false;
+    return MW_OK;
+}
+
+void mw_session_reset(mw_session *s)
+{
+    if (!s)
+        return;
+    s->n_past = 0;
+    s->have_logits = false;
+    if (s->expert_counts)
+        memset(s->expert_counts, 0,
+               (size_t)s->model->info.n_layer * s->model->info.n_expert * sizeof(uint64_t));
+}
+
+void mw_session_set_abort(mw_session *s, mw_abort_fn fn, void *user)
+{
+    if (!s)
+        return;
+    s->abort_fn = fn;
+    s->abort_user = user;
+}
+
+mw_status mw_session_expert_counts(const mw_session *s, uint64_t *counts, size_t cap)
+{
+    if (!s || !counts)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_session_expert_counts: NULL argument");
+    const size_t n = (size_t)s->model->info.n_layer * s->model->info.n_expert;
+    if (n == 0)
+        return mw_fail(MW_ERR_UNSUPPORTED, "not a mixture-of-experts model");
+    if (cap < n)
+        return mw_fail(MW_ERR_BUFFER_TOO_SMALL, "need %zu counts", n);
+    memcpy(counts, s->expert_counts, n * sizeof(uint64_t));
+    return MW_OK;
+}

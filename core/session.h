@@ -1,0 +1,76 @@
+/*
+ * session.h — internal state of a session: the KV cache, the token history, scratch buffers
+ * sized once at creation (no allocation per token), and the thread pool.
+ *
+ * KV cache layout: k_cache / v_cache are [n_layer][kv_size][n_head_kv * head_dim] floats.
+ * Position p lives in slot p % kv_size. Without a sliding window kv_size = n_ctx and positions
+ * stop at n_ctx. With a window W < n_ctx the cache is a rolling buffer of W + n_batch - 1
+ * slots: enough for a chunk of n_batch new tokens to see the W - 1 positions before each of
+ * them, so generation continues indefinitely in bounded memory.
+ */
+#ifndef MW_SESSION_H
+#define MW_SESSION_H
+
+#include "model.h"
+#include "pool.h"
+
+typedef struct mw_scratch {
+    float *x;          /* [n_batch][n_embd] residual stream */
+    float *xn;         /* [n_batch][n_embd] normed input of a sub-block */
+    float *q;          /* [n_batch][n_head*head_dim] */
+    float *k;          /* [n_batch][n_head_kv*head_dim] */
+    float *v;          /* [n_batch][n_head_kv*head_dim] */
+    float *attn;       /* [n_batch][n_head*head_dim] attention output */
+    float *proj;       /* [n_batch][n_embd] output of wo / ffn_down */
+    float *gate;       /* [n_batch][n_ff] */
+    float *up;         /* [n_batch][n_ff] */
+    float *rope_cs;    /* [n_batch][head_dim] cos/sin per token */
+    float *scores;     /* [n_threads][kv_size] attention probabilities */
+    void *act[3];      /* quantized activations, one buffer per vec_dot type in flight */
+    size_t act_size;   /* bytes of each act buffer */
+    /* MoE */
+    float *router;     /* [n_batch][n_expert] */
+    int32_t *sel;      /* [n_batch][n_expert_used] selected experts */
+    float *sel_w;      /* [n_batch][n_expert_used] their renormalised weights */
+    float *exp_out;    /* [n_batch][n_expert_used][n_embd] expert outputs before the sum */
+    int32_t *rows;     /* [n_batch] token rows routed to one expert */
+    int32_t *slots;    /* [n_batch] which selection slot of that token */
+    float *ex_in;      /* [n_batch][n_embd] gathered expert inputs */
+    float *ex_mid;     /* [n_batch][n_ff] gathered expert hidden states */
+    float *ex_out;     /* [n_batch][n_embd] */
+} mw_scratch;
+
+struct mw_session {
+    const mw_model *model;
+    mw_pool *pool;
+    int32_t n_ctx;       /* positions available without a window */
+    int32_t window;      /* sliding window (0 = none) */
+    int32_t kv_size;     /* slots per layer */
+    int32_t n_batch;
+    float *k_cache, *v_cache;
+    int32_t n_past;
+    int32_t *tokens;     /* ids by position, n_past of them */
+    int32_t tokens_cap;
+    float *logits;       /* [n_vocab] of the last evaluated token */
+    bool have_logits;
+    uint64_t *expert_counts; /* [n_layer][n_expert] */
+    mw_abort_fn abort_fn;
+    void *abort_user;
+    mw_scratch sc;
+};
+
+/* Evaluate a chunk of n <= n_batch tokens at positions n_past... (forward.c).
+ * logits_rows / embd_rows: NULL or [n][n_vocab] / [n][n_embd]; the last row's logits always
+ * land in s->logits. Does not advance n_past. */
+mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n, float *logits_rows,
+                           float *embd_rows);
+
+/* KV slots (kvcache.c) */
+int32_t mw_kv_size(int32_t n_ctx, int32_t window, int32_t n_batch);
+static inline size_t mw_kv_offset(const mw_session *s, int32_t il, int32_t pos)
+{
+    const size_t n_kv_dim = (size_t)s->model->info.n_head_kv * s->model->info.head_dim;
+    return ((size_t)il * s->kv_size + (size_t)(pos % s->kv_size)) * n_kv_dim;
+}
+
+#endif
