@@ -1,0 +1,43 @@
+// wasi-run.mjs — runs a WASI preview-1 program (.wasm) under Node's node:wasi: the ctest emulator
+// of build-wasi/ and the way to run build-wasi/mw.wasm here (no wasmtime on these machines).
+//   node --no-warnings tools/wasi-run.mjs build-wasi/mw.wasm generate -m models/stories260K.gguf -p "Hi"
+// Preopened directories (a WASI program sees only these):
+//   "."                          the current directory, for relative paths
+//   <repo root> as itself        so absolute paths under the repo (tests' MW_TEST_DATA) resolve
+//   parent dir of every absolute path argument, as itself (e.g. -m /data/model.gguf)
+// WASI_DIRS="host[:guest],..." replaces that list. The environment is passed through.
+// Exit status: the program's own (node:wasi returnOnExit).
+import { WASI } from 'node:wasi';
+import { readFile } from 'node:fs/promises';
+import { existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const [file, ...args] = process.argv.slice(2);
+if (!file) {
+  console.error('usage: node --no-warnings tools/wasi-run.mjs program.wasm [args...]');
+  process.exit(2);
+}
+
+const preopens = {};
+if (process.env.WASI_DIRS) {
+  for (const d of process.env.WASI_DIRS.split(',').filter(Boolean)) {
+    const [host, guest] = d.split(':');
+    preopens[guest || host] = host;
+  }
+} else {
+  preopens['.'] = '.';
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  preopens[root] = root;
+  for (const a of args) {
+    const p = a.includes('=') && !a.startsWith('/') ? a.slice(a.indexOf('=') + 1) : a;
+    if (!path.isAbsolute(p)) continue;
+    const dir = existsSync(p) && statSync(p).isDirectory() ? p : path.dirname(p);
+    if (existsSync(dir)) preopens[dir] = dir;
+  }
+}
+
+const wasi = new WASI({ version: 'preview1', args: [file, ...args], env: process.env, preopens, returnOnExit: true });
+const mod = await WebAssembly.compile(await readFile(file));
+const instance = await WebAssembly.instantiate(mod, wasi.getImportObject());
+process.exitCode = wasi.start(instance);
