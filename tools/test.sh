@@ -1,7 +1,96 @@
 #!/usr/bin/env bash
-# Runs every test suite: the native build under ctest (more builds join as they land).
-set -euo pipefail
+# test.sh — runs every test suite, one stage per build; each stage ends with its own summary
+# (ctest's "N% tests passed ... out of N", node --test's "# pass N / # fail N").
+#   bash tools/test.sh                 all stages: native asan wasi web js
+#   bash tools/test.sh native          only the native build (any subset of stage names works)
+# Stages:
+#   native  gcc/cc build in build/       + ctest
+#   asan    ASan+UBSan build in build-asan/ (-DMW_SANITIZE=ON) + ctest
+#   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
+#   web     Emscripten build in build-web/ (emcmake) + ctest under node
+#   js      node --test web/test/ (the JS package's suites; skipped if web/test/ does not exist)
+# A missing toolchain fails its stage loudly (.ci/run installs them). All requested stages run;
+# the exit status is non-zero if any failed. JOBS (default 2) sets build and ctest parallelism.
+set -uo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build build -j2
-ctest --test-dir build --output-on-failure
+JOBS=${JOBS:-2}
+stages=("$@")
+[ ${#stages[@]} -eq 0 ] && stages=(native asan wasi web js)
+
+need() {  # need <what> <test command...>: fail the stage with a clear message if missing
+  local what=$1; shift
+  if ! "$@" >/dev/null 2>&1; then
+    echo "!! missing toolchain: $what (install it, e.g. bash .ci/run installs everything)" >&2
+    return 1
+  fi
+}
+
+build_and_test() {  # build_and_test <dir> <configure command...>: configure, build, ctest
+  local dir=$1; shift
+  mkdir -p "$dir"
+  if ! "$@" -S . -B "$dir" >"$dir/configure.log" 2>&1; then
+    cat "$dir/configure.log" >&2; echo "!! configure failed in $dir" >&2; return 1
+  fi
+  if ! cmake --build "$dir" -j"$JOBS" >"$dir/build.log" 2>&1; then
+    grep -E -B2 -A6 "error" "$dir/build.log" | head -120 >&2
+    echo "!! build failed in $dir (full log: $dir/build.log)" >&2; return 1
+  fi
+  grep -E "warning:" "$dir/build.log" | sort -u | head -40 >&2
+  ctest --test-dir "$dir" -j"$JOBS" --output-on-failure --timeout 900
+}
+
+stage_native() {
+  need cmake command -v cmake && need "C compiler" command -v cc || return 1
+  build_and_test build cmake -DCMAKE_BUILD_TYPE=Release
+}
+
+stage_asan() {
+  need cmake command -v cmake && need "C compiler" command -v cc || return 1
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    build_and_test build-asan cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_SANITIZE=ON
+}
+
+stage_wasi() {
+  need "clang-22 (or clang-19)" sh -c 'command -v clang-22 || command -v clang-19' &&
+  need "wasm-ld (lld-22)" sh -c 'command -v wasm-ld-22 || command -v wasm-ld-19 || command -v wasm-ld' &&
+  need "wasi-libc" test -f /usr/include/wasm32-wasi/stdio.h &&
+  need "compiler-rt wasm32 (libclang-rt-22-dev-wasm32)" sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a' &&
+  need node command -v node || return 1
+  build_and_test build-wasi cmake -DCMAKE_TOOLCHAIN_FILE=cmake/wasi-clang.cmake -DCMAKE_BUILD_TYPE=Release
+}
+
+stage_web() {
+  need "emscripten (emcmake)" command -v emcmake && need node command -v node || return 1
+  build_and_test build-web emcmake cmake -DCMAKE_BUILD_TYPE=Release
+}
+
+stage_js() {
+  if [ ! -d web/test ]; then echo "(no web/test/: nothing to run)"; return 0; fi
+  need node command -v node || return 1
+  if [ -f web/package.json ] && [ ! -d web/node_modules ] && grep -q '"dependencies"\|"devDependencies"' web/package.json; then
+    echo "!! web/node_modules missing: run (cd web && npm ci) first (.ci/run does)" >&2
+    return 1
+  fi
+  node --test web/test/
+}
+
+declare -A result
+for s in "${stages[@]}"; do
+  if ! declare -F "stage_$s" >/dev/null; then
+    echo "unknown stage '$s' (native asan wasi web js)" >&2; exit 2
+  fi
+  echo "==================== stage: $s ===================="
+  t0=$SECONDS
+  if "stage_$s"; then result[$s]="ok"; else result[$s]="FAILED"; fi
+  result[$s]="${result[$s]} ($((SECONDS - t0)) s)"
+  echo "==================== stage $s: ${result[$s]} ===================="
+done
+
+echo "==================== summary ===================="
+status=0
+for s in "${stages[@]}"; do
+  printf '%-7s %s\n' "$s" "${result[$s]}"
+  case ${result[$s]} in FAILED*) status=1;; esac
+done
+exit $status
