@@ -1,0 +1,42 @@
+/*
+ * scalar.c — the scalar kernel set: every vec_dot and activation quantizer straight from the
+ * reference in quant/ (the oracle the SIMD files are tested against), plus the plain f32
+ * vector helpers the forward pass uses outside the matmuls.
+ */
+#include "kernels/kernels.h"
+
+/* Eight interleaved partial sums, reduced pairwise (the same as mw_vec_dot_f32). */
+static float dot_f32(int n, const float *x, const float *y)
+{
+    float s;
+    mw_vec_dot_f32(n, &s, x, y);
+    return s;
+}
+
+static void axpy_f32(int n, float a, const float *x, float *y)
+{
+    for (int i = 0; i < n; i++) y[i] += a * x[i];
+}
+
+static void scale_f32(int n, float a, float *y)
+{
+    for (int i = 0; i < n; i++) y[i] *= a;
+}
+
+void mw_kernels_fill_scalar(mw_kernels *k)
+{
+    k->name = "scalar";
+    for (int32_t type = 0; type < MW_TYPE_COUNT; type++) {
+        const mw_type_traits *t = mw_type_traits_get(type);
+        k->vec_dot[type] = t ? t->vec_dot : NULL;
+        k->quantize_row[type] = NULL;
+    }
+    /* activation quantizers: only the vec_dot types (weights use mw_weight_quantizer) */
+    static const int32_t act_types[] = { MW_TYPE_F32, MW_TYPE_F16, MW_TYPE_BF16,
+                                         MW_TYPE_Q8_0, MW_TYPE_Q8_1, MW_TYPE_Q8_K };
+    for (size_t i = 0; i < sizeof act_types / sizeof act_types[0]; i++)
+        k->quantize_row[act_types[i]] = mw_type_traits_get(act_types[i])->quantize_row;
+    k->dot_f32 = dot_f32;
+    k->axpy_f32 = axpy_f32;
+    k->scale_f32 = scale_f32;
+}
