@@ -1,0 +1,536 @@
+// chat.js — the private chat page's logic, over the JS API of web/index.mjs:
+//   createEngine({ model, threads, onProgress, signal }) -> engine
+//   engine.chat.completions.create({ messages, temperature, top_p, max_tokens, stream: true, signal })
+//   engine.stats, engine.dispose()
+// The engine runs in a Worker, so this thread only renders. Model output is always inserted as
+// text (never as HTML). Settings and the conversation live in localStorage; a local model file
+// is handed to the engine as a File and read in this tab, never sent anywhere.
+
+const KEY_SETTINGS = 'mistral-wasm.chat.settings.v1';
+const KEY_CHAT = 'mistral-wasm.chat.conversation.v1';
+const BUNDLED = { label: 'stories260K', url: new URL('../../models/stories260K.gguf', location.href).href };
+const isolated = globalThis.crossOriginIsolated === true;
+const cores = Math.max(1, navigator.hardwareConcurrency || 1);
+const DEFAULTS = Object.freeze({
+  source: 'bundled', url: '', system: '',
+  temperature: 0.8, top_p: 0.95, max_tokens: 256, threads: isolated ? Math.min(cores, 4) : 1,
+});
+
+const $ = (id) => document.getElementById(id);
+const ui = {
+  log: $('log'), empty: $('empty'), prompt: $('prompt'), send: $('send'), stop: $('stop'),
+  newChat: $('new-chat'), composer: $('composer'), load: $('load'), cancelLoad: $('cancel-load'),
+  progressWrap: $('progress-wrap'), progress: $('progress'), progressText: $('progress-text'),
+  modelInfo: $('model-info'), file: $('file'), url: $('url'), srcFile: $('src-file'), srcUrl: $('src-url'),
+  settings: $('settings'), system: $('system'), temperature: $('temperature'), top_p: $('top_p'),
+  max_tokens: $('max_tokens'), threads: $('threads'), threadsHint: $('threads-hint'),
+  resetSettings: $('reset-settings'), error: $('error'), errorText: $('error-text'),
+  errorClose: $('error-close'), badgeThreads: $('badge-threads'), badgeModel: $('badge-model'),
+  badgeSpeed: $('badge-speed'), badgeMemory: $('badge-memory'), dropzone: $('dropzone'),
+  togglePanel: $('toggle-panel'), panel: $('panel'), origin: $('origin'),
+};
+
+const state = {
+  settings: { ...DEFAULTS },
+  messages: [],          // { role: 'user'|'assistant', content, status?, note? }
+  engine: null,
+  engineInfo: null,      // what the engine says about itself (threads, variant) after load
+  modelLabel: '',
+  file: null,            // the File chosen by picker or drop (not persisted: never leaves the tab)
+  loading: null,         // AbortController of the load in progress
+  generating: null,      // AbortController of the reply in progress
+  apiPromise: null,
+};
+
+// ---------- storage (localStorage may be unavailable or full: the page must still work) ----------
+
+function readJSON(key) {
+  try { const s = localStorage.getItem(key); return s ? JSON.parse(s) : null; } catch { return null; }
+}
+function writeJSON(key, value) {
+  try { localStorage.setItem(key, JSON.stringify(value)); return true; } catch { return false; }
+}
+let saveTimer = 0;
+function saveChat(now = false) {
+  clearTimeout(saveTimer);
+  const write = () => writeJSON(KEY_CHAT, { messages: state.messages, savedAt: Date.now() });
+  if (now) write(); else saveTimer = setTimeout(write, 300);
+}
+function loadChat() {
+  const c = readJSON(KEY_CHAT);
+  if (!c || !Array.isArray(c.messages)) return [];
+  return c.messages
+    .filter(m => m && (m.role === 'user' || m.role === 'assistant') && typeof m.content === 'string')
+    // A reply that was streaming when the page went away ended there.
+    .map(m => m.status === 'streaming' ? { ...m, status: 'stopped', note: 'interrupted' } : m);
+}
+
+// ---------- settings ----------
+
+const NUMERIC = {
+  temperature: { min: 0, max: 2, int: false }, top_p: { min: 0, max: 1, int: false },
+  max_tokens: { min: 1, max: 32768, int: true }, threads: { min: 1, max: 64, int: true },
+};
+function clampSetting(name, v) {
+  const r = NUMERIC[name], n = Number(v);
+  if (!Number.isFinite(n)) return DEFAULTS[name];
+  const c = Math.min(r.max, Math.max(r.min, n));
+  return r.int ? Math.round(c) : c;
+}
+function loadSettings() {
+  const s = { ...DEFAULTS, ...(readJSON(KEY_SETTINGS) || {}) };
+  for (const k of Object.keys(NUMERIC)) s[k] = clampSetting(k, s[k]);
+  if (!['bundled', 'file', 'url'].includes(s.source)) s.source = 'bundled';
+  if (typeof s.system !== 'string') s.system = '';
+  if (typeof s.url !== 'string') s.url = '';
+  return s;
+}
+function saveSettings() { writeJSON(KEY_SETTINGS, state.settings); }
+
+function renderSettings() {
+  const s = state.settings;
+  ui.system.value = s.system;
+  for (const k of Object.keys(NUMERIC)) ui[k].value = String(s[k]);
+  ui.url.value = s.url;
+  for (const r of document.querySelectorAll('input[name=source]')) r.checked = r.value === s.source;
+  ui.srcFile.hidden = s.source !== 'file';
+  ui.srcUrl.hidden = s.source !== 'url';
+  if (!isolated) { ui.threads.value = '1'; ui.threads.disabled = true; }
+  ui.threads.max = String(isolated ? cores : 1);
+  ui.threadsHint.textContent = isolated
+    ? `Cross-origin isolated: the threaded engine can use up to ${cores} threads (applies at next load).`
+    : 'Not cross-origin isolated: the single-thread engine is used. Serve the page with COOP/COEP (tools/serve.mjs does) for threads.';
+}
+
+function onSettingsInput(e) {
+  const t = e.target;
+  if (t.name === 'system') state.settings.system = t.value;
+  else if (t.name in NUMERIC) {
+    if (t.value === '') return;               // mid-edit; keep the last valid value
+    state.settings[t.name] = clampSetting(t.name, t.value);
+  }
+  saveSettings();
+}
+
+// ---------- rendering ----------
+
+function fmtBytes(n) {
+  if (!Number.isFinite(n)) return '?';
+  const u = ['B', 'KB', 'MB', 'GB']; let i = 0;
+  while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
+  return `${n.toFixed(i === 0 ? 0 : 1)} ${u[i]}`;
+}
+
+function messageNode(m, index) {
+  const li = document.createElement('li');
+  li.className = `msg ${m.role}`;
+  li.dataset.index = String(index);
+  const who = document.createElement('div');
+  who.className = 'who';
+  who.textContent = m.role === 'user' ? 'You' : 'Model';
+  const body = document.createElement('div');
+  body.className = 'content';
+  body.textContent = m.content;
+  li.append(who, body);
+  const meta = document.createElement('div');
+  meta.className = 'meta';
+  li.append(meta);
+  updateMessageNode(li, m);
+  return li;
+}
+function updateMessageNode(li, m) {
+  li.querySelector('.content').textContent = m.content;
+  li.dataset.status = m.status || 'done';
+  li.setAttribute('aria-busy', m.status === 'streaming' ? 'true' : 'false');
+  const meta = li.querySelector('.meta');
+  const parts = [];
+  if (m.status === 'streaming') parts.push('generating…');
+  if (m.status === 'stopped') parts.push(m.note === 'interrupted' ? 'interrupted' : 'stopped');
+  if (m.status === 'error') parts.push(`error: ${m.note || 'failed'}`);
+  if (m.stats && m.status !== 'streaming') parts.push(m.stats);
+  meta.textContent = parts.join(' · ');
+  meta.hidden = parts.length === 0;
+}
+function renderLog() {
+  ui.log.replaceChildren(...state.messages.map(messageNode));
+  ui.empty.hidden = state.messages.length > 0;
+  scrollToEnd();
+}
+function scrollToEnd() { ui.log.scrollTop = ui.log.scrollHeight; }
+function lastNode() { return ui.log.lastElementChild; }
+
+function showError(text) {
+  ui.errorText.textContent = text;
+  ui.error.hidden = false;
+}
+function clearError() { ui.error.hidden = true; ui.errorText.textContent = ''; }
+
+function updateControls() {
+  const busy = !!state.generating, loading = !!state.loading;
+  ui.send.disabled = !state.engine || busy || loading;
+  ui.stop.disabled = !busy;
+  ui.load.disabled = loading;
+  ui.cancelLoad.hidden = !loading;
+  ui.badgeModel.textContent = loading ? 'loading…' : state.engine ? `model: ${state.modelLabel}` : 'no model';
+  ui.badgeModel.dataset.state = loading ? 'loading' : state.engine ? 'ready' : 'none';
+  document.body.dataset.model = ui.badgeModel.dataset.state;
+  document.body.dataset.generating = busy ? 'true' : 'false';
+}
+
+function renderThreadsBadge() {
+  const info = state.engineInfo;
+  const b = ui.badgeThreads;
+  b.dataset.isolated = String(isolated);
+  if (info) {
+    b.dataset.threads = String(info.threads ?? '');
+    b.dataset.variant = info.variant ?? '';
+    b.textContent = info.threads > 1 || info.variant === 'mt'
+      ? `threads: ${info.threads ?? '?'} (isolated)`
+      : `single thread${isolated ? '' : ' (not isolated)'}`;
+  } else {
+    b.textContent = isolated ? `threads: up to ${cores} (isolated)` : 'single thread (not isolated)';
+  }
+  b.classList.toggle('on', isolated);
+}
+
+// Engine statistics: the shape is the engine's; read what is there and show what we can.
+function engineStats() {
+  const e = state.engine;
+  if (!e) return null;
+  try { return typeof e.stats === 'function' ? e.stats() : e.stats; } catch { return null; }
+}
+function pick(obj, names) {
+  if (!obj) return undefined;
+  for (const n of names) {
+    const v = n.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  }
+  return undefined;
+}
+function renderMemory() {
+  const st = engineStats();
+  const mem = pick(st, ['memoryBytes', 'memory.wasm', 'memory.total', 'memory', 'wasmMemoryBytes', 'heapBytes']);
+  ui.badgeMemory.textContent = mem !== undefined ? `memory ${fmtBytes(mem)}` : 'memory –';
+}
+function renderSpeed(tps) {
+  ui.badgeSpeed.textContent = Number.isFinite(tps) ? `${tps.toFixed(1)} tok/s` : '– tok/s';
+  if (Number.isFinite(tps)) ui.badgeSpeed.dataset.tps = tps.toFixed(2);
+}
+
+// ---------- errors from the engine ----------
+
+// The engine's errors carry a stable .code (web/errors.mjs); say what it means in plain words
+// and keep the engine's own message after it, which names the detail (offset, type, size).
+const PLAIN = {
+  not_gguf: 'this is not a GGUF model file',
+  truncated: 'the model file is incomplete (truncated)',
+  unsupported_model: 'the engine does not support this model',
+  model_too_large: 'the model and its context do not fit in browser memory',
+  no_simd: 'this browser has no WebAssembly SIMD, which the engine needs',
+  download_failed: 'the download failed',
+  worker_crashed: 'the engine stopped working; load the model again',
+  context_full: 'the conversation no longer fits the context; start a new chat',
+};
+function describeError(err, what) {
+  if (!err) return `${what} failed.`;
+  const plain = PLAIN[err.code];
+  const name = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
+  const msg = err.message || String(err);
+  return plain ? `${what} failed: ${plain}. (${name}${msg})` : `${what} failed — ${name}${msg}`;
+}
+const isAbort = (err) => err && (err.name === 'AbortError' || err.code === 'ABORTED' || err.code === 'aborted');
+
+// ---------- the engine package ----------
+
+function api() {
+  if (!state.apiPromise) {
+    state.apiPromise = import('../index.mjs').catch((err) => {
+      state.apiPromise = null;
+      throw new Error(`the engine package web/index.mjs could not be loaded (${err.message}). ` +
+                      'Build it first: bash tools/chat.sh');
+    });
+  }
+  return state.apiPromise;
+}
+
+// ---------- model loading ----------
+
+// For a URL on another origin, ask first (HEAD) so that a CSP refusal or CORS failure gives a
+// clear message here instead of a bare network error from inside the worker.
+let cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => cspViolations.push(e.blockedURI || ''));
+
+async function checkUrl(raw) {
+  let u;
+  try { u = new URL(raw, location.href); } catch { throw new Error(`"${raw}" is not a valid URL.`); }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`only http(s) URLs can be loaded, not ${u.protocol}`);
+  if (u.origin === location.origin) return u.href;
+  cspViolations = [];
+  let res;
+  try {
+    res = await fetch(u.href, { method: 'HEAD', cache: 'no-store', credentials: 'omit' });
+  } catch {
+    await new Promise(r => setTimeout(r, 50));     // violation events are queued after the rejection
+    if (cspViolations.some(b => b.startsWith(u.origin))) {
+      throw new Error(`this page may not connect to ${u.origin}: its Content-Security-Policy allows only ` +
+                      `the page's own server. Restart the server with --allow-origin ${u.origin} ` +
+                      '(e.g. bash tools/chat.sh --allow-origin ' + u.origin + '), or download the file and choose "Local .gguf file".');
+    }
+    throw new Error(`could not reach ${u.origin} (network error, or the server does not allow cross-origin requests).`);
+  }
+  if (!res.ok) throw new Error(`${u.href} answered HTTP ${res.status}.`);
+  return u.href;
+}
+
+function progressText(p) {
+  if (typeof p === 'number') return { frac: p, text: `${Math.round(p * 100)}%` };
+  if (!p || typeof p !== 'object') return { frac: NaN, text: '' };
+  const loaded = pick(p, ['loaded', 'bytes', 'received']);
+  const total = pick(p, ['total', 'size']);
+  let frac = pick(p, ['fraction', 'progress']);
+  if (frac === undefined && loaded !== undefined && total) frac = loaded / total;
+  const phase = p.phase || p.stage || p.status || '';
+  const amount = loaded !== undefined ? `${fmtBytes(loaded)}${total ? ` / ${fmtBytes(total)}` : ''}` : '';
+  const pct = Number.isFinite(frac) ? ` (${Math.round(frac * 100)}%)` : '';
+  return { frac, text: [phase, amount].filter(Boolean).join(' ') + pct };
+}
+function onProgress(p) {
+  const { frac, text } = progressText(p);
+  if (Number.isFinite(frac)) ui.progress.value = Math.min(1, Math.max(0, frac));
+  else ui.progress.removeAttribute('value');              // indeterminate
+  ui.progressText.textContent = text;
+}
+
+async function loadModel() {
+  clearError();
+  const s = state.settings;
+  let model, label;
+  if (s.source === 'bundled') { model = BUNDLED.url; label = BUNDLED.label; }
+  else if (s.source === 'file') {
+    if (!state.file) { showError('Choose a .gguf file first (or drop one on the page).'); return; }
+    model = state.file; label = state.file.name;
+  } else {
+    if (!s.url.trim()) { showError('Enter a model URL first.'); return; }
+    label = s.url.trim().split('/').pop() || s.url.trim();
+  }
+
+  if (state.generating) state.generating.abort();
+  if (state.loading) state.loading.abort();
+  const ctl = new AbortController();
+  state.loading = ctl;
+  ui.progressWrap.hidden = false;
+  ui.progress.value = 0;
+  ui.progressText.textContent = 'starting…';
+  ui.modelInfo.textContent = '';
+  updateControls();
+
+  // One model at a time: free the old one before the new one takes memory.
+  const old = state.engine;
+  state.engine = null; state.engineInfo = null;
+  renderThreadsBadge(); renderMemory(); updateControls();
+  if (old) { try { await old.dispose(); } catch { /* already gone */ } }
+
+  const t0 = performance.now();
+  try {
+    if (s.source === 'url') model = await checkUrl(s.url.trim());
+    const { createEngine } = await api();
+    const threads = isolated ? clampSetting('threads', s.threads) : 1;
+    const engine = await createEngine({ model, threads, onProgress, signal: ctl.signal });
+    if (state.loading !== ctl) { try { await engine.dispose(); } catch {} return; }   // superseded
+    state.engine = engine;
+    state.modelLabel = label;
+    state.engineInfo = describeEngine(engine, threads);
+    const secs = (performance.now() - t0) / 1000;
+    ui.modelInfo.textContent = `Loaded ${label} in ${secs.toFixed(1)} s` +
+      (state.engineInfo.detail ? ` · ${state.engineInfo.detail}` : '');
+    ui.progressWrap.hidden = true;
+  } catch (err) {
+    if (state.loading !== ctl) return;
+    ui.progressWrap.hidden = true;
+    if (ctl.signal.aborted || isAbort(err)) ui.modelInfo.textContent = 'Loading cancelled.';
+    else showError(describeError(err, `Loading ${label}`));
+  } finally {
+    if (state.loading === ctl) state.loading = null;
+    renderThreadsBadge(); renderMemory(); updateControls();
+  }
+}
+
+// What the engine reports about how it runs: threads used and which wasm module.
+function describeEngine(engine, requested) {
+  const st = engineStats() || {};
+  const info = engine.info || {};
+  const threads = pick(st, ['threads', 'nThreads', 'n_threads']) ?? pick(info, ['threads', 'nThreads']) ?? (isolated ? requested : 1);
+  const variant = st.variant || info.variant || st.module || info.module || (threads > 1 ? 'mt' : 'st');
+  const bits = [];
+  if (info.architecture || st.architecture) bits.push(info.architecture || st.architecture);
+  if (typeof variant === 'string') bits.push(/mt|thread/i.test(variant) ? 'threaded module' : 'single-thread module');
+  bits.push(`${threads} thread${threads === 1 ? '' : 's'}`);
+  return { threads, variant: /mt|thread/i.test(String(variant)) ? 'mt' : 'st', detail: bits.join(' · ') };
+}
+
+// ---------- chat ----------
+
+// The messages sent to the model: the system prompt, then the finished turns. Failed replies
+// with no text are left out, and two user turns in a row are joined, so roles alternate.
+function history() {
+  const out = [];
+  if (state.settings.system.trim()) out.push({ role: 'system', content: state.settings.system.trim() });
+  for (const m of state.messages) {
+    if (m.status === 'streaming') continue;
+    if (m.role === 'assistant' && !m.content) continue;
+    const prev = out[out.length - 1];
+    if (prev && prev.role === m.role && m.role === 'user') prev.content += '\n\n' + m.content;
+    else out.push({ role: m.role, content: m.content });
+  }
+  return out;
+}
+
+async function send(text) {
+  if (!state.engine || state.generating) return;
+  clearError();
+  const s = state.settings;
+  state.messages.push({ role: 'user', content: text });
+  const messages = history();
+  const reply = { role: 'assistant', content: '', status: 'streaming' };
+  state.messages.push(reply);
+  renderLog(); saveChat(true);
+  const node = lastNode();
+  const ctl = new AbortController();
+  state.generating = ctl;
+  updateControls();
+
+  let n = 0, tFirst = 0, tLast = 0, finish = '';
+  const t0 = performance.now();
+  try {
+    const stream = await state.engine.chat.completions.create({
+      messages, temperature: s.temperature, top_p: s.top_p, max_tokens: s.max_tokens,
+      stream: true, signal: ctl.signal,
+    });
+    for await (const chunk of stream) {
+      const choice = chunk && chunk.choices && chunk.choices[0];
+      if (!choice) continue;
+      const delta = choice.delta && choice.delta.content;
+      if (delta) {
+        reply.content += delta;
+        n++;
+        tLast = performance.now();
+        if (!tFirst) tFirst = tLast;
+        updateMessageNode(node, reply);
+        scrollToEnd();
+        if (n > 1) renderSpeed((n - 1) / ((tLast - tFirst) / 1000));
+        saveChat();
+      }
+      if (choice.finish_reason) finish = choice.finish_reason;
+    }
+    reply.status = ctl.signal.aborted ? 'stopped' : 'done';
+  } catch (err) {
+    if (ctl.signal.aborted || isAbort(err)) reply.status = 'stopped';
+    else {
+      reply.status = 'error';
+      reply.note = err && err.message ? err.message : String(err);
+      showError(describeError(err, 'Generating a reply'));
+      if (err && err.code === 'worker_crashed') { state.engine = null; state.engineInfo = null; renderThreadsBadge(); }
+    }
+  } finally {
+    const secs = ((tLast || performance.now()) - (tFirst || t0)) / 1000;
+    const tps = n > 1 && secs > 0 ? (n - 1) / secs : NaN;
+    const statTps = pick(engineStats(), ['tokensPerSecond', 'decode.tokensPerSecond', 'decode_tps', 'tps']);
+    const shown = Number.isFinite(statTps) ? statTps : tps;
+    renderSpeed(shown);
+    reply.stats = `${n} token${n === 1 ? '' : 's'}` + (Number.isFinite(shown) ? ` · ${shown.toFixed(1)} tok/s` : '') +
+                  (finish && reply.status === 'done' ? ` · ${finish}` : '');
+    updateMessageNode(node, reply);
+    state.generating = null;
+    saveChat(true);
+    renderMemory();
+    updateControls();
+    ui.prompt.focus();
+  }
+}
+
+function newChat() {
+  if (state.generating) state.generating.abort();
+  state.messages = [];
+  saveChat(true);
+  renderLog();
+  clearError();
+  renderSpeed(NaN);
+  ui.prompt.focus();
+}
+
+// ---------- drag and drop of a local .gguf ----------
+
+let dragDepth = 0;
+const hasFiles = (e) => e.dataTransfer && Array.from(e.dataTransfer.types || []).includes('Files');
+function useFile(file) {
+  if (!file) return;
+  state.file = file;
+  state.settings.source = 'file';
+  saveSettings(); renderSettings();
+  ui.modelInfo.textContent = `Selected ${file.name} (${fmtBytes(file.size)}), read locally.`;
+  loadModel();
+}
+
+// ---------- wiring ----------
+
+function init() {
+  state.settings = loadSettings();
+  state.messages = loadChat();
+  ui.origin.textContent = location.origin;
+  renderSettings(); renderLog(); renderThreadsBadge(); renderMemory(); updateControls();
+
+  ui.settings.addEventListener('input', onSettingsInput);
+  ui.settings.addEventListener('change', () => renderSettings());
+  ui.settings.addEventListener('submit', (e) => e.preventDefault());
+  ui.resetSettings.addEventListener('click', () => {
+    state.settings = { ...DEFAULTS, source: state.settings.source, url: state.settings.url };
+    saveSettings(); renderSettings();
+  });
+  for (const r of document.querySelectorAll('input[name=source]')) {
+    r.addEventListener('change', () => { state.settings.source = r.value; saveSettings(); renderSettings(); });
+  }
+  ui.url.addEventListener('input', () => { state.settings.url = ui.url.value; saveSettings(); });
+  ui.url.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); loadModel(); } });
+  ui.file.addEventListener('change', () => useFile(ui.file.files && ui.file.files[0]));
+  ui.load.addEventListener('click', () => loadModel());
+  ui.cancelLoad.addEventListener('click', () => state.loading && state.loading.abort());
+  ui.errorClose.addEventListener('click', clearError);
+
+  ui.composer.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = ui.prompt.value.trim();
+    if (!text || ui.send.disabled) return;
+    ui.prompt.value = '';
+    send(text);
+  });
+  ui.prompt.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); ui.composer.requestSubmit(); }
+  });
+  ui.stop.addEventListener('click', () => state.generating && state.generating.abort());
+  ui.newChat.addEventListener('click', newChat);
+
+  ui.togglePanel.addEventListener('click', () => {
+    const open = ui.panel.classList.toggle('closed') === false;
+    ui.togglePanel.setAttribute('aria-expanded', String(open));
+  });
+  if (matchMedia('(max-width: 760px)').matches) {
+    ui.panel.classList.add('closed');
+    ui.togglePanel.setAttribute('aria-expanded', 'false');
+  }
+
+  window.addEventListener('dragenter', (e) => { if (!hasFiles(e)) return; e.preventDefault(); dragDepth++; ui.dropzone.hidden = false; });
+  window.addEventListener('dragover', (e) => { if (hasFiles(e)) e.preventDefault(); });
+  window.addEventListener('dragleave', () => { if (--dragDepth <= 0) { dragDepth = 0; ui.dropzone.hidden = true; } });
+  window.addEventListener('drop', (e) => {
+    e.preventDefault(); dragDepth = 0; ui.dropzone.hidden = true;
+    const f = e.dataTransfer && e.dataTransfer.files && e.dataTransfer.files[0];
+    if (f) useFile(f);
+  });
+  window.addEventListener('pagehide', () => saveChat(true));
+  setInterval(renderMemory, 1000);
+
+  // The bundled model is 1.2 MB from this server: load it right away so the page is ready.
+  if (state.settings.source === 'bundled') loadModel();
+}
+
+init();
