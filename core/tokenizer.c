@@ -1,0 +1,803 @@
+/*
+ * tokenizer.c — SentencePiece BPE from a GGUF vocabulary (tokenizer.ggml.*): building the
+ * vocabulary (hash map, byte-fallback table, special-token list, detokenized pieces) and
+ * encoding text to ids. Detokenizing lives in detokenize.c, chat formats in chat.c.
+ *
+ * Encoding follows SentencePiece (the truth for ids) as llama.cpp's llm_tokenizer_spm does:
+ *   1. split the text into fragments at special tokens: user-defined tokens always, control /
+ *      unknown tokens only with MW_TOKENIZE_PARSE_SPECIAL; longest token text first, each one
+ *      cut out of every remaining text fragment (llama.cpp's tokenizer_st_partition);
+ *   2. each text fragment: " " -> "▁", plus a leading "▁" (add_dummy_prefix) when it starts the
+ *      text or follows a special token; split into UTF-8 characters;
+ *   3. repeatedly merge the adjacent pair whose concatenation is a vocabulary piece with the
+ *      highest score (ties: leftmost), with a binary heap over a linked list of symbols —
+ *      O(n log n), stale heap entries are skipped when popped;
+ *   4. each final symbol is its piece id; a symbol that is no piece (a character outside the
+ *      vocabulary) becomes its bytes as <0xNN> tokens (byte fallback), else <unk>.
+ * Only normal, user-defined and unused pieces take part in merges (SentencePiece keeps control,
+ * unknown and byte pieces out of its piece map), so "</s>" or "[INST]" in plain text can never
+ * merge into a control token. Unused pieces are split back into their two halves (SentencePiece's
+ * resegmentation). Ill-formed UTF-8 is split byte by byte, so it round-trips through byte tokens.
+ */
+#include <stdlib.h>
+
+#include "model.h"
+#include "tokenizer_impl.h"
+#include "utf8.h"
+
+/* Longest input we accept: keeps every symbol index and id count inside int32. */
+#define MAX_TEXT_BYTES ((size_t)128 << 20)
+
+/* ---- the vocabulary hash map ---------------------------------------------------------- */
+
+static uint32_t hash_bytes(const char *s, size_t len)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
+int32_t mw_tokenizer_find(const mw_tokenizer *t, const char *s, size_t len)
+{
+    if (len > t->max_len)
+        return -1;
+    for (uint32_t i = hash_bytes(s, len) & t->map_mask;; i = (i + 1) & t->map_mask) {
+        int32_t id = t->map[i];
+        if (id < 0)
+            return -1;
+        if (t->text_len[id] == len && memcmp(t->text[id], s, len) == 0)
+            return id;
+    }
+}
+
+static void map_insert(mw_tokenizer *t, int32_t id)
+{
+    uint32_t i = hash_bytes(t->text[id], t->text_len[id]) & t->map_mask;
+    for (;; i = (i + 1) & t->map_mask) {
+        int32_t other = t->map[i];
+        if (other < 0) {
+            t->map[i] = id;
+            return;
+        }
+        /* duplicate string: the first id keeps it (SentencePiece rejects duplicates) */
+        if (t->text_len[other] == t->text_len[id] &&
+            memcmp(t->text[other], t->text[id], t->text_len[id]) == 0)
+            return;
+    }
+}
+
+/* ---- building ------------------------------------------------------------------------- */
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+/* "<0xNN>" -> NN, else -1 */
+static int parse_byte_token(const char *s, uint32_t len)
+{
+    if (len != 6 || memcmp(s, "<0x", 3) != 0 || s[5] != '>')
+        return -1;
+    int hi = hex_digit(s[3]), lo = hex_digit(s[4]);
+    return hi < 0 || lo < 0 ? -1 : hi * 16 + lo;
+}
+
+/* What a token renders as (llama.cpp's token_to_piece with special = false): normal pieces with
+ * "▁" as a space, user-defined pieces verbatim, byte pieces as the raw byte, everything else
+ * (control, unknown, unused) as nothing. Writes into dst (at most len bytes), returns the length. */
+static uint32_t render_piece(const char *s, uint32_t len, int type, char *dst)
+{
+    switch (type) {
+    case MW_TOKEN_USER_DEFINED:
+        memcpy(dst, s, len);
+        return len;
+    case MW_TOKEN_BYTE: {
+        int b = parse_byte_token(s, len);
+        if (b >= 0) {
+            dst[0] = (char)b;
+            return 1;
+        }
+        break;   /* a "byte" token that is no <0xNN>: show it as text */
+    }
+    case MW_TOKEN_CONTROL: case MW_TOKEN_UNKNOWN: case MW_TOKEN_UNUSED:
+        return 0;
+    default:
+        break;
+    }
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < len; i++) {
+        if (i + 2 < len && (uint8_t)s[i] == 0xE2 && (uint8_t)s[i + 1] == 0x96 &&
+            (uint8_t)s[i + 2] == 0x81) {
+            dst[n++] = ' ';
+            i += 2;
+        } else {
+            dst[n++] = s[i];
+        }
+    }
+    return n;
+}
+
+static int is_eog_text(const char *s)
+{
+    static const char *const names[] = { "</s>", "<|eot_id|>", "<|eom_id|>", "<|im_end|>",
+                                         "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>" };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(s, names[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Sort key of a special token: longest text first (as llama.cpp's cache_special_tokens), then
+ * lowest id, so that plain ascending order of the keys is the order we want. */
+static uint64_t special_key(uint32_t len, int32_t id)
+{
+    return ((uint64_t)(UINT32_MAX - len) << 32) | (uint32_t)id;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* An optional integer key: absent -> def; present with a wrong type -> error (negative). */
+static int get_int_or(const mw_gguf *g, const char *key, int64_t def, int64_t *out)
+{
+    int r = mw_gguf_get_int(g, key, out);
+    if (r == 0)
+        *out = def;
+    return r < 0 ? r : 1;
+}
+
+static int32_t id_or_none(int64_t v, int32_t n_vocab)
+{
+    return v >= 0 && v < n_vocab ? (int32_t)v : -1;
+}
+
+static mw_status read_arrays(const mw_gguf *g, uint64_t *n_vocab, const mw_gguf_str **tokens,
+                             const float **scores, const void **types, uint32_t *types_type)
+{
+    const char *model = NULL;
+    int r = mw_gguf_get_str(g, "tokenizer.ggml.model", &model);
+    if (r < 0)
+        return (mw_status)r;
+    if (r == 0)
+        return mw_fail(MW_ERR_UNSUPPORTED, "no vocabulary: tokenizer.ggml.model is missing");
+    if (strcmp(model, "llama") != 0)
+        return mw_fail(MW_ERR_UNSUPPORTED,
+                       "tokenizer.ggml.model \"%s\" is not supported (only \"llama\", SentencePiece)",
+                       model);
+
+    uint32_t at;
+    uint64_t n;
+    const void *data;
+    r = mw_gguf_get_arr(g, "tokenizer.ggml.tokens", &at, &n, &data);
+    if (r < 0)
+        return (mw_status)r;
+    if (r == 0)
+        return mw_fail(MW_ERR_UNSUPPORTED, "no vocabulary: tokenizer.ggml.tokens is missing");
+    if (at != MW_GGUF_STRING)
+        return mw_fail(MW_ERR_BAD_FORMAT, "tokenizer.ggml.tokens: array of type %u, expected strings",
+                       at);
+    if (n == 0 || n > (1u << 24))
+        return mw_fail(MW_ERR_BAD_FORMAT, "tokenizer.ggml.tokens: %llu tokens",
+                       (unsigned long long)n);
+    *n_vocab = n;
+    *tokens = data;
+
+    *scores = NULL;
+    r = mw_gguf_get_arr(g, "tokenizer.ggml.scores", &at, &n, &data);
+    if (r < 0)
+        return (mw_status)r;
+    if (r == 1) {
+        if (at != MW_GGUF_FLOAT32 || n != *n_vocab)
+            return mw_fail(MW_ERR_BAD_FORMAT,
+                           "tokenizer.ggml.scores: %llu values of type %u, expected %llu float32",
+                           (unsigned long long)n, at, (unsigned long long)*n_vocab);
+        *scores = data;
+    }
+
+    *types = NULL;
+    r = mw_gguf_get_arr(g, "tokenizer.ggml.token_type", &at, &n, &data);
+    if (r < 0)
+        return (mw_status)r;
+    if (r == 1) {
+        if ((at != MW_GGUF_INT32 && at != MW_GGUF_UINT32) || n != *n_vocab)
+            return mw_fail(MW_ERR_BAD_FORMAT,
+                           "tokenizer.ggml.token_type: %llu values of type %u, expected %llu int32",
+                           (unsigned long long)n, at, (unsigned long long)*n_vocab);
+        *types = data;
+        *types_type = at;
+    }
+    return MW_OK;
+}
+
+mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
+{
+    if (!g || !out)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_tokenizer_create: NULL argument");
+    *out = NULL;
+
+    uint64_t n64 = 0;
+    const mw_gguf_str *tokens = NULL;
+    const float *scores = NULL;
+    const void *types = NULL;
+    uint32_t types_type = MW_GGUF_INT32;
+    mw_status st = read_arrays(g, &n64, &tokens, &scores, &types, &types_type);
+    if (st != MW_OK)
+        return st;
+    int32_t n = (int32_t)n64;
+
+    int64_t bos, eos, unk, add_bos, add_eos, add_space, eot, eom;
+    int r;
+    if ((r = get_int_or(g, "tokenizer.ggml.bos_token_id", 1, &bos)) < 0 ||
+        (r = get_int_or(g, "tokenizer.ggml.eos_token_id", 2, &eos)) < 0 ||
+        (r = get_int_or(g, "tokenizer.ggml.unknown_token_id", 0, &unk)) < 0 ||
+        (r = get_int_or(g, "tokenizer.ggml.add_bos_token", 1, &add_bos)) < 0 ||
+        (r = get_int_or(g, "tokenizer.ggml.add_eos_token", 0, &add_eos)) < 0 ||
+        (r = get_int_or(g, "tokenizer.ggml.add_space_prefix", 1, &add_space)) < 0 ||
+        (r = get_int_or(g, "tokenizer.ggml.eot_token_id", -1, &eot)) < 0 ||
+        (r = get_int_or(g, "tokenizer.ggml.eom_token_id", -1, &eom)) < 0)
+        return (mw_status)r;
+    const char *tmpl = NULL;
+    if ((r = mw_gguf_get_str(g, "tokenizer.chat_template", &tmpl)) < 0)
+        return (mw_status)r;
+
+    uint64_t text_bytes = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (tokens[i].len > (1u << 20))
+            return mw_fail(MW_ERR_BAD_FORMAT, "tokenizer.ggml.tokens[%d]: %llu bytes long", (int)i,
+                           (unsigned long long)tokens[i].len);
+        text_bytes += tokens[i].len + 1;
+    }
+
+    uint32_t map_size = 1;
+    while (map_size < 2u * (uint32_t)n)
+        map_size <<= 1;
+
+    mw_tokenizer *t = mw_calloc(1, sizeof *t);
+    if (!t)
+        return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory");
+    t->n_vocab = n;
+    t->text = mw_calloc((size_t)n, sizeof *t->text);
+    t->text_len = mw_calloc((size_t)n, sizeof *t->text_len);
+    t->score = mw_calloc((size_t)n, sizeof *t->score);
+    t->type = mw_calloc((size_t)n, 1);
+    t->eog = mw_calloc((size_t)n, 1);
+    t->piece = mw_calloc((size_t)n, sizeof *t->piece);
+    t->piece_len = mw_calloc((size_t)n, sizeof *t->piece_len);
+    t->map = mw_alloc((size_t)map_size * sizeof *t->map);
+    t->special = mw_calloc((size_t)n, sizeof *t->special);
+    t->arena = mw_alloc((size_t)(2 * text_bytes));   /* a rendered piece is never longer than its text */
+    if (tmpl)
+        t->chat_template = mw_strdup(tmpl);
+    if (!t->text || !t->text_len || !t->score || !t->type || !t->eog || !t->piece ||
+        !t->piece_len || !t->map || !t->special || !t->arena || (tmpl && !t->chat_template)) {
+        mw_tokenizer_free(t);
+        return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory for %d tokens", (int)n);
+    }
+    t->map_mask = map_size - 1;
+    for (uint32_t i = 0; i < map_size; i++)
+        t->map[i] = -1;
+    for (int b = 0; b < 256; b++)
+        t->byte_id[b] = -1;
+
+    char *p = t->arena;
+    for (int32_t i = 0; i < n; i++) {
+        uint32_t len = (uint32_t)tokens[i].len;
+        int type = MW_TOKEN_NORMAL;
+        if (types) {
+            int64_t v = types_type == MW_GGUF_INT32 ? (int64_t)((const int32_t *)types)[i]
+                                                    : (int64_t)((const uint32_t *)types)[i];
+            type = v >= MW_TOKEN_NORMAL && v <= MW_TOKEN_BYTE ? (int)v : MW_TOKEN_NORMAL;
+        }
+        memcpy(p, tokens[i].ptr, len);
+        p[len] = 0;
+        t->text[i] = p;
+        t->text_len[i] = len;
+        p += len + 1;
+        t->type[i] = (uint8_t)type;
+        t->score[i] = scores ? scores[i] : 0.0f;
+        t->piece_len[i] = render_piece(t->text[i], len, type, p);
+        p[t->piece_len[i]] = 0;
+        t->piece[i] = p;
+        p += t->piece_len[i] + 1;
+        if (len > t->max_len)
+            t->max_len = len;
+        t->n_unused += type == MW_TOKEN_UNUSED;
+        map_insert(t, i);
+        if (type == MW_TOKEN_CONTROL || type == MW_TOKEN_UNKNOWN || type == MW_TOKEN_USER_DEFINED) {
+            if (len > 0)
+                t->special[t->n_special++] = i;
+            if (type == MW_TOKEN_USER_DEFINED)
+                t->n_user_defined++;
+            if (is_eog_text(t->text[i]))
+                t->eog[i] = 1;
+        }
+    }
+    /* byte fallback looks the <0xNN> strings up, as llama.cpp's byte_to_token does */
+    for (int b = 0; b < 256; b++) {
+        static const char hex[] = "0123456789ABCDEF";
+        char s[6] = { '<', '0', 'x', hex[b >> 4], hex[b & 15], '>' };
+        t->byte_id[b] = mw_tokenizer_find(t, s, 6);
+    }
+    uint64_t *keys = mw_alloc(((size_t)t->n_special + 1) * sizeof *keys);
+    if (!keys) {
+        mw_tokenizer_free(t);
+        return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory");
+    }
+    for (int32_t i = 0; i < t->n_special; i++)
+        keys[i] = special_key(t->text_len[t->special[i]], t->special[i]);
+    qsort(keys, (size_t)t->n_special, sizeof *keys, cmp_u64);
+    for (int32_t i = 0; i < t->n_special; i++)
+        t->special[i] = (int32_t)(keys[i] & 0xFFFFFFFFu);
+    mw_free(keys);
+
+    t->bos_id = id_or_none(bos, n);
+    t->eos_id = id_or_none(eos, n);
+    t->unk_id = id_or_none(unk, n);
+    t->add_bos = add_bos != 0;
+    t->add_eos = add_eos != 0;
+    t->add_space_prefix = add_space != 0;
+    if (t->eos_id >= 0)
+        t->eog[t->eos_id] = 1;
+    if (id_or_none(eot, n) >= 0)
+        t->eog[eot] = 1;
+    if (id_or_none(eom, n) >= 0)
+        t->eog[eom] = 1;
+    *out = t;
+    return MW_OK;
+}
+
+void mw_tokenizer_free(mw_tokenizer *t)
+{
+    if (!t)
+        return;
+    mw_free(t->text);
+    mw_free(t->text_len);
+    mw_free(t->score);
+    mw_free(t->type);
+    mw_free(t->eog);
+    mw_free(t->piece);
+    mw_free(t->piece_len);
+    mw_free(t->map);
+    mw_free(t->special);
+    mw_free(t->arena);
+    mw_free(t->chat_template);
+    mw_free(t);
+}
+
+/* ---- BPE over one text fragment ------------------------------------------------------- */
+
+typedef struct symbol {
+    int32_t prev, next;    /* neighbours in the linked list, -1 at the ends */
+    uint32_t start, n;     /* bytes in the escaped text; n == 0 once merged into its left neighbour */
+} symbol;
+
+typedef struct bigram {
+    float score;           /* score of the merged piece */
+    int32_t left, right;   /* symbol indices */
+    uint32_t size;         /* bytes of the merged piece: detects stale entries */
+} bigram;
+
+/* Merge tree, kept only when the vocabulary has unused pieces (they are split back). */
+typedef struct node {
+    int32_t a, b;          /* children, -1 for a character */
+    uint32_t start, n;
+} node;
+
+typedef struct spm_work {
+    const mw_tokenizer *t;
+    char *text;            /* escaped fragment */
+    symbol *sym;
+    int32_t *sym_node;     /* [n_sym] current merge-tree node of each symbol, or NULL */
+    node *nodes;
+    int32_t n_nodes;
+    bigram *heap;
+    size_t n_heap, cap_heap;
+    int failed;            /* out of memory while growing the heap */
+} spm_work;
+
+static int mergeable(int type)
+{
+    return type == MW_TOKEN_NORMAL || type == MW_TOKEN_USER_DEFINED || type == MW_TOKEN_UNUSED;
+}
+
+/* true when a should be popped before b: higher score, then leftmost */
+static int before(const bigram *a, const bigram *b)
+{
+    return a->score > b->score || (a->score == b->score && a->left < b->left);
+}
+
+static void heap_push(spm_work *w, bigram g)
+{
+    if (w->n_heap == w->cap_heap) {
+        size_t cap = w->cap_heap * 2 + 16;
+        bigram *h = mw_realloc(w->heap, cap * sizeof *h);
+        if (!h) {
+            w->failed = 1;
+            return;
+        }
+        w->heap = h;
+        w->cap_heap = cap;
+    }
+    size_t i = w->n_heap++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (!before(&g, &w->heap[parent]))
+            break;
+        w->heap[i] = w->heap[parent];
+        i = parent;
+    }
+    w->heap[i] = g;
+}
+
+static bigram heap_pop(spm_work *w)
+{
+    bigram top = w->heap[0];
+    bigram last = w->heap[--w->n_heap];
+    size_t i = 0, n = w->n_heap;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n)
+            break;
+        if (c + 1 < n && before(&w->heap[c + 1], &w->heap[c]))
+            c++;
+        if (!before(&w->heap[c], &last))
+            break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (n > 0)
+        w->heap[i] = last;
+    return top;
+}
+
+static void try_add_bigram(spm_work *w, int32_t left, int32_t right)
+{
+    if (left < 0 || right < 0)
+        return;
+    const symbol *l = &w->sym[left], *r = &w->sym[right];
+    uint32_t size = l->n + r->n;
+    int32_t id = mw_tokenizer_find(w->t, w->text + l->start, size);
+    if (id < 0 || !mergeable(w->t->type[id]))
+        return;
+    bigram g = { w->t->score[id], left, right, size };
+    heap_push(w, g);
+}
+
+static void emit_bytes(const mw_tokenizer *t, const char *s, uint32_t n, mw_id_sink *sink)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        int32_t id = t->byte_id[(uint8_t)s[i]];
+        if (id < 0) {
+            /* no byte pieces in this vocabulary: the whole character is unknown */
+            if (t->unk_id >= 0)
+                mw_id_sink_push(sink, t->unk_id);
+            return;
+        }
+    }
+    for (uint32_t i = 0; i < n; i++)
+        mw_id_sink_push(sink, t->byte_id[(uint8_t)s[i]]);
+}
+
+/* Output the ids of one final symbol (or merge-tree node). */
+static void resegment(spm_work *w, uint32_t start, uint32_t n, int32_t nd, mw_id_sink *sink)
+{
+    const mw_tokenizer *t = w->t;
+    for (;;) {
+        int32_t id = mw_tokenizer_find(t, w->text + start, n);
+        if (id >= 0 && mergeable(t->type[id])) {
+            if (t->type[id] != MW_TOKEN_UNUSED || nd < 0 || w->nodes[nd].a < 0) {
+                mw_id_sink_push(sink, id);
+                return;
+            }
+            /* an unused piece: output its two halves instead (left recursively, right by loop;
+             * depth is bounded by the characters of one vocabulary piece) */
+            const node *x = &w->nodes[nd];
+            resegment(w, w->nodes[x->a].start, w->nodes[x->a].n, x->a, sink);
+            nd = x->b;
+            start = w->nodes[nd].start;
+            n = w->nodes[nd].n;
+            continue;
+        }
+        emit_bytes(t, w->text + start, n, sink);
+        return;
+    }
+}
+
+/* BPE-encode text[0..len) (raw bytes; " " escaped here), "▁" first when prefix. */
+static mw_status spm_fragment(const mw_tokenizer *t, const char *src, size_t len, int prefix,
+                              mw_id_sink *sink)
+{
+    size_t n_space = 0;
+    for (size_t i = 0; i < len; i++)
+        n_space += src[i] == ' ';
+    size_t blen = (prefix ? 3 : 0) + len + 2 * n_space;
+    if (blen == 0)
+        return MW_OK;
+
+    spm_work w = { 0 };
+    w.t = t;
+    int track = t->n_unused > 0;   /* merge tree only when some piece is unused */
+    w.text = mw_alloc(blen);
+    w.sym = mw_alloc(blen * sizeof *w.sym);
+    if (track) {
+        w.sym_node = mw_alloc(blen * sizeof *w.sym_node);
+        w.nodes = mw_alloc(2 * blen * sizeof *w.nodes);
+    }
+    w.cap_heap = blen + 16;
+    w.heap = mw_alloc(w.cap_heap * sizeof *w.heap);
+    mw_status st = MW_OK;
+    if (!w.text || !w.sym || !w.heap || (track && (!w.sym_node || !w.nodes))) {
+        st = mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory for %zu bytes", blen);
+        goto done;
+    }
+
+    size_t k = 0;
+    if (prefix) {
+        memcpy(w.text, "\xE2\x96\x81", 3);
+        k = 3;
+    }
+    for (size_t i = 0; i < len; i++) {
+        if (src[i] == ' ') {
+            memcpy(w.text + k, "\xE2\x96\x81", 3);
+            k += 3;
+        } else {
+            w.text[k++] = src[i];
+        }
+    }
+
+    /* one symbol per UTF-8 character (a byte of ill-formed input is a symbol of its own) */
+    int32_t n_sym = 0;
+    for (size_t i = 0; i < blen;) {
+        uint32_t cp;
+        int c = mw_utf8_decode((const uint8_t *)w.text + i, blen - i, &cp);
+        if (c <= 0)
+            c = 1;
+        symbol *s = &w.sym[n_sym];
+        s->prev = n_sym - 1;
+        s->next = n_sym + 1;
+        s->start = (uint32_t)i;
+        s->n = (uint32_t)c;
+        if (track) {
+            node x = { -1, -1, s->start, s->n };
+            w.nodes[w.n_nodes] = x;
+            w.sym_node[n_sym] = w.n_nodes++;
+        }
+        n_sym++;
+        i += (size_t)c;
+    }
+    w.sym[n_sym - 1].next = -1;
+
+    for (int32_t i = 1; i < n_sym; i++)
+        try_add_bigram(&w, i - 1, i);
+
+    while (w.n_heap > 0 && !w.failed) {
+        bigram g = heap_pop(&w);
+        symbol *l = &w.sym[g.left], *r = &w.sym[g.right];
+        if (l->n == 0 || r->n == 0 || l->n + r->n != g.size)
+            continue;   /* one side was merged elsewhere since this pair was queued */
+        if (track) {
+            node x = { w.sym_node[g.left], w.sym_node[g.right], l->start, g.size };
+            w.nodes[w.n_nodes] = x;
+            w.sym_node[g.left] = w.n_nodes++;
+        }
+        l->n += r->n;
+        r->n = 0;
+        l->next = r->next;
+        if (r->next >= 0)
+            w.sym[r->next].prev = g.left;
+        try_add_bigram(&w, l->prev, g.left);
+        try_add_bigram(&w, g.left, l->next);
+    }
+    if (w.failed) {
+        st = mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory for the merge queue");
+        goto done;
+    }
+
+    for (int32_t i = 0; i != -1; i = w.sym[i].next)
+        resegment(&w, w.sym[i].start, w.sym[i].n, track ? w.sym_node[i] : -1, sink);
+
+done:
+    mw_free(w.text);
+    mw_free(w.sym);
+    mw_free(w.sym_node);
+    mw_free(w.nodes);
+    mw_free(w.heap);
+    return st;
+}
+
+/* ---- special-token partition ---------------------------------------------------------- */
+
+typedef struct fragment {
+    int32_t id;            /* special token id, or -1 for text */
+    size_t off, len;       /* text fragments: bytes of the input */
+} fragment;
+
+typedef struct frag_list {
+    fragment *v;
+    size_t n, cap;
+} frag_list;
+
+static int frag_push(frag_list *l, int32_t id, size_t off, size_t len)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap * 2 + 8;
+        fragment *v = mw_realloc(l->v, cap * sizeof *v);
+        if (!v)
+            return 0;
+        l->v = v;
+        l->cap = cap;
+    }
+    fragment f = { id, off, len };
+    l->v[l->n++] = f;
+    return 1;
+}
+
+/* first occurrence of needle in hay, or NULL */
+static const char *find_bytes(const char *hay, size_t hlen, const char *needle, size_t nlen)
+{
+    if (nlen == 0 || nlen > hlen)
+        return NULL;
+    const char *end = hay + (hlen - nlen) + 1;
+    for (const char *p = hay; p < end;) {
+        p = memchr(p, needle[0], (size_t)(end - p));
+        if (!p)
+            return NULL;
+        if (memcmp(p, needle, nlen) == 0)
+            return p;
+        p++;
+    }
+    return NULL;
+}
+
+/* Cut every occurrence of special token id out of the text fragments of *cur. */
+static mw_status partition_one(const mw_tokenizer *t, const char *text, int32_t id,
+                               frag_list *cur, frag_list *next)
+{
+    const char *s = t->text[id];
+    size_t slen = t->text_len[id];
+    int found = 0;
+    for (size_t i = 0; i < cur->n && !found; i++)
+        found = cur->v[i].id < 0 && find_bytes(text + cur->v[i].off, cur->v[i].len, s, slen);
+    if (!found)
+        return MW_OK;
+    next->n = 0;
+    for (size_t i = 0; i < cur->n; i++) {
+        fragment f = cur->v[i];
+        int ok = 1;
+        if (f.id >= 0) {
+            ok = frag_push(next, f.id, 0, 0);
+        } else {
+            size_t pos = f.off, end = f.off + f.len;
+            const char *m;
+            while (ok && (m = find_bytes(text + pos, end - pos, s, slen)) != NULL) {
+                size_t at = (size_t)(m - text);
+                if (at > pos)
+                    ok = frag_push(next, -1, pos, at - pos);
+                ok = ok && frag_push(next, id, 0, 0);
+                pos = at + slen;
+            }
+            if (ok && pos < end)
+                ok = frag_push(next, -1, pos, end - pos);
+        }
+        if (!ok)
+            return mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory splitting special tokens");
+    }
+    frag_list tmp = *cur;
+    *cur = *next;
+    *next = tmp;
+    return MW_OK;
+}
+
+mw_status mw_tokenizer_encode(const mw_tokenizer *t, const char *text, size_t len, int32_t flags,
+                              mw_id_sink *sink)
+{
+    if (len > MAX_TEXT_BYTES)
+        return mw_fail(MW_ERR_TOO_LARGE, "tokenize: %zu bytes of text (limit %zu)", len,
+                       MAX_TEXT_BYTES);
+    int parse_special = (flags & MW_TOKENIZE_PARSE_SPECIAL) != 0;
+    if ((flags & MW_TOKENIZE_ADD_BOS) && t->bos_id >= 0)
+        mw_id_sink_push(sink, t->bos_id);
+
+    mw_status st = MW_OK;
+    frag_list cur = { 0 }, next = { 0 };
+    if (len > 0 && !frag_push(&cur, -1, 0, len)) {
+        st = mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory");
+        goto done;
+    }
+    /* user-defined tokens are always cut out; control and unknown ones only on request */
+    if (len > 0 && (parse_special || t->n_user_defined > 0)) {
+        for (int32_t i = 0; i < t->n_special && st == MW_OK; i++) {
+            int32_t id = t->special[i];
+            if (parse_special || t->type[id] == MW_TOKEN_USER_DEFINED)
+                st = partition_one(t, text, id, &cur, &next);
+        }
+        if (st != MW_OK)
+            goto done;
+    }
+    /* the dummy prefix goes before text that starts the input or follows a special token */
+    int prev_special = 1;
+    for (size_t i = 0; i < cur.n; i++) {
+        const fragment *f = &cur.v[i];
+        if (f->id >= 0) {
+            mw_id_sink_push(sink, f->id);
+            prev_special = 1;
+            continue;
+        }
+        st = spm_fragment(t, text + f->off, f->len, t->add_space_prefix && prev_special, sink);
+        if (st != MW_OK)
+            goto done;
+        prev_special = 0;
+    }
+    if ((flags & MW_TOKENIZE_ADD_EOS) && t->eos_id >= 0)
+        mw_id_sink_push(sink, t->eos_id);
+done:
+    mw_free(cur.v);
+    mw_free(next.v);
+    return st;
+}
+
+/* ---- public calls --------------------------------------------------------------------- */
+
+const mw_tokenizer *mw_model_tokenizer(const mw_model *model)
+{
+    if (!model) {
+        mw_fail(MW_ERR_INVALID_ARG, "model is NULL");
+        return NULL;
+    }
+    if (!model->tokenizer)
+        mw_fail(MW_ERR_UNSUPPORTED, "model has no vocabulary");
+    return model->tokenizer;
+}
+
+mw_status mw_tokenize(const mw_model *model, const char *text, size_t len, int32_t flags,
+                      int32_t *out, int32_t cap, int32_t *n_out)
+{
+    const mw_tokenizer *t = mw_model_tokenizer(model);
+    if (!t)
+        return model ? MW_ERR_UNSUPPORTED : MW_ERR_INVALID_ARG;
+    if ((!text && len > 0) || cap < 0 || (!out && cap > 0) || !n_out)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_tokenize: bad arguments");
+    *n_out = 0;
+    mw_id_sink sink = { out, cap, 0 };
+    mw_status st = mw_tokenizer_encode(t, text ? text : "", len, flags, &sink);
+    if (st != MW_OK)
+        return st;
+    *n_out = sink.n;
+    if (sink.n > cap)
+        return mw_fail(MW_ERR_BUFFER_TOO_SMALL, "mw_tokenize: %d ids, buffer holds %d",
+                       (int)sink.n, (int)cap);
+    return MW_OK;
+}
+
+const char *mw_token_text(const mw_model *model, int32_t id)
+{
+    const mw_tokenizer *t = model ? model->tokenizer : NULL;
+    if (!t || id < 0 || id >= t->n_vocab)
+        return NULL;
+    return t->text[id];
+}
+
+int32_t mw_token_bos(const mw_model *model)
+{
+    return model && model->tokenizer ? model->tokenizer->bos_id : -1;
+}
+
+int32_t mw_token_eos(const mw_model *model)
+{
+    return model && model->tokenizer ? model->tokenizer->eos_id : -1;
+}
+
+int32_t mw_token_is_eog(const mw_model *model, int32_t id)
+{
+    const mw_tokenizer *t = model ? model->tokenizer : NULL;
+    if (!t || id < 0 || id >= t->n_vocab)
+        return 0;
+    return t->eog[id];
+}
