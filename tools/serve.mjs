@@ -19,7 +19,6 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const MOUNTS = ['web', 'build-web', 'models'];
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -59,15 +58,16 @@ export function contentSecurityPolicy(allowOrigins = []) {
 
 // Map a request path to a file inside one of the mounts, or null. Rejects anything that
 // is not plainly inside: encoded separators, NULs, dot segments, symlinks pointing out.
-export function resolvePath(root, urlPath) {
+// mounts: { web: dir, 'build-web': dir, models: dir }.
+export function resolvePath(mounts, urlPath) {
   let p;
   try { p = decodeURIComponent(urlPath); } catch { return null; }
   if (p.includes('\0') || p.includes('\\')) return null;
   const parts = p.split('/').filter(Boolean);
   if (parts.some(s => s === '.' || s === '..')) return null;
-  if (parts.length === 0 || !MOUNTS.includes(parts[0])) return null;
-  const mount = path.join(root, parts[0]);
-  const file = path.join(root, ...parts);
+  if (parts.length === 0 || !Object.hasOwn(mounts, parts[0])) return null;
+  const mount = mounts[parts[0]];
+  const file = path.join(mount, ...parts.slice(1));
   let real, realMount;
   try { real = fs.realpathSync(file); realMount = fs.realpathSync(mount); } catch { return null; }
   if (real !== realMount && !real.startsWith(realMount + path.sep)) return null;
@@ -84,7 +84,9 @@ function parseRange(header, size) {
   return { start, end };
 }
 
-export function createServer({ root = REPO, isolation = true, allowOrigins = [], log = null } = {}) {
+export function createServer({ root = REPO, buildWeb = null, isolation = true, allowOrigins = [], log = null } = {}) {
+  const mounts = { web: path.join(root, 'web'), 'build-web': path.resolve(buildWeb || path.join(root, 'build-web')),
+                   models: path.join(root, 'models') };
   const csp = contentSecurityPolicy(allowOrigins);
   return http.createServer((req, res) => {
     const h = {
@@ -107,7 +109,7 @@ export function createServer({ root = REPO, isolation = true, allowOrigins = [],
     let url;
     try { url = new URL(req.url, 'http://127.0.0.1'); } catch { return done(400, {}, 'bad request\n'); }
     if (url.pathname === '/' || url.pathname === '/chat' || url.pathname === '/chat/') return done(302, { Location: '/web/chat/' });
-    let file = resolvePath(root, url.pathname);
+    let file = resolvePath(mounts, url.pathname);
     if (!file) return done(404, {}, 'not found\n');
     let st = fs.statSync(file);
     if (st.isDirectory()) {
@@ -139,6 +141,7 @@ function usage() {
   --no-isolation        omit COOP/COEP (env MW_NO_ISOLATION=1): the page runs single-threaded
   --allow-origin ORIGIN let the page fetch models from ORIGIN, e.g. https://huggingface.co
                         (env MW_ALLOW_ORIGINS=a,b); without it only same-origin URLs load
+  --build-web DIR       serve DIR as /build-web/ (env MW_BUILD_WEB; default build-web/)
   --quiet               do not log requests`;
 }
 
@@ -147,6 +150,7 @@ export function parseArgs(argv, env = process.env) {
     port: Number(env.PORT ?? 8080),
     isolation: !(env.MW_NO_ISOLATION && env.MW_NO_ISOLATION !== '0'),
     allowOrigins: (env.MW_ALLOW_ORIGINS || '').split(',').map(s => s.trim()).filter(Boolean),
+    buildWeb: env.MW_BUILD_WEB || null,
     quiet: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -156,6 +160,8 @@ export function parseArgs(argv, env = process.env) {
     else if (a === '--no-isolation') o.isolation = false;
     else if (a === '--allow-origin') o.allowOrigins.push(argv[++i]);
     else if (a.startsWith('--allow-origin=')) o.allowOrigins.push(a.slice(15));
+    else if (a === '--build-web') o.buildWeb = argv[++i];
+    else if (a.startsWith('--build-web=')) o.buildWeb = a.slice(12);
     else if (a === '--quiet') o.quiet = true;
     else if (a === '-h' || a === '--help') { o.help = true; }
     else throw new Error(`unknown argument: ${a}\n${usage()}`);
@@ -169,12 +175,12 @@ async function main() {
   let o;
   try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(e.message); process.exit(2); }
   if (o.help) { console.log(usage()); return; }
-  const server = createServer({ isolation: o.isolation, allowOrigins: o.allowOrigins,
+  const server = createServer({ buildWeb: o.buildWeb, isolation: o.isolation, allowOrigins: o.allowOrigins,
                                 log: o.quiet ? null : (s) => console.log(s) });
   server.on('error', (e) => { console.error(`serve.mjs: ${e.message}`); process.exit(1); });
   server.listen(o.port, '127.0.0.1', () => {
     const { port } = server.address();
-    console.log(`serving ${REPO} (web/, build-web/, models/) on 127.0.0.1 only`);
+    console.log(`serving ${REPO} (web/, ${o.buildWeb ? o.buildWeb + ' as build-web/' : 'build-web/'}, models/) on 127.0.0.1 only`);
     console.log(`cross-origin isolation: ${o.isolation ? 'on (threads)' : 'off (single thread)'}; ` +
                 `connect-src: 'self'${o.allowOrigins.length ? ' ' + o.allowOrigins.join(' ') : ''}`);
     console.log(`chat page: http://127.0.0.1:${port}/web/chat/`);

@@ -209,7 +209,7 @@ function pick(obj, names) {
 }
 function renderMemory() {
   const st = engineStats();
-  const mem = pick(st, ['memoryBytes', 'memory.wasm', 'memory.total', 'memory', 'wasmMemoryBytes', 'heapBytes']);
+  const mem = pick(st, ['memory_bytes', 'memoryBytes', 'memory.wasm', 'memory.total', 'memory', 'wasmMemoryBytes']);
   ui.badgeMemory.textContent = mem !== undefined ? `memory ${fmtBytes(mem)}` : 'memory –';
 }
 function renderSpeed(tps) {
@@ -434,8 +434,8 @@ async function send(text) {
   } finally {
     const secs = ((tLast || performance.now()) - (tFirst || t0)) / 1000;
     const tps = n > 1 && secs > 0 ? (n - 1) / secs : NaN;
-    const statTps = pick(engineStats(), ['tokensPerSecond', 'decode.tokensPerSecond', 'decode_tps', 'tps']);
-    const shown = Number.isFinite(statTps) ? statTps : tps;
+    const statTps = pick(engineStats(), ['decode_tokens_per_s', 'tokens_per_s', 'tokensPerSecond']);
+    const shown = statTps > 0 ? statTps : tps;
     renderSpeed(shown);
     reply.stats = `${n} token${n === 1 ? '' : 's'}` + (Number.isFinite(shown) ? ` · ${shown.toFixed(1)} tok/s` : '') +
                   (finish && reply.status === 'done' ? ` · ${finish}` : '');
