@@ -1,0 +1,365 @@
+// download.mjs — model bytes as a stream of chunks, from wherever the model is.
+//
+// openModelSource(spec) yields Uint8Array chunks in file order, for the wasm push loader:
+//   - a URL: fetch with progress; in browsers the bytes are also written to OPFS (Cache API
+//     when OPFS is missing) and read from there next time; an interrupted download resumes
+//     with an HTTP Range request (If-Range on the ETag). In Node the same happens under
+//     `cacheDir` when one is given, else the bytes just stream through.
+//   - a Blob/File (read through its stream), a Uint8Array/ArrayBuffer (sliced, no copy),
+//   - in Node a file path (read in 4 MiB pieces), or a `pull(offset, size)` callback (the engine
+//     pulls a caller's buffer across the Worker boundary one chunk at a time).
+// Size (Content-Length / Content-Range) and an optional sha256 are checked as the bytes pass;
+// a mismatch throws DownloadError and drops the stored copy. Nothing holds the whole file.
+import { AbortError, DownloadError, InvalidArgumentError, MwError } from './errors.mjs';
+import { createSha256, Sha256 } from './sha256.mjs';
+
+const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
+const READ_CHUNK = 4 << 20;
+const enc = new TextEncoder();
+
+/** Turn the caller's `model` option into a structured-cloneable spec (runs on the caller's
+ *  thread). Buffers are not copied: they are pulled chunk by chunk (kind 'pull'). */
+export function describeModel(model) {
+  if (typeof model === 'string' || model instanceof URL) {
+    const s = String(model);
+    if (/^(https?|blob|data):/i.test(s)) return { kind: 'url', url: s };
+    if (/^file:/i.test(s)) return { kind: 'path', path: s };
+    if (isNode) return { kind: 'path', path: s };
+    const base = typeof location === 'object' ? location.href : undefined;
+    return { kind: 'url', url: new URL(s, base).href };
+  }
+  if (typeof Blob !== 'undefined' && model instanceof Blob)
+    return { kind: 'blob', blob: model, name: model.name || 'model.gguf', size: model.size };
+  if (model instanceof ArrayBuffer || ArrayBuffer.isView(model)) {
+    const bytes = model instanceof ArrayBuffer ? new Uint8Array(model)
+                                                : new Uint8Array(model.buffer, model.byteOffset, model.byteLength);
+    return { kind: 'pull', size: bytes.length, name: 'buffer', bytes };
+  }
+  throw new InvalidArgumentError('model must be a URL, a File/Blob, an ArrayBuffer/Uint8Array or (Node) a file path');
+}
+
+function asAbortError(e, signal) {
+  if (e instanceof MwError) return e;
+  if ((e && e.name === 'AbortError') || (signal && signal.aborted))
+    return new AbortError('the model download was aborted');
+  return null;
+}
+
+function throttled(onProgress, phase, total) {
+  let last = 0, lastT = 0;
+  return (loaded, force) => {
+    if (!onProgress) return;
+    const now = Date.now();
+    if (force || loaded - last >= (1 << 20) || now - lastT >= 100) {
+      last = loaded; lastT = now;
+      onProgress({ phase, loaded, total: total ?? null, fraction: total ? loaded / total : null });
+    }
+  };
+}
+
+/**
+ * Async-iterable source of the model's bytes. spec: from describeModel (or a Uint8Array).
+ * opts: { signal, onProgress({phase, loaded, total, fraction}), sha256, cache (default true),
+ *         cacheDir (Node), pull(offset, size) → Promise<Uint8Array> for kind 'pull', fetch }.
+ * Returns { name, size (null if unknown), fromNetwork, chunks() }.
+ */
+export async function openModelSource(spec, opts = {}) {
+  if (spec instanceof Uint8Array) spec = { kind: 'pull', size: spec.length, bytes: spec, name: 'buffer' };
+  const { signal } = opts;
+  if (signal && signal.aborted) throw new AbortError('the model load was aborted');
+  let src;
+  switch (spec.kind) {
+    case 'url': src = await urlSource(spec.url, opts); break;
+    case 'path': src = await pathSource(spec.path); break;
+    case 'blob': src = blobSource(spec.blob); break;
+    case 'pull': src = pullSource(spec, opts.pull); break;
+    default: throw new InvalidArgumentError(`unknown model spec ${spec && spec.kind}`);
+  }
+  return { ...src, chunks: () => verified(src, opts) };
+}
+
+/** Pass chunks through, checking abort, progress, size and sha256 on the way. */
+async function* verified(src, { signal, onProgress, sha256 }) {
+  const hasher = sha256 ? await createSha256() : null;
+  const progress = throttled(onProgress, src.phase, src.size);
+  let loaded = 0;
+  const it = src.iterate();
+  try {
+    for await (const chunk of it) {
+      if (signal && signal.aborted) throw new AbortError('the model load was aborted');
+      if (hasher) hasher.update(chunk);
+      loaded += chunk.length;
+      progress(loaded);
+      yield chunk;
+    }
+    progress(loaded, true);
+    if (src.size != null && loaded !== src.size) {
+      if (src.drop) await src.drop();
+      throw new DownloadError(`${src.name}: got ${loaded} bytes, expected ${src.size}`);
+    }
+    if (hasher) {
+      const got = hasher.hex();
+      if (got !== String(sha256).toLowerCase()) {
+        if (src.drop) await src.drop();
+        throw new DownloadError(`${src.name}: sha256 ${got} does not match the expected ${sha256}`);
+      }
+    }
+    if (src.done) await src.done();
+  } catch (e) {
+    throw asAbortError(e, signal) || e;
+  } finally {
+    if (it.return) await it.return();
+  }
+}
+
+function pullSource(spec, pull) {
+  const { size } = spec;
+  const bytes = spec.bytes;
+  if (!bytes && !pull) throw new InvalidArgumentError('a pull source needs a pull() callback');
+  return {
+    name: spec.name || 'buffer', size, phase: 'read', fromNetwork: false,
+    async *iterate() {
+      for (let off = 0; off < size; off += READ_CHUNK) {
+        const n = Math.min(READ_CHUNK, size - off);
+        yield bytes ? bytes.subarray(off, off + n) : await pull(off, n);
+      }
+    },
+  };
+}
+
+function blobSource(blob) {
+  return {
+    name: blob.name || 'model.gguf', size: blob.size, phase: 'read', fromNetwork: false,
+    async *iterate() {
+      for (let off = 0; off < blob.size; off += READ_CHUNK)
+        yield new Uint8Array(await blob.slice(off, Math.min(blob.size, off + READ_CHUNK)).arrayBuffer());
+    },
+  };
+}
+
+async function pathSource(p) {
+  if (!isNode) throw new InvalidArgumentError('file paths work only in Node; pass a URL or a File');
+  const fs = await import('node:fs/promises');
+  const { fileURLToPath } = await import('node:url');
+  const file = /^file:/i.test(p) ? fileURLToPath(p) : p;
+  let fh;
+  try { fh = await fs.open(file, 'r'); } catch (e) {
+    throw new MwError(`cannot open ${file}: ${e.message}`, { code: 'io' });
+  }
+  const size = (await fh.stat()).size;
+  return {
+    name: file, size, phase: 'read', fromNetwork: false,
+    async *iterate() {
+      const buf = new Uint8Array(Math.min(READ_CHUNK, Math.max(1, size)));
+      try {
+        for (let off = 0; off < size;) {
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - off), off);
+          if (!bytesRead) break;
+          off += bytesRead;
+          yield buf.subarray(0, bytesRead);   // consumed (copied into wasm) before the next read
+        }
+      } finally { await fh.close(); }
+    },
+  };
+}
+
+// ---- URLs: fetch + storage (OPFS, Cache API, or a Node directory) ----
+
+function storeKey(url) { return new Sha256().update(enc.encode(url)).hex().slice(0, 32); }
+
+/** A place to keep downloaded models: { meta(), saveMeta(m), size(), read(n), writer(at), drop() }. */
+async function openStore(url, { cache = true, cacheDir } = {}) {
+  if (cache === false) return null;
+  const key = storeKey(url);
+  if (isNode) return cacheDir ? nodeStore(cacheDir, key) : null;
+  try {
+    if (typeof navigator === 'object' && navigator.storage && navigator.storage.getDirectory)
+      return await opfsStore(key);
+  } catch { /* OPFS refused (private mode, no permission): try the Cache API */ }
+  try {
+    if (typeof caches === 'object') return await cacheApiStore(url);
+  } catch { /* no storage at all: stream only */ }
+  return null;
+}
+
+async function nodeStore(dir, key) {
+  const fs = await import('node:fs/promises');
+  const path = await import('node:path');
+  await fs.mkdir(dir, { recursive: true });
+  const data = path.join(dir, key + '.gguf'), metaFile = path.join(dir, key + '.json');
+  return {
+    async meta() { try { return JSON.parse(await fs.readFile(metaFile, 'utf8')); } catch { return null; } },
+    async saveMeta(m) { await fs.writeFile(metaFile, JSON.stringify(m)); },
+    async size() { try { return (await fs.stat(data)).size; } catch { return 0; } },
+    async *read(n) {
+      const fh = await fs.open(data, 'r');
+      try {
+        for (let off = 0; off < n;) {
+          const buf = new Uint8Array(Math.min(READ_CHUNK, n - off));
+          const { bytesRead } = await fh.read(buf, 0, buf.length, off);
+          if (!bytesRead) break;
+          off += bytesRead;
+          yield buf.subarray(0, bytesRead);
+        }
+      } finally { await fh.close(); }
+    },
+    async writer(at) {
+      const fh = await fs.open(data, at ? 'r+' : 'w');
+      await fh.truncate(at);
+      let pos = at;
+      return {
+        async write(chunk) { await fh.write(chunk, 0, chunk.length, pos); pos += chunk.length; },
+        async close() { await fh.close(); },
+      };
+    },
+    async drop() { await fs.rm(data, { force: true }); await fs.rm(metaFile, { force: true }); },
+  };
+}
+
+async function opfsStore(key) {
+  const root = await navigator.storage.getDirectory();
+  const dir = await root.getDirectoryHandle('mistral-wasm-models', { create: true });
+  const fh = await dir.getFileHandle(key + '.gguf', { create: true });
+  const metaName = key + '.json';
+  return {
+    async meta() {
+      try { return JSON.parse(await (await (await dir.getFileHandle(metaName)).getFile()).text()); } catch { return null; }
+    },
+    async saveMeta(m) {
+      const w = await (await dir.getFileHandle(metaName, { create: true })).createWritable();
+      await w.write(JSON.stringify(m));
+      await w.close();
+    },
+    async size() { return (await fh.getFile()).size; },
+    async *read(n) {
+      const file = await fh.getFile();
+      for (let off = 0; off < n; off += READ_CHUNK)
+        yield new Uint8Array(await file.slice(off, Math.min(n, off + READ_CHUNK)).arrayBuffer());
+    },
+    async writer(at) {
+      if (fh.createSyncAccessHandle) {
+        // dedicated workers: writes land in place, so a crash still leaves a resumable prefix
+        const ah = await fh.createSyncAccessHandle();
+        ah.truncate(at);
+        let pos = at;
+        return {
+          async write(chunk) { ah.write(chunk, { at: pos }); pos += chunk.length; },
+          async close() { ah.flush(); ah.close(); },
+        };
+      }
+      const w = await fh.createWritable({ keepExistingData: true });
+      await w.truncate(at);
+      await w.seek(at);
+      return { write: (chunk) => w.write(chunk), close: () => w.close() };
+    },
+    async drop() {
+      await dir.removeEntry(key + '.gguf').catch(() => {});
+      await dir.removeEntry(metaName).catch(() => {});
+    },
+  };
+}
+
+/** Cache API: whole files only (no resume); the body is collected into blob parts as it
+ *  streams, which the browser may keep on disk. */
+async function cacheApiStore(url) {
+  const cache = await caches.open('mistral-wasm-models');
+  return {
+    async meta() {
+      const r = await cache.match(url);
+      return r ? { url, complete: true, size: Number(r.headers.get('content-length')) } : null;
+    },
+    async saveMeta() {},
+    async size() { const r = await cache.match(url); return r ? Number(r.headers.get('content-length')) : 0; },
+    async *read() {
+      const r = await cache.match(url);
+      const reader = r.body.getReader();
+      for (;;) { const { done, value } = await reader.read(); if (done) return; yield value; }
+    },
+    async writer(at) {
+      if (at) throw new Error('the Cache API store cannot resume');
+      const parts = [];
+      return {
+        async write(chunk) { parts.push(chunk.slice()); },
+        async close(complete) {
+          if (!complete) return;
+          const blob = new Blob(parts);
+          await cache.put(url, new Response(blob, { headers: { 'content-length': String(blob.size) } }));
+        },
+      };
+    },
+    async drop() { await cache.delete(url); },
+    noResume: true,
+  };
+}
+
+async function urlSource(url, opts) {
+  const { signal } = opts;
+  const fetchImpl = opts.fetch || globalThis.fetch;
+  const store = await openStore(url, opts);
+  const meta = store ? await store.meta() : null;
+  if (meta && meta.complete && meta.url === url) {
+    const have = await store.size();
+    if (have === meta.size)
+      return { name: url, size: have, phase: 'cache', fromNetwork: false, fromCache: true,
+               iterate: () => store.read(have), drop: () => store.drop() };
+  }
+  let partial = 0;
+  if (store && !store.noResume && meta && !meta.complete && meta.url === url) partial = await store.size();
+  const headers = {};
+  if (partial > 0) {
+    headers.Range = `bytes=${partial}-`;
+    if (meta.etag) headers['If-Range'] = meta.etag;
+  }
+  let resp;
+  try {
+    resp = await fetchImpl(url, { signal, headers });
+  } catch (e) {
+    throw asAbortError(e, signal) || new DownloadError(`cannot fetch ${url}: ${e.message}${e.cause ? ` (${e.cause.message || e.cause})` : ''}`);
+  }
+  let total = null;
+  if (resp.status === 206 && partial > 0) {
+    const m = /bytes\s+(\d+)-(\d+)\/(\d+|\*)/.exec(resp.headers.get('content-range') || '');
+    if (!m || Number(m[1]) !== partial) {
+      if (resp.body) resp.body.cancel().catch(() => {});
+      throw new DownloadError(`${url}: the server answered the resume request with range ${m ? m[0] : '?'}`);
+    }
+    total = m[3] === '*' ? null : Number(m[3]);
+  } else if (resp.ok) {
+    partial = 0;
+    const cl = resp.headers.get('content-length');
+    total = cl != null ? Number(cl) : null;
+  } else {
+    if (resp.body) resp.body.cancel().catch(() => {});
+    throw new DownloadError(`cannot download ${url}: HTTP ${resp.status} ${resp.statusText}`.trim(), { status: resp.status });
+  }
+  const etag = resp.headers.get('etag') || resp.headers.get('last-modified') || null;
+  return {
+    name: url, size: total, phase: 'download', fromNetwork: true, resumedFrom: partial,
+    drop: store ? () => store.drop() : null,
+    iterate: () => downloadChunks(resp, store, partial, { url, etag, total }),
+  };
+}
+
+async function* downloadChunks(resp, store, partial, { url, etag, total }) {
+  if (partial) yield* store.read(partial);
+  let writer = null;
+  const reader = resp.body.getReader();
+  let complete = false;
+  try {
+    if (store) {
+      writer = await store.writer(partial);
+      await store.saveMeta({ url, etag, size: total, complete: false });
+    }
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (writer) await writer.write(value);
+      yield value;
+    }
+    complete = true;
+  } finally {
+    if (!complete) reader.cancel().catch(() => {});
+    if (writer) await writer.close(complete);
+    if (store && complete) await store.saveMeta({ url, etag, size: await store.size(), complete: true });
+  }
+}

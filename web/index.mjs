@@ -1,0 +1,385 @@
+// index.mjs — the public API of the mistral-wasm package (browsers and Node >= 20, same code).
+//
+//   import { createEngine } from 'mistral-wasm';
+//   const engine = await createEngine({ model: 'models/stories260K.gguf' });
+//   const r = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }] });
+//
+// createEngine() checks WebAssembly SIMD, picks the threaded module when the page is
+// cross-origin isolated (always in Node) and the single-thread one otherwise, starts the engine
+// in a Worker / worker_thread (worker.mjs) and streams the model into it. Every method posts a
+// message and awaits the answer, so the caller's thread never blocks on inference. Results
+// follow the OpenAI / Mistral chat-completion schema.
+import { describeModel } from './download.mjs';
+import {
+  MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, fromWire,
+} from './errors.mjs';
+
+export {
+  MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError,
+};
+
+const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
+
+// (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)): valid only with SIMD128
+const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10,
+                                   10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]);
+
+/** true when this runtime validates WebAssembly SIMD128 code. */
+export function hasWasmSimd() {
+  try { return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE); } catch { return false; }
+}
+
+/** 'mt' (SIMD + threads) when SharedArrayBuffer can be used, else 'st'. */
+export function chooseVariant() {
+  if (isNode) return 'mt';
+  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' ? 'mt' : 'st';
+}
+
+async function defaultThreads() {
+  if (isNode) {
+    const os = await import('node:os');
+    return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  }
+  return (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
+}
+
+const rid = (prefix) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+/** The content of a message: a string, or OpenAI-style parts [{ type: 'text', text }]. */
+function contentText(c) {
+  if (c == null) return '';
+  if (typeof c === 'string') return c;
+  if (Array.isArray(c)) return c.map((p) => (typeof p === 'string' ? p : p && p.type === 'text' ? p.text : '')).join('');
+  throw new InvalidArgumentError('message content must be a string or an array of text parts');
+}
+
+const SAMPLING_KEYS = ['temperature', 'top_p', 'top_k', 'min_p', 'seed', 'presence_penalty', 'frequency_penalty',
+                       'repeat_penalty', 'penalty_last_n'];
+
+/** The generation options the worker understands, validated. */
+function generationOptions(req) {
+  if (req.n != null && req.n !== 1) throw new InvalidArgumentError('only n = 1 is supported');
+  const out = { stream: !!req.stream };
+  for (const k of SAMPLING_KEYS) {
+    if (req[k] == null) continue;
+    if (typeof req[k] !== 'number' || !Number.isFinite(req[k])) throw new InvalidArgumentError(`${k} must be a finite number`);
+    out[k] = req[k];
+  }
+  if (out.temperature !== undefined && out.temperature < 0) throw new InvalidArgumentError('temperature must be >= 0');
+  const max = req.max_tokens ?? req.max_completion_tokens;
+  if (max != null) {
+    if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError('max_tokens must be a non-negative integer');
+    out.max_tokens = max;
+  }
+  if (req.stop != null) {
+    const stop = Array.isArray(req.stop) ? req.stop : [req.stop];
+    if (!stop.every((s) => typeof s === 'string')) throw new InvalidArgumentError('stop must be a string or an array of strings');
+    out.stop = stop;
+  }
+  return out;
+}
+
+/** A Promise of an async iterable that is itself async-iterable, so both
+ *  `for await (const c of await create(...))` (OpenAI SDK style) and `for await (const c of create(...))` work. */
+function iterablePromise(promise) {
+  promise[Symbol.asyncIterator] = async function* () { yield* await promise; };
+  return promise;
+}
+
+class Engine {
+  #worker; #pending = new Map(); #nextId = 1; #crashed = null; #disposed = false;
+  #buffers = new Map();
+
+  constructor(worker) {
+    this.#worker = worker;
+    this._setLoaded({ info: null, name: '', variant: null, threads: 1, nCtx: 0, memoryBytes: 0 });
+    const self = this;
+    this.chat = { completions: { create: (req) => self.#chatCreate(req) } };
+    this.completions = { create: (req) => self.#completionCreate(req) };
+    this.embeddings = { create: (req) => self.#embeddingsCreate(req) };
+  }
+
+  _setLoaded(loaded) {
+    this.info = loaded.info;
+    this.model = loaded.name;
+    this.variant = loaded.variant;
+    this.threads = loaded.threads;
+    this.contextSize = loaded.nCtx;
+    this.kernels = loaded.kernels;
+    /** Last tokens/s and memory figures (updated after every request). */
+    this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0,
+                   memory_bytes: loaded.memoryBytes, context_size: loaded.nCtx, context_used: 0,
+                   threads: loaded.threads, variant: loaded.variant };
+  }
+
+  // ---- transport ----
+  _attach() {
+    const w = this.#worker;
+    const onMsg = (m) => this.#onMessage(m);
+    const crash = (why) => {
+      if (this.#disposed || this.#crashed) return;
+      this.#crashed = new WorkerCrashedError(`the engine worker crashed: ${why}`);
+      for (const p of this.#pending.values()) p.reject(this.#crashed);
+      this.#pending.clear();
+      this.#worker.terminate();
+    };
+    if (isNode) {
+      w.on('message', onMsg);
+      w.on('error', (e) => crash(e && e.message ? e.message : String(e)));
+      w.on('exit', (code) => crash(`exit code ${code}`));
+    } else {
+      w.onmessage = (e) => onMsg(e.data);
+      w.onerror = (e) => { e.preventDefault && e.preventDefault(); crash(e.message || 'error event'); };
+      w.onmessageerror = () => crash('a message could not be deserialised');
+    }
+    return this;
+  }
+
+  #onMessage(m) {
+    const p = this.#pending.get(m.id);
+    if (m.type === 'pull') {
+      const bytes = this.#buffers.get(m.id);
+      if (!bytes) return;
+      const data = bytes.slice(m.offset, m.offset + m.size).buffer;   // one chunk copy, transferred
+      this.#worker.postMessage({ type: 'chunk', id: m.id, offset: m.offset, data }, [data]);
+      return;
+    }
+    if (!p) return;
+    switch (m.type) {
+      case 'result': this.#settle(m.id); p.resolve(m.value); break;
+      case 'error': this.#settle(m.id); p.reject(fromWire(m.error)); break;
+      case 'progress': if (p.onProgress) try { p.onProgress(m); } catch { /* the caller's bug */ } break;
+      case 'delta': if (p.onDelta) p.onDelta(m.text); break;
+    }
+  }
+
+  #settle(id) {
+    const p = this.#pending.get(id);
+    this.#pending.delete(id);
+    this.#buffers.delete(id);
+    if (p && p.cleanup) p.cleanup();
+    if (isNode && this.#pending.size === 0) this.#worker.unref();
+  }
+
+  /** Send a request; resolves with the worker's value. signal aborts it (generation then
+   *  finishes with finish_reason 'abort'; other requests reject with AbortError). */
+  _call(type, payload = {}, { signal, onDelta, onProgress, buffer } = {}) {
+    if (this.#crashed) return Promise.reject(this.#crashed);
+    if (this.#disposed) return Promise.reject(new MwError('the engine has been disposed', { code: 'disposed' }));
+    const id = this.#nextId++;
+    const flag = typeof SharedArrayBuffer === 'function' && (isNode || globalThis.crossOriginIsolated)
+      ? new SharedArrayBuffer(4) : null;
+    return new Promise((resolve, reject) => {
+      const entry = { resolve, reject, onDelta, onProgress, cleanup: null };
+      if (signal) {
+        const onAbort = () => this._abort(id, flag);
+        if (signal.aborted) queueMicrotask(onAbort);
+        else { signal.addEventListener('abort', onAbort, { once: true }); entry.cleanup = () => signal.removeEventListener('abort', onAbort); }
+      }
+      entry.abort = () => this._abort(id, flag);
+      this.#pending.set(id, entry);
+      if (buffer) this.#buffers.set(id, buffer);
+      if (isNode) this.#worker.ref();
+      this.#worker.postMessage({ type, id, abortFlag: flag, ...payload });
+      if (onDelta) onDelta.abort = entry.abort;
+    });
+  }
+
+  _abort(id, flag) {
+    if (flag) Atomics.store(new Int32Array(flag), 0, 1);
+    if (!this.#crashed && !this.#disposed) this.#worker.postMessage({ type: 'abort', target: id });
+  }
+
+  /** Runs a generation request; with stream, returns an async iterable of chunk objects. */
+  #generate(type, payload, signal, stream, makeChunk, makeFinal) {
+    if (!stream) return this._call(type, payload, { signal }).then((r) => this.#recordStats(r) && makeFinal(r));
+    const queue = [];
+    let wake = null, done = false, failure = null, abortFn = null;
+    const push = (x) => { queue.push(x); if (wake) { wake(); wake = null; } };
+    const onDelta = (text) => push(makeChunk(text, null));
+    const p = this._call(type, payload, { signal, onDelta });
+    abortFn = onDelta.abort;
+    p.then((r) => { this.#recordStats(r); push(makeChunk(null, r)); done = true; push(null); },
+           (e) => { failure = e; done = true; push(null); });
+    const iter = {
+      async next() {
+        for (;;) {
+          if (queue.length) {
+            const x = queue.shift();
+            if (x !== null) return { value: x, done: false };
+            if (failure) throw failure;
+            return { value: undefined, done: true };
+          }
+          if (done && !queue.length) { if (failure) throw failure; return { value: undefined, done: true }; }
+          await new Promise((r) => { wake = r; });
+        }
+      },
+      async return() {   // the consumer stopped early (break): stop generating
+        if (!done && abortFn) abortFn();
+        await p.catch(() => {});
+        return { value: undefined, done: true };
+      },
+      [Symbol.asyncIterator]() { return this; },
+    };
+    return Promise.resolve(iter);
+  }
+
+  #recordStats(r) {
+    if (r && r.stats) Object.assign(this.stats, r.stats, { variant: this.variant });
+    return true;
+  }
+
+  #usage(r) {
+    return { prompt_tokens: r.prompt_tokens, completion_tokens: r.completion_tokens,
+             total_tokens: r.prompt_tokens + r.completion_tokens, prompt_tokens_evaluated: r.prompt_tokens_evaluated };
+  }
+
+  #chatCreate(req = {}) {
+    const messages = (req.messages || []).map((m) => ({ role: m && m.role, content: contentText(m && m.content) }));
+    const payload = { request: { ...generationOptions(req), messages } };
+    const id = rid('chatcmpl'), created = now(), model = this.model;
+    let first = true;
+    const makeChunk = (text, r) => {
+      const delta = {};
+      if (first) { delta.role = 'assistant'; first = false; }
+      if (text !== null) delta.content = text;
+      const chunk = { id, object: 'chat.completion.chunk', created, model,
+                      choices: [{ index: 0, delta, finish_reason: r ? r.finish_reason : null, logprobs: null }] };
+      if (r) chunk.usage = this.#usage(r);
+      return chunk;
+    };
+    const makeFinal = (r) => ({
+      id, object: 'chat.completion', created, model,
+      choices: [{ index: 0, message: { role: 'assistant', content: r.text }, finish_reason: r.finish_reason, logprobs: null }],
+      usage: this.#usage(r),
+    });
+    const p = Promise.resolve().then(() => this.#generate('chat', payload, req.signal, req.stream, makeChunk, makeFinal));
+    return req.stream ? iterablePromise(p) : p;
+  }
+
+  #completionCreate(req = {}) {
+    if (typeof req.prompt !== 'string') return Promise.reject(new InvalidArgumentError('prompt must be a string'));
+    const payload = { request: { ...generationOptions(req), prompt: req.prompt } };
+    const id = rid('cmpl'), created = now(), model = this.model;
+    const makeChunk = (text, r) => {
+      const chunk = { id, object: 'text_completion', created, model,
+                      choices: [{ index: 0, text: text ?? '', finish_reason: r ? r.finish_reason : null, logprobs: null }] };
+      if (r) chunk.usage = this.#usage(r);
+      return chunk;
+    };
+    const makeFinal = (r) => ({
+      id, object: 'text_completion', created, model,
+      choices: [{ index: 0, text: r.text, finish_reason: r.finish_reason, logprobs: null }],
+      usage: this.#usage(r),
+    });
+    const p = Promise.resolve().then(() => this.#generate('completion', payload, req.signal, req.stream, makeChunk, makeFinal));
+    return req.stream ? iterablePromise(p) : p;
+  }
+
+  async #embeddingsCreate(req = {}) {
+    const input = req.input;
+    const r = await this._call('embed', { input, pooling: req.pooling || 'mean' }, { signal: req.signal });
+    return {
+      object: 'list', model: this.model,
+      data: r.vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
+      usage: { prompt_tokens: r.prompt_tokens, total_tokens: r.prompt_tokens },
+    };
+  }
+
+  /** Token ids of text (BOS first unless { bos: false }; control tokens only with { special: true }). */
+  tokenize(text, options = {}) {
+    if (typeof text !== 'string') return Promise.reject(new InvalidArgumentError('text must be a string'));
+    return this._call('tokenize', { text, options });
+  }
+  detokenize(ids) { return this._call('detokenize', { ids: Array.from(ids) }); }
+  /** Fresh stats from the worker (memory in use right now). */
+  async getStats() { this.#recordStats({ stats: await this._call('stats') }); return this.stats; }
+  /** Forget the KV cache (the next request evaluates its whole prompt). */
+  reset() { return this._call('reset'); }
+
+  /** End the worker and free all memory. Pending requests reject. */
+  async dispose() {
+    if (this.#disposed) return;
+    if (!this.#crashed) {
+      await Promise.race([this._call('dispose').catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+    }
+    this.#disposed = true;
+    for (const p of this.#pending.values()) p.reject(new MwError('the engine has been disposed', { code: 'disposed' }));
+    this.#pending.clear();
+    await this.#worker.terminate();
+  }
+
+  /** Test hook: make the worker throw an uncaught error. */
+  _crashForTest() { this.#worker.postMessage({ type: 'crash' }); }
+}
+
+async function spawnWorker() {
+  const url = new URL('./worker.mjs', import.meta.url);
+  let w;
+  if (isNode) {
+    const { Worker } = await import('node:worker_threads');
+    w = new Worker(url);
+  } else {
+    w = new Worker(url, { type: 'module' });
+  }
+  await new Promise((resolve, reject) => {
+    const ok = (m) => { if (m && m.type === 'up') { cleanup(); resolve(); } };
+    const bad = (e) => { cleanup(); reject(new WorkerCrashedError(`the engine worker failed to start: ${e.message || e}`)); };
+    const okB = (e) => ok(e.data);
+    const cleanup = () => {
+      if (isNode) { w.off('message', ok); w.off('error', bad); } else { w.removeEventListener('message', okB); w.removeEventListener('error', bad); }
+    };
+    if (isNode) { w.on('message', ok); w.on('error', bad); } else { w.addEventListener('message', okB); w.addEventListener('error', bad); }
+  });
+  return w;
+}
+
+/**
+ * Start an engine and load a model.
+ * @param {object} o
+ * @param {string|URL|Blob|ArrayBuffer|Uint8Array} o.model  URL, File/Blob, bytes, or (Node) a file path
+ * @param {number} [o.threads]       worker threads (threaded module only); default: all cores
+ * @param {number} [o.contextSize]   tokens of context; default min(model's training context, 4096)
+ * @param {(p:{phase:string,loaded:number,total:number|null,fraction:number|null})=>void} [o.onProgress]
+ * @param {AbortSignal} [o.signal]   aborts the download / load (AbortError)
+ * @param {string} [o.modelSha256]   expected sha256 (hex) of the file; mismatch → DownloadError
+ * @param {boolean} [o.kvShift=true] shift the context when it fills (false: ContextFullError / 'length')
+ * @param {number} [o.memoryLimit]   bytes the engine may use (default: 4 GiB minus runtime room)
+ * @param {boolean} [o.cache=true]   browsers: keep downloads in OPFS / Cache API
+ * @param {string} [o.cacheDir]      Node: keep URL downloads (and resume them) in this directory
+ * @param {'mt'|'st'} [o.variant]    force the threaded or single-thread module
+ * @param {string} [o.moduleBase]    URL of the directory holding mw-mt.mjs / mw-st.mjs
+ * @param {'auto'|'mistral_v1'|'mistral_v3'|'raw'} [o.chatFormat='auto']
+ */
+export async function createEngine(o = {}) {
+  if (!hasWasmSimd()) throw new NoSimdError();
+  if (o.model == null) throw new InvalidArgumentError('createEngine needs a model (URL, File/Blob, bytes or path)');
+  const { signal } = o;
+  if (signal && signal.aborted) throw new AbortError('createEngine was aborted');
+  const variant = o.variant || chooseVariant();
+  if (variant !== 'mt' && variant !== 'st') throw new InvalidArgumentError(`variant must be 'mt' or 'st'`);
+  if (o.contextSize != null && !(Number.isInteger(o.contextSize) && o.contextSize > 0))
+    throw new InvalidArgumentError('contextSize must be a positive integer');
+  const threads = variant === 'st' ? 1 : Math.max(1, Math.floor(o.threads || (await defaultThreads())));
+  const spec = describeModel(o.model);
+  const buffer = spec.kind === 'pull' ? spec.bytes : null;
+  if (buffer) delete spec.bytes;
+
+  const worker = await spawnWorker();
+  const engine = new Engine(worker)._attach();
+  try {
+    const init = await engine._call('init', { variant, threads, moduleBase: o.moduleBase });
+    const loaded = await engine._call('load', {
+      spec, contextSize: o.contextSize || 0, modelSha256: o.modelSha256, kvShift: o.kvShift !== false,
+      memoryLimit: o.memoryLimit, cache: o.cache, cacheDir: o.cacheDir, nBatch: o.nBatch, chatFormat: o.chatFormat,
+    }, { signal, onProgress: o.onProgress, buffer });
+    engine._setLoaded({ ...loaded, kernels: init.kernels });
+    return engine;
+  } catch (err) {
+    await engine.dispose().catch(() => {});
+    throw err;
+  }
+}

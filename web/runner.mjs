@@ -1,0 +1,280 @@
+// runner.mjs — request logic over one loaded model and one session: chat and raw completions
+// (KV-cache reuse by common prefix, context shift, stop sequences, streaming text), embeddings,
+// tokenize/detokenize. Runs wherever the wasm module runs (the engine worker, the Node CLI);
+// knows nothing about Workers or messages. The C engine evaluates; this file decides what.
+import { Session, Sampler, Detok, CHAT_FORMATS, TOKENIZE } from './core.mjs';
+import { ContextFullError, InvalidArgumentError, AbortError } from './errors.mjs';
+
+const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
+
+/** Let the event loop run (abort messages, progress posts) without timer clamping. */
+export const yieldToEventLoop = isNode
+  ? () => new Promise((r) => setImmediate(r))
+  : (() => {
+      const ch = new MessageChannel();
+      const queue = [];
+      ch.port1.onmessage = () => { const r = queue.shift(); if (r) r(); };
+      return () => new Promise((r) => { queue.push(r); ch.port2.postMessage(0); });
+    })();
+
+function commonPrefix(a, b) {
+  const n = Math.min(a.length, b.length);
+  let i = 0;
+  while (i < n && a[i] === b[i]) i++;
+  return i;
+}
+
+/** Length of the longest suffix of text that is a proper prefix of some stop string. */
+function heldBack(text, stops) {
+  let best = 0;
+  for (const s of stops)
+    for (let k = Math.min(s.length - 1, text.length); k > best; k--)
+      if (text.endsWith(s.slice(0, k))) { best = k; break; }
+  return best;
+}
+
+export class Runner {
+  /** model: core Model; nCtx, threads; kvShift: shift instead of failing when the context fills. */
+  constructor(model, { nCtx, threads = 1, kvShift = true, nBatch = 32, chatFormat = 'auto' } = {}) {
+    this.model = model;
+    this.nCtx = nCtx;
+    this.threads = threads;
+    this.kvShift = kvShift;
+    this.nBatch = nBatch;
+    this.chatFormat = CHAT_FORMATS[chatFormat] ?? CHAT_FORMATS.auto;
+    const w = model.info.sliding_window;
+    this.rolling = w > 0 && w < nCtx;   // the C KV cache rolls: it never fills
+    this.session = new Session(model, { nCtx, threads, nBatch });
+    this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0, memory_bytes: 0,
+                   context_size: nCtx, context_used: 0, threads, shifts: 0 };
+  }
+
+  dispose() { this.session.free(); }
+
+  tokenize(text, { bos = true, special = false } = {}) {
+    return this.model.tokenize(text, (bos ? TOKENIZE.ADD_BOS : 0) | (special ? TOKENIZE.PARSE_SPECIAL : 0));
+  }
+  detokenize(ids) { return this.model.detokenize(ids); }
+
+  /** Evaluate ids after the current state in nBatch pieces; stops early on abort.
+   *  Returns 'ok' | 'abort' | 'full'. */
+  async #evalChunked(ids, isAborted) {
+    for (let i = 0; i < ids.length; i += this.nBatch) {
+      if (isAborted()) return 'abort';
+      const r = this.session.eval(ids.slice(i, i + this.nBatch));
+      if (r.status === -7) return 'abort';
+      if (r.status === -8) return 'full';
+      if (i + this.nBatch < ids.length) await yieldToEventLoop();
+    }
+    return 'ok';
+  }
+
+  /** Drop the oldest half of the tokens after the first nKeep and re-evaluate the rest. */
+  async #shift(nKeep, isAborted) {
+    const toks = this.session.tokens();
+    nKeep = Math.min(nKeep, Math.floor(this.nCtx / 2));
+    const nDiscard = Math.max(1, Math.floor((toks.length - nKeep) / 2));
+    const kept = toks.slice(nKeep + nDiscard);
+    this.session.truncate(nKeep);
+    this.stats.shifts++;
+    return this.#evalChunked(kept, isAborted);
+  }
+
+  /** Fit a token prompt into the context: keep the first nKeep and the most recent tokens. */
+  #fitTokens(ids, nKeep, reserve) {
+    const room = this.nCtx - reserve;
+    if (this.rolling || ids.length <= room) return ids;
+    if (!this.kvShift)
+      throw new ContextFullError(`the prompt has ${ids.length} tokens; the context holds ${this.nCtx} ` +
+                                 `with ${reserve} reserved for the reply (kvShift is off)`);
+    nKeep = Math.min(nKeep, Math.floor(room / 2));
+    return ids.slice(0, nKeep).concat(ids.slice(ids.length - (room - nKeep)));
+  }
+
+  #reserve(maxTokens) {
+    return Math.max(1, Math.min(maxTokens ?? Infinity, Math.floor(this.nCtx / 4)));
+  }
+
+  /** Chat prompt ids: drop the oldest turns (keeping a leading system message) while the
+   *  conversation does not fit; returns { ids, nKeep, droppedMessages }. */
+  chatPrompt(messages, maxTokens) {
+    if (!Array.isArray(messages) || !messages.length)
+      throw new InvalidArgumentError('messages must be a non-empty array');
+    for (const m of messages)
+      if (!m || typeof m.role !== 'string' || typeof (m.content ?? '') !== 'string')
+        throw new InvalidArgumentError('each message needs a string role and string content');
+    const reserve = this.#reserve(maxTokens);
+    const head = messages[0].role === 'system' ? [messages[0]] : [];
+    let rest = messages.slice(head.length);
+    let ids = this.model.chatTokenize(messages, this.chatFormat);
+    let dropped = 0;
+    if (!this.rolling && ids.length > this.nCtx - reserve) {
+      if (!this.kvShift)
+        throw new ContextFullError(`the conversation has ${ids.length} tokens; the context holds ` +
+                                   `${this.nCtx} with ${reserve} reserved for the reply (kvShift is off)`);
+      while (rest.length > 1 && ids.length > this.nCtx - reserve) {
+        // drop one turn; keep the conversation starting with a user message
+        let k = 1;
+        while (k < rest.length - 1 && rest[k].role !== 'user') k++;
+        rest = rest.slice(k);
+        dropped += k;
+        ids = this.model.chatTokenize(head.concat(rest), this.chatFormat);
+      }
+    }
+    // the tokens a context shift must never drop: what the conversation head alone produces
+    let nKeep = 1;
+    if (head.length) {
+      const probe = this.model.chatTokenize(head.concat([{ role: 'user', content: '\u2026' }]), this.chatFormat);
+      nKeep = Math.max(1, commonPrefix(ids, probe));
+    }
+    return { ids: this.#fitTokens(ids, nKeep, reserve), nKeep, droppedMessages: dropped };
+  }
+
+  completionPrompt(prompt, maxTokens) {
+    if (typeof prompt !== 'string') throw new InvalidArgumentError('prompt must be a string');
+    const ids = this.tokenize(prompt);
+    const nKeep = ids.length && ids[0] === this.model.bos() ? 1 : 0;
+    return { ids: this.#fitTokens(ids, nKeep, this.#reserve(maxTokens)), nKeep };
+  }
+
+  /**
+   * Generate after prompt ids. opts: sampling params (OpenAI names), max_tokens, stop,
+   * nKeep (tokens a shift keeps), onText(piece) for streaming, isAborted(), trimLeadingSpace.
+   * Returns { text, finish_reason, prompt_tokens, prompt_tokens_evaluated, completion_tokens, ids }.
+   */
+  async generate(promptIds, opts = {}) {
+    const isAborted = opts.isAborted || (() => false);
+    const onText = opts.onText || (() => {});
+    const stops = (opts.stop == null ? [] : Array.isArray(opts.stop) ? opts.stop : [opts.stop]).filter((s) => s);
+    const maxTokens = opts.max_tokens ?? Infinity;
+    const nKeep = opts.nKeep ?? 1;
+    const s = this.session;
+    const t0 = performance.now();
+
+    // ---- prompt: reuse the cached common prefix, evaluate the rest ----
+    let p = commonPrefix(s.tokens(), promptIds);
+    if (p >= promptIds.length) p = promptIds.length - 1;   // need fresh logits for the last token
+    if (p < s.nPast) s.truncate(p);
+    const toEval = promptIds.slice(p);
+    let state = await this.#evalChunked(toEval, isAborted);
+    if (state === 'full') throw new ContextFullError(`prompt of ${promptIds.length} tokens does not fit ${this.nCtx}`);
+    const t1 = performance.now();
+    const res = { text: '', finish_reason: null, prompt_tokens: promptIds.length,
+                  prompt_tokens_evaluated: toEval.length, completion_tokens: 0, ids: [] };
+    if (state === 'abort') { res.finish_reason = 'abort'; this.#updateStats(res, t0, t1, t1); return res; }
+
+    // ---- decode ----
+    const sampler = new Sampler(this.model, {
+      temperature: opts.temperature ?? 0.7, top_k: opts.top_k ?? 40, top_p: opts.top_p ?? 0.95,
+      min_p: opts.min_p ?? 0.05, repeat_penalty: opts.repeat_penalty ?? 1,
+      frequency_penalty: opts.frequency_penalty ?? 0, presence_penalty: opts.presence_penalty ?? 0,
+      penalty_last_n: opts.penalty_last_n ?? 64, seed: opts.seed,
+    });
+    const detok = new Detok(this.model);
+    let full = '', sent = 0, started = !opts.trimLeadingSpace, hitStop = false;
+    const emit = (piece) => {
+      if (!started && piece) { if (piece[0] === ' ') piece = piece.slice(1); started = piece.length > 0; }
+      full += piece;
+      if (stops.length) {
+        const from = Math.max(0, sent - Math.max(...stops.map((x) => x.length)));
+        let cut = -1;
+        for (const st of stops) { const i = full.indexOf(st, from); if (i >= 0 && (cut < 0 || i < cut)) cut = i; }
+        if (cut >= 0) {
+          full = full.slice(0, cut);
+          if (cut > sent) onText(full.slice(sent));
+          sent = full.length;
+          return true;
+        }
+        const safe = full.length - heldBack(full, stops);
+        if (safe > sent) { onText(full.slice(sent, safe)); sent = safe; }
+      } else if (full.length > sent) { onText(full.slice(sent)); sent = full.length; }
+      return false;
+    };
+    try {
+      const hist = promptIds.slice(-(opts.penalty_last_n ?? 64));
+      for (const id of hist) sampler.accept(id);
+      detok.push(promptIds[promptIds.length - 1]);   // context for the leading-space rule
+      for (;;) {
+        if (res.completion_tokens >= maxTokens) { res.finish_reason = 'length'; break; }
+        if (isAborted()) { res.finish_reason = 'abort'; break; }
+        const id = sampler.sample(s);
+        if (this.model.isEog(id)) { res.finish_reason = 'stop'; break; }
+        sampler.accept(id);
+        res.ids.push(id);
+        res.completion_tokens++;
+        if ((hitStop = emit(detok.push(id)))) { res.finish_reason = 'stop'; break; }
+        if (res.completion_tokens >= maxTokens) { res.finish_reason = 'length'; break; }
+        let r = s.eval([id]);
+        if (r.status === -8) {
+          if (!this.kvShift) { res.finish_reason = 'length'; break; }
+          state = await this.#shift(nKeep, isAborted);
+          if (state === 'ok') r = s.eval([id]);
+          else r = { status: state === 'abort' ? -7 : -8 };
+          if (r.status === -8) { res.finish_reason = 'length'; break; }
+        }
+        if (r.status === -7) { res.finish_reason = 'abort'; break; }
+        await yieldToEventLoop();
+      }
+      if (!hitStop && !emit(detok.flush()) && full.length > sent) {
+        onText(full.slice(sent));   // text held back for a stop sequence that never came
+        sent = full.length;
+      }
+    } finally {
+      sampler.free();
+      detok.free();
+    }
+    res.text = full;
+    this.#updateStats(res, t0, t1, performance.now());
+    return res;
+  }
+
+  #updateStats(res, t0, t1, t2) {
+    const st = this.stats;
+    if (res.prompt_tokens_evaluated && t1 > t0) st.prefill_tokens_per_s = res.prompt_tokens_evaluated / ((t1 - t0) / 1000);
+    if (res.completion_tokens > 1 && t2 > t1) st.decode_tokens_per_s = res.completion_tokens / ((t2 - t1) / 1000);
+    st.tokens_per_s = st.decode_tokens_per_s;
+    st.memory_bytes = this.model.core.memoryBytes();
+    st.context_used = this.session.nPast;
+    st.last = { prompt_tokens: res.prompt_tokens, prompt_tokens_evaluated: res.prompt_tokens_evaluated,
+                completion_tokens: res.completion_tokens, prompt_ms: t1 - t0, decode_ms: t2 - t1 };
+  }
+
+  /** L2-normalised embeddings of each input (final normed hidden state, mean or last pooled).
+   *  Uses its own session so the chat's KV cache stays intact. */
+  async embed(inputs, { pooling = 'mean', isAborted = () => false } = {}) {
+    if (pooling !== 'mean' && pooling !== 'last') throw new InvalidArgumentError(`pooling must be 'mean' or 'last'`);
+    const list = typeof inputs === 'string' ? [inputs] : inputs;
+    if (!Array.isArray(list) || !list.length) throw new InvalidArgumentError('input must be a string or an array of strings');
+    const idsList = list.map((x) => (typeof x === 'string' ? this.tokenize(x) : Array.from(x)));
+    const maxLen = Math.min(this.nCtx, Math.max(...idsList.map((x) => x.length)));
+    const n_embd = this.model.nEmbd;
+    const sess = new Session(this.model, { nCtx: Math.max(8, maxLen), threads: this.threads, nBatch: this.nBatch });
+    const out = [];
+    let total = 0;
+    try {
+      for (const ids0 of idsList) {
+        const ids = ids0.slice(0, maxLen);
+        total += ids.length;
+        sess.reset();
+        const acc = new Float64Array(n_embd);
+        let last = null;
+        for (let i = 0; i < ids.length; i += this.nBatch) {
+          if (isAborted()) throw new AbortError();
+          const part = ids.slice(i, i + this.nBatch);
+          const r = sess.eval(part, 'embd');
+          if (r.status === -7) throw new AbortError();
+          for (let t = 0; t < part.length; t++)
+            for (let j = 0; j < n_embd; j++) acc[j] += r.data[t * n_embd + j];
+          last = r.data.subarray((part.length - 1) * n_embd, part.length * n_embd);
+          await yieldToEventLoop();
+        }
+        const v = pooling === 'last' && last ? Float64Array.from(last) : acc.map((x) => x / Math.max(1, ids.length));
+        let norm = 0;
+        for (const x of v) norm += x * x;
+        norm = Math.sqrt(norm) || 1;
+        out.push(Array.from(v, (x) => x / norm));
+      }
+    } finally { sess.free(); }
+    return { vectors: out, prompt_tokens: total };
+  }
+}

@@ -1,0 +1,189 @@
+// worker.mjs — the engine side of the package: runs in a browser module Worker or a Node
+// worker_thread (same code), owns the wasm module, the model and the session, and answers
+// the messages index.mjs sends. Requests run one at a time in arrival order; 'abort' and
+// 'chunk' messages are handled at once (the generation loop yields to the event loop after
+// every token, and long prefills poll the abort flag from C through Module.mwAbortPoll).
+//
+// Protocol: caller → worker { type, id, ... }; worker → caller { type: 'result', id, value } |
+// { type: 'error', id, error } | { type: 'progress', id, ... } | { type: 'delta', id, text } |
+// { type: 'pull', id, offset, size } (asks for a piece of a caller-side buffer).
+import { loadCore } from './core.mjs';
+import { Runner } from './runner.mjs';
+import { openModelSource } from './download.mjs';
+import { toWire, AbortError, ModelTooLargeError, WorkerCrashedError, MwError, DownloadError } from './errors.mjs';
+
+const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
+const port = isNode ? (await import('node:worker_threads')).parentPort : self;
+const post = (msg, transfer) => port.postMessage(msg, transfer || []);
+
+const GiB = 1024 ** 3, MiB = 1024 ** 2;
+// wasm32 addresses 4 GiB; keep room for the runtime, stacks, tokenizer and allocator slack
+const DEFAULT_BUDGET = 4 * GiB - 160 * MiB;
+const SESSION_SLACK = 16 * MiB;
+
+let core = null, model = null, runner = null, modelName = '', dead = null;
+let queue = Promise.resolve();
+const active = new Map();   // request id → { aborted, flag (Int32Array on a SharedArrayBuffer) }
+const pulls = new Map();    // `${id}:${offset}` → resolve
+const pendingAborts = new Set();   // aborts that arrived while their request was still queued
+
+function track(id, flag) {
+  const r = { aborted: false, flag: flag ? new Int32Array(flag) : null, controller: new AbortController() };
+  r.isAborted = () => r.aborted || (r.flag !== null && Atomics.load(r.flag, 0) !== 0);
+  if (pendingAborts.delete(id)) { r.aborted = true; r.controller.abort(); }
+  active.set(id, r);
+  return r;
+}
+
+const handlers = {
+  async init({ variant, threads, moduleBase }) {
+    core = await loadCore({ variant, threads, moduleBase });
+    return { variant: core.variant, threads: core.threads, version: core.version(), kernels: core.kernels() };
+  },
+
+  async load(msg, req) {
+    const { spec, contextSize, modelSha256, kvShift = true, memoryLimit, cache, cacheDir, nBatch, chatFormat } = msg;
+    const budget = memoryLimit || DEFAULT_BUDGET;
+    const onProgress = (p) => post({ type: 'progress', id: msg.id, ...p });
+    const src = await openModelSource(spec, {
+      signal: req.controller.signal, onProgress, sha256: modelSha256, cache, cacheDir,
+      pull: (offset, size) => new Promise((resolve) => {
+        pulls.set(`${msg.id}:${offset}`, resolve);
+        post({ type: 'pull', id: msg.id, offset, size });
+      }),
+    });
+    const loader = core.createLoader({ memoryLimit: budget });
+    let nCtx = contextSize || 0, checked = false, info = null;
+    try {
+      for await (const chunk of src.chunks()) {
+        if (req.isAborted()) throw new AbortError('the model load was aborted');
+        loader.feed(chunk);
+        if (!checked && loader.headerReady() !== null) {
+          // the header is in: reject a model that cannot fit before the rest arrives
+          checked = true;
+          info = loader.info();
+          if (!nCtx) nCtx = Math.min(info.n_ctx_train || 4096, 4096);
+          const kv = loader.sessionBytes(nCtx);
+          const need = info.weight_bytes + kv + SESSION_SLACK;
+          if (kv < 0 || need > budget)
+            throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
+              `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context exceed the ${(budget / MiB).toFixed(0)} MiB ` +
+              `a wasm32 engine can use`);
+          post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize: loader.headerReady() });
+        }
+      }
+    } catch (e) {
+      loader.free();
+      if (e instanceof MwError && e.code === 'truncated' && src.fromNetwork)
+        throw new DownloadError(`the download ended early: ${e.message}`);
+      throw e;
+    }
+    let m;
+    try {
+      m = loader.finish();
+    } catch (e) {
+      if (e instanceof MwError && e.code === 'truncated' && src.fromNetwork)
+        throw new DownloadError(`the download ended early: ${e.message}`);
+      throw e;
+    }
+    if (!nCtx) nCtx = Math.min(m.info.n_ctx_train || 4096, 4096);
+    let r;
+    try {
+      r = new Runner(m, { nCtx, threads: core.threads, kvShift, nBatch, chatFormat });
+    } catch (e) { m.free(); throw e; }
+    if (runner) runner.dispose();
+    if (model) model.free();
+    model = m; runner = r;
+    const path = String(src.name || '');
+    modelName = m.info.name || path.split(/[\\/]/).pop().replace(/\?.*$/, '') || m.info.arch;
+    post({ type: 'progress', id: msg.id, phase: 'ready', loaded: src.size, total: src.size, fraction: 1 });
+    return { info: m.info, nCtx, name: modelName, variant: core.variant, threads: core.threads,
+             kernels: core.kernels(), memoryBytes: core.memoryBytes(), fromCache: !!src.fromCache };
+  },
+
+  async chat({ id, request }, req) {
+    need();
+    const { ids, nKeep, droppedMessages } = runner.chatPrompt(request.messages, request.max_tokens);
+    const r = await runner.generate(ids, { ...request, nKeep, trimLeadingSpace: true, isAborted: req.isAborted,
+      onText: request.stream ? (text) => post({ type: 'delta', id, text }) : null });
+    return { ...strip(r), dropped_messages: droppedMessages, stats: runner.stats };
+  },
+
+  async completion({ id, request }, req) {
+    need();
+    const { ids, nKeep } = runner.completionPrompt(request.prompt, request.max_tokens);
+    const r = await runner.generate(ids, { ...request, nKeep, isAborted: req.isAborted,
+      onText: request.stream ? (text) => post({ type: 'delta', id, text }) : null });
+    return { ...strip(r), stats: runner.stats };
+  },
+
+  async embed({ input, pooling }, req) {
+    need();
+    return runner.embed(input, { pooling, isAborted: req.isAborted });
+  },
+
+  async tokenize({ text, options }) { need(); return runner.tokenize(text, options); },
+  async detokenize({ ids }) { need(); return runner.detokenize(ids); },
+  async stats() {
+    return { ...(runner ? runner.stats : {}), memory_bytes: core ? core.memoryBytes() : 0 };
+  },
+  async reset() { need(); runner.session.reset(); return true; },
+  async dispose() {
+    if (runner) runner.dispose();
+    if (model) model.free();
+    runner = model = null;
+    if (core && core.M.dispose) core.M.dispose();
+    return true;
+  },
+};
+
+function need() { if (!runner) throw new MwError('no model is loaded', { code: 'invalid_state' }); }
+function strip(r) { const { ids, ...rest } = r; return { ...rest, completion_ids: ids }; }
+
+async function run(msg) {
+  const req = track(msg.id, msg.abortFlag);
+  if (core) core.abortPoll = req.isAborted;
+  try {
+    if (dead) throw dead;
+    const value = await handlers[msg.type](msg, req);
+    post({ type: 'result', id: msg.id, value });
+  } catch (e) {
+    let err = e;
+    // a trap inside wasm (out of bounds, unreachable, abort()) leaves the module unusable
+    if (e instanceof WebAssembly.RuntimeError || (e && /^(RuntimeError|Aborted)/.test(String(e.message || e)))) {
+      dead = new WorkerCrashedError(`the engine crashed: ${e.message || e}`);
+      err = dead;
+    }
+    post({ type: 'error', id: msg.id, error: toWire(err) });
+  } finally {
+    active.delete(msg.id);
+    if (core) core.abortPoll = null;
+  }
+}
+
+function onMessage(msg) {
+  switch (msg.type) {
+    case 'abort': {
+      const r = active.get(msg.target);
+      if (r) { r.aborted = true; r.controller.abort(); }
+      else pendingAborts.add(msg.target);
+      return;
+    }
+    case 'chunk': {
+      const key = `${msg.id}:${msg.offset}`;
+      const resolve = pulls.get(key);
+      pulls.delete(key);
+      if (resolve) resolve(new Uint8Array(msg.data));
+      return;
+    }
+    case 'crash':   // test hook: an uncaught error, as a bug in the worker would raise
+      setTimeout(() => { throw new Error('deliberate crash (test hook)'); });
+      return;
+    default:
+      if (!handlers[msg.type]) { post({ type: 'error', id: msg.id, error: toWire(new MwError(`unknown request ${msg.type}`)) }); return; }
+      queue = queue.then(() => run(msg));
+  }
+}
+if (isNode) port.on('message', onMessage);
+else self.onmessage = (e) => onMessage(e.data);
+post({ type: 'up' });   // the caller sends nothing before this: messages are never lost
