@@ -345,6 +345,106 @@ static void test_vec_dot_reference_blocks(void)
     }
 }
 
+/* ---- weight quantizers ---- */
+
+/* Our reference quantizers on the F32 master values reproduce llama-quantize's blocks. */
+static void test_weight_quantizers_match_llama(void)
+{
+    size_t n_embd = 0, n_out = 0;
+    float *embd = test_read_file(MW_TEST_DATA "/quant/master.token_embd.f32", &n_embd);
+    float *out = test_read_file(MW_TEST_DATA "/quant/master.output.f32", &n_out);
+    CHECK(embd && out && n_embd == 8192 && n_out == 8192);
+    if (!embd || !out) return;
+    for (size_t i = 0; i < N_REF; i++) {
+        ref_data *r = &refs[i];
+        mw_quantize_fn q = mw_weight_quantizer(r->type);
+        if (!r->blocks || !q) continue;
+        /* quant_ref.py took F16, BF16, Q8_0, Q6_K from output.weight, the rest from token_embd */
+        int from_out = r->type == MW_TYPE_F16 || r->type == MW_TYPE_BF16 ||
+                       r->type == MW_TYPE_Q8_0 || r->type == MW_TYPE_Q6_K;
+        size_t size = mw_row_size(r->type, r->n);
+        uint8_t *got = malloc(size);
+        q(from_out ? out : embd, got, r->n);
+        size_t bsize = mw_type_traits_get(r->type)->type_size;
+        int bad = 0, first = -1;
+        for (size_t b = 0; b < size / bsize; b++)
+            if (memcmp(got + b * bsize, r->blocks + b * bsize, bsize)) { bad++; if (first < 0) first = (int)b; }
+        CHECK_MSG(bad == 0, "%s: %d of %zu blocks differ from llama-quantize's (first %d)",
+                  mw_type_name(r->type), bad, size / bsize, first);
+        free(got);
+    }
+    free(embd);
+    free(out);
+}
+
+/* quantize -> dequantize of gaussian data with outliers, within each format's bound */
+static void test_weight_round_trip(void)
+{
+    static const int32_t types[] = { MW_TYPE_F32, MW_TYPE_F16, MW_TYPE_BF16, MW_TYPE_Q8_0,
+        MW_TYPE_Q4_0, MW_TYPE_Q4_1, MW_TYPE_Q5_0, MW_TYPE_Q5_1, MW_TYPE_Q4_K, MW_TYPE_Q5_K,
+        MW_TYPE_Q6_K };
+    enum { N = 7 * 256 };
+    float x[N], y[N];
+    for (int i = 0; i < N; i++) x[i] = 0.02f * grand() * (i % 61 == 7 ? 6.0f : 1.0f);
+    for (int i = 512; i < 768; i++) x[i] = 0;   /* an all-zero super-block */
+    for (size_t k = 0; k < sizeof types / sizeof types[0]; k++) {
+        int32_t type = types[k];
+        mw_quantize_fn q = mw_weight_quantizer(type);
+        CHECK_MSG(q != NULL, "no weight quantizer for %s", mw_type_name(type));
+        if (!q) continue;
+        uint8_t *blocks = malloc(mw_row_size(type, N));
+        q(x, blocks, N);
+        mw_type_traits_get(type)->dequantize_row(blocks, y, N);
+        double err2 = 0, sig2 = 0;
+        int over = 0, zero_ok = 1;
+        for (int b = 0; b < N / 32; b++) {
+            const float *xb = x + 32 * b, *yb = y + 32 * b;
+            float amax = 0, mn = xb[0], mx = xb[0];
+            for (int j = 0; j < 32; j++) {
+                amax = fmaxf(amax, fabsf(xb[j]));
+                mn = fminf(mn, xb[j]);
+                mx = fmaxf(mx, xb[j]);
+            }
+            for (int j = 0; j < 32; j++) {
+                float e = fabsf(yb[j] - xb[j]), bound;
+                switch (type) {   /* half a step, the clamped end of the _0 types, fp16 scales */
+                case MW_TYPE_F32: bound = 0; break;
+                case MW_TYPE_F16: bound = fabsf(xb[j]) * 0x1p-11f + 0x1p-25f; break;   /* + subnormals */
+                case MW_TYPE_BF16: bound = fabsf(xb[j]) * 0x1p-8f; break;
+                case MW_TYPE_Q8_0: bound = amax / 254 + amax * 0x1p-10f; break;
+                case MW_TYPE_Q4_0: bound = amax / 8 + amax * 0x1p-10f; break;
+                case MW_TYPE_Q5_0: bound = amax / 16 + amax * 0x1p-10f; break;
+                case MW_TYPE_Q4_1: bound = (mx - mn) / 30 + (fabsf(mn) + (mx - mn)) * 0x1p-10f; break;
+                case MW_TYPE_Q5_1: bound = (mx - mn) / 62 + (fabsf(mn) + (mx - mn)) * 0x1p-10f; break;
+                default: bound = INFINITY;   /* K-quants: fitted scales, checked by rms below */
+                }
+                if (e > bound * 1.01f + 1e-12f) over++;
+                err2 += (double)e * e;
+                sig2 += (double)xb[j] * xb[j];
+                if (b >= 16 && b < 24 && yb[j] != 0) zero_ok = 0;
+            }
+        }
+        double rel = sqrt(err2 / sig2);
+        if (getenv("MW_TEST_VERBOSE")) printf("%s rms rel %.4g\n", mw_type_name(type), rel);
+        /* rms error / rms signal on this data (measured: Q4_K 0.088, Q5_K 0.043, Q6_K 0.024;
+         * the llama.cpp blocks of the reference files, without outliers: 0.073, 0.037, 0.018) */
+        double max_rel = type == MW_TYPE_Q4_K ? 0.1 : type == MW_TYPE_Q5_K ? 0.05 :
+                         type == MW_TYPE_Q6_K ? 0.03 : 1.0;
+        CHECK_MSG(over == 0, "%s: %d values outside the format's error bound", mw_type_name(type), over);
+        CHECK_MSG(rel <= max_rel, "%s: rms relative error %.4g > %.4g", mw_type_name(type), rel, max_rel);
+        CHECK_MSG(zero_ok, "%s: zero block does not stay zero", mw_type_name(type));
+        /* and the dot products on the same weights, on ragged block counts */
+        static const int counts[] = { 1, 3, 7 };
+        int bs = mw_type_traits_get(type)->block_size;
+        for (size_t c = 0; c < 3; c++) {
+            int n = type == MW_TYPE_F32 || type == MW_TYPE_F16 || type == MW_TYPE_BF16 ?
+                    counts[c] * 32 + 5 : counts[c] * bs;
+            check_vec_dot(type, blocks, n, "random weights");
+        }
+        free(blocks);
+    }
+}
+
 static void test_kernels_table(void)
 {
     mw_kernels_init();
@@ -380,5 +480,7 @@ int main(void)
     test_q8_0_activations();
     test_q8_K_activations();
     test_vec_dot_reference_blocks();
+    test_weight_quantizers_match_llama();
+    test_weight_round_trip();
     return TEST_REPORT();
 }

@@ -6,7 +6,8 @@ Reads the llama.cpp-made reference GGUFs (its own minimal GGUF parser, no gguf-p
 first values of one tensor of each type, dequantizes them with numpy following ggml's block
 layouts (written from the format, not from our C code; float32 arithmetic in ggml's operation
 order so results are bit-equal) and writes tests/data/quant/<TYPE>.blocks (the raw blocks) and
-<TYPE>.f32 (the expected floats, little-endian).
+<TYPE>.f32 (the expected floats, little-endian), and master.<tensor>.f32: the first 2048
+values of token_embd.weight / output.weight in the F32 master those blocks were made from.
 
 usage: tools/quant_ref.py [REFERENCE_DIR] [OUT_DIR]
 """
@@ -254,6 +255,13 @@ def main():
         y.tofile(os.path.join(out, tname + ".f32"))
         print(f"{tname}: {src}.gguf {name} {ne}: {n} values, {raw.size} bytes, "
               f"range [{y.min():.4g}, {y.max():.4g}]")
+    # the F32 master values those blocks were quantized from (weight quantizer check)
+    data, base, tensors = read_gguf(os.path.join(ref, "mistral-s.F32.gguf"))
+    for name, ne, ttype, offset in tensors:
+        if name in ("token_embd.weight", "output.weight"):
+            x = np.frombuffer(data, "<f4", 2048, base + offset)
+            x.tofile(os.path.join(out, "master." + name.split(".")[0] + ".f32"))
+            print(f"master {name}: 2048 values")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 /*
- * kquants_q4q5.c — Q4_K and Q5_K: unpacking into a kq_block, and ggml's reference Q4_K weight
- * quantizer. Value v = 64*j + 32*h + l (j < 4, h < 2, l < 32) is the low (h = 0) or high
+ * kquants_q4q5.c — Q4_K and Q5_K: unpacking into a kq_block (the weight quantizers are in
+ * kquants_quantize.c). Value v = 64*j + 32*h + l (j < 4, h < 2, l < 32) is the low (h = 0) or high
  * (h = 1) nibble of qs[32*j + l]; Q5_K adds bit 2*j + h of qh[l] as 16. Groups of 32 values
  * share a 6-bit scale and a 6-bit min (group v/32 = 2*j + h).
  */

@@ -1,5 +1,5 @@
 /*
- * kquants_q6.c — Q6_K: unpacking into a kq_block, and ggml's reference Q6_K weight quantizer.
+ * kquants_q6.c — Q6_K: unpacking into a kq_block (its weight quantizer: kquants_quantize.c).
  * Value v = 128*c + 32*k + l (c < 2, k < 4, l < 32): low 4 bits are the low (k < 2) or high
  * (k >= 2) nibble of ql[64*c + 32*(k%2) + l], high 2 bits are bits 2k..2k+1 of qh[32*c + l];
  * stored +32. Each 16 values share a signed 8-bit scale.

@@ -176,6 +176,7 @@ void mw_quantize_row_q4_1_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q5_0_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q5_1_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q4_K_ref(const float *x, void *y, int64_t n);
+void mw_quantize_row_q5_K_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q6_K_ref(const float *x, void *y, int64_t n);
 /* The weight quantizer for a type (F32/F16/BF16 convert), NULL where we have none. */
 mw_quantize_fn mw_weight_quantizer(int32_t type);
