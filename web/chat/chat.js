@@ -344,6 +344,7 @@ async function loadModel() {
     ui.modelInfo.textContent = `Loaded ${label} in ${secs.toFixed(1)} s` +
       (state.engineInfo.detail ? ` · ${state.engineInfo.detail}` : '');
     ui.progressWrap.hidden = true;
+    refreshStats();
   } catch (err) {
     if (state.loading !== ctl) return;
     ui.progressWrap.hidden = true;
@@ -355,17 +356,27 @@ async function loadModel() {
   }
 }
 
-// What the engine reports about how it runs: threads used and which wasm module.
+// What the engine reports about how it runs: which wasm module, how many threads, context.
 function describeEngine(engine, requested) {
   const st = engineStats() || {};
   const info = engine.info || {};
-  const threads = pick(st, ['threads', 'nThreads', 'n_threads']) ?? pick(info, ['threads', 'nThreads']) ?? (isolated ? requested : 1);
-  const variant = st.variant || info.variant || st.module || info.module || (threads > 1 ? 'mt' : 'st');
+  const threads = [engine.threads, st.threads].find(Number.isFinite) ?? (isolated ? requested : 1);
+  const variant = String(engine.variant || st.variant || (threads > 1 ? 'mt' : 'st'));
   const bits = [];
-  if (info.architecture || st.architecture) bits.push(info.architecture || st.architecture);
-  if (typeof variant === 'string') bits.push(/mt|thread/i.test(variant) ? 'threaded module' : 'single-thread module');
+  if (info.arch) bits.push(info.arch);
+  bits.push(variant === 'mt' ? 'threaded module' : 'single-thread module');
   bits.push(`${threads} thread${threads === 1 ? '' : 's'}`);
-  return { threads, variant: /mt|thread/i.test(String(variant)) ? 'mt' : 'st', detail: bits.join(' · ') };
+  if (Number.isFinite(engine.contextSize) && engine.contextSize > 0) bits.push(`context ${engine.contextSize}`);
+  if (engine.kernels) bits.push(`kernels ${engine.kernels}`);
+  return { threads, variant, detail: bits.join(' · ') };
+}
+
+// Fresh memory figures from the worker, when it is idle (it answers between requests).
+async function refreshStats() {
+  const e = state.engine;
+  if (!e || state.generating || typeof e.getStats !== 'function') return;
+  try { await e.getStats(); } catch { /* a crashed worker is reported by the next request */ }
+  renderMemory();
 }
 
 // ---------- chat ----------
@@ -442,7 +453,7 @@ async function send(text) {
     updateMessageNode(node, reply);
     state.generating = null;
     saveChat(true);
-    renderMemory();
+    refreshStats();
     updateControls();
     ui.prompt.focus();
   }
