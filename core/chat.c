@@ -1,0 +1,282 @@
+/*
+ * chat.c — Mistral instruct prompts as token ids (mw_chat_tokenize) and the choice of format
+ * (mw_chat_format_detect). The formats follow mistral-common, Mistral's reference tokenizer
+ * (src/mistral_common/tokens/tokenizers/instruct.py and protocol/instruct/normalize.py), where
+ * encode(s) is SentencePiece's encode of s alone: dummy prefix "▁", no BOS/EOS, no special tokens.
+ *
+ * Normalization (InstructRequestNormalizer): the system prompt is all non-empty system contents
+ * joined by "\n\n"; the other messages are grouped into runs of the same role (system messages
+ * end a run), each run's non-empty contents joined by "\n\n"; if the first message is not from
+ * the user, an empty user message goes first.
+ *
+ * MW_CHAT_MISTRAL_V1 (InstructTokenizerV1; v1 vocabulary, [INST] is plain text):
+ *   BOS, then per user message encode("[INST] " + content + " [/INST]"), where the FIRST user
+ *   message's content is system + "\n\n" + content; per assistant message encode(content) + EOS.
+ * MW_CHAT_MISTRAL_V3 (InstructTokenizerV2/V3; [INST] = control id 3, [/INST] = 4 in v3):
+ *   BOS, then per user message [INST] + encode(content) + [/INST], where the LAST user message's
+ *   content is system + "\n\n" + content (encode_user_content: `if is_last and system_prompt`);
+ *   per assistant message encode(content.rstrip(" ")) + EOS.
+ * A final assistant message is a prefix for the reply to continue: no EOS after it.
+ * MW_CHAT_RAW: the contents concatenated, tokenized as one text (BOS when the vocabulary asks).
+ */
+#include "model.h"
+#include "tokenizer_impl.h"
+
+typedef enum role { ROLE_NONE = -1, ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT } role;
+
+typedef struct turn {
+    role role;
+    char *content;   /* owned, NUL-terminated */
+    size_t len;
+} turn;
+
+static role parse_role(const char *s)
+{
+    if (!s) return ROLE_NONE;
+    if (strcmp(s, "system") == 0) return ROLE_SYSTEM;
+    if (strcmp(s, "user") == 0) return ROLE_USER;
+    if (strcmp(s, "assistant") == 0) return ROLE_ASSISTANT;
+    return ROLE_NONE;
+}
+
+/* Join the non-empty contents of messages[from..to) with role r by "\n\n" into a new string. */
+static char *join(const mw_chat_message *messages, int32_t from, int32_t to, role r, size_t *len)
+{
+    size_t total = 0;
+    for (int32_t i = from; i < to; i++) {
+        role mr = parse_role(messages[i].role);
+        const char *c = messages[i].content ? messages[i].content : "";
+        if (mr == r && *c)
+            total += strlen(c) + 2;
+    }
+    char *s = mw_alloc(total + 1);
+    if (!s) return NULL;
+    size_t n = 0;
+    for (int32_t i = from; i < to; i++) {
+        role mr = parse_role(messages[i].role);
+        const char *c = messages[i].content ? messages[i].content : "";
+        if (mr != r || !*c) continue;
+        if (n > 0) { memcpy(s + n, "\n\n", 2); n += 2; }
+        size_t l = strlen(c);
+        memcpy(s + n, c, l);
+        n += l;
+    }
+    s[n] = 0;
+    *len = n;
+    return s;
+}
+
+/* a + sep + b (each may be empty), newly allocated */
+static char *concat3(const char *a, size_t la, const char *sep, const char *b, size_t lb,
+                     size_t *len)
+{
+    size_t ls = strlen(sep);
+    char *s = mw_alloc(la + ls + lb + 1);
+    if (!s) return NULL;
+    memcpy(s, a, la);
+    memcpy(s + la, sep, ls);
+    memcpy(s + la + ls, b, lb);
+    s[la + ls + lb] = 0;
+    *len = la + ls + lb;
+    return s;
+}
+
+static void free_turns(turn *turns, int32_t n)
+{
+    for (int32_t i = 0; i < n; i++)
+        mw_free(turns[i].content);
+    mw_free(turns);
+}
+
+/* mistral-common's normalization: runs of user / assistant messages, an empty user turn first
+ * when needed. */
+static mw_status normalize(const mw_chat_message *messages, int32_t n, turn **out, int32_t *n_out)
+{
+    turn *turns = mw_calloc((size_t)n + 1, sizeof *turns);
+    if (!turns)
+        return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+    int32_t k = 0;
+    for (int32_t i = 0; i < n;) {
+        role r = parse_role(messages[i].role);
+        int32_t j = i + 1;
+        while (j < n && parse_role(messages[j].role) == r)
+            j++;
+        if (r != ROLE_SYSTEM) {
+            if (k == 0 && r != ROLE_USER) {
+                turns[k].role = ROLE_USER;
+                turns[k].content = concat3("", 0, "", "", 0, &turns[k].len);
+                if (!turns[k++].content) goto oom;
+            }
+            turns[k].role = r;
+            turns[k].content = join(messages, i, j, r, &turns[k].len);
+            if (!turns[k++].content) goto oom;
+        }
+        i = j;
+    }
+    if (k == 0) {
+        turns[0].role = ROLE_USER;
+        turns[0].content = concat3("", 0, "", "", 0, &turns[0].len);
+        if (!turns[k++].content) goto oom;
+    }
+    *out = turns;
+    *n_out = k;
+    return MW_OK;
+oom:
+    free_turns(turns, k);
+    return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+}
+
+mw_chat_format mw_chat_format_detect(const mw_model *model)
+{
+    const mw_tokenizer *t = model ? model->tokenizer : NULL;
+    if (!t)
+        return MW_CHAT_RAW;
+    int32_t inst = mw_tokenizer_find(t, "[INST]", 6);
+    if (inst >= 0 && t->type[inst] == MW_TOKEN_CONTROL)
+        return MW_CHAT_MISTRAL_V3;
+    if (t->chat_template && strstr(t->chat_template, "[INST]"))
+        return MW_CHAT_MISTRAL_V1;
+    return MW_CHAT_RAW;
+}
+
+static mw_status encode_user(const mw_tokenizer *t, mw_chat_format format, const turn *u,
+                             const char *sys, size_t sys_len, int with_system, int32_t inst,
+                             int32_t end_inst, mw_id_sink *sink)
+{
+    const char *c = u->content;
+    size_t len = u->len;
+    char *merged = NULL;
+    if (with_system) {
+        merged = concat3(sys, sys_len, "\n\n", c, len, &len);
+        if (!merged)
+            return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+        c = merged;
+    }
+    mw_status st;
+    if (format == MW_CHAT_MISTRAL_V1) {
+        /* f"[INST] {content} [/INST]", all text */
+        char *open = concat3("[INST] ", 7, "", c, len, &len);
+        char *msg = open ? concat3(open, len, "", " [/INST]", 8, &len) : NULL;
+        st = msg ? mw_tokenizer_encode(t, msg, len, 0, sink)
+                 : mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+        mw_free(open);
+        mw_free(msg);
+    } else {
+        mw_id_sink_push(sink, inst);
+        st = mw_tokenizer_encode(t, c, len, 0, sink);
+        mw_id_sink_push(sink, end_inst);
+    }
+    mw_free(merged);
+    return st;
+}
+
+static mw_status encode_assistant(const mw_tokenizer *t, mw_chat_format format, const turn *a,
+                                  int is_final, mw_id_sink *sink)
+{
+    size_t len = a->len;
+    if (format == MW_CHAT_MISTRAL_V3)
+        while (len > 0 && a->content[len - 1] == ' ')   /* v2+: content.rstrip(" ") */
+            len--;
+    mw_status st = mw_tokenizer_encode(t, a->content, len, 0, sink);
+    if (st == MW_OK && !is_final && t->eos_id >= 0)
+        mw_id_sink_push(sink, t->eos_id);
+    return st;
+}
+
+static mw_status chat_raw(const mw_tokenizer *t, const mw_chat_message *messages, int32_t n,
+                          mw_id_sink *sink)
+{
+    size_t total = 0;
+    for (int32_t i = 0; i < n; i++)
+        total += messages[i].content ? strlen(messages[i].content) : 0;
+    char *s = mw_alloc(total + 1);
+    if (!s)
+        return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+    size_t k = 0;
+    for (int32_t i = 0; i < n; i++) {
+        if (!messages[i].content) continue;
+        size_t l = strlen(messages[i].content);
+        memcpy(s + k, messages[i].content, l);
+        k += l;
+    }
+    mw_status st = mw_tokenizer_encode(t, s, k, t->add_bos ? MW_TOKENIZE_ADD_BOS : 0, sink);
+    mw_free(s);
+    return st;
+}
+
+mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
+                           const mw_chat_message *messages, int32_t n_messages, int32_t *out,
+                           int32_t cap, int32_t *n_out)
+{
+    const mw_tokenizer *t = mw_model_tokenizer(model);
+    if (!t)
+        return model ? MW_ERR_UNSUPPORTED : MW_ERR_INVALID_ARG;
+    if (n_messages < 0 || (!messages && n_messages > 0) || cap < 0 || (!out && cap > 0) || !n_out)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_chat_tokenize: bad arguments");
+    *n_out = 0;
+    for (int32_t i = 0; i < n_messages; i++) {
+        if (parse_role(messages[i].role) == ROLE_NONE)
+            return mw_fail(MW_ERR_INVALID_ARG,
+                           "mw_chat_tokenize: message %d has role \"%s\" (system, user or assistant)",
+                           (int)i, messages[i].role ? messages[i].role : "(null)");
+    }
+    if (format == MW_CHAT_AUTO)
+        format = mw_chat_format_detect(model);
+    if (format != MW_CHAT_MISTRAL_V1 && format != MW_CHAT_MISTRAL_V3 && format != MW_CHAT_RAW)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_chat_tokenize: unknown format %d", (int)format);
+
+    mw_id_sink sink = { out, cap, 0 };
+    mw_status st = MW_OK;
+    if (format == MW_CHAT_RAW) {
+        st = chat_raw(t, messages, n_messages, &sink);
+    } else {
+        int32_t inst = -1, end_inst = -1;
+        if (format == MW_CHAT_MISTRAL_V3) {
+            inst = mw_tokenizer_find(t, "[INST]", 6);
+            end_inst = mw_tokenizer_find(t, "[/INST]", 7);
+            if (inst < 0 || end_inst < 0 || t->type[inst] != MW_TOKEN_CONTROL ||
+                t->type[end_inst] != MW_TOKEN_CONTROL)
+                return mw_fail(MW_ERR_UNSUPPORTED,
+                               "chat format mistral-v3 needs [INST] / [/INST] control tokens, "
+                               "which this vocabulary lacks (use MW_CHAT_MISTRAL_V1)");
+        }
+        size_t sys_len = 0;
+        char *sys = join(messages, 0, n_messages, ROLE_SYSTEM, &sys_len);
+        turn *turns = NULL;
+        int32_t n = 0;
+        if (!sys)
+            return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+        st = normalize(messages, n_messages, &turns, &n);
+        if (st != MW_OK) {
+            mw_free(sys);
+            return st;
+        }
+        int32_t first_user = -1, last_user = -1;
+        for (int32_t i = 0; i < n; i++)
+            if (turns[i].role == ROLE_USER) {
+                if (first_user < 0) first_user = i;
+                last_user = i;
+            }
+        if (t->bos_id >= 0)
+            mw_id_sink_push(&sink, t->bos_id);
+        for (int32_t i = 0; i < n && st == MW_OK; i++) {
+            if (turns[i].role == ROLE_USER) {
+                int with_system = sys_len > 0 &&
+                                  (format == MW_CHAT_MISTRAL_V1 ? i == first_user : i == last_user);
+                st = encode_user(t, format, &turns[i], sys, sys_len, with_system, inst, end_inst,
+                                 &sink);
+            } else {
+                st = encode_assistant(t, format, &turns[i], i == n - 1, &sink);
+            }
+        }
+        free_turns(turns, n);
+        mw_free(sys);
+    }
+    if (st != MW_OK)
+        return st;
+    *n_out = sink.n;
+    if (sink.n > cap)
+        return mw_fail(MW_ERR_BUFFER_TOO_SMALL, "mw_chat_tokenize: %d ids, buffer holds %d",
+                       (int)sink.n, (int)cap);
+    return MW_OK;
+}
