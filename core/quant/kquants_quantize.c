@@ -1,5 +1,5 @@
 /*
- * kquants_quantize.c — ggml's reference weight quantizers for Q4_K, Q5_K and Q6_K
+ * kquants_quantize.c — ggml's reference weight quantizers for Q2_K, Q3_K, Q4_K, Q5_K, Q6_K
  * (quantize_row_q*_K_ref in ggml-quants.c, which llama-quantize runs when no importance
  * matrix is given): per group a scale (and min) fitted by a small search that minimises the
  * weighted squared error, then the group scales quantized against the super-block scale.
@@ -13,9 +13,12 @@
 
 /* ggml's make_qkx2_quants: quants L in 0..nmax for x ~ scale*L - min, searching the inverse
  * scale over nstep+1 candidates (rmin + rdelta*is + nmax)/(max - min) and keeping the best
- * weighted least-squares (scale, min). Returns scale; *neg_min = -min (>= 0). */
+ * weighted least-squares (scale, min); the error is squared, or absolute when use_mad.
+ * Returns scale; *neg_min = -min (>= 0). */
+static float err_of(float diff, int use_mad) { return use_mad ? fabsf(diff) : diff * diff; }
+
 static float make_qkx2_quants(int n, int nmax, const float *x, const float *w, uint8_t *L,
-                              float *neg_min, float rmin, float rdelta, int nstep)
+                              float *neg_min, float rmin, float rdelta, int nstep, int use_mad)
 {
     uint8_t Laux[32];
     float min = x[0], max = x[0], sum_w = w[0], sum_x = w[0] * x[0];
@@ -37,8 +40,7 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *w, u
     for (int i = 0; i < n; i++) {
         int l = nearest_int(iscale * (x[i] - min));
         L[i] = (uint8_t)MW_MAX(0, MW_MIN(nmax, l));
-        float diff = scale * L[i] + min - x[i];
-        best_error += w[i] * diff * diff;
+        best_error += w[i] * err_of(scale * L[i] + min - x[i], use_mad);
     }
     for (int is = 0; is <= nstep; is++) {
         iscale = (rmin + rdelta * is + nmax) / (max - min);
@@ -61,8 +63,7 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *w, u
             }
             float cur_error = 0;
             for (int i = 0; i < n; i++) {
-                float diff = this_scale * Laux[i] + this_min - x[i];
-                cur_error += w[i] * diff * diff;
+                cur_error += w[i] * err_of(this_scale * Laux[i] + this_min - x[i], use_mad);
             }
             if (cur_error < best_error) {
                 memcpy(L, Laux, (size_t)n);
@@ -124,6 +125,152 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
     return scale;
 }
 
+/* ggml's make_q3_quants with do_rmse: quants -nmax..nmax-1 from -nmax/max, then up to five
+ * passes moving single quants while that raises sumlx^2/suml2 (weights x^2). Returns the
+ * scale; L holds quant + nmax. */
+static float make_q3_quants(int n, int nmax, const float *x, int8_t *L)
+{
+    float max = 0, amax = 0;
+    for (int i = 0; i < n; i++) {
+        float ax = fabsf(x[i]);
+        if (ax > amax) { amax = ax; max = x[i]; }
+    }
+    if (amax < GROUP_MAX_EPS) {
+        memset(L, 0, (size_t)n);
+        return 0.f;
+    }
+    float iscale = -nmax / max;
+    float sumlx = 0, suml2 = 0;
+    for (int i = 0; i < n; i++) {
+        int l = nearest_int(iscale * x[i]);
+        l = MW_MAX(-nmax, MW_MIN(nmax - 1, l));
+        L[i] = (int8_t)l;
+        float w = x[i] * x[i];
+        sumlx += w * x[i] * l;
+        suml2 += w * l * l;
+    }
+    for (int itry = 0; itry < 5; itry++) {
+        int n_changed = 0;
+        for (int i = 0; i < n; i++) {
+            float w = x[i] * x[i];
+            float slx = sumlx - w * x[i] * L[i];
+            if (slx > 0) {
+                float sl2 = suml2 - w * L[i] * L[i];
+                int new_l = nearest_int(x[i] * sl2 / slx);
+                new_l = MW_MAX(-nmax, MW_MIN(nmax - 1, new_l));
+                if (new_l != L[i]) {
+                    slx += w * x[i] * new_l;
+                    sl2 += w * new_l * new_l;
+                    if (sl2 > 0 && slx * slx * suml2 > sumlx * sumlx * sl2) {
+                        L[i] = (int8_t)new_l;
+                        sumlx = slx;
+                        suml2 = sl2;
+                        n_changed++;
+                    }
+                }
+            }
+        }
+        if (!n_changed) break;
+    }
+    for (int i = 0; i < n; i++) L[i] = (int8_t)(L[i] + nmax);
+    return sumlx / suml2;
+}
+
+/* 2-bit quants L[0..255] (0..3) into qs: value v = 128c + 32j + l -> bits 2j of qs[32c + l]. */
+static void pack_2bit(const uint8_t *L, uint8_t qs[QK_K / 4])
+{
+    for (int c = 0; c < 2; c++)
+        for (int l = 0; l < 32; l++) {
+            const uint8_t *Lc = L + 128 * c + l;
+            qs[32 * c + l] = (uint8_t)(Lc[0] | (Lc[32] << 2) | (Lc[64] << 4) | (Lc[96] << 6));
+        }
+}
+
+void mw_quantize_row_q2_K_ref(const float *x, void *vy, int64_t n)
+{
+    block_q2_K *y = vy;
+    uint8_t L[QK_K];
+    float w[16], sc[16], mins[16];
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        float max_scale = 0, max_min = 0;
+        for (int g = 0; g < 16; g++) {
+            for (int l = 0; l < 16; l++) w[l] = fabsf(x[16 * g + l]);
+            sc[g] = make_qkx2_quants(16, 3, x + 16 * g, w, L + 16 * g, &mins[g], -0.5f, 0.1f, 15, 1);
+            if (sc[g] > max_scale) max_scale = sc[g];
+            if (mins[g] > max_min) max_min = mins[g];
+        }
+        /* 4-bit scales and mins against d = max_scale/15, dmin = max_min/15 */
+        memset(y[i].scales, 0, sizeof y[i].scales);
+        y[i].d = y[i].dmin = 0;
+        if (max_scale > 0) {
+            float iscale = 15.f / max_scale;
+            for (int g = 0; g < 16; g++) y[i].scales[g] = (uint8_t)nearest_int(iscale * sc[g]);
+            y[i].d = mw_f32_to_fp16(max_scale / 15.f);
+        }
+        if (max_min > 0) {
+            float iscale = 15.f / max_min;
+            for (int g = 0; g < 16; g++) y[i].scales[g] |= (uint8_t)(nearest_int(iscale * mins[g]) << 4);
+            y[i].dmin = mw_f32_to_fp16(max_min / 15.f);
+        }
+        for (int g = 0; g < 16; g++) {
+            float d = FP16(y[i].d) * (y[i].scales[g] & 0x0f);
+            if (!d) continue;
+            float dm = FP16(y[i].dmin) * (y[i].scales[g] >> 4);
+            for (int l = 0; l < 16; l++) {
+                int q = nearest_int((x[16 * g + l] + dm) / d);
+                L[16 * g + l] = (uint8_t)MW_MAX(0, MW_MIN(3, q));
+            }
+        }
+        pack_2bit(L, y[i].qs);
+    }
+}
+
+void mw_quantize_row_q3_K_ref(const float *x, void *vy, int64_t n)
+{
+    block_q3_K *y = vy;
+    int8_t L[QK_K];
+    float sc[16];
+    for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
+        float max_scale = 0, amax = 0;
+        for (int g = 0; g < 16; g++) {
+            sc[g] = make_q3_quants(16, 4, x + 16 * g, L + 16 * g);
+            if (fabsf(sc[g]) > amax) { amax = fabsf(sc[g]); max_scale = sc[g]; }
+        }
+        memset(y[i].scales, 0, sizeof y[i].scales);
+        y[i].d = 0;
+        if (max_scale) {
+            /* 6-bit scales biased by 32: low 4 bits in bytes 0..7 (nibble g/8), top 2 bits in
+             * byte 8 + g%4 at bit 2*(g/4) — the inverse of the unpacking in kquants_q2q3.c */
+            float iscale = -32.f / max_scale;
+            for (int g = 0; g < 16; g++) {
+                int l = MW_MAX(-32, MW_MIN(31, (int8_t)nearest_int(iscale * sc[g]))) + 32;
+                y[i].scales[g % 8] |= (uint8_t)((l & 0x0f) << (g < 8 ? 0 : 4));
+                y[i].scales[8 + g % 4] |= (uint8_t)((l >> 4) << (2 * (g / 4)));
+            }
+            y[i].d = mw_f32_to_fp16(1 / iscale);
+        }
+        for (int g = 0; g < 16; g++) {
+            int s = g < 8 ? y[i].scales[g] & 0x0f : y[i].scales[g - 8] >> 4;
+            s = (s | (((y[i].scales[8 + g % 4] >> (2 * (g / 4))) & 3) << 4)) - 32;
+            float d = FP16(y[i].d) * s;
+            if (!d) continue;
+            for (int l = 0; l < 16; l++) {
+                int q = nearest_int(x[16 * g + l] / d);
+                L[16 * g + l] = (int8_t)(MW_MAX(-4, MW_MIN(3, q)) + 4);
+            }
+        }
+        /* high bit of value v goes to bit v/32 of hmask[v%32]; the low 2 bits stay */
+        uint8_t low[QK_K];
+        memset(y[i].hmask, 0, sizeof y[i].hmask);
+        for (int v = 0; v < QK_K; v++) {
+            int q = L[v];
+            if (q > 3) { y[i].hmask[v % 32] |= (uint8_t)(1 << (v / 32)); q -= 4; }
+            low[v] = (uint8_t)q;
+        }
+        pack_2bit(low, y[i].qs);
+    }
+}
+
 /* Q4_K / Q5_K share everything but nmax, the search range and the bit packing:
  * fills d, dmin, the 12 scale bytes and L (0..nmax) for one super-block. */
 static void quantize_q45_K_block(const float *x, int nmax, float rmin, int nstep,
@@ -137,7 +284,7 @@ static void quantize_q45_K_block(const float *x, int nmax, float rmin, int nstep
         for (int l = 0; l < 32; l++) sum_x2 += xj[l] * xj[l];
         float av_x = sqrtf(sum_x2 / 32);
         for (int l = 0; l < 32; l++) w[l] = av_x + fabsf(xj[l]);
-        sc[j] = make_qkx2_quants(32, nmax, xj, w, L + 32 * j, &mins[j], rmin, 0.1f, nstep);
+        sc[j] = make_qkx2_quants(32, nmax, xj, w, L + 32 * j, &mins[j], rmin, 0.1f, nstep, 0);
         if (sc[j] > max_scale) max_scale = sc[j];
         if (mins[j] > max_min) max_min = mins[j];
     }

@@ -175,6 +175,8 @@ void mw_quantize_row_q4_0_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q4_1_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q5_0_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q5_1_ref(const float *x, void *y, int64_t n);
+void mw_quantize_row_q2_K_ref(const float *x, void *y, int64_t n);
+void mw_quantize_row_q3_K_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q4_K_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q5_K_ref(const float *x, void *y, int64_t n);
 void mw_quantize_row_q6_K_ref(const float *x, void *y, int64_t n);
