@@ -19,7 +19,7 @@ void mw_quantize_row_f32(const float *x, void *y, int64_t n)
 void mw_dequantize_row_f16(const void *vx, float *y, int64_t n)
 {
     const uint16_t *x = vx;
-    for (int64_t i = 0; i < n; i++) y[i] = mw_fp16_to_f32(x[i]);
+    for (int64_t i = 0; i < n; i++) y[i] = fp16_to_f32(x[i]);
 }
 
 /* ggml_cpu_fp32_to_fp16 (F16C _mm256_cvtps_ph, round to nearest even) */
@@ -60,7 +60,7 @@ void mw_vec_dot_f16(int n, float *s, const void *vx, const void *vy)
 {
     const uint16_t *x = vx, *y = vy;
     float acc[8] = { 0 };
-    for (int i = 0; i < n; i++) acc[i & 7] += mw_fp16_to_f32(x[i]) * mw_fp16_to_f32(y[i]);
+    for (int i = 0; i < n; i++) acc[i & 7] += fp16_to_f32(x[i]) * fp16_to_f32(y[i]);
     *s = reduce8(acc);
 }
 

@@ -8,18 +8,7 @@
 
 float mw_fp16_to_f32(uint16_t h)
 {
-    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
-    uint32_t exp = (h >> 10) & 0x1f;
-    uint32_t mant = h & 0x3ff;
-    if (exp == 0) {
-        if (mant == 0) return bits_f32(sign);
-        /* subnormal: value mant * 2^-24; shift the leading 1 up into the implicit position */
-        uint32_t e = 113;
-        while (!(mant & 0x400)) { mant <<= 1; e--; }
-        return bits_f32(sign | (e << 23) | ((mant & 0x3ff) << 13));
-    }
-    if (exp == 31) return bits_f32(sign | 0x7f800000 | (mant << 13));  /* inf / NaN */
-    return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+    return fp16_to_f32(h);
 }
 
 uint16_t mw_f32_to_fp16(float f)

@@ -1,6 +1,6 @@
 /*
  * quant_util.h — small helpers shared by the core/quant C files only (not an interface):
- * ggml's nearest_int rounding, the fp16 scale read, and the float <-> bits pun.
+ * the fp16 -> f32 conversion, ggml's nearest_int rounding, the float <-> bits pun.
  */
 #ifndef MW_QUANT_UTIL_H
 #define MW_QUANT_UTIL_H
@@ -12,6 +12,23 @@
 
 static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+/* fp16 -> f32, exact for all 65536 values (mw_fp16_to_f32 is this; inline for the kernels). */
+static inline float fp16_to_f32(uint16_t h)
+{
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t mant = h & 0x3ff;
+    if (exp == 0) {
+        if (mant == 0) return bits_f32(sign);
+        /* subnormal: value mant * 2^-24; shift the leading 1 up into the implicit position */
+        uint32_t e = 113;
+        while (!(mant & 0x400)) { mant <<= 1; e--; }
+        return bits_f32(sign | (e << 23) | ((mant & 0x3ff) << 13));
+    }
+    if (exp == 31) return bits_f32(sign | 0x7f800000 | (mant << 13));  /* inf / NaN */
+    return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+}
 
 /* ggml's nearest_int (ggml-quants.c): adding 1.5*2^23 makes the FPU round the fraction away
  * in the current mode (nearest-even), the mantissa then holds the integer. |v| < 2^22. */
@@ -30,6 +47,6 @@ static inline int8_t round_even_i8(float v)
     return (int8_t)nearest_int(v);
 }
 
-#define FP16(h) mw_fp16_to_f32(h)
+#define FP16(h) fp16_to_f32(h)
 
 #endif
