@@ -1,0 +1,178 @@
+/*
+ * bench.c — `mw bench`: prompt processing (-p ids in one mw_session_eval) and generation (-n ids
+ * evaluated one at a time), each from an empty context, repeated -r times; prints ONE JSON line
+ * with the median tokens/s. Ids are pseudo-random from a fixed seed so runs are comparable.
+ * --experts on a MoE model adds how many distinct experts each layer used (mw_session_expert_counts).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#if defined(__wasi__)
+#define BUILD_NAME "wasi"
+#elif defined(__EMSCRIPTEN__)
+#define BUILD_NAME "emscripten"
+#else
+#define BUILD_NAME "native"
+#endif
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *x, int n)
+{
+    qsort(x, (size_t)n, sizeof(double), cmp_double);
+    return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+/* expert-usage bookkeeping: counts are cumulative, so usage is the difference of snapshots */
+typedef struct expert_stats {
+    int32_t n_layer, n_expert;
+    uint64_t *before, *after;   /* [n_layer][n_expert] */
+    double pp_distinct_sum;     /* sum over pp runs of the mean distinct experts per layer */
+    double tg_distinct_sum;     /* sum over generated tokens of the same */
+    int64_t pp_runs, tg_tokens;
+} expert_stats;
+
+static int experts_snapshot(const mw_session *s, expert_stats *e, uint64_t *dst)
+{
+    size_t n = (size_t)e->n_layer * (size_t)e->n_expert;
+    mw_status st = mw_session_expert_counts(s, dst, n);
+    return st == MW_OK ? 0 : cli_engine_error(st, "expert counts");
+}
+
+/* mean over layers of the number of experts whose count grew between the snapshots */
+static double experts_distinct(const expert_stats *e)
+{
+    int64_t distinct = 0;
+    for (int32_t i = 0; i < e->n_layer * e->n_expert; i++)
+        distinct += e->after[i] > e->before[i];
+    return (double)distinct / (double)e->n_layer;
+}
+
+int mw_cmd_bench(const mw_cli_opts *o)
+{
+    int rc = 1;
+    mw_model *model = NULL;
+    mw_session *s = NULL;
+    int32_t *ids = NULL;
+    double *t_pp = NULL, *t_tg = NULL;
+    expert_stats ex;
+    memset(&ex, 0, sizeof(ex));
+    mw_model_info info;
+    mw_status st;
+    int32_t n_pp = o->n_prompt, n_tg = o->n_predict, reps = o->reps;
+
+    if (!(model = cli_open_model(o)))
+        goto done;
+    if ((st = mw_model_get_info(model, &info)) != MW_OK) {
+        cli_engine_error(st, "cannot read model info");
+        goto done;
+    }
+    int32_t n_ids = n_pp > n_tg ? n_pp : n_tg;
+    if (!(s = cli_open_session(o, model, n_ids)))
+        goto done;
+    ids = malloc((size_t)n_ids * sizeof(int32_t));
+    t_pp = calloc((size_t)reps, sizeof(double));
+    t_tg = calloc((size_t)reps, sizeof(double));
+    if (!ids || !t_pp || !t_tg) {
+        cli_error("out of memory");
+        goto done;
+    }
+    uint64_t x = 0x6d772d62656e6368ull;   /* fixed seed ("mw-bench"): the same ids every run */
+    for (int32_t i = 0; i < n_ids; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        ids[i] = (int32_t)((x >> 33) % (uint64_t)info.n_vocab);
+    }
+    int track_experts = o->experts && info.n_expert > 0;
+    if (track_experts) {
+        ex.n_layer = info.n_layer;
+        ex.n_expert = info.n_expert;
+        ex.before = calloc((size_t)info.n_layer * (size_t)info.n_expert, sizeof(uint64_t));
+        ex.after = calloc((size_t)info.n_layer * (size_t)info.n_expert, sizeof(uint64_t));
+        if (!ex.before || !ex.after) {
+            cli_error("out of memory");
+            goto done;
+        }
+    } else if (o->experts) {
+        fprintf(stderr, "mw: --experts: this model has no experts (dense)\n");
+    }
+
+    for (int r = 0; r < reps; r++) {
+        if (n_pp > 0) {
+            mw_session_reset(s);
+            if (track_experts && experts_snapshot(s, &ex, ex.before))
+                goto done;
+            double t0 = cli_now();
+            if ((st = mw_session_eval(s, ids, n_pp, NULL)) != MW_OK) {
+                cli_engine_error(st, "prompt evaluation failed");
+                goto done;
+            }
+            t_pp[r] = cli_now() - t0;
+            if (track_experts) {
+                if (experts_snapshot(s, &ex, ex.after))
+                    goto done;
+                ex.pp_distinct_sum += experts_distinct(&ex);
+                ex.pp_runs++;
+            }
+        }
+        if (n_tg > 0) {
+            mw_session_reset(s);
+            double t_experts = 0;   /* snapshot time is not generation time */
+            double t0 = cli_now();
+            for (int32_t i = 0; i < n_tg; i++) {
+                double te = cli_now();
+                if (track_experts && experts_snapshot(s, &ex, ex.before))
+                    goto done;
+                t_experts += cli_now() - te;
+                if ((st = mw_session_eval(s, &ids[i], 1, NULL)) != MW_OK) {
+                    cli_engine_error(st, "generation evaluation failed");
+                    goto done;
+                }
+                if (track_experts) {
+                    te = cli_now();
+                    if (experts_snapshot(s, &ex, ex.after))
+                        goto done;
+                    ex.tg_distinct_sum += experts_distinct(&ex);
+                    ex.tg_tokens++;
+                    t_experts += cli_now() - te;
+                }
+            }
+            t_tg[r] = cli_now() - t0 - t_experts;
+        }
+        fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, t_pp[r], t_tg[r]);
+    }
+
+    double pp_s = median(t_pp, reps), tg_s = median(t_tg, reps);
+    FILE *f = stdout;
+    fputs("{\"model\":", f);
+    cli_json_string(f, cli_basename(o->model));
+    fputs(",\"type\":", f);
+    cli_json_string(f, mw_type_name(info.weight_type) ? mw_type_name(info.weight_type) : "unknown");
+    fprintf(f, ",\"threads\":%d,\"pp\":%d,\"tg\":%d,\"pp_tps\":%.2f,\"tg_tps\":%.2f,\"reps\":%d",
+            (int)o->n_threads, (int)n_pp, (int)n_tg, pp_s > 0 ? n_pp / pp_s : 0.0,
+            tg_s > 0 ? n_tg / tg_s : 0.0, (int)reps);
+    if (track_experts)
+        fprintf(f, ",\"n_expert\":%d,\"n_expert_used\":%d,\"experts_pp_distinct\":%.3f,"
+                   "\"experts_tg_distinct\":%.3f",
+                (int)info.n_expert, (int)info.n_expert_used,
+                ex.pp_runs ? ex.pp_distinct_sum / (double)ex.pp_runs : 0.0,
+                ex.tg_tokens ? ex.tg_distinct_sum / (double)ex.tg_tokens : 0.0);
+    fputs(",\"kernels\":", f);
+    cli_json_string(f, mw_kernels_name());
+    fputs(",\"build\":\"" BUILD_NAME "\"}\n", f);
+    rc = fflush(f) == 0 ? 0 : cli_error("write failed");
+done:
+    free(ex.before);
+    free(ex.after);
+    free(t_pp);
+    free(t_tg);
+    free(ids);
+    mw_session_free(s);
+    mw_model_free(model);
+    return rc;
+}

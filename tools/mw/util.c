@@ -1,0 +1,212 @@
+/*
+ * util.c — helpers shared by the `mw` subcommands (see cli.h): error messages, the clock,
+ * opening models and sessions, tokenizing, id lists, file reading and streamed text output.
+ */
+#define _POSIX_C_SOURCE 199309L   /* clock_gettime; also in wasi-libc */
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli.h"
+
+int cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("mw: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return 1;
+}
+
+int cli_engine_error(mw_status st, const char *what)
+{
+    const char *why = mw_last_error();
+    if (!why || !*why)
+        why = mw_status_name(st);
+    return cli_error("%s: %s", what, why);
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+mw_model *cli_open_model(const mw_cli_opts *o)
+{
+    mw_model *model = NULL;
+    mw_status st = mw_model_open_file(o->model, NULL, &model);
+    if (st != MW_OK) {
+        char what[512];
+        snprintf(what, sizeof(what), "cannot load model '%s'", o->model);
+        cli_engine_error(st, what);
+        return NULL;
+    }
+    return model;
+}
+
+mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_t min_ctx)
+{
+    mw_session_params sp = mw_session_params_default();
+    sp.n_threads = o->n_threads;
+    sp.sliding_window = o->window;
+    sp.n_ctx = o->n_ctx;
+    if (sp.n_ctx == 0 && min_ctx > 0) {
+        /* the engine's default is min(training context, 4096): raise it only when needed */
+        mw_model_info info;
+        if (mw_model_get_info(model, &info) == MW_OK) {
+            int32_t def = info.n_ctx_train > 0 && info.n_ctx_train < 4096 ? info.n_ctx_train : 4096;
+            if (min_ctx > def)
+                sp.n_ctx = min_ctx;
+        }
+    }
+    mw_session *s = NULL;
+    mw_status st = mw_session_create(model, &sp, &s);
+    if (st != MW_OK) {
+        cli_engine_error(st, "cannot create session");
+        return NULL;
+    }
+    return s;
+}
+
+int cli_tokenize(const mw_model *model, const char *text, size_t len, int32_t flags,
+                 int32_t **ids, int32_t *n)
+{
+    /* byte fallback gives at most one token per byte, plus BOS/EOS */
+    size_t cap = len + 4;
+    if (cap > 0x7fffffff)
+        return cli_error("text too long to tokenize (%zu bytes)", len);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        int32_t *buf = malloc(cap * sizeof(int32_t));
+        if (!buf)
+            return cli_error("out of memory for %zu token ids", cap);
+        int32_t got = 0;
+        mw_status st = mw_tokenize(model, text, len, flags, buf, (int32_t)cap, &got);
+        if (st == MW_OK) {
+            *ids = buf;
+            *n = got;
+            return 0;
+        }
+        free(buf);
+        if (st != MW_ERR_BUFFER_TOO_SMALL || got <= 0)
+            return cli_engine_error(st, "tokenize failed");
+        cap = (size_t)got;
+    }
+    return cli_error("tokenize: buffer size kept changing");
+}
+
+int cli_parse_ids(const char *s, const char *what, int32_t n_vocab, int32_t **ids, int32_t *n)
+{
+    char err[256];
+    int32_t count = 0;
+    if (mw_cli_parse_ids(s, NULL, 0, &count, err, sizeof(err)) != 0)
+        return cli_error("%s: %s", what, err);
+    int32_t *buf = malloc((size_t)count * sizeof(int32_t));
+    if (!buf)
+        return cli_error("out of memory for %d token ids", (int)count);
+    mw_cli_parse_ids(s, buf, count, &count, err, sizeof(err));
+    for (int32_t i = 0; i < count; i++) {
+        if (buf[i] >= n_vocab) {
+            int id = (int)buf[i];
+            free(buf);
+            return cli_error("%s: token id %d (position %d) is out of range: the vocabulary has "
+                             "%d tokens (0..%d)", what, id, (int)i, (int)n_vocab,
+                             (int)n_vocab - 1);
+        }
+    }
+    *ids = buf;
+    *n = count;
+    return 0;
+}
+
+char *cli_read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        cli_error("cannot open '%s'", path);
+        return NULL;
+    }
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (len + 1 >= cap) {
+            char *grown = realloc(buf, cap * 2);
+            if (!grown) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - 1 - len, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int no_memory = !buf, read_error = ferror(f);
+    fclose(f);
+    if (no_memory || read_error) {
+        free(buf);
+        cli_error(no_memory ? "out of memory reading '%s'" : "cannot read '%s'", path);
+        return NULL;
+    }
+    buf[len] = '\0';
+    if (size)
+        *size = len;
+    return buf;
+}
+
+int cli_detok_write(mw_detok *d, int32_t id, FILE *f)
+{
+    char buf[1024];
+    size_t n = 0;
+    mw_status st = mw_detok_push(d, id, buf, sizeof(buf), &n);
+    if (st != MW_OK)
+        return cli_engine_error(st, "detokenize failed");
+    if (n && fwrite(buf, 1, n, f) != n)
+        return cli_error("write failed");
+    return 0;
+}
+
+int cli_detok_finish(mw_detok *d, FILE *f)
+{
+    char buf[64];
+    size_t n = 0;
+    mw_status st = mw_detok_flush(d, buf, sizeof(buf), &n);
+    if (st != MW_OK)
+        return cli_engine_error(st, "detokenize failed");
+    if (n && fwrite(buf, 1, n, f) != n)
+        return cli_error("write failed");
+    return fflush(f) == 0 ? 0 : cli_error("write failed");
+}
+
+const char *cli_basename(const char *path)
+{
+    const char *b = path;
+    for (const char *p = path; *p; p++)
+        if (*p == '/' || *p == '\\')
+            b = p + 1;
+    return b;
+}
+
+void cli_json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p == '\n')
+            fputs("\\n", f);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);   /* UTF-8 passes through: JSON text is UTF-8 */
+    }
+    fputc('"', f);
+}
