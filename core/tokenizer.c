@@ -11,7 +11,10 @@
  *      text or follows a special token; split into UTF-8 characters;
  *   3. repeatedly merge the adjacent pair whose concatenation is a vocabulary piece with the
  *      highest score (ties: leftmost), with a binary heap over a linked list of symbols —
- *      O(n log n), stale heap entries are skipped when popped;
+ *      O(n log n), stale heap entries are skipped when popped. Speed: the characters are first
+ *      cut into independent runs wherever two neighbours form a character pair that occurs in
+ *      no mergeable piece (a merge there would create a piece containing that pair), so the
+ *      heap stays small and in cache; the result is identical to one BPE over the whole text;
  *   4. each final symbol is its piece id; a symbol that is no piece (a character outside the
  *      vocabulary) becomes its bytes as <0xNN> tokens (byte fallback), else <unk>.
  * Only normal, user-defined and unused pieces take part in merges (SentencePiece keeps control,
@@ -42,22 +45,24 @@ int32_t mw_tokenizer_find(const mw_tokenizer *t, const char *s, size_t len)
 {
     if (len > t->max_len)
         return -1;
-    for (uint32_t i = hash_bytes(s, len) & t->map_mask;; i = (i + 1) & t->map_mask) {
-        int32_t id = t->map[i];
+    uint32_t h = hash_bytes(s, len);
+    for (uint32_t i = h & t->map_mask;; i = (i + 1) & t->map_mask) {
+        int32_t id = t->map[i].id;
         if (id < 0)
             return -1;
-        if (t->text_len[id] == len && memcmp(t->text[id], s, len) == 0)
+        if (t->map[i].hash == h && t->text_len[id] == len && memcmp(t->text[id], s, len) == 0)
             return id;
     }
 }
 
 static void map_insert(mw_tokenizer *t, int32_t id)
 {
-    uint32_t i = hash_bytes(t->text[id], t->text_len[id]) & t->map_mask;
-    for (;; i = (i + 1) & t->map_mask) {
-        int32_t other = t->map[i];
+    uint32_t h = hash_bytes(t->text[id], t->text_len[id]);
+    for (uint32_t i = h & t->map_mask;; i = (i + 1) & t->map_mask) {
+        int32_t other = t->map[i].id;
         if (other < 0) {
-            t->map[i] = id;
+            t->map[i].hash = h;
+            t->map[i].id = id;
             return;
         }
         /* duplicate string: the first id keeps it (SentencePiece rejects duplicates) */
@@ -65,6 +70,87 @@ static void map_insert(mw_tokenizer *t, int32_t id)
             memcmp(t->text[other], t->text[id], t->text_len[id]) == 0)
             return;
     }
+}
+
+/* ---- character pairs inside pieces ---------------------------------------------------- */
+
+/* a character: its code point, or 0x110000 + byte for a byte of ill-formed UTF-8 */
+static uint32_t next_char(const char *s, size_t n, int *len)
+{
+    uint32_t cp;
+    int k = mw_utf8_decode((const uint8_t *)s, n, &cp);
+    if (k <= 0) {
+        *len = 1;
+        return 0x110000u + (uint8_t)s[0];
+    }
+    *len = k;
+    return cp;
+}
+
+static uint64_t pair_key(uint32_t a, uint32_t b)
+{
+    return (((uint64_t)a << 21) | b) + 1;
+}
+
+static uint32_t pair_slot(uint64_t key, uint32_t mask)
+{
+    return (uint32_t)((key * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+static int pair_has(const mw_tokenizer *t, uint32_t a, uint32_t b)
+{
+    uint64_t key = pair_key(a, b);
+    for (uint32_t i = pair_slot(key, t->pair_mask);; i = (i + 1) & t->pair_mask) {
+        if (t->pairs[i] == key)
+            return 1;
+        if (t->pairs[i] == 0)
+            return 0;
+    }
+}
+
+static void pair_add(mw_tokenizer *t, uint32_t a, uint32_t b)
+{
+    uint64_t key = pair_key(a, b);
+    uint32_t i = pair_slot(key, t->pair_mask);
+    while (t->pairs[i] != 0 && t->pairs[i] != key)
+        i = (i + 1) & t->pair_mask;
+    t->pairs[i] = key;
+}
+
+static int mergeable(int type)
+{
+    return type == MW_TOKEN_NORMAL || type == MW_TOKEN_USER_DEFINED || type == MW_TOKEN_UNUSED;
+}
+
+static mw_status build_pairs(mw_tokenizer *t)
+{
+    uint64_t n_pairs = 0;
+    for (int32_t id = 0; id < t->n_vocab; id++)
+        if (mergeable(t->type[id]))
+            n_pairs += t->text_len[id];   /* an upper bound: at most one pair per byte */
+    uint64_t size = 16;
+    while (size < 2 * n_pairs)
+        size <<= 1;
+    if (size > (1u << 30))
+        return mw_fail(MW_ERR_TOO_LARGE, "tokenizer: vocabulary text too large");
+    t->pairs = mw_calloc((size_t)size, sizeof *t->pairs);
+    if (!t->pairs)
+        return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory");
+    t->pair_mask = (uint32_t)size - 1;
+    for (int32_t id = 0; id < t->n_vocab; id++) {
+        if (!mergeable(t->type[id]))
+            continue;
+        const char *s = t->text[id];
+        size_t n = t->text_len[id];
+        int k;
+        uint32_t prev = n ? next_char(s, n, &k) : 0;
+        for (size_t i = n ? (size_t)k : 0; i < n; i += (size_t)k) {
+            uint32_t c = next_char(s + i, n - i, &k);
+            pair_add(t, prev, c);
+            prev = c;
+        }
+    }
+    return MW_OK;
 }
 
 /* ---- building ------------------------------------------------------------------------- */
@@ -256,7 +342,7 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
     }
 
     uint32_t map_size = 1;
-    while (map_size < 2u * (uint32_t)n)
+    while (map_size < 4u * (uint32_t)n)   /* load <= 1/4: short probe runs */
         map_size <<= 1;
 
     mw_tokenizer *t = mw_calloc(1, sizeof *t);
@@ -282,7 +368,7 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
     }
     t->map_mask = map_size - 1;
     for (uint32_t i = 0; i < map_size; i++)
-        t->map[i] = -1;
+        t->map[i].id = -1;
     for (int b = 0; b < 256; b++)
         t->byte_id[b] = -1;
 
@@ -343,6 +429,11 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
     t->add_bos = add_bos != 0;
     t->add_eos = add_eos != 0;
     t->add_space_prefix = add_space != 0;
+    st = build_pairs(t);
+    if (st != MW_OK) {
+        mw_tokenizer_free(t);
+        return st;
+    }
     if (t->eos_id >= 0)
         t->eog[t->eos_id] = 1;
     if (id_or_none(eot, n) >= 0)
@@ -368,6 +459,7 @@ void mw_tokenizer_free(mw_tokenizer *t)
     mw_free(t->special);
     mw_free(t->arena);
     mw_free(t->chat_template);
+    mw_free(t->pairs);
     mw_free(t);
 }
 
@@ -401,11 +493,6 @@ typedef struct spm_work {
     size_t n_heap, cap_heap;
     int failed;            /* out of memory while growing the heap */
 } spm_work;
-
-static int mergeable(int type)
-{
-    return type == MW_TOKEN_NORMAL || type == MW_TOKEN_USER_DEFINED || type == MW_TOKEN_UNUSED;
-}
 
 /* true when a should be popped before b: higher score, then leftmost */
 static int before(const bigram *a, const bigram *b)
@@ -530,7 +617,7 @@ static mw_status spm_fragment(const mw_tokenizer *t, const char *src, size_t len
         w.sym_node = mw_alloc(blen * sizeof *w.sym_node);
         w.nodes = mw_alloc(2 * blen * sizeof *w.nodes);
     }
-    w.cap_heap = blen + 16;
+    w.cap_heap = 256;   /* grows as needed; runs are usually words */
     w.heap = mw_alloc(w.cap_heap * sizeof *w.heap);
     mw_status st = MW_OK;
     if (!w.text || !w.sym || !w.heap || (track && (!w.sym_node || !w.nodes))) {
@@ -552,56 +639,65 @@ static mw_status spm_fragment(const mw_tokenizer *t, const char *src, size_t len
         }
     }
 
-    /* one symbol per UTF-8 character (a byte of ill-formed input is a symbol of its own) */
+    /* one symbol per UTF-8 character (a byte of ill-formed input is a symbol of its own); the
+     * list is cut where no merge can cross (see the top of the file) */
     int32_t n_sym = 0;
+    uint32_t prev_c = 0;
     for (size_t i = 0; i < blen;) {
-        uint32_t cp;
-        int c = mw_utf8_decode((const uint8_t *)w.text + i, blen - i, &cp);
-        if (c <= 0)
-            c = 1;
+        int c;
+        uint32_t ch = next_char(w.text + i, blen - i, &c);
         symbol *s = &w.sym[n_sym];
         s->prev = n_sym - 1;
         s->next = n_sym + 1;
         s->start = (uint32_t)i;
         s->n = (uint32_t)c;
+        if (n_sym > 0 && !pair_has(t, prev_c, ch)) {
+            s->prev = -1;
+            w.sym[n_sym - 1].next = -1;
+        }
         if (track) {
             node x = { -1, -1, s->start, s->n };
             w.nodes[w.n_nodes] = x;
             w.sym_node[n_sym] = w.n_nodes++;
         }
+        prev_c = ch;
         n_sym++;
         i += (size_t)c;
     }
     w.sym[n_sym - 1].next = -1;
 
-    for (int32_t i = 1; i < n_sym; i++)
-        try_add_bigram(&w, i - 1, i);
-
-    while (w.n_heap > 0 && !w.failed) {
-        bigram g = heap_pop(&w);
-        symbol *l = &w.sym[g.left], *r = &w.sym[g.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != g.size)
-            continue;   /* one side was merged elsewhere since this pair was queued */
-        if (track) {
-            node x = { w.sym_node[g.left], w.sym_node[g.right], l->start, g.size };
-            w.nodes[w.n_nodes] = x;
-            w.sym_node[g.left] = w.n_nodes++;
+    /* BPE on each independent run [a, b) */
+    for (int32_t a = 0, b; a < n_sym; a = b) {
+        for (b = a + 1; b < n_sym && w.sym[b].prev >= 0; b++)
+            ;
+        w.n_heap = 0;
+        for (int32_t i = a + 1; i < b; i++)
+            try_add_bigram(&w, i - 1, i);
+        while (w.n_heap > 0 && !w.failed) {
+            bigram g = heap_pop(&w);
+            symbol *l = &w.sym[g.left], *r = &w.sym[g.right];
+            if (l->n == 0 || r->n == 0 || l->n + r->n != g.size)
+                continue;   /* one side was merged elsewhere since this pair was queued */
+            if (track) {
+                node x = { w.sym_node[g.left], w.sym_node[g.right], l->start, g.size };
+                w.nodes[w.n_nodes] = x;
+                w.sym_node[g.left] = w.n_nodes++;
+            }
+            l->n += r->n;
+            r->n = 0;
+            l->next = r->next;
+            if (r->next >= 0)
+                w.sym[r->next].prev = g.left;
+            try_add_bigram(&w, l->prev, g.left);
+            try_add_bigram(&w, g.left, l->next);
         }
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            w.sym[r->next].prev = g.left;
-        try_add_bigram(&w, l->prev, g.left);
-        try_add_bigram(&w, g.left, l->next);
+        if (w.failed) {
+            st = mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory for the merge queue");
+            goto done;
+        }
+        for (int32_t i = a; i != -1; i = w.sym[i].next)
+            resegment(&w, w.sym[i].start, w.sym[i].n, track ? w.sym_node[i] : -1, sink);
     }
-    if (w.failed) {
-        st = mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory for the merge queue");
-        goto done;
-    }
-
-    for (int32_t i = 0; i != -1; i = w.sym[i].next)
-        resegment(&w, w.sym[i].start, w.sym[i].n, track ? w.sym_node[i] : -1, sink);
 
 done:
     mw_free(w.text);

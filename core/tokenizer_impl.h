@@ -23,7 +23,8 @@ struct mw_tokenizer {
     uint8_t *eog;             /* [n_vocab] 1 = ends generation */
     const char **piece;       /* [n_vocab] detokenized bytes: "▁" -> " ", <0xNN> -> byte, controls "" */
     uint32_t *piece_len;      /* [n_vocab] */
-    int32_t *map;             /* open-addressing hash: vocabulary string -> id (-1 = empty slot) */
+    struct mw_vocab_slot { uint32_t hash; int32_t id; } *map;   /* open addressing: vocabulary
+                                 string -> id (id -1 = empty); the hash avoids touching the text */
     uint32_t map_mask;
     int32_t byte_id[256];     /* id of "<0xNN>", or -1 */
     int32_t bos_id, eos_id, unk_id;   /* -1 when absent */
@@ -34,6 +35,10 @@ struct mw_tokenizer {
     int32_t n_special;
     int32_t n_user_defined;
     int32_t n_unused;
+    uint64_t *pairs;          /* hash set of character pairs adjacent inside some mergeable piece
+                                 (key = (a << 21 | b) + 1, 0 = empty): text is cut where the pair
+                                 at a boundary is absent, since no merge can ever cross it */
+    uint32_t pair_mask;
     char *chat_template;      /* tokenizer.chat_template, or NULL */
     char *arena;              /* backing store of text[] and piece[] strings */
 };
