@@ -14,14 +14,7 @@ if(MW_WASM_SIMD)
   set(MW_WASM_SIMD_FLAG -msimd128)
 endif()
 
-# emcmake's default emulator is "node;--experimental-wasm-threads", which Node 20 rejects.
-find_program(NODE_EXECUTABLE NAMES node nodejs REQUIRED)
-set(CMAKE_CROSSCOMPILING_EMULATOR "${NODE_EXECUTABLE}")
-# emcc's JS optimizer (any -O2/-O3 link) needs Debian's acorn from /usr/share/nodejs, which
-# NodeSource's node does not search.
-set(CMAKE_C_LINKER_LAUNCHER "${CMAKE_COMMAND};-E;env;NODE_PATH=/usr/share/nodejs")
-# The pthread *.worker.js files are CommonJS: keep build-web out of any "type":"module" scope.
-file(WRITE "${CMAKE_BINARY_DIR}/package.json" "{ \"type\": \"commonjs\" }\n")
+# (emulator, NODE_PATH link launcher and build-web/package.json: cmake/emscripten-early.cmake)
 
 # ---- mw_core_st: a copy of mw_core's settings minus threads (taken before -pthread is added) ----
 add_library(mw_core_st STATIC)
@@ -55,8 +48,7 @@ function(mw_node_program target)
     CROSSCOMPILING_EMULATOR "${NODE_EXECUTABLE}" C_LINKER_LAUNCHER "${CMAKE_C_LINKER_LAUNCHER}")
 endfunction()
 
-# Targets created before this file was included got their emulator/launcher from the cache
-# (emcmake's); set them explicitly.
+# Every executable defined so far (tests, benches, `mw`, CLI tests' helpers) is a Node program.
 get_property(_mw_targets DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" PROPERTY BUILDSYSTEM_TARGETS)
 foreach(t ${_mw_targets})
   get_target_property(_type ${t} TYPE)

@@ -32,7 +32,7 @@ build_and_test() {  # build_and_test <dir> <configure command...>: configure, bu
     cat "$dir/configure.log" >&2; echo "!! configure failed in $dir" >&2; return 1
   fi
   if ! cmake --build "$dir" -j"$JOBS" >"$dir/build.log" 2>&1; then
-    grep -E -B2 -A6 "error" "$dir/build.log" | head -120 >&2
+    grep -E -A4 "error:|Error [0-9]|\*\*\*" "$dir/build.log" | head -120 >&2
     echo "!! build failed in $dir (full log: $dir/build.log)" >&2; return 1
   fi
   grep -E "warning:" "$dir/build.log" | sort -u | head -40 >&2
