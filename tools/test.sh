@@ -8,7 +8,8 @@
 #   asan    ASan+UBSan build in build-asan/ (-DMW_SANITIZE=ON) + ctest
 #   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
-#   js      node --test web/test/ (the JS package's suites; skipped if web/test/ does not exist)
+#   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
+#           need build-web/ from the web stage; dirs that don't exist are left out)
 # A missing toolchain fails its stage loudly (.ci/run installs them). All requested stages run;
 # the exit status is non-zero if any failed. JOBS (default 2) sets build and ctest parallelism.
 set -uo pipefail
@@ -66,13 +67,15 @@ stage_web() {
 }
 
 stage_js() {
-  if [ ! -d web/test ]; then echo "(no web/test/: nothing to run)"; return 0; fi
+  local dirs=() d
+  for d in web/test web/e2e; do [ -d "$d" ] && dirs+=("$d/"); done
+  if [ ${#dirs[@]} -eq 0 ]; then echo "(no web/test/ or web/e2e/: nothing to run)"; return 0; fi
   need node command -v node || return 1
-  if [ -f web/package.json ] && [ ! -d web/node_modules ] && grep -q '"dependencies"\|"devDependencies"' web/package.json; then
+  if [ -f web/package.json ] && [ ! -d web/node_modules ] && grep -q 'ependencies"' web/package.json; then
     echo "!! web/node_modules missing: run (cd web && npm ci) first (.ci/run does)" >&2
     return 1
   fi
-  node --test web/test/
+  node --test "${dirs[@]}"
 }
 
 declare -A result
