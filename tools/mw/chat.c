@@ -186,19 +186,10 @@ int mw_cmd_chat(const mw_cli_opts *o)
 
         /* the reply text becomes the assistant message of the next rendering */
         int32_t n_reply = gs.n_gen < reply_cap ? gs.n_gen : reply_cap;
-        size_t cap = (size_t)n_reply * 16 + 16, len = 0;
-        char *text = malloc(cap);
-        if (!text) {
-            cli_error("out of memory");
+        size_t len = 0;
+        char *text = cli_detokenize(model, reply, n_reply, &len);
+        if (!text)
             goto done;
-        }
-        st = mw_detokenize(model, reply, n_reply, text, cap, &len);
-        if (st != MW_OK || len >= cap) {
-            free(text);
-            cli_engine_error(st, "detokenize failed");
-            goto done;
-        }
-        text[len] = '\0';
         if (conv_add(&conv, "assistant", text)) {
             free(text);
             cli_error("out of memory");

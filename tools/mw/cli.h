@@ -39,6 +39,11 @@ mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_
 /* Tokenize text into a malloc'd array (*ids, *n); 0 ok, 1 after printing an error. */
 int cli_tokenize(const mw_model *model, const char *text, size_t len, int32_t flags,
                  int32_t **ids, int32_t *n);
+/* Tokenize a conversation with the model's chat template into a malloc'd array. */
+int cli_chat_tokenize(const mw_model *model, const mw_chat_message *msgs, int32_t n_msgs,
+                      int32_t **ids, int32_t *n);
+/* Detokenize into a malloc'd NUL-terminated string (*len bytes); NULL after printing an error. */
+char *cli_detokenize(const mw_model *model, const int32_t *ids, int32_t n, size_t *len);
 /* Parse an id list (what names the option, e.g. "--tokens") into a malloc'd array and check every
  * id is < n_vocab; 0 ok, 1 after printing an error. */
 int cli_parse_ids(const char *s, const char *what, int32_t n_vocab, int32_t **ids, int32_t *n);
@@ -53,10 +58,6 @@ int cli_detok_finish(mw_detok *d, FILE *f);
 /* A sampler from the --temp/--top-k/... options; without --seed the seed comes from the clock
  * and is printed on stderr so the run can be repeated. NULL after printing an error. */
 mw_sampler *cli_make_sampler(const mw_cli_opts *o, int32_t n_vocab);
-
-/* Tokenize a conversation with the model's chat template into a malloc'd array. */
-int cli_chat_tokenize(const mw_model *model, const mw_chat_message *msgs, int32_t n_msgs,
-                      int32_t **ids, int32_t *n);
 
 /* The sampling loop shared by generate and chat. The session holds the evaluated prompt; each
  * step samples from its last logits, stops at an end-of-generation id (not printed), accepts the

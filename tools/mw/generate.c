@@ -39,34 +39,6 @@ mw_sampler *cli_make_sampler(const mw_cli_opts *o, int32_t n_vocab)
     return s;
 }
 
-int cli_chat_tokenize(const mw_model *model, const mw_chat_message *msgs, int32_t n_msgs,
-                      int32_t **ids, int32_t *n)
-{
-    size_t cap = 16;
-    for (int32_t i = 0; i < n_msgs; i++)
-        cap += strlen(msgs[i].content) + 16;   /* template text + one token per byte at most */
-    for (int attempt = 0; attempt < 2; attempt++) {
-        if (cap > 0x7fffffff)
-            return cli_error("conversation too long");
-        int32_t *buf = malloc(cap * sizeof(int32_t));
-        if (!buf)
-            return cli_error("out of memory for %zu token ids", cap);
-        int32_t got = 0;
-        mw_status st = mw_chat_tokenize(model, MW_CHAT_AUTO, msgs, n_msgs, buf, (int32_t)cap,
-                                        &got);
-        if (st == MW_OK) {
-            *ids = buf;
-            *n = got;
-            return 0;
-        }
-        free(buf);
-        if (st != MW_ERR_BUFFER_TOO_SMALL || got <= 0)
-            return cli_engine_error(st, "chat template failed");
-        cap = (size_t)got;
-    }
-    return cli_error("chat template: buffer size kept changing");
-}
-
 int cli_generate_loop(const mw_model *model, mw_session *s, mw_sampler *smp, mw_detok *d,
                       int32_t n_predict, int print_ids, FILE *out, int32_t *ids_out,
                       int32_t ids_cap, cli_gen_stats *stats)

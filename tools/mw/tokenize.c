@@ -53,22 +53,9 @@ int mw_cmd_detokenize(const mw_cli_opts *o)
     }
     if (cli_parse_ids(o->ids, "--ids", info.n_vocab, &ids, &n) != 0)
         goto done;
-    size_t cap = (size_t)n * 16 + 16, len = 0;
-    for (int attempt = 0; attempt < 2; attempt++) {
-        free(text);
-        if (!(text = malloc(cap))) {
-            cli_error("out of memory");
-            goto done;
-        }
-        st = mw_detokenize(model, ids, n, text, cap, &len);
-        if (st != MW_ERR_BUFFER_TOO_SMALL || len < cap)
-            break;
-        cap = len + 1;
-    }
-    if (st != MW_OK) {
-        cli_engine_error(st, "detokenize failed");
+    size_t len = 0;
+    if (!(text = cli_detokenize(model, ids, n, &len)))
         goto done;
-    }
     if (len && fwrite(text, 1, len, stdout) != len) {
         cli_error("write failed");
         goto done;

@@ -74,19 +74,21 @@ mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_
     return s;
 }
 
-int cli_tokenize(const mw_model *model, const char *text, size_t len, int32_t flags,
-                 int32_t **ids, int32_t *n)
+/* Both tokenizers report the needed size with MW_ERR_BUFFER_TOO_SMALL: try a generous buffer,
+ * then exactly the size asked for. */
+typedef mw_status (*ids_fn)(const void *ctx, int32_t *out, int32_t cap, int32_t *n_out);
+
+static int collect_ids(ids_fn fn, const void *ctx, size_t cap, const char *what, int32_t **ids,
+                       int32_t *n)
 {
-    /* byte fallback gives at most one token per byte, plus BOS/EOS */
-    size_t cap = len + 4;
-    if (cap > 0x7fffffff)
-        return cli_error("text too long to tokenize (%zu bytes)", len);
     for (int attempt = 0; attempt < 2; attempt++) {
-        int32_t *buf = malloc(cap * sizeof(int32_t));
+        if (cap > 0x7fffffff)
+            return cli_error("%s: input too long", what);
+        int32_t *buf = malloc((cap ? cap : 1) * sizeof(int32_t));
         if (!buf)
             return cli_error("out of memory for %zu token ids", cap);
         int32_t got = 0;
-        mw_status st = mw_tokenize(model, text, len, flags, buf, (int32_t)cap, &got);
+        mw_status st = fn(ctx, buf, (int32_t)cap, &got);
         if (st == MW_OK) {
             *ids = buf;
             *n = got;
@@ -94,10 +96,80 @@ int cli_tokenize(const mw_model *model, const char *text, size_t len, int32_t fl
         }
         free(buf);
         if (st != MW_ERR_BUFFER_TOO_SMALL || got <= 0)
-            return cli_engine_error(st, "tokenize failed");
+            return cli_engine_error(st, what);
         cap = (size_t)got;
     }
-    return cli_error("tokenize: buffer size kept changing");
+    return cli_error("%s: the needed buffer size kept changing", what);
+}
+
+typedef struct text_job {
+    const mw_model *model;
+    const char *text;
+    size_t len;
+    int32_t flags;
+} text_job;
+
+static mw_status tokenize_job(const void *ctx, int32_t *out, int32_t cap, int32_t *n_out)
+{
+    const text_job *j = ctx;
+    return mw_tokenize(j->model, j->text, j->len, j->flags, out, cap, n_out);
+}
+
+int cli_tokenize(const mw_model *model, const char *text, size_t len, int32_t flags,
+                 int32_t **ids, int32_t *n)
+{
+    text_job j = {model, text, len, flags};
+    /* byte fallback gives at most one token per byte, plus BOS/EOS */
+    return collect_ids(tokenize_job, &j, len + 4, "tokenize failed", ids, n);
+}
+
+typedef struct chat_job {
+    const mw_model *model;
+    const mw_chat_message *msgs;
+    int32_t n_msgs;
+} chat_job;
+
+static mw_status chat_job_run(const void *ctx, int32_t *out, int32_t cap, int32_t *n_out)
+{
+    const chat_job *j = ctx;
+    return mw_chat_tokenize(j->model, MW_CHAT_AUTO, j->msgs, j->n_msgs, out, cap, n_out);
+}
+
+int cli_chat_tokenize(const mw_model *model, const mw_chat_message *msgs, int32_t n_msgs,
+                      int32_t **ids, int32_t *n)
+{
+    chat_job j = {model, msgs, n_msgs};
+    size_t cap = 16;
+    for (int32_t i = 0; i < n_msgs; i++)
+        cap += strlen(msgs[i].content) + 16;   /* template text + one token per byte at most */
+    return collect_ids(chat_job_run, &j, cap, "chat template failed", ids, n);
+}
+
+char *cli_detokenize(const mw_model *model, const int32_t *ids, int32_t n, size_t *len)
+{
+    size_t cap = (size_t)n * 16 + 16;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        char *text = malloc(cap + 1);
+        if (!text) {
+            cli_error("out of memory for %zu bytes of text", cap);
+            return NULL;
+        }
+        size_t got = 0;
+        mw_status st = mw_detokenize(model, ids, n, text, cap, &got);
+        if (st == MW_OK && got <= cap) {
+            text[got] = '\0';
+            *len = got;
+            return text;
+        }
+        free(text);
+        if (st != MW_ERR_BUFFER_TOO_SMALL || got <= cap) {
+            cli_engine_error(st, "detokenize failed");
+            return NULL;
+        }
+        cap = got;
+    }
+    cli_error("detokenize: the needed buffer size kept changing");
+    return NULL;
 }
 
 int cli_parse_ids(const char *s, const char *what, int32_t n_vocab, int32_t **ids, int32_t *n)
