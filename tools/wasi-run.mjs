@@ -7,11 +7,20 @@
 //   parent dir of every absolute path argument, as itself (e.g. -m /data/model.gguf)
 // WASI_DIRS="host[:guest],..." replaces that list. The environment is passed through.
 // Exit status: the program's own (node:wasi returnOnExit).
-import { WASI } from 'node:wasi';
 import { readFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+// node:wasi's ExperimentalWarning would land in the program's stderr: drop just that one
+// (the module is imported dynamically, after the filter is in place).
+const emitWarning = process.emitWarning;
+process.emitWarning = function (w, ...rest) {
+  const type = typeof rest[0] === 'string' ? rest[0] : rest[0] && rest[0].type;
+  if (type === 'ExperimentalWarning' && /WASI/.test(String(w && w.message || w))) return;
+  return emitWarning.call(process, w, ...rest);
+};
+const { WASI } = await import('node:wasi');
 
 const [file, ...args] = process.argv.slice(2);
 if (!file) {
