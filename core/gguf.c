@@ -260,6 +260,10 @@ static mw_status walk_kvs(walker *w, uint64_t n_kv, name_set *keys, uint64_t *al
                            (unsigned long long)i, (unsigned long long)key_pos,
                            (unsigned long long)klen);
         show(name, sizeof name, kp, klen);
+        /* keys are looked up as C strings: an embedded NUL would make two keys collide */
+        if (memchr(kp, 0, (size_t)klen))
+            return mw_fail(MW_ERR_BAD_FORMAT, "GGUF key '%s' at byte %llu contains a NUL byte",
+                           name, (unsigned long long)key_pos);
         if (keys && set_insert(keys, kp, klen))
             return mw_fail(MW_ERR_BAD_FORMAT, "GGUF key '%s' appears twice", name);
         uint32_t type;
@@ -306,6 +310,9 @@ static mw_status walk_tensors(walker *w, uint64_t n_tensors, name_set *names, ui
         if (nlen > MAX_KEY_LEN)
             return mw_fail(MW_ERR_BAD_FORMAT, "GGUF tensor %llu: name length %llu too long",
                            (unsigned long long)i, (unsigned long long)nlen);
+        if (memchr(np, 0, (size_t)nlen))
+            return mw_fail(MW_ERR_BAD_FORMAT, "GGUF tensor %llu ('%s') has a NUL byte in its name",
+                           (unsigned long long)i, name);
         if (names && set_insert(names, np, nlen))
             return mw_fail(MW_ERR_BAD_FORMAT, "GGUF tensor '%s' appears twice", name);
         uint32_t n_dims;

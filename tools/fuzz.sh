@@ -1,0 +1,67 @@
+#!/bin/sh
+# tools/fuzz.sh — build the libFuzzer targets (clang, ASan + UBSan) and run each for a bounded time.
+#   tools/fuzz.sh build                      build build-fuzz/fuzz_<target> for every fuzz/fuzz_*.c
+#   tools/fuzz.sh run [SECONDS] [TARGET...]  fuzz each target (default: all, 60 s each), one at a
+#                                            time; new inputs go to build-fuzz/corpus/<corpus>/
+#                                            (seeded from fuzz/corpus/<corpus>/), crashes to
+#                                            build-fuzz/crashes/
+#   tools/fuzz.sh seeds                      regenerate fuzz/corpus/gguf/seed-* (fuzz/make_seeds.c)
+#   tools/fuzz.sh minimize TARGET            merge build-fuzz/corpus/<corpus> into a minimal set
+#                                            in fuzz/corpus/<corpus> (what gets committed)
+# The replay programs tests/test_fuzz_replay_*.c run the committed corpus in every ctest run.
+set -eu
+cd "$(dirname "$0")/.."
+CC=${FUZZ_CC:-$(command -v clang-14 || command -v clang)}
+B=build-fuzz
+
+corpus_of() {   # the corpus directory a target reads
+    case "$1" in
+        gguf|loader) echo gguf ;;
+        *) echo "$1" ;;
+    esac
+}
+
+build() {
+    cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_SANITIZE=ON \
+          -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
+    cmake --build "$B" -j2 --target mw_core >/dev/null
+    for src in fuzz/fuzz_*.c; do
+        t=$(basename "$src" .c)
+        "$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -Icore -Icore/include -DMW_SOURCE_DIR="\"$PWD\"" -DMW_TEST_DATA="\"$PWD/tests/data\"" \
+              "$src" "$B/libmw_core.a" -lm -lpthread -o "$B/$t"
+        echo "built $B/$t"
+    done
+}
+
+run() {
+    secs=${1:-60}
+    [ $# -gt 0 ] && shift
+    targets=${*:-$(for s in fuzz/fuzz_*.c; do basename "$s" .c | sed 's/^fuzz_//'; done)}
+    mkdir -p "$B/crashes"
+    for t in $targets; do
+        c=$(corpus_of "$t")
+        mkdir -p "$B/corpus/$c"
+        echo "== fuzz_$t for ${secs}s (corpus $c)"
+        # rss/malloc limits: a target must refuse huge models, never try to allocate them
+        "$B/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=512 \
+            -timeout=10 -max_len=65536 -print_final_stats=1 \
+            -artifact_prefix="$B/crashes/$t-" "$B/corpus/$c" "fuzz/corpus/$c" 2>&1 |
+            grep -E "stat::|ERROR|SUMMARY|crash|Done" || true
+    done
+}
+
+case "${1:-}" in
+    build) build ;;
+    run) shift; run "$@" ;;
+    seeds)
+        mkdir -p fuzz/corpus/gguf
+        cc -Itests -o "${TMPDIR:-/tmp}/mw_make_seeds" fuzz/make_seeds.c
+        "${TMPDIR:-/tmp}/mw_make_seeds" fuzz/corpus/gguf ;;
+    minimize)
+        t=$2; c=$(corpus_of "$t")
+        mkdir -p "$B/min/$c"
+        "$B/fuzz_$t" -merge=1 "$B/min/$c" "fuzz/corpus/$c" "$B/corpus/$c"
+        cp "$B/min/$c"/* "fuzz/corpus/$c/" ;;
+    *) sed -n '2,12p' "$0"; exit 2 ;;
+esac
