@@ -1,0 +1,135 @@
+// chat.model.test.mjs — the chat page with the real engine (web/index.mjs + build-web/mw-*.mjs)
+// and the bundled stories260K model in headless Chromium, twice: served with COOP/COEP (the page
+// is cross-origin isolated and the threaded module mw-mt is used) and without (mw-st, one thread).
+// Each run: load the bundled model, send a message, see the reply stream (its text grows across
+// observations), press Stop mid-generation (generation ends, the page stays usable), reload and
+// find the conversation restored; a screenshot per run goes to test-output/e2e/.
+// Needs the browser modules: bash tools/chat.sh or the web stage of tools/test.sh builds them
+// (MW_BUILD_WEB=<dir> serves another build directory). MW_DOCS_SCREENSHOT=1 also rewrites
+// docs/chat.png, the README's picture of the page.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO, skipReason, startServer, launchBrowser, screenshot, waitForModel } from './harness.mjs';
+
+const buildWeb = path.resolve(REPO, process.env.MW_BUILD_WEB || 'build-web');
+const missing = ['mw-mt.mjs', 'mw-mt.wasm', 'mw-mt.worker.js', 'mw-st.mjs', 'mw-st.wasm']
+  .filter((f) => !fs.existsSync(path.join(buildWeb, f)));
+
+// Record, inside the page, every text length the last assistant message goes through, and
+// press Stop from inside the page as soon as `stopAfter` deltas have arrived: a tiny model
+// generates faster than a round trip from the test process could react.
+function watchReply(page, stopAfter) {
+  return page.evaluate((stopAfter) => new Promise((resolve) => {
+    const lengths = [];
+    let stopped = false;
+    const log = document.getElementById('log');
+    const obs = new MutationObserver(() => {
+      const li = log.lastElementChild;
+      if (!li || !li.classList.contains('assistant')) return;
+      const len = li.querySelector('.content').textContent.length;
+      if (len > 0 && len !== lengths[lengths.length - 1]) lengths.push(len);
+      if (!stopped && lengths.length >= stopAfter && li.dataset.status === 'streaming') {
+        stopped = true;
+        document.getElementById('stop').click();
+      }
+      if (li.dataset.status !== 'streaming') {
+        obs.disconnect();
+        resolve({ lengths, clickedStop: stopped, status: li.dataset.status, text: li.querySelector('.content').textContent });
+      }
+    });
+    obs.observe(log, { subtree: true, childList: true, characterData: true, attributes: true });
+  }), stopAfter);
+}
+
+const messages = (page) => page.evaluate(() => Array.from(document.querySelectorAll('#log .msg'), (li) => ({
+  role: li.classList.contains('user') ? 'user' : 'assistant',
+  text: li.querySelector('.content').textContent, status: li.dataset.status,
+})));
+
+for (const isolation of [true, false]) {
+  const mode = isolation ? 'isolated' : 'not-isolated';
+  const variant = isolation ? 'mt' : 'st';
+  const skip = skipReason || false;
+  describe(`chat page, real engine, ${isolation ? 'COOP/COEP: threaded module' : 'no COOP/COEP: single-thread module'}`, () => {
+    let server, browser, page, workerScripts;
+    before(async () => {
+      if (skip) return;
+      assert.deepEqual(missing, [], `browser modules missing in ${buildWeb}: build them first (bash tools/chat.sh, or bash tools/test.sh web)`);
+      server = await startServer({ isolation, extraArgs: ['--build-web', buildWeb] });
+      browser = await launchBrowser();
+      page = browser.page;
+      workerScripts = [];
+      // Module loads from the engine's worker show up as context-level requests.
+      browser.context.on('request', (r) => { if (/\/build-web\/mw-(mt|st)\.mjs$/.test(r.url())) workerScripts.push(r.url()); });
+    });
+    after(async () => {
+      if (browser) {
+        if (process.env.MW_E2E_VERBOSE) console.log(browser.logs.join('\n'));
+        await browser.close();
+      }
+      if (server) await server.close();
+    });
+
+    test('loads the bundled model with the right module', { skip, timeout: 120000 }, async () => {
+      await page.goto(server.chatUrl);
+      await page.evaluate(() => localStorage.clear());
+      await page.reload();
+      await waitForModel(page, 90000);
+      assert.equal(await page.evaluate(() => globalThis.crossOriginIsolated), isolation);
+      assert.equal(await page.getAttribute('#badge-threads', 'data-variant'), variant);
+      const threads = Number(await page.getAttribute('#badge-threads', 'data-threads'));
+      if (isolation) assert.ok(threads >= 2, `threaded engine uses ${threads} threads`);
+      else assert.equal(threads, 1);
+      assert.ok(workerScripts.some((u) => u.endsWith(`/mw-${variant}.mjs`)), `loaded ${workerScripts}`);
+      assert.ok(!workerScripts.some((u) => u.endsWith(`/mw-${isolation ? 'st' : 'mt'}.mjs`)), `loaded ${workerScripts}`);
+      assert.match(await page.textContent('#model-info'), new RegExp(isolation ? 'threaded module' : 'single-thread module'));
+    });
+
+    test('a reply streams and Stop ends it; the page stays usable', { skip, timeout: 120000 }, async () => {
+      await page.fill('#max_tokens', '4000');
+      await page.fill('#temperature', '1');
+      await page.fill('#prompt', 'Once upon a time');
+      const watching = watchReply(page, 3);
+      await page.press('#prompt', 'Enter');
+      const r = await watching;
+      assert.ok(r.lengths.length >= 2, `reply text grew across observations: ${JSON.stringify(r.lengths)}`);
+      assert.ok(r.lengths.every((n, i) => i === 0 || n > r.lengths[i - 1]), 'text only grows');
+      assert.ok(r.text.trim().length > 0, 'some text');
+      assert.ok(r.clickedStop, 'Stop was pressed while streaming');
+      assert.equal(r.status, 'stopped');
+      await page.waitForFunction(() => document.body.dataset.generating === 'false');
+      assert.equal(await page.isEnabled('#send'), true);
+      assert.equal(await page.isDisabled('#stop'), true);
+      assert.equal(await page.isHidden('#error'), true, 'no error shown');
+      // The engine is still usable: a short second turn completes.
+      await page.fill('#max_tokens', '8');
+      await page.fill('#prompt', 'The end?');
+      await page.press('#prompt', 'Enter');
+      await page.waitForFunction(() => document.querySelectorAll('#log .msg').length === 4 &&
+        document.body.dataset.generating === 'false', null, { timeout: 60000 });
+      const m = await messages(page);
+      assert.deepEqual(m.map((x) => x.role), ['user', 'assistant', 'user', 'assistant']);
+      assert.equal(m[3].status, 'done');
+      assert.ok(m[3].text.length > 0, 'second reply has text');
+      assert.match(await page.textContent('#badge-speed'), /[\d.]+ tok\/s/);
+      assert.match(await page.textContent('#badge-memory'), /memory [\d.]+ (KB|MB|GB)/);
+    });
+
+    test('reload restores the conversation', { skip, timeout: 120000 }, async () => {
+      const before = await messages(page);
+      await page.reload();
+      await waitForModel(page, 90000);
+      const afterReload = await messages(page);
+      assert.deepEqual(afterReload, before);
+      assert.equal(await page.inputValue('#max_tokens'), '8', 'settings restored too');
+      await screenshot(page, `chat-${mode}`);
+      if (isolation && process.env.MW_DOCS_SCREENSHOT) {
+        await page.setViewportSize({ width: 960, height: 600 });
+        fs.mkdirSync(path.join(REPO, 'docs'), { recursive: true });
+        await page.screenshot({ path: path.join(REPO, 'docs/chat.png') });
+      }
+    });
+  });
+}
