@@ -43,7 +43,7 @@ static void *worker_main(void *p)
     worker_arg wa = *(worker_arg *)p;
     mw_free(p);
     mw_pool *pool = wa.pool;
-    int seen = atomic_load(&pool->generation);
+    int seen = 0; /* the generation at creation: a task published before this thread ran still counts */
     for (;;) {
         int spins = 0;
         while (atomic_load_explicit(&pool->generation, memory_order_acquire) == seen &&
