@@ -43,6 +43,12 @@ function watchReply(page, stopAfter) {
   }), stopAfter);
 }
 
+// A failed before() hook only cancels tests in node 20; a missing build must count as failures.
+function requireBuild() {
+  assert.deepEqual(missing, [], `browser modules missing in ${buildWeb}: build them first ` +
+                   '(bash tools/chat.sh, or bash tools/test.sh web)');
+}
+
 const messages = (page) => page.evaluate(() => Array.from(document.querySelectorAll('#log .msg'), (li) => ({
   role: li.classList.contains('user') ? 'user' : 'assistant',
   text: li.querySelector('.content').textContent, status: li.dataset.status,
@@ -55,8 +61,7 @@ for (const isolation of [true, false]) {
   describe(`chat page, real engine, ${isolation ? 'COOP/COEP: threaded module' : 'no COOP/COEP: single-thread module'}`, () => {
     let server, browser, page, workerScripts;
     before(async () => {
-      if (skip) return;
-      assert.deepEqual(missing, [], `browser modules missing in ${buildWeb}: build them first (bash tools/chat.sh, or bash tools/test.sh web)`);
+      if (skip || missing.length) return;   // each test then fails on requireBuild()
       server = await startServer({ isolation, extraArgs: ['--build-web', buildWeb] });
       browser = await launchBrowser();
       page = browser.page;
@@ -73,6 +78,7 @@ for (const isolation of [true, false]) {
     });
 
     test('loads the bundled model with the right module', { skip, timeout: 120000 }, async () => {
+      requireBuild();
       await page.goto(server.chatUrl);
       await page.evaluate(() => localStorage.clear());
       await page.reload();
@@ -88,6 +94,7 @@ for (const isolation of [true, false]) {
     });
 
     test('a reply streams and Stop ends it; the page stays usable', { skip, timeout: 120000 }, async () => {
+      requireBuild();
       await page.fill('#max_tokens', '4000');
       await page.fill('#temperature', '1');
       await page.fill('#prompt', 'Once upon a time');
@@ -118,6 +125,7 @@ for (const isolation of [true, false]) {
     });
 
     test('reload restores the conversation', { skip, timeout: 120000 }, async () => {
+      requireBuild();
       const before = await messages(page);
       await page.reload();
       await waitForModel(page, 90000);
