@@ -5,8 +5,7 @@
 // observations), press Stop mid-generation (generation ends, the page stays usable), reload and
 // find the conversation restored; a screenshot per run goes to test-output/e2e/.
 // Needs the browser modules: bash tools/chat.sh or the web stage of tools/test.sh builds them
-// (MW_BUILD_WEB=<dir> serves another build directory). MW_DOCS_SCREENSHOT=1 also rewrites
-// docs/chat.png, the README's picture of the page.
+// (MW_BUILD_WEB=<dir> serves another build directory).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -133,11 +132,6 @@ for (const isolation of [true, false]) {
       assert.deepEqual(afterReload, before);
       assert.equal(await page.inputValue('#max_tokens'), '8', 'settings restored too');
       await screenshot(page, `chat-${mode}`);
-      if (isolation && process.env.MW_DOCS_SCREENSHOT) {
-        await page.setViewportSize({ width: 960, height: 600 });
-        fs.mkdirSync(path.join(REPO, 'docs'), { recursive: true });
-        await page.screenshot({ path: path.join(REPO, 'docs/chat.png') });
-      }
     });
   });
 }
