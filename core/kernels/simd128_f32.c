@@ -1,0 +1,115 @@
+/*
+ * simd128_f32.c — SIMD128 kernels over float vectors: dot_f32 (attention scores), axpy_f32
+ * (attention's weighted sum of V), scale_f32, and the F32 x F32 / F16 x F16 vec_dots.
+ * The dots keep the scalar's eight interleaved partial sums (lane k of two f32x4 accumulators
+ * is acc[k] and acc[4+k]) and its pairwise reduction, so they are bit-identical to scalar.
+ */
+#if defined(__wasm_simd128__) || defined(MW_SIMDE)
+
+#include <string.h>
+
+#include "kernels/simd128.h"
+
+static const mw_kernels *scalar_k;
+
+/* reduce8 of floats.c on acc[0..3] = a, acc[4..7] = b: ((a0+b0)+(a2+b2)) + ((a1+b1)+(a3+b3)) */
+static inline float reduce8(v128_t a, v128_t b)
+{
+    return simd_hsum_f32(wasm_f32x4_add(a, b));
+}
+
+static float dot_f32(int n, const float *x, const float *y)
+{
+    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(x + i), wasm_v128_load(y + i)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(x + i + 4), wasm_v128_load(y + i + 4)));
+    }
+    if (i < n) {
+        /* the last n%8 values go to the same partial sums; zero padding adds +0 * +0 = +0,
+         * which leaves every partial sum unchanged (they are never -0) */
+        float xt[8] = { 0 }, yt[8] = { 0 };
+        memcpy(xt, x + i, (size_t)(n - i) * sizeof(float));
+        memcpy(yt, y + i, (size_t)(n - i) * sizeof(float));
+        acc0 = wasm_f32x4_add(acc0, wasm_f32x4_mul(wasm_v128_load(xt), wasm_v128_load(yt)));
+        acc1 = wasm_f32x4_add(acc1, wasm_f32x4_mul(wasm_v128_load(xt + 4), wasm_v128_load(yt + 4)));
+    }
+    return reduce8(acc0, acc1);
+}
+
+static void vec_dot_f32(int n, float *s, const void *x, const void *y)
+{
+    *s = dot_f32(n, x, y);
+}
+
+static void axpy_f32(int n, float a, const float *x, float *y)
+{
+    const v128_t va = wasm_f32x4_splat(a);
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        wasm_v128_store(y + i, wasm_f32x4_add(wasm_v128_load(y + i), wasm_f32x4_mul(va, wasm_v128_load(x + i))));
+        wasm_v128_store(y + i + 4, wasm_f32x4_add(wasm_v128_load(y + i + 4), wasm_f32x4_mul(va, wasm_v128_load(x + i + 4))));
+    }
+    if (i < n) scalar_k->axpy_f32(n - i, a, x + i, y + i);
+}
+
+static void scale_f32(int n, float a, float *y)
+{
+    const v128_t va = wasm_f32x4_splat(a);
+    int i = 0;
+    for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_f32x4_mul(wasm_v128_load(y + i), va));
+    if (i < n) scalar_k->scale_f32(n - i, a, y + i);
+}
+
+/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly as fp16_to_f32: the 15 magnitude
+ * bits shifted into place form a float 2^-112 times the value (subnormal halves become f32
+ * subnormals), so one multiply by 2^112 rebias them exactly; exponent 31 is inf/NaN. */
+static inline v128_t f16x4_to_f32(v128_t h)
+{
+    const v128_t exp_mask = wasm_i32x4_splat(0x7c00);
+    v128_t mag = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+    v128_t f = wasm_f32x4_mul(mag, wasm_f32x4_splat(0x1p112f));
+    v128_t special = wasm_i32x4_eq(wasm_v128_and(h, exp_mask), exp_mask);
+    f = wasm_v128_bitselect(wasm_v128_or(mag, wasm_i32x4_splat(0x7f800000)), f, special);
+    return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
+}
+
+/* Products of eight halves each: x[i..i+3]*y[..] into acc0, x[i+4..i+7]*y[..] into acc1. */
+static inline void f16x8_madd(const uint16_t *x, const uint16_t *y, v128_t *acc0, v128_t *acc1)
+{
+    v128_t hx = wasm_v128_load(x), hy = wasm_v128_load(y);
+    v128_t x0 = f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hx));
+    v128_t x1 = f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hx));
+    v128_t y0 = f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hy));
+    v128_t y1 = f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hy));
+    *acc0 = wasm_f32x4_add(*acc0, wasm_f32x4_mul(x0, y0));
+    *acc1 = wasm_f32x4_add(*acc1, wasm_f32x4_mul(x1, y1));
+}
+
+static void vec_dot_f16(int n, float *s, const void *vx, const void *vy)
+{
+    const uint16_t *x = vx, *y = vy;
+    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
+    int i = 0;
+    for (; i + 8 <= n; i += 8) f16x8_madd(x + i, y + i, &acc0, &acc1);
+    if (i < n) {   /* zero-padded last values (half 0x0000 is +0), as in dot_f32 */
+        uint16_t xt[8] = { 0 }, yt[8] = { 0 };
+        memcpy(xt, x + i, (size_t)(n - i) * sizeof(uint16_t));
+        memcpy(yt, y + i, (size_t)(n - i) * sizeof(uint16_t));
+        f16x8_madd(xt, yt, &acc0, &acc1);
+    }
+    *s = reduce8(acc0, acc1);
+}
+
+void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar)
+{
+    scalar_k = scalar;
+    k->dot_f32 = dot_f32;
+    k->axpy_f32 = axpy_f32;
+    k->scale_f32 = scale_f32;
+    k->vec_dot[MW_TYPE_F32] = vec_dot_f32;
+    k->vec_dot[MW_TYPE_F16] = vec_dot_f16;
+}
+
+#endif

@@ -1,0 +1,203 @@
+/*
+ * test_kernels.c — every kernel of this build's table (mw_kern: SIMD128 in wasm and MW_SIMDE
+ * builds) against the scalar reference table (mw_kernels_fill_scalar), on random data with a
+ * fixed seed and ragged sizes (1, 2, 3, 7, 31, 33, 64, 257 blocks):
+ * - vec_dot of every weight type: K-quants, F32, F16 bit-identical (same integer sums, same
+ *   float finish); Q4_0/Q4_1/Q5_0/Q5_1/Q8_0 within the float-summation-order bound
+ *   2*(nb+1)*FLT_EPSILON*sum|x*y| (the block sums are exact integers in both);
+ * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
+ *   .5 ties, +-amax ties, inf/NaN, subnormals);
+ * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80.
+ */
+#include <float.h>
+#include <stdint.h>
+
+#include "harness.h"
+#include "kernels/kernels.h"
+
+static const int block_counts[] = { 1, 2, 3, 7, 31, 33, 64, 257 };
+#define N_COUNTS ((int)(sizeof block_counts / sizeof block_counts[0]))
+
+static mw_kernels ref;   /* the scalar table */
+
+/* ---- deterministic random numbers ---- */
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+static uint32_t rnd_u32(void)
+{
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (uint32_t)(rng_state >> 32);
+}
+static float rnd_unit(void) { return (float)((rnd_u32() >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f; }
+
+/* Weight-like values: each 32-value stretch has its own magnitude (so block scales vary),
+ * occasional outliers, a few exact zeros. */
+static void fill_random(float *x, int64_t n)
+{
+    float mag = 1.0f;
+    for (int64_t i = 0; i < n; i++) {
+        if (i % 32 == 0) mag = 0.01f + 2.0f * (rnd_unit() + 1.0f);
+        uint32_t r = rnd_u32() % 64;
+        x[i] = r == 0 ? 0.0f : r == 1 ? 8.0f * mag * rnd_unit() : mag * rnd_unit();
+    }
+}
+
+static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+/* ---- vec_dot ---- */
+
+static void test_vec_dot(int32_t type)
+{
+    const mw_type_traits *t = mw_type_traits_get(type);
+    const mw_type_traits *vt = mw_type_traits_get(t->vec_dot_type);
+    const int legacy = type == MW_TYPE_Q4_0 || type == MW_TYPE_Q4_1 || type == MW_TYPE_Q5_0 ||
+                       type == MW_TYPE_Q5_1 || type == MW_TYPE_Q8_0;
+    /* F32/F16/BF16 have blocks of 1 value: use 32-value "blocks" so sizes are ragged too */
+    const int unit = t->block_size > 1 ? t->block_size : 1;
+    int worst_nb = 0;
+    double worst_rel = 0;
+    for (int c = 0; c < N_COUNTS; c++) {
+        for (int variant = 0; variant < 2; variant++) {
+            /* variant 1 (float types only): odd lengths that are not a multiple of 8 */
+            if (variant == 1 && unit != 1) continue;
+            const int nb = block_counts[c];
+            const int n = unit == 1 ? (variant ? nb * 32 + nb % 8 : nb) : nb * unit;
+            float *xf = malloc(sizeof(float) * n), *yf = malloc(sizeof(float) * n);
+            float *xd = malloc(sizeof(float) * n), *yd = malloc(sizeof(float) * n);
+            void *xq = malloc(mw_row_size(type, n)), *yq = malloc(mw_row_size(t->vec_dot_type, n));
+            fill_random(xf, n);
+            fill_random(yf, n);
+            mw_weight_quantizer(type)(xf, xq, n);
+            vt->quantize_row(yf, yq, n);
+            float s_ref = NAN, s_k = NAN;
+            ref.vec_dot[type](n, &s_ref, xq, yq);
+            mw_kern->vec_dot[type](n, &s_k, xq, yq);
+            if (!legacy) {
+                CHECK_MSG(same_bits(s_ref, s_k), "%s n=%d: scalar %.9g, kernel %.9g", t->name, n, s_ref, s_k);
+            } else {
+                t->dequantize_row(xq, xd, n);
+                vt->dequantize_row(yq, yd, n);
+                double sabs = 0;
+                for (int i = 0; i < n; i++) sabs += fabs((double)xd[i] * yd[i]);
+                if (type == MW_TYPE_Q4_1 || type == MW_TYPE_Q5_1)   /* the m*s terms */
+                    for (int i = 0; i < n; i++) sabs += fabs((double)xd[i]) * fabs((double)yd[i]);
+                const double tol = 2.0 * (nb + 1) * FLT_EPSILON * sabs;
+                CHECK_NEAR(s_k, s_ref, tol);
+                double rel = fabs((double)s_k - s_ref) / (sabs > 0 ? sabs : 1);
+                if (rel > worst_rel) { worst_rel = rel; worst_nb = nb; }
+            }
+            free(xf); free(yf); free(xd); free(yd); free(xq); free(yq);
+        }
+    }
+    if (legacy)
+        printf("vec_dot %-5s: max |diff|/sum|x*y| = %.2g (at %d blocks)\n", t->name, worst_rel, worst_nb);
+}
+
+/* ---- activation quantizers ---- */
+
+static void check_quantizer(int32_t type, const float *x, int64_t n, const char *what)
+{
+    size_t bytes = mw_row_size(type, n);
+    uint8_t *a = malloc(bytes), *b = malloc(bytes);
+    memset(a, 0xa5, bytes);
+    memset(b, 0x5a, bytes);
+    ref.quantize_row[type](x, a, n);
+    mw_kern->quantize_row[type](x, b, n);
+    size_t first = 0;
+    while (first < bytes && a[first] == b[first]) first++;
+    CHECK_MSG(first == bytes, "%s %s n=%lld: first differing byte %zu of %zu",
+              mw_type_traits_get(type)->name, what, (long long)n, first, bytes);
+    free(a);
+    free(b);
+}
+
+static void test_quantizer(int32_t type)
+{
+    const int bs = mw_type_traits_get(type)->block_size;
+    for (int c = 0; c < N_COUNTS; c++) {
+        const int64_t n = (int64_t)block_counts[c] * bs;
+        float *x = malloc(sizeof(float) * n);
+        fill_random(x, n);
+        check_quantizer(type, x, n, "random");
+        free(x);
+    }
+    /* edge blocks, one per block of a row */
+    enum { N_EDGE = 7 };
+    float *x = malloc(sizeof(float) * bs * N_EDGE);
+    for (int e = 0; e < N_EDGE; e++) {
+        float *b = x + e * bs;
+        for (int j = 0; j < bs; j++) {
+            switch (e) {
+            case 0: b[j] = 0.0f; break;                                      /* all zero */
+            case 1: b[j] = j == 3 ? 254.0f : (float)(2 * (int)(rnd_u32() % 254) - 253); break;
+                    /* amax 254: id = 0.5 exactly, odd values land on .5 ties */
+            case 2: b[j] = j == 5 ? -3.0f : j == 9 ? 3.0f : rnd_unit(); break;  /* -amax first */
+            case 3: b[j] = j == 2 ? 1e-40f : j == 7 ? -2e-41f : 0.0f; break;   /* subnormals */
+            case 4: b[j] = j == 1 ? NAN : rnd_unit(); break;
+            case 5: b[j] = j == 4 ? INFINITY : rnd_unit(); break;
+            default: b[j] = j % 2 ? -1.0f : 1.0f; break;                      /* all tie at amax */
+            }
+        }
+    }
+    for (int e = 0; e < N_EDGE; e++) {
+        char what[32];
+        snprintf(what, sizeof what, "edge block %d", e);
+        check_quantizer(type, x + e * bs, bs, what);
+    }
+    check_quantizer(type, x, (int64_t)bs * N_EDGE, "edge row");
+    free(x);
+}
+
+/* ---- f32 helpers ---- */
+
+static void test_f32_helpers(void)
+{
+    enum { N_MAX = 80 };
+    int dot_bad = 0, axpy_bad = 0, scale_bad = 0;
+    float x[N_MAX + 4096], y[N_MAX + 4096], y1[N_MAX + 4], y2[N_MAX + 4];
+    fill_random(x, N_MAX + 4096);
+    fill_random(y, N_MAX + 4096);
+    for (int n = 0; n <= N_MAX; n++) {
+        /* unaligned starts too: the kernels may not assume 16-byte alignment */
+        const int off = n % 3;
+        if (!same_bits(ref.dot_f32(n, x + off, y), mw_kern->dot_f32(n, x + off, y))) dot_bad++;
+        memcpy(y1, y, sizeof y1);
+        memcpy(y2, y, sizeof y2);
+        ref.axpy_f32(n, 0.37f, x + off, y1);
+        mw_kern->axpy_f32(n, 0.37f, x + off, y2);
+        if (memcmp(y1, y2, sizeof y1)) axpy_bad++;
+        memcpy(y1, y, sizeof y1);
+        memcpy(y2, y, sizeof y2);
+        ref.scale_f32(n, -1.7f, y1 + off);
+        mw_kern->scale_f32(n, -1.7f, y2 + off);
+        if (memcmp(y1, y2, sizeof y1)) scale_bad++;
+    }
+    CHECK_MSG(dot_bad == 0, "dot_f32 differs from scalar at %d of %d lengths", dot_bad, N_MAX + 1);
+    CHECK_MSG(axpy_bad == 0, "axpy_f32 differs from scalar at %d of %d lengths", axpy_bad, N_MAX + 1);
+    CHECK_MSG(scale_bad == 0, "scale_f32 differs from scalar at %d of %d lengths", scale_bad, N_MAX + 1);
+    CHECK(same_bits(ref.dot_f32(4096 + 3, x, y), mw_kern->dot_f32(4096 + 3, x, y)));
+}
+
+int main(void)
+{
+    mw_kernels_fill_scalar(&ref);
+    mw_kernels_init();
+#if defined(__wasm_simd128__) || defined(MW_SIMDE)
+    CHECK_MSG(strcmp(mw_kern->name, "simd128") == 0, "SIMD build uses kernel set '%s'", mw_kern->name);
+#endif
+    printf("kernel set: %s (against scalar)\n", mw_kern->name);
+
+    static const int32_t dot_types[] = {
+        MW_TYPE_Q4_0, MW_TYPE_Q4_1, MW_TYPE_Q5_0, MW_TYPE_Q5_1, MW_TYPE_Q8_0,
+        MW_TYPE_Q2_K, MW_TYPE_Q3_K, MW_TYPE_Q4_K, MW_TYPE_Q5_K, MW_TYPE_Q6_K,
+        MW_TYPE_F32, MW_TYPE_F16, MW_TYPE_BF16,
+    };
+    for (size_t i = 0; i < sizeof dot_types / sizeof dot_types[0]; i++) test_vec_dot(dot_types[i]);
+
+    test_quantizer(MW_TYPE_Q8_0);
+    test_quantizer(MW_TYPE_Q8_1);
+    test_quantizer(MW_TYPE_Q8_K);
+    test_f32_helpers();
+    return TEST_REPORT();
+}
