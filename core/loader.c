@@ -14,8 +14,10 @@
 /* The header is reparsed only when the buffered prefix has doubled, so a header of H bytes
  * costs O(H) parsing in total however it is chunked. */
 #define FIRST_PARSE_BYTES 16384
-/* Bytes per read() in the pulling sources. */
-#define PULL_CHUNK ((size_t)1 << 20)
+/* The pulling sources read the header through a small bounce buffer, and the tensor data
+ * straight into its final place in reads of up to DIRECT_CHUNK bytes. */
+#define BOUNCE_BYTES ((size_t)1 << 16)
+#define DIRECT_CHUNK ((uint64_t)1 << 26)
 /* Tensor data in a borrowed buffer must be at least this aligned for the kernels. */
 #define BORROW_ALIGN 16
 
@@ -264,7 +266,7 @@ static size_t direct_window(mw_loader *l, uint8_t **dst)
     if (l->pos >= end)
         return 0;
     *dst = l->data + (l->pos - l->g->data_offset);
-    return (size_t)MW_MIN(end - l->pos, (uint64_t)PULL_CHUNK * 64);
+    return (size_t)MW_MIN(end - l->pos, DIRECT_CHUNK);
 }
 
 static int complete(const mw_loader *l)
@@ -279,7 +281,7 @@ mw_status mw_loader_pull(const mw_model_params *params, mw_read_fn read, void *u
     mw_status st = mw_loader_create(params, &l);
     if (st)
         return st;
-    uint8_t *bounce = mw_alloc(PULL_CHUNK);
+    uint8_t *bounce = mw_alloc(BOUNCE_BYTES);
     if (!bounce) {
         mw_loader_free(l);
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory for a read buffer");
@@ -290,7 +292,7 @@ mw_status mw_loader_pull(const mw_model_params *params, mw_read_fn read, void *u
         size_t cap = direct_window(l, &dst);
         if (!cap) {
             dst = bounce;
-            cap = PULL_CHUNK;
+            cap = BOUNCE_BYTES;
         }
         int64_t n = read(user, dst, cap);
         if (n < 0) {
