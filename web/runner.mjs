@@ -42,6 +42,10 @@ export class Runner {
     this.kvShift = kvShift;
     this.nBatch = nBatch;
     this.chatFormat = CHAT_FORMATS[chatFormat] ?? CHAT_FORMATS.auto;
+    // Mistral templates encode an assistant turn with SentencePiece's dummy "▁" prefix, so a
+    // reply's leading space belongs to the template; RAW concatenates text as it is
+    const resolved = this.chatFormat === CHAT_FORMATS.auto ? model.chatFormat() : this.chatFormat;
+    this.trimReplySpace = resolved !== CHAT_FORMATS.raw;
     const w = model.info.sliding_window;
     this.rolling = w > 0 && w < nCtx;   // the C KV cache rolls: it never fills
     this.session = new Session(model, { nCtx, threads, nBatch });
@@ -191,9 +195,9 @@ export class Runner {
       return false;
     };
     try {
-      const hist = promptIds.slice(-(opts.penalty_last_n ?? 64));
-      for (const id of hist) sampler.accept(id);
-      detok.push(promptIds[promptIds.length - 1]);   // context for the leading-space rule
+      // as the native CLI does: the penalties see the prompt, and the detokenizer is fed it
+      // (output dropped) so the first piece keeps or drops its leading space as after this prompt
+      for (const id of promptIds) { sampler.accept(id); detok.push(id); }
       for (;;) {
         if (res.completion_tokens >= maxTokens) { res.finish_reason = 'length'; break; }
         if (isAborted()) { res.finish_reason = 'abort'; break; }

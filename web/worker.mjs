@@ -10,16 +10,13 @@
 import { loadCore } from './core.mjs';
 import { Runner } from './runner.mjs';
 import { openModelSource } from './download.mjs';
-import { toWire, AbortError, ModelTooLargeError, WorkerCrashedError, MwError, DownloadError } from './errors.mjs';
+import { loadModel, DEFAULT_BUDGET } from './load.mjs';
+import { toWire, WorkerCrashedError, MwError } from './errors.mjs';
 
 const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 const port = isNode ? (await import('node:worker_threads')).parentPort : self;
 const post = (msg, transfer) => port.postMessage(msg, transfer || []);
 
-const GiB = 1024 ** 3, MiB = 1024 ** 2;
-// wasm32 addresses 4 GiB; keep room for the runtime, stacks, tokenizer and allocator slack
-const DEFAULT_BUDGET = 4 * GiB - 160 * MiB;
-const SESSION_SLACK = 16 * MiB;
 
 let core = null, model = null, runner = null, modelName = '', dead = null;
 let queue = Promise.resolve();
@@ -52,41 +49,10 @@ const handlers = {
         post({ type: 'pull', id: msg.id, offset, size });
       }),
     });
-    const loader = core.createLoader({ memoryLimit: budget });
-    let nCtx = contextSize || 0, checked = false, info = null;
-    try {
-      for await (const chunk of src.chunks()) {
-        if (req.isAborted()) throw new AbortError('the model load was aborted');
-        loader.feed(chunk);
-        if (!checked && loader.headerReady() !== null) {
-          // the header is in: reject a model that cannot fit before the rest arrives
-          checked = true;
-          info = loader.info();
-          if (!nCtx) nCtx = Math.min(info.n_ctx_train || 4096, 4096);
-          const kv = loader.sessionBytes(nCtx);
-          const need = info.weight_bytes + kv + SESSION_SLACK;
-          if (kv < 0 || need > budget)
-            throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
-              `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context exceed the ${(budget / MiB).toFixed(0)} MiB ` +
-              `a wasm32 engine can use`);
-          post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize: loader.headerReady() });
-        }
-      }
-    } catch (e) {
-      loader.free();
-      if (e instanceof MwError && e.code === 'truncated' && src.fromNetwork)
-        throw new DownloadError(`the download ended early: ${e.message}`);
-      throw e;
-    }
-    let m;
-    try {
-      m = loader.finish();
-    } catch (e) {
-      if (e instanceof MwError && e.code === 'truncated' && src.fromNetwork)
-        throw new DownloadError(`the download ended early: ${e.message}`);
-      throw e;
-    }
-    if (!nCtx) nCtx = Math.min(m.info.n_ctx_train || 4096, 4096);
+    const { model: m, nCtx } = await loadModel(core, src, {
+      nCtx: contextSize || 0, budget, isAborted: req.isAborted,
+      onHeader: (info, fileSize) => post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize }),
+    });
     let r;
     try {
       r = new Runner(m, { nCtx, threads: core.threads, kvShift, nBatch, chatFormat });
@@ -104,7 +70,7 @@ const handlers = {
   async chat({ id, request }, req) {
     need();
     const { ids, nKeep, droppedMessages } = runner.chatPrompt(request.messages, request.max_tokens);
-    const r = await runner.generate(ids, { ...request, nKeep, trimLeadingSpace: true, isAborted: req.isAborted,
+    const r = await runner.generate(ids, { ...request, nKeep, trimLeadingSpace: runner.trimReplySpace, isAborted: req.isAborted,
       onText: request.stream ? (text) => post({ type: 'delta', id, text }) : null });
     return { ...strip(r), dropped_messages: droppedMessages, stats: runner.stats };
   },

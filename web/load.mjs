@@ -1,0 +1,51 @@
+// load.mjs — stream a model source (download.mjs) into the wasm push loader (core.mjs),
+// rejecting a model that cannot fit as soon as its GGUF header has arrived: weights + the KV
+// cache of the requested context against the memory budget of a wasm32 engine. Shared by the
+// engine worker and the Node CLI.
+import { AbortError, DownloadError, ModelTooLargeError, MwError } from './errors.mjs';
+
+const GiB = 1024 ** 3, MiB = 1024 ** 2;
+/** wasm32 addresses 4 GiB; keep room for the runtime, stacks, tokenizer and allocator slack. */
+export const DEFAULT_BUDGET = 4 * GiB - 160 * MiB;
+const SESSION_SLACK = 16 * MiB;
+
+/** The context the engine uses when the caller gives none: min(training context, 4096). */
+export function defaultContext(info) {
+  return info.n_ctx_train > 0 && info.n_ctx_train < 4096 ? info.n_ctx_train : 4096;
+}
+
+/**
+ * Feed src (openModelSource result) into a new push loader and build the model.
+ * opts: { nCtx (0 = default), budget, isAborted(), onHeader(info, fileSize) }.
+ * Returns { model, nCtx }.
+ */
+export async function loadModel(core, src, { nCtx = 0, budget = DEFAULT_BUDGET, isAborted = () => false, onHeader } = {}) {
+  const loader = core.createLoader({ memoryLimit: budget });
+  const early = (e) => (e instanceof MwError && e.code === 'truncated' && src.fromNetwork
+    ? new DownloadError(`the download ended early: ${e.message}`) : e);
+  let checked = false;
+  try {
+    for await (const chunk of src.chunks()) {
+      if (isAborted()) throw new AbortError('the model load was aborted');
+      loader.feed(chunk);
+      if (!checked && loader.headerReady() !== null) {
+        checked = true;
+        const info = loader.info();
+        if (!nCtx) nCtx = defaultContext(info);
+        const kv = loader.sessionBytes(nCtx);
+        if (kv < 0 || info.weight_bytes + kv + SESSION_SLACK > budget)
+          throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
+            `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context exceed the ${(budget / MiB).toFixed(0)} MiB ` +
+            `a wasm32 engine can use`);
+        if (onHeader) onHeader(info, loader.headerReady());
+      }
+    }
+  } catch (e) {
+    loader.free();
+    throw early(e);
+  }
+  let model;
+  try { model = loader.finish(); } catch (e) { throw early(e); }
+  if (!nCtx) nCtx = defaultContext(model.info);
+  return { model, nCtx };
+}
