@@ -47,4 +47,38 @@ static inline v128_t simd_dot_i8x16(v128_t a, v128_t b)
     return wasm_i32x4_add(lo, hi);
 }
 
+/* The high nibble of each byte: a 16-bit lane shift is one native instruction on x86, an
+ * 8-bit one is not; the mask drops the bits shifted in from the neighbouring byte. */
+static inline v128_t simd_hi_nibbles(v128_t q)
+{
+    return wasm_v128_and(wasm_u16x8_shr(q, 4), wasm_i8x16_splat(0x0f));
+}
+
+/* [sum a, sum b, sum c, sum d]: four horizontal i32 sums at once (exact). */
+static inline v128_t simd_hsum4_i32(v128_t a, v128_t b, v128_t c, v128_t d)
+{
+    v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+    v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+    return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly as fp16_to_f32: the 15
+ * magnitude bits shifted into place form a float 2^-112 times the value (subnormal halves
+ * become f32 subnormals), so one multiply by 2^112 rebiases exactly; exponent 31 is inf/NaN. */
+static inline v128_t simd_f16x4_to_f32(v128_t h)
+{
+    const v128_t exp_mask = wasm_i32x4_splat(0x7c00);
+    v128_t mag = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
+    v128_t f = wasm_f32x4_mul(mag, wasm_f32x4_splat(0x1p112f));
+    v128_t special = wasm_i32x4_eq(wasm_v128_and(h, exp_mask), exp_mask);
+    f = wasm_v128_bitselect(wasm_v128_or(mag, wasm_i32x4_splat(0x7f800000)), f, special);
+    return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
+}
+
+/* Four fp16 fields to f32 lanes (the per-block scales of four blocks). */
+static inline v128_t simd_f16x4_make(uint16_t a, uint16_t b, uint16_t c, uint16_t d)
+{
+    return simd_f16x4_to_f32(wasm_i32x4_make(a, b, c, d));
+}
+
 #endif

@@ -62,27 +62,14 @@ static void scale_f32(int n, float a, float *y)
     if (i < n) scalar_k->scale_f32(n - i, a, y + i);
 }
 
-/* Four halves (in the low 16 bits of u32 lanes) to f32, exactly as fp16_to_f32: the 15 magnitude
- * bits shifted into place form a float 2^-112 times the value (subnormal halves become f32
- * subnormals), so one multiply by 2^112 rebias them exactly; exponent 31 is inf/NaN. */
-static inline v128_t f16x4_to_f32(v128_t h)
-{
-    const v128_t exp_mask = wasm_i32x4_splat(0x7c00);
-    v128_t mag = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x7fff)), 13);
-    v128_t f = wasm_f32x4_mul(mag, wasm_f32x4_splat(0x1p112f));
-    v128_t special = wasm_i32x4_eq(wasm_v128_and(h, exp_mask), exp_mask);
-    f = wasm_v128_bitselect(wasm_v128_or(mag, wasm_i32x4_splat(0x7f800000)), f, special);
-    return wasm_v128_or(f, wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16));
-}
-
 /* Products of eight halves each: x[i..i+3]*y[..] into acc0, x[i+4..i+7]*y[..] into acc1. */
 static inline void f16x8_madd(const uint16_t *x, const uint16_t *y, v128_t *acc0, v128_t *acc1)
 {
     v128_t hx = wasm_v128_load(x), hy = wasm_v128_load(y);
-    v128_t x0 = f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hx));
-    v128_t x1 = f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hx));
-    v128_t y0 = f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hy));
-    v128_t y1 = f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hy));
+    v128_t x0 = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hx));
+    v128_t x1 = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hx));
+    v128_t y0 = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hy));
+    v128_t y1 = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hy));
     *acc0 = wasm_f32x4_add(*acc0, wasm_f32x4_mul(x0, y0));
     *acc1 = wasm_f32x4_add(*acc1, wasm_f32x4_mul(x1, y1));
 }

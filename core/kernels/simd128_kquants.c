@@ -47,34 +47,69 @@ static inline v128_t bit_to(v128_t h, int bit, int8_t value)
 
 /* ---- Q4_K / Q5_K: groups of 32, 6-bit scales and mins; qh NULL for Q4_K ---- */
 
+/* The 8 scales and 8 mins of the 12-byte field as bytes, all at once (get_scale_min_k4 for
+ * j = 0..7): scales j < 4 and mins j < 4 are the low 6 bits of bytes j and j+4; for j >= 4
+ * the low 4 bits come from byte j+4 and the top 2 from bytes j-4 (scale) and j (min). */
+static inline void scale_min_k4_all(const uint8_t s[12], uint8_t sc[8], uint8_t m[8])
+{
+    uint32_t u[3];
+    memcpy(u, s, 12);
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    uint32_t sc_lo = u[0] & m6, m_lo = u[1] & m6;
+    uint32_t sc_hi = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+    uint32_t m_hi = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+    memcpy(sc, &sc_lo, 4);
+    memcpy(sc + 4, &sc_hi, 4);
+    memcpy(m, &m_lo, 4);
+    memcpy(m + 4, &m_hi, 4);
+}
+
+/* sum over 8 groups of 32 of min * (sum of the group's y): bsums pairs, exact */
+static inline int32_t mins_dot(const uint8_t m[8], const int16_t bsums[16])
+{
+    v128_t b0 = wasm_v128_load(bsums), b1 = wasm_v128_load(bsums + 8);
+    /* group sums fit i16 (|sum of 32 int8| <= 4096) */
+    v128_t ys = wasm_i16x8_narrow_i32x4(wasm_i32x4_extadd_pairwise_i16x8(b0),
+                                        wasm_i32x4_extadd_pairwise_i16x8(b1));
+    v128_t m16 = wasm_u16x8_load8x8(m);
+    return simd_hsum_i32(wasm_i32x4_dot_i16x8(ys, m16));
+}
+
+/* One 64-value stretch j of Q4_K/Q5_K: 32 bytes of nibbles (+ the qh bits 2j, 2j+1). */
+static inline v128_t q45_K_stretch(v128_t acc, const uint8_t *qs, v128_t h0, v128_t h1, int bit,
+                                   int with_qh, const int8_t *yq, int sc_lo, int sc_hi)
+{
+    const v128_t m4 = wasm_i8x16_splat(0x0f);
+    v128_t q0 = wasm_v128_load(qs), q1 = wasm_v128_load(qs + 16);
+    v128_t lo0 = wasm_v128_and(q0, m4), lo1 = wasm_v128_and(q1, m4);
+    v128_t hi0 = simd_hi_nibbles(q0), hi1 = simd_hi_nibbles(q1);
+    if (with_qh) {
+        lo0 = wasm_v128_or(lo0, bit_to(h0, bit, 16));
+        lo1 = wasm_v128_or(lo1, bit_to(h1, bit, 16));
+        hi0 = wasm_v128_or(hi0, bit_to(h0, bit + 1, 16));
+        hi1 = wasm_v128_or(hi1, bit_to(h1, bit + 1, 16));
+    }
+    acc = group32(acc, lo0, lo1, yq, sc_lo);
+    return group32(acc, hi0, hi1, yq + 32, sc_hi);
+}
+
 static inline float q45_K_block(uint16_t dh, uint16_t dminh, const uint8_t *scales,
                                 const uint8_t *qs, const uint8_t *qh, const block_q8_K *y)
 {
-    int sc[8], m[8];
-    for (int g = 0; g < 8; g++) get_scale_min_k4(g, scales, &sc[g], &m[g]);
-    int32_t summ = 0;
-    for (int g = 0; g < 8; g++) summ += m[g] * (y->bsums[2 * g] + y->bsums[2 * g + 1]);
-
-    const v128_t m4 = wasm_i8x16_splat(0x0f);
+    uint8_t sc[8], m[8];
+    scale_min_k4_all(scales, sc, m);
+    const int32_t summ = mins_dot(m, y->bsums);
+    const int with_qh = qh != NULL;
     v128_t h0 = wasm_i32x4_splat(0), h1 = h0;
-    if (qh) {
+    if (with_qh) {
         h0 = wasm_v128_load(qh);
         h1 = wasm_v128_load(qh + 16);
     }
     v128_t acc = wasm_i32x4_splat(0);
-    for (int j = 0; j < 4; j++) {   /* values 64j..64j+63: low nibbles, then high nibbles */
-        v128_t q0 = wasm_v128_load(qs + 32 * j), q1 = wasm_v128_load(qs + 32 * j + 16);
-        v128_t lo0 = wasm_v128_and(q0, m4), lo1 = wasm_v128_and(q1, m4);
-        v128_t hi0 = wasm_u8x16_shr(q0, 4), hi1 = wasm_u8x16_shr(q1, 4);
-        if (qh) {
-            lo0 = wasm_v128_or(lo0, bit_to(h0, 2 * j, 16));
-            lo1 = wasm_v128_or(lo1, bit_to(h1, 2 * j, 16));
-            hi0 = wasm_v128_or(hi0, bit_to(h0, 2 * j + 1, 16));
-            hi1 = wasm_v128_or(hi1, bit_to(h1, 2 * j + 1, 16));
-        }
-        acc = group32(acc, lo0, lo1, y->qs + 64 * j, sc[2 * j]);
-        acc = group32(acc, hi0, hi1, y->qs + 64 * j + 32, sc[2 * j + 1]);
-    }
+    acc = q45_K_stretch(acc, qs, h0, h1, 0, with_qh, y->qs, sc[0], sc[1]);
+    acc = q45_K_stretch(acc, qs + 32, h0, h1, 2, with_qh, y->qs + 64, sc[2], sc[3]);
+    acc = q45_K_stretch(acc, qs + 64, h0, h1, 4, with_qh, y->qs + 128, sc[4], sc[5]);
+    acc = q45_K_stretch(acc, qs + 96, h0, h1, 6, with_qh, y->qs + 192, sc[6], sc[7]);
     return finish(FP16(dh), FP16(dminh), y->d, simd_hsum_i32(acc), summ);
 }
 
@@ -98,39 +133,49 @@ static void vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
-/* ---- Q6_K: groups of 16, signed 8-bit scales, q = (4 low | 2 high bits) - 32 ---- */
+/* ---- Q6_K: groups of 16, signed 8-bit scales, q = (4 low | 2 high bits) - 32 ----
+ * The quants are used as stored (0..63) and the -32 is applied once per super-block:
+ * sum_g sc_g*dot(q-32, y_g) = sum_g sc_g*dot(q, y_g) - 32*sum_g sc_g*bsum_g (exact). */
+
+/* One quarter k of a 128-value half: a, b the 4 low bits (0..15), ha, hb the 2 high bits
+ * already in place (0x00..0x30); groups 2k, 2k+1 of the half. */
+static inline v128_t q6_K_quarter(v128_t acc, v128_t a, v128_t b, v128_t ha, v128_t hb,
+                                  const int8_t *yq, const int8_t *sc)
+{
+    acc = group16(acc, wasm_v128_or(a, ha), yq, sc[0]);
+    return group16(acc, wasm_v128_or(b, hb), yq + 16, sc[1]);
+}
 
 static inline float q6_K_block(const block_q6_K *x, const block_q8_K *y)
 {
-    const v128_t m4 = wasm_i8x16_splat(0x0f), m2 = wasm_i8x16_splat(3);
-    const v128_t off = wasm_i8x16_splat(32);
+    const v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30);
     v128_t acc = wasm_i32x4_splat(0);
     for (int c = 0; c < 2; c++) {       /* values 128c..128c+127 */
         const uint8_t *ql = x->ql + 64 * c, *qh = x->qh + 32 * c;
-        const int8_t *yq = y->qs + 128 * c;
-        const int8_t *sc = x->scales + 8 * c;
+        const int8_t *yq = y->qs + 128 * c, *sc = x->scales + 8 * c;
         v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
         v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
         v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16);
-        /* k = 0..3 picks 32 values: low nibbles of l0,l1 / l2,l3, then high nibbles; bits 2k */
-        for (int k = 0; k < 4; k++) {
-            v128_t a = k & 1 ? l2 : l0, b = k & 1 ? l3 : l1;
-            if (k < 2) {
-                a = wasm_v128_and(a, m4);
-                b = wasm_v128_and(b, m4);
-            } else {
-                a = wasm_u8x16_shr(a, 4);
-                b = wasm_u8x16_shr(b, 4);
-            }
-            v128_t ha = wasm_v128_and(wasm_u8x16_shr(h0, 2 * k), m2);
-            v128_t hb = wasm_v128_and(wasm_u8x16_shr(h1, 2 * k), m2);
-            v128_t q0 = wasm_i8x16_sub(wasm_v128_or(a, wasm_i8x16_shl(ha, 4)), off);
-            v128_t q1 = wasm_i8x16_sub(wasm_v128_or(b, wasm_i8x16_shl(hb, 4)), off);
-            acc = group16(acc, q0, yq + 32 * k, sc[2 * k]);
-            acc = group16(acc, q1, yq + 32 * k + 16, sc[2 * k + 1]);
-        }
+        /* quarter k: low nibbles of l0,l1 (k=0) / l2,l3 (k=1), high nibbles (k=2, 3);
+         * high bits 2k..2k+1 of h moved to bits 4..5 (16-bit shifts, masked per byte) */
+        acc = q6_K_quarter(acc, wasm_v128_and(l0, m4), wasm_v128_and(l1, m4),
+                           wasm_v128_and(wasm_i16x8_shl(h0, 4), m30), wasm_v128_and(wasm_i16x8_shl(h1, 4), m30),
+                           yq, sc);
+        acc = q6_K_quarter(acc, wasm_v128_and(l2, m4), wasm_v128_and(l3, m4),
+                           wasm_v128_and(wasm_i16x8_shl(h0, 2), m30), wasm_v128_and(wasm_i16x8_shl(h1, 2), m30),
+                           yq + 32, sc + 2);
+        acc = q6_K_quarter(acc, simd_hi_nibbles(l0), simd_hi_nibbles(l1),
+                           wasm_v128_and(h0, m30), wasm_v128_and(h1, m30), yq + 64, sc + 4);
+        acc = q6_K_quarter(acc, simd_hi_nibbles(l2), simd_hi_nibbles(l3),
+                           wasm_v128_and(wasm_u16x8_shr(h0, 2), m30), wasm_v128_and(wasm_u16x8_shr(h1, 2), m30),
+                           yq + 96, sc + 6);
     }
-    return finish_nomin(FP16(x->d), y->d, simd_hsum_i32(acc));
+    /* 32 * sum_g sc_g * bsum_g */
+    v128_t sc16 = wasm_v128_load(x->scales);
+    v128_t corr = wasm_i32x4_add(
+        wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(sc16), wasm_v128_load(y->bsums)),
+        wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(sc16), wasm_v128_load(y->bsums + 8)));
+    return finish_nomin(FP16(x->d), y->d, simd_hsum_i32(acc) - 32 * simd_hsum_i32(corr));
 }
 
 static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
@@ -142,26 +187,39 @@ static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
-/* ---- Q2_K / Q3_K: 2-bit quants four to a byte, groups of 16 ---- */
-
-/* Value 128c + 32j + 16h + l is bits 2j of qs[32c + 16h + l]: for each c two vectors, each
+/* ---- Q2_K / Q3_K: 2-bit quants four to a byte, groups of 16 ----
+ * Value 128c + 32j + 16h + l is bits 2j of qs[32c + 16h + l]: for each c two vectors, each
  * shifted by 2j gives one group of 16 (group 8c + 2j + h). */
+
+static inline v128_t crumbs(v128_t q, int j)    /* bits 2j..2j+1 of each byte, 0..3 */
+{
+    return wasm_v128_and(wasm_u16x8_shr(q, 2 * j), wasm_i8x16_splat(3));
+}
+
+static inline v128_t q2_K_pair(v128_t acc, v128_t q0, v128_t q1, int j, const int8_t *yq, const uint8_t *scales)
+{
+    acc = group16(acc, crumbs(q0, j), yq, scales[0] & 0x0f);
+    return group16(acc, crumbs(q1, j), yq + 16, scales[1] & 0x0f);
+}
+
 static inline float q2_K_block(const block_q2_K *x, const block_q8_K *y)
 {
-    int32_t summ = 0;
-    for (int g = 0; g < 16; g++) summ += (x->scales[g] >> 4) * y->bsums[g];
-    const v128_t m2 = wasm_i8x16_splat(3);
+    /* sum_g min_g * bsum_g (mins: high nibbles of the 16 scale bytes) */
+    v128_t mins = simd_hi_nibbles(wasm_v128_load(x->scales));
+    v128_t summ4 = wasm_i32x4_add(
+        wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(mins), wasm_v128_load(y->bsums)),
+        wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(mins), wasm_v128_load(y->bsums + 8)));
     v128_t acc = wasm_i32x4_splat(0);
     for (int c = 0; c < 2; c++) {
         v128_t q0 = wasm_v128_load(x->qs + 32 * c), q1 = wasm_v128_load(x->qs + 32 * c + 16);
-        for (int j = 0; j < 4; j++) {
-            const int g = 8 * c + 2 * j;
-            const int8_t *yq = y->qs + 128 * c + 32 * j;
-            acc = group16(acc, wasm_v128_and(wasm_u8x16_shr(q0, 2 * j), m2), yq, x->scales[g] & 0x0f);
-            acc = group16(acc, wasm_v128_and(wasm_u8x16_shr(q1, 2 * j), m2), yq + 16, x->scales[g + 1] & 0x0f);
-        }
+        const int8_t *yq = y->qs + 128 * c;
+        const uint8_t *sc = x->scales + 8 * c;
+        acc = q2_K_pair(acc, q0, q1, 0, yq, sc);
+        acc = q2_K_pair(acc, q0, q1, 1, yq + 32, sc + 2);
+        acc = q2_K_pair(acc, q0, q1, 2, yq + 64, sc + 4);
+        acc = q2_K_pair(acc, q0, q1, 3, yq + 96, sc + 6);
     }
-    return finish(FP16(x->d), FP16(x->dmin), y->d, simd_hsum_i32(acc), summ);
+    return finish(FP16(x->d), FP16(x->dmin), y->d, simd_hsum_i32(acc), simd_hsum_i32(summ4));
 }
 
 static void vec_dot_q2_K(int n, float *s, const void *vx, const void *vy)
@@ -184,28 +242,31 @@ static inline void q3_K_scales(const uint8_t s[12], int sc[16])
     }
 }
 
-/* As Q2_K plus the high bit: bit 4c + j of hmask[16h + l]; clear means minus 4. */
+/* As Q2_K plus the high bit: bit 4c + j of hmask[16h + l]; clear means minus 4
+ * (4 & ~mask-of-set-bits). */
+static inline v128_t q3_K_pair(v128_t acc, v128_t q0, v128_t q1, v128_t hm0, v128_t hm1, int c,
+                               int j, const int8_t *yq, const int *sc)
+{
+    const v128_t four = wasm_i8x16_splat(4);
+    v128_t a = wasm_i8x16_sub(crumbs(q0, j), wasm_v128_andnot(four, bit_to(hm0, 4 * c + j, -1)));
+    v128_t b = wasm_i8x16_sub(crumbs(q1, j), wasm_v128_andnot(four, bit_to(hm1, 4 * c + j, -1)));
+    acc = group16(acc, a, yq, sc[0]);
+    return group16(acc, b, yq + 16, sc[1]);
+}
+
 static inline float q3_K_block(const block_q3_K *x, const block_q8_K *y)
 {
     int sc[16];
     q3_K_scales(x->scales, sc);
-    const v128_t m2 = wasm_i8x16_splat(3);
     const v128_t hm0 = wasm_v128_load(x->hmask), hm1 = wasm_v128_load(x->hmask + 16);
     v128_t acc = wasm_i32x4_splat(0);
     for (int c = 0; c < 2; c++) {
         v128_t q0 = wasm_v128_load(x->qs + 32 * c), q1 = wasm_v128_load(x->qs + 32 * c + 16);
-        for (int j = 0; j < 4; j++) {
-            const int g = 8 * c + 2 * j;
-            const int8_t *yq = y->qs + 128 * c + 32 * j;
-            v128_t a = wasm_v128_and(wasm_u8x16_shr(q0, 2 * j), m2);
-            v128_t b = wasm_v128_and(wasm_u8x16_shr(q1, 2 * j), m2);
-            /* 4 where the high bit is clear: (bit set ? 0 : 4) = 4 & ~mask */
-            const v128_t four = wasm_i8x16_splat(4);
-            a = wasm_i8x16_sub(a, wasm_v128_andnot(four, bit_to(hm0, 4 * c + j, -1)));
-            b = wasm_i8x16_sub(b, wasm_v128_andnot(four, bit_to(hm1, 4 * c + j, -1)));
-            acc = group16(acc, a, yq, sc[g]);
-            acc = group16(acc, b, yq + 16, sc[g + 1]);
-        }
+        const int8_t *yq = y->qs + 128 * c;
+        acc = q3_K_pair(acc, q0, q1, hm0, hm1, c, 0, yq, sc + 8 * c);
+        acc = q3_K_pair(acc, q0, q1, hm0, hm1, c, 1, yq + 32, sc + 8 * c + 2);
+        acc = q3_K_pair(acc, q0, q1, hm0, hm1, c, 2, yq + 64, sc + 8 * c + 4);
+        acc = q3_K_pair(acc, q0, q1, hm0, hm1, c, 3, yq + 96, sc + 8 * c + 6);
     }
     return finish_nomin(FP16(x->d), y->d, simd_hsum_i32(acc));
 }

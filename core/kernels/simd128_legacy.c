@@ -18,7 +18,7 @@ static inline void nibbles(const uint8_t qs[16], v128_t *lo, v128_t *hi)
 {
     v128_t q = wasm_v128_load(qs);
     *lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f));
-    *hi = wasm_u8x16_shr(q, 4);
+    *hi = simd_hi_nibbles(q);
 }
 
 /* The 5th bits: bit j of the little-endian u32 qh is 16 added to value j. Each byte of qh is
@@ -81,50 +81,43 @@ static inline v128_t idot_q5_1(const block_q5_1 *x, const int8_t *y)
     return block_idot(wasm_v128_or(lo, h_lo), wasm_v128_or(hi, h_hi), y);
 }
 
-/* acc += (f32)isum * (dx*dy), lane-wise (the scalar's per-block product, in four lanes) */
-static inline v128_t acc_block(v128_t acc, v128_t isum, float dxdy)
-{
-    return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_splat(dxdy)));
-}
+static const mw_kernels *scalar_k;   /* tails: the scalar kernel on the last nb%4 blocks */
 
-/* ---- dot products: two blocks per step in two accumulators (independent add chains) ---- */
-
-/* The loop of the "_0" types against Q8_0; IDOT unpacks and multiplies one block. A macro,
- * not a function pointer, so each kernel is one flat loop for the compiler. */
-#define DOT_0_LOOP(IDOT) do { \
-    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0; \
+/* ---- dot products: four blocks per step ----
+ * The four blocks' integer sums are gathered into one i32x4 and their scales dx*dy into one
+ * f32x4, so lane k holds exactly the scalar's block term (f32)isum * (dx*dy) (+ m*s for the
+ * "_1" types); the lanes are summed at the end. IDOT unpacks and multiplies one block; a
+ * macro, not a function pointer, so each kernel is one flat loop for the compiler. */
+#define DOT_LOOP(TYPE, IDOT, TERM) do { \
+    v128_t acc = wasm_f32x4_splat(0.0f); \
     int i = 0; \
-    for (; i + 1 < nb; i += 2) { \
-        acc0 = acc_block(acc0, IDOT(&x[i], y[i].qs), FP16(x[i].d) * FP16(y[i].d)); \
-        acc1 = acc_block(acc1, IDOT(&x[i + 1], y[i + 1].qs), FP16(x[i + 1].d) * FP16(y[i + 1].d)); \
+    for (; i + 4 <= nb; i += 4) { \
+        v128_t isum = simd_hsum4_i32(IDOT(&x[i], y[i].qs), IDOT(&x[i + 1], y[i + 1].qs), \
+                                     IDOT(&x[i + 2], y[i + 2].qs), IDOT(&x[i + 3], y[i + 3].qs)); \
+        v128_t dx = simd_f16x4_make(x[i].d, x[i + 1].d, x[i + 2].d, x[i + 3].d); \
+        v128_t dy = simd_f16x4_make(y[i].d, y[i + 1].d, y[i + 2].d, y[i + 3].d); \
+        acc = wasm_f32x4_add(acc, TERM(i, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_mul(dx, dy)))); \
     } \
-    if (i < nb) acc0 = acc_block(acc0, IDOT(&x[i], y[i].qs), FP16(x[i].d) * FP16(y[i].d)); \
-    *s = simd_hsum_f32(wasm_f32x4_add(acc0, acc1)); \
-} while (0)
-
-/* The "_1" types against Q8_1 add m*s per block: x = d*q + m, y.s = dy*sum(qy). */
-#define DOT_1_LOOP(IDOT) do { \
-    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0; \
-    float summ = 0.0f; \
-    int i = 0; \
-    for (; i + 1 < nb; i += 2) { \
-        acc0 = acc_block(acc0, IDOT(&x[i], y[i].qs), FP16(x[i].d) * FP16(y[i].d)); \
-        acc1 = acc_block(acc1, IDOT(&x[i + 1], y[i + 1].qs), FP16(x[i + 1].d) * FP16(y[i + 1].d)); \
-        summ += FP16(x[i].m) * FP16(y[i].s) + FP16(x[i + 1].m) * FP16(y[i + 1].s); \
-    } \
+    float sum = simd_hsum_f32(acc); \
     if (i < nb) { \
-        acc0 = acc_block(acc0, IDOT(&x[i], y[i].qs), FP16(x[i].d) * FP16(y[i].d)); \
-        summ += FP16(x[i].m) * FP16(y[i].s); \
+        float tail; \
+        scalar_k->vec_dot[TYPE]((nb - i) * 32, &tail, x + i, y + i); \
+        sum += tail; \
     } \
-    *s = simd_hsum_f32(wasm_f32x4_add(acc0, acc1)) + summ; \
+    *s = sum; \
 } while (0)
+
+/* the block terms of the "_0" types; the "_1" types add m*s (x = d*q + m, y.s = dy*sum(qy)) */
+#define TERM_0(i, t) (t)
+#define TERM_1(i, t) wasm_f32x4_add(t, wasm_f32x4_mul(simd_f16x4_make(x[i].m, x[i + 1].m, x[i + 2].m, x[i + 3].m), \
+                                   simd_f16x4_make(y[i].s, y[i + 1].s, y[i + 2].s, y[i + 3].s)))
 
 static void vec_dot_q4_0(int n, float *s, const void *vx, const void *vy)
 {
     const block_q4_0 *x = vx;
     const block_q8_0 *y = vy;
     const int nb = n / QK4_0;
-    DOT_0_LOOP(idot_q4_0);
+    DOT_LOOP(MW_TYPE_Q4_0, idot_q4_0, TERM_0);
 }
 
 static void vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
@@ -132,7 +125,7 @@ static void vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
     const block_q5_0 *x = vx;
     const block_q8_0 *y = vy;
     const int nb = n / QK5_0;
-    DOT_0_LOOP(idot_q5_0);
+    DOT_LOOP(MW_TYPE_Q5_0, idot_q5_0, TERM_0);
 }
 
 static void vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
@@ -140,7 +133,7 @@ static void vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
     const block_q8_0 *x = vx;
     const block_q8_0 *y = vy;
     const int nb = n / QK8_0;
-    DOT_0_LOOP(idot_q8_0);
+    DOT_LOOP(MW_TYPE_Q8_0, idot_q8_0, TERM_0);
 }
 
 static void vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
@@ -148,7 +141,7 @@ static void vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
     const block_q4_1 *x = vx;
     const block_q8_1 *y = vy;
     const int nb = n / QK4_1;
-    DOT_1_LOOP(idot_q4_1);
+    DOT_LOOP(MW_TYPE_Q4_1, idot_q4_1, TERM_1);
 }
 
 static void vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
@@ -156,7 +149,7 @@ static void vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
     const block_q5_1 *x = vx;
     const block_q8_1 *y = vy;
     const int nb = n / QK5_1;
-    DOT_1_LOOP(idot_q5_1);
+    DOT_LOOP(MW_TYPE_Q5_1, idot_q5_1, TERM_1);
 }
 
 /* ---- activation quantizers: byte-identical to mw_quantize_row_q8_0 / q8_1 ---- */
@@ -213,7 +206,7 @@ static void quantize_row_q8_1(const float *x, void *vy, int64_t n)
 
 void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
 {
-    (void)scalar;
+    scalar_k = scalar;
     k->vec_dot[MW_TYPE_Q4_0] = vec_dot_q4_0;
     k->vec_dot[MW_TYPE_Q5_0] = vec_dot_q5_0;
     k->vec_dot[MW_TYPE_Q8_0] = vec_dot_q8_0;

@@ -1,0 +1,126 @@
+/*
+ * bench_kernels.c — speed of each vec_dot in this build's kernel table against the scalar
+ * reference, in the same run: a matrix-vector product of `rows` weight rows x `cols` columns
+ * (default 4096 x 4096, one thread), reported as GB/s of weight bytes streamed, and the
+ * activation quantizers in M values/s.
+ *   bench_kernels [rows] [cols]                       (native, Emscripten: node bench_kernels.js)
+ *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols]
+ * The weights are 64 distinct random rows (our own quantizers) repeated to fill the matrix, so
+ * the bytes are real memory traffic without minutes of K-quant quantization.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kernels/kernels.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static uint64_t rng = 88172645463325252ull;
+static float rnd(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (float)((rng >> 40) * (1.0 / 16777216.0)) * 2.0f - 1.0f;
+}
+
+static volatile float sink;
+
+/* Best time of one matvec over repeats lasting ~min_s in total. */
+static double time_matvec(mw_vec_dot_fn dot, int rows, int cols, const uint8_t *w, size_t row_bytes,
+                          const void *act, float *out, double min_s)
+{
+    double best = 1e30, start = now_s();
+    int reps = 0;
+    do {
+        double t0 = now_s();
+        for (int r = 0; r < rows; r++) dot(cols, &out[r], w + (size_t)r * row_bytes, act);
+        double t = now_s() - t0;
+        if (t < best) best = t;
+        reps++;
+    } while (now_s() - start < min_s || reps < 2);
+    sink = out[rows / 2];
+    return best;
+}
+
+int main(int argc, char **argv)
+{
+    const int rows = argc > 1 ? atoi(argv[1]) : 4096;
+    const int cols = argc > 2 ? atoi(argv[2]) : 4096;
+    if (rows <= 0 || cols <= 0 || cols % 256) {
+        fprintf(stderr, "usage: bench_kernels [rows] [cols]  (cols a multiple of 256)\n");
+        return 2;
+    }
+    mw_kernels scalar;
+    mw_kernels_fill_scalar(&scalar);
+    mw_kernels_init();
+    printf("kernel set: %s; matvec %d x %d, 1 thread, GB/s of weight bytes (best of repeats)\n",
+           mw_kern->name, rows, cols);
+    printf("%-5s %9s %10s %10s %7s %s\n", "type", "MiB", "scalar", "kernel", "ratio", "check");
+
+    enum { DISTINCT = 64 };
+    float *xf = malloc(sizeof(float) * (size_t)cols * DISTINCT), *yf = malloc(sizeof(float) * cols);
+    float *out = malloc(sizeof(float) * rows);
+    for (size_t i = 0; i < (size_t)cols * DISTINCT; i++) xf[i] = rnd();
+    for (int i = 0; i < cols; i++) yf[i] = rnd();
+
+    static const int32_t types[] = { MW_TYPE_Q4_0, MW_TYPE_Q8_0, MW_TYPE_Q4_K, MW_TYPE_Q6_K,
+                                     MW_TYPE_Q5_K, MW_TYPE_Q4_1, MW_TYPE_Q5_0, MW_TYPE_Q5_1,
+                                     MW_TYPE_Q3_K, MW_TYPE_Q2_K, MW_TYPE_F16, MW_TYPE_F32 };
+    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+        const int32_t type = types[ti];
+        const mw_type_traits *t = mw_type_traits_get(type);
+        const size_t row_bytes = mw_row_size(type, cols);
+        uint8_t *w = malloc(row_bytes * (size_t)rows);
+        void *act = malloc(mw_row_size(t->vec_dot_type, cols));
+        for (int r = 0; r < DISTINCT && r < rows; r++)
+            mw_weight_quantizer(type)(xf + (size_t)r * cols, w + (size_t)r * row_bytes, cols);
+        for (int r = DISTINCT; r < rows; r++)
+            memcpy(w + (size_t)r * row_bytes, w + (size_t)(r % DISTINCT) * row_bytes, row_bytes);
+        scalar.quantize_row[t->vec_dot_type](yf, act, cols);
+
+        const double bytes = (double)row_bytes * rows;
+        double ts = time_matvec(scalar.vec_dot[type], rows, cols, w, row_bytes, act, out, 0.3);
+        float s_ref = out[rows - 1];
+        double tk = time_matvec(mw_kern->vec_dot[type], rows, cols, w, row_bytes, act, out, 0.5);
+        float rel = (out[rows - 1] - s_ref) / (s_ref != 0 ? s_ref : 1);
+        printf("%-5s %9.1f %10.2f %10.2f %7.2f rel %.1e\n", t->name, bytes / 1048576.0,
+               bytes / ts * 1e-9, bytes / tk * 1e-9, ts / tk, rel < 0 ? -rel : rel);
+        fflush(stdout);
+        free(w);
+        free(act);
+    }
+
+    /* activation quantizers: M values per second on one 4096-value row, many times */
+    static const int32_t act_types[] = { MW_TYPE_Q8_0, MW_TYPE_Q8_1, MW_TYPE_Q8_K };
+    printf("%-5s %21s %10s %7s  (M values/s)\n", "quant", "scalar", "kernel", "ratio");
+    for (size_t ai = 0; ai < sizeof act_types / sizeof act_types[0]; ai++) {
+        const int32_t type = act_types[ai];
+        void *q = malloc(mw_row_size(type, cols));
+        double rate[2];
+        for (int k = 0; k < 2; k++) {
+            mw_quantize_fn f = k ? mw_kern->quantize_row[type] : scalar.quantize_row[type];
+            int reps = 0;
+            double t0 = now_s();
+            do {
+                f(yf, q, cols);
+                reps++;
+            } while (now_s() - t0 < 0.2);
+            rate[k] = (double)reps * cols / (now_s() - t0) * 1e-6;
+        }
+        printf("%-5s %21.0f %10.0f %7.2f\n", mw_type_traits_get(type)->name, rate[0], rate[1],
+               rate[1] / rate[0]);
+        free(q);
+    }
+    free(xf);
+    free(yf);
+    free(out);
+    return 0;
+}
