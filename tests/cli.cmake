@@ -157,3 +157,85 @@ mw_cli_test(err_out_unwritable RC 1 STDERR_MATCHES "^mw: error: cannot create '"
             ARGS logits -m ${MW_CLI_MODEL} --tokens "1 403" --out ${MW_CLI_OUT}/no/such/dir/x.f32)
 mw_cli_test(err_missing_file RC 1 STDERR_MATCHES "^mw: error: cannot open '"
             ARGS tokenize -m ${MW_CLI_MODEL} --file ${MW_CLI_OUT}/no-such-text.txt)
+
+# ==== model generator: tools/gen/mw_gen_model.c (block added by the benchmarks helper) ====
+# A tiny dense model of every offered type (--vocab-from the bundled model) is generated, its
+# per-type tensor counts read back with `mw info` (llama-quantize's mix, tools/gen/quant_mix.h),
+# and it must run (`mw generate -n 4`, four ids). Same options → byte-identical files; another
+# seed → different bytes. Also an 8-expert Mixtral shape, a synthetic vocabulary and refusals.
+if(TARGET mw_gen_model)
+  set(GEN_OUT "${MW_CLI_OUT}/gen")
+  file(MAKE_DIRECTORY "${GEN_OUT}")
+  set(GEN_SMALL --dim 256 --n-ff 512 --layers 2 --heads 4 --kv-heads 2 --vocab-from ${MW_CLI_MODEL} --quiet)
+  # mw_gen_test(NAME OUT_FILE args...): generate OUT_FILE as fixture gen_NAME
+  function(mw_gen_test name file)
+    add_test(NAME gen_${name} COMMAND mw_gen_model ${ARGN} --out ${GEN_OUT}/${file})
+    set_tests_properties(gen_${name} PROPERTIES FIXTURES_SETUP gen_${name})
+  endfunction()
+  # mw_gen_cli_test(NAME FIXTURE mw_cli_test args...): an mw check on a generated file
+  function(mw_gen_cli_test name fixture)
+    mw_cli_test(${name} ${ARGN})
+    set_tests_properties(cli_${name} PROPERTIES FIXTURES_REQUIRED gen_${fixture})
+  endfunction()
+
+  set(GEN_INFO_F32    "F32 +21 tensors")
+  set(GEN_INFO_F16    "F32 +5 tensors.*F16 +16 tensors")
+  set(GEN_INFO_BF16   "F32 +5 tensors.*BF16 +16 tensors")
+  set(GEN_INFO_Q8_0   "F32 +5 tensors.*Q8_0 +16 tensors")
+  set(GEN_INFO_Q4_0   "F32 +5 tensors.*Q4_0 +15 tensors.*Q6_K +1 tensors")
+  set(GEN_INFO_Q4_1   "F32 +5 tensors.*Q4_1 +15 tensors.*Q6_K +1 tensors")
+  set(GEN_INFO_Q5_0   "F32 +5 tensors.*Q5_0 +15 tensors.*Q6_K +1 tensors")
+  set(GEN_INFO_Q5_1   "F32 +5 tensors.*Q5_1 +15 tensors.*Q6_K +1 tensors")
+  set(GEN_INFO_Q2_K   "F32 +5 tensors.*Q2_K +9 tensors.*Q3_K +6 tensors.*Q6_K +1 tensors")
+  set(GEN_INFO_Q3_K_M "F32 +5 tensors.*Q3_K +9 tensors.*Q4_K +4 tensors.*Q5_K +2 tensors.*Q6_K +1 tensors")
+  set(GEN_INFO_Q4_K_M "F32 +5 tensors.*Q4_K +13 tensors.*Q6_K +3 tensors")
+  set(GEN_INFO_Q5_K_M "F32 +5 tensors.*Q5_K +13 tensors.*Q6_K +3 tensors")
+  set(GEN_INFO_Q6_K   "F32 +5 tensors.*Q6_K +16 tensors")
+  foreach(type F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_M Q4_K_M Q5_K_M Q6_K)
+    mw_gen_test(${type} ${type}.gguf ${GEN_SMALL} --type ${type})
+    mw_gen_cli_test(gen_${type}_info ${type} STDOUT_MATCHES "n_embd: +256.*n_layer: +2.*${GEN_INFO_${type}}"
+                    ARGS info -m ${GEN_OUT}/${type}.gguf)
+    mw_gen_cli_test(gen_${type}_generate ${type} STDOUT_MATCHES "^[0-9]+ [0-9]+ [0-9]+ [0-9]+\n$"
+                    ARGS generate -m ${GEN_OUT}/${type}.gguf -p "Once upon a time" -n 4 --temp 0 --print-ids)
+  endforeach()
+
+  # determinism: the same options twice give the same bytes; another seed does not
+  mw_gen_test(Q4_K_M_again Q4_K_M-again.gguf ${GEN_SMALL} --type Q4_K_M)
+  mw_gen_test(Q4_K_M_seed2 Q4_K_M-seed2.gguf ${GEN_SMALL} --type Q4_K_M --seed 2)
+  add_test(NAME gen_deterministic
+           COMMAND ${CMAKE_COMMAND} -E compare_files ${GEN_OUT}/Q4_K_M.gguf ${GEN_OUT}/Q4_K_M-again.gguf)
+  add_test(NAME gen_seed_changes_weights
+           COMMAND ${CMAKE_COMMAND} -E compare_files ${GEN_OUT}/Q4_K_M.gguf ${GEN_OUT}/Q4_K_M-seed2.gguf)
+  set_tests_properties(gen_seed_changes_weights PROPERTIES WILL_FAIL TRUE
+                       FIXTURES_REQUIRED "gen_Q4_K_M;gen_Q4_K_M_seed2")
+  set_tests_properties(gen_deterministic PROPERTIES FIXTURES_REQUIRED "gen_Q4_K_M;gen_Q4_K_M_again")
+
+  # Mixtral shape, 8 experts top-2: llama-quantize's 8-expert bumps (attn_k/attn_v Q8_0,
+  # attn_output Q5_K), F32 router, merged 3-D expert tensors
+  mw_gen_test(moe moe-Q4_K_M.gguf ${GEN_SMALL} --experts 8 --experts-used 2 --rope-theta 1e6 --type Q4_K_M)
+  mw_gen_cli_test(gen_moe_info moe
+                  STDOUT_MATCHES "n_expert: +8 .2 used per token.*F32 +7 tensors.*Q8_0 +4 tensors.*Q4_K +8 tensors.*Q5_K +2 tensors.*Q6_K +2 tensors"
+                  ARGS info -m ${GEN_OUT}/moe-Q4_K_M.gguf)
+  mw_gen_cli_test(gen_moe_generate moe STDOUT_MATCHES "^[0-9]+ [0-9]+ [0-9]+ [0-9]+\n$"
+                  ARGS generate -m ${GEN_OUT}/moe-Q4_K_M.gguf -p "Once upon a time" -n 4 --temp 0 --print-ids)
+
+  # synthetic vocabulary: 600 tokens (3 control, 256 bytes, "▁" = 259, then each word over
+  # "etaoin..." bare and "▁"-prefixed, by length; lower id = higher score). By hand:
+  # "▁tea" = ▁t (263) + ea (316), no 3-letter pieces; "▁in" = 531; "▁a" = 265.
+  mw_gen_test(synth_vocab synth-Q8_0.gguf --dim 128 --n-ff 256 --layers 1 --heads 2 --kv-heads 1
+              --vocab 600 --type Q8_0 --quiet)
+  mw_gen_cli_test(gen_synth_vocab_tokenize synth_vocab STDOUT_EQUALS "1 263 316 531 265\n"
+                  ARGS tokenize -m ${GEN_OUT}/synth-Q8_0.gguf "tea in a")
+  mw_gen_cli_test(gen_synth_vocab_info synth_vocab STDOUT_MATCHES "n_vocab: +600 .bos 1, eos 2, unk 0"
+                  ARGS info -m ${GEN_OUT}/synth-Q8_0.gguf)
+
+  # refusals: exit status 1 and a reason
+  add_test(NAME gen_err_type COMMAND mw_gen_model ${GEN_SMALL} --type Q4_K_S --out ${GEN_OUT}/never.gguf)
+  add_test(NAME gen_err_rows COMMAND mw_gen_model --dim 96 --n-ff 192 --layers 1 --heads 4
+           --kv-heads 2 --vocab 300 --type Q2_K --out ${GEN_OUT}/never.gguf)
+  add_test(NAME gen_err_heads COMMAND mw_gen_model --dim 256 --n-ff 512 --layers 1 --heads 3
+           --vocab 300 --type Q8_0 --out ${GEN_OUT}/never.gguf)
+  set_tests_properties(gen_err_type PROPERTIES PASS_REGULAR_EXPRESSION "unknown --type 'Q4_K_S'")
+  set_tests_properties(gen_err_rows PROPERTIES PASS_REGULAR_EXPRESSION "rows of 96 values cannot be stored as Q2_K")
+  set_tests_properties(gen_err_heads PROPERTIES PASS_REGULAR_EXPRESSION "--heads must divide --dim")
+endif()
