@@ -35,10 +35,11 @@ if [ "$node_major" -lt 18 ]; then
 fi
 
 # ---- 2. build the browser modules (build-web/mw-mt.* threaded, mw-st.* single thread) ----
-if [ ! -f build-web/CMakeCache.txt ]; then
-  say "configuring build-web (Emscripten)"
-  emcmake cmake -S . -B build-web -DCMAKE_BUILD_TYPE=Release >/dev/null
-fi
+# Configure every time (a few seconds): new source files and build files are picked up.
+say "configuring build-web (Emscripten)"
+mkdir -p build-web
+emcmake cmake -S . -B build-web -DCMAKE_BUILD_TYPE=Release >build-web/configure.log 2>&1 ||
+  { cat build-web/configure.log >&2; echo "chat.sh: configure failed" >&2; exit 1; }
 say "building build-web/mw-mt.mjs and mw-st.mjs (first build takes a few minutes)"
 cmake --build build-web -j2 --target mw_web_mt mw_web_st
 
