@@ -284,9 +284,12 @@ static mw_status walk_kvs(walker *w, uint64_t n_kv, name_set *keys, uint64_t *al
                 return mw_fail(MW_ERR_BAD_FORMAT, "GGUF general.alignment has type %s, expected an "
                                "integer", type_names[type]);
             uint64_t a = rd_le(w->buf + val_pos, (int)scalar_size(type));
-            if (a == 0 || (a & (a - 1)) || a > MAX_ALIGNMENT)
-                return mw_fail(MW_ERR_BAD_FORMAT, "GGUF general.alignment %llu is not a power of two "
-                               "(1 .. 2^30)", (unsigned long long)a);
+            if (a == 0 || (a & (a - 1)))
+                return mw_fail(MW_ERR_BAD_FORMAT, "GGUF general.alignment %llu is not a power of two",
+                               (unsigned long long)a);
+            if (a > MAX_ALIGNMENT)
+                return mw_fail(MW_ERR_BAD_FORMAT, "GGUF general.alignment %llu is larger than 2^30",
+                               (unsigned long long)a);
             *alignment = a;
         }
     }

@@ -10,6 +10,13 @@
 #include "gguf_build.h"
 
 static uint8_t *orig;
+static int print_table;   /* MW_PRINT_TABLE=1: print "| case | status | message |" rows for docs */
+
+static void table_row(const char *what, mw_status st)
+{
+    if (print_table)
+        printf("| %s | `%s` | %s |\n", what, mw_status_name(st), st ? mw_last_error() : "");
+}
 static size_t orig_size;
 static mw_gguf *orig_g;
 
@@ -22,6 +29,7 @@ static void expect_patched(const char *what, size_t off, uint64_t value, int wid
     gb_put_le(b + off, value, width);
     mw_model *m = NULL;
     mw_status st = mw_model_open_memory(b, orig_size, NULL, &m);
+    table_row(what, st);
     CHECK_MSG(st == want_st && m == NULL, "%s: status %s, expected %s (%s)", what,
               mw_status_name(st), mw_status_name(want_st), mw_last_error());
     CHECK_MSG(strstr(mw_last_error(), want_msg) != NULL, "%s: message '%s' lacks '%s'", what,
@@ -34,6 +42,7 @@ static void expect_buf(const char *what, const gb *b, mw_status want_st, const c
 {
     mw_gguf *g = NULL;
     mw_status st = mw_gguf_parse(b->p, b->len, &g);
+    table_row(what, st);
     CHECK_MSG(st == want_st && (st != MW_OK) == (g == NULL), "%s: status %s, expected %s (%s)",
               what, mw_status_name(st), mw_status_name(want_st), mw_last_error());
     if (st != MW_OK)
@@ -200,7 +209,7 @@ static void test_synthetic(void)
         { 3, MW_ERR_BAD_FORMAT, "general.alignment 3 is not a power of two" },
         { 0, MW_ERR_BAD_FORMAT, "general.alignment 0" },
         { 48, MW_ERR_BAD_FORMAT, "not a power of two" },
-        { 0x80000000u, MW_ERR_BAD_FORMAT, "general.alignment 2147483648" },
+        { 0x80000000u, MW_ERR_BAD_FORMAT, "general.alignment 2147483648 is larger than 2^30" },
         { 1, MW_OK, "" }, { 64, MW_OK, "" },
     };
     for (size_t i = 0; i < sizeof aligns / sizeof *aligns; i++) {
@@ -308,6 +317,7 @@ static void test_synthetic(void)
 
 int main(void)
 {
+    print_table = getenv("MW_PRINT_TABLE") != NULL;
     orig = test_read_file(MW_TEST_DATA "/reference/mistral-s.Q4_0.gguf", &orig_size);
     CHECK(orig != NULL);
     if (!orig)
