@@ -56,7 +56,7 @@ mw_status mw_detokenize(const mw_model *model, const int32_t *ids, int32_t n, ch
             return st;
         size_t len;
         const char *p = piece_of(t, ids[i], i == 0, &len);
-        if (total + len <= cap)
+        if (len > 0 && total + len <= cap)
             memcpy(out + total, p, len);
         total += len;
     }
@@ -85,7 +85,7 @@ typedef struct text_out {
 
 static void put(text_out *o, const void *src, size_t len)
 {
-    if (o->n + len <= o->cap)
+    if (len > 0 && o->n + len <= o->cap)
         memcpy(o->buf + o->n, src, len);
     o->n += len;
 }

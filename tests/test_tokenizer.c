@@ -551,6 +551,73 @@ static void test_errors(void)
     mw_model_free(m);
 }
 
+/* ---- allocation failures -------------------------------------------------------------- */
+
+static long alloc_count, fail_at = -1;
+
+static void *fail_alloc(void *user, size_t size)
+{
+    (void)user;
+    if (alloc_count++ == fail_at) return NULL;
+    return malloc(size ? size : 1);
+}
+
+static void *fail_realloc(void *user, void *p, size_t size)
+{
+    (void)user;
+    if (alloc_count++ == fail_at) return NULL;
+    return realloc(p, size ? size : 1);
+}
+
+static void fail_free(void *user, void *p) { (void)user; free(p); }
+
+/* Fail every allocation in turn: each call must return MW_OK or MW_ERR_NO_MEMORY, never crash
+ * or leak (the ASan build checks leaks), and succeed once nothing fails. */
+static void test_alloc_failures(void)
+{
+    mw_allocator a = { fail_alloc, fail_realloc, fail_free, NULL };
+    mw_set_allocator(&a);
+    fail_at = -1;
+    size_t size;
+    void *bytes = test_read_file(TOKDIR "ggml-vocab-mistral-v3.gguf", &size);
+    mw_model *m = open_model(TOKDIR "ggml-vocab-mistral-v3.gguf");
+    mw_gguf *g = NULL;
+    CHECK(bytes && mw_gguf_parse(bytes, size, &g) == MW_OK);
+    if (!m || !g) { mw_set_allocator(NULL); return; }
+
+    char text[3000];
+    int k = snprintf(text, sizeof text, "[INST] hello </s> world [/INST] ");
+    for (int i = 0; k < 2900; i++) text[k++] = "abcdefghijklmnopqrstuvwxyz"[i * 7 % 26];
+    text[k] = 0;
+    static const mw_chat_message chat[] = { { "system", "S" }, { "user", "Hi" },
+                                            { "assistant", "Yo" }, { "user", "Why" } };
+    int bad = 0, oom = 0, ok_all = 0;
+    for (long f = 0; f < 400 && !ok_all; f++) {
+        int32_t ids[4096], n;
+        mw_tokenizer *t = NULL;
+        alloc_count = 0;
+        fail_at = f;
+        mw_status s1 = mw_tokenize(m, text, (size_t)k, MW_TOKENIZE_PARSE_SPECIAL, ids, 4096, &n);
+        alloc_count = 0;
+        mw_status s2 = mw_chat_tokenize(m, MW_CHAT_MISTRAL_V3, chat, 4, ids, 4096, &n);
+        alloc_count = 0;
+        mw_status s3 = mw_tokenizer_create(g, &t);
+        fail_at = -1;
+        mw_tokenizer_free(t);
+        bad += (s1 != MW_OK && s1 != MW_ERR_NO_MEMORY) || (s2 != MW_OK && s2 != MW_ERR_NO_MEMORY) ||
+               (s3 != MW_OK && s3 != MW_ERR_NO_MEMORY) || (s3 != MW_OK && t != NULL);
+        oom += s1 == MW_ERR_NO_MEMORY;
+        ok_all = s1 == MW_OK && s2 == MW_OK && s3 == MW_OK;
+    }
+    CHECK(bad == 0);
+    CHECK(oom > 0);       /* the failures were really hit */
+    CHECK(ok_all);
+    mw_gguf_free(g);
+    free(bytes);
+    mw_model_free(m);
+    mw_set_allocator(NULL);
+}
+
 int main(void)
 {
     test_vectors("ggml-vocab-llama-spm.gguf");
@@ -568,6 +635,7 @@ int main(void)
     test_control();
     test_streaming();
     test_errors();
+    test_alloc_failures();
     test_id_round_trip("ggml-vocab-mistral-v1.gguf", 0);
     test_id_round_trip("ggml-vocab-mistral-v3.gguf", 20);
     test_codepoints("ggml-vocab-mistral-v1.gguf");
