@@ -324,16 +324,17 @@ async function loadModel() {
   ui.modelInfo.textContent = '';
   updateControls();
 
-  // One model at a time: free the old one before the new one takes memory.
-  const old = state.engine;
-  state.engine = null; state.engineInfo = null;
-  renderThreadsBadge(); renderMemory(); updateControls();
-  if (old) { try { await old.dispose(); } catch { /* already gone */ } }
-
   const t0 = performance.now();
   try {
+    // Checks that need no engine come first, so a bad URL leaves the loaded model in place.
     if (s.source === 'url') model = await checkUrl(s.url.trim());
     const { createEngine } = await api();
+    if (state.loading !== ctl) return;
+    // One model at a time: free the old one before the new one takes memory.
+    const old = state.engine;
+    state.engine = null; state.engineInfo = null;
+    renderThreadsBadge(); renderMemory(); updateControls();
+    if (old) { try { await old.dispose(); } catch { /* already gone */ } }
     const threads = isolated ? clampSetting('threads', s.threads) : 1;
     const engine = await createEngine({ model, threads, onProgress, signal: ctl.signal });
     if (state.loading !== ctl) { try { await engine.dispose(); } catch {} return; }   // superseded

@@ -133,5 +133,19 @@ for (const isolation of [true, false]) {
       assert.equal(await page.inputValue('#max_tokens'), '8', 'settings restored too');
       await screenshot(page, `chat-${mode}`);
     });
+
+    test('a file that is not a GGUF gives the engine\'s typed error; the conversation stays', { skip, timeout: 120000 }, async () => {
+      requireBuild();
+      const before = await messages(page);
+      await page.check('input[name=source][value=file]');
+      await page.setInputFiles('#file', { name: 'photo.gguf', mimeType: 'application/octet-stream',
+                                          buffer: Buffer.alloc(4096, 0x42) });
+      await page.waitForSelector('#error:not([hidden])', { timeout: 60000 });
+      const err = await page.textContent('#error-text');
+      assert.match(err, /Loading photo\.gguf failed: this is not a GGUF model file\. \(NotGgufError: /);
+      assert.deepEqual(await messages(page), before);
+      assert.equal(await page.isEnabled('#prompt'), true);
+      assert.equal(await page.isEnabled('#load'), true);
+    });
   });
 }

@@ -138,6 +138,8 @@ test('a model URL on another origin is refused by the CSP with a clear message',
   assert.match(err, /Content-Security-Policy/);
   assert.match(err, /--allow-origin https:\/\/example\.com/);
   assert.ok((await msgs()).length >= 2, 'conversation kept');
+  assert.equal(await page.getAttribute('body', 'data-model'), 'ready', 'the loaded model stays loaded');
+  assert.match(await page.textContent('#badge-model'), /dropped\.Q8_0\.gguf/);
   // A same-origin URL works.
   await page.fill('#url', '/models/stories260K.gguf');
   await page.click('#load');
