@@ -9,6 +9,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { REPO, skipReason, startServer, launchBrowser, screenshot, waitForModel } from './harness.mjs';
 
@@ -58,7 +59,7 @@ for (const isolation of [true, false]) {
   const variant = isolation ? 'mt' : 'st';
   const skip = skipReason || false;
   describe(`chat page, real engine, ${isolation ? 'COOP/COEP: threaded module' : 'no COOP/COEP: single-thread module'}`, () => {
-    let server, browser, page, workerScripts;
+    let server, browser, page, workerScripts, requests;
     before(async () => {
       if (skip || missing.length) return;   // each test then fails on requireBuild()
       server = await startServer({ isolation, extraArgs: ['--build-web', buildWeb] });
@@ -66,7 +67,11 @@ for (const isolation of [true, false]) {
       page = browser.page;
       workerScripts = [];
       // Module loads from the engine's worker show up as context-level requests.
-      browser.context.on('request', (r) => { if (/\/build-web\/mw-(mt|st)\.mjs$/.test(r.url())) workerScripts.push(r.url()); });
+      requests = [];
+      browser.context.on('request', (r) => {
+        requests.push(`${r.method()} ${r.url()}`);
+        if (/\/build-web\/mw-(mt|st)\.mjs$/.test(r.url())) workerScripts.push(r.url());
+      });
     });
     after(async () => {
       if (browser) {
@@ -147,5 +152,72 @@ for (const isolation of [true, false]) {
       assert.equal(await page.isEnabled('#prompt'), true);
       assert.equal(await page.isEnabled('#load'), true);
     });
+
+    test('every request went to the page\'s own server, and only GET/HEAD', { skip }, () => {
+      requireBuild();
+      assert.ok(requests.length > 5, `requests seen: ${requests.length}`);
+      const other = requests.filter((r) => !/^(GET|HEAD) /.test(r) ||
+        !(r.includes(` ${server.origin}/`) || / (data|blob):/.test(r)));
+      assert.deepEqual(other, []);
+    });
   });
 }
+
+// A model on another origin: refused by default (chat.ui.test.mjs), loaded when the server was
+// started with --allow-origin for exactly that origin. The model host here is a second local
+// server on another port that answers with CORS headers, as a model hub does.
+describe('chat page, real engine, model URL on an origin allowed with --allow-origin', () => {
+  const skip = skipReason || false;
+  let host, hostOrigin, server, browser, page;
+  const hits = [];
+  before(async () => {
+    if (skip || missing.length) return;
+    const bytes = fs.readFileSync(path.join(REPO, 'models/stories260K.gguf'));
+    host = http.createServer((req, res) => {
+      hits.push(`${req.method} ${req.url}`);
+      const h = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'Range',
+                  'Access-Control-Expose-Headers': 'Content-Length, Content-Range, Accept-Ranges',
+                  'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
+      if (req.method === 'OPTIONS') return res.writeHead(204, h).end();
+      if (req.url !== '/m/stories.gguf') return res.writeHead(404, h).end();
+      const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range || '');
+      const start = m ? Number(m[1]) : 0, end = m && m[2] ? Number(m[2]) : bytes.length - 1;
+      if (m) h['Content-Range'] = `bytes ${start}-${end}/${bytes.length}`;
+      h['Content-Length'] = String(end - start + 1);
+      res.writeHead(m ? 206 : 200, h);
+      res.end(req.method === 'HEAD' ? undefined : bytes.subarray(start, end + 1));
+    });
+    await new Promise((r) => host.listen(0, '127.0.0.1', r));
+    hostOrigin = `http://127.0.0.1:${host.address().port}`;
+    server = await startServer({ isolation: true, extraArgs: ['--build-web', buildWeb, '--allow-origin', hostOrigin] });
+    browser = await launchBrowser();
+    page = browser.page;
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    if (server) await server.close();
+    if (host) host.close();
+  });
+
+  test('loads and chats with the URL model', { skip, timeout: 120000 }, async () => {
+    requireBuild();
+    await page.goto(server.chatUrl);
+    await page.evaluate(({ url }) => {
+      localStorage.clear();
+      localStorage.setItem('mistral-wasm.chat.settings.v1', JSON.stringify({ source: 'url', url, max_tokens: 12 }));
+    }, { url: `${hostOrigin}/m/stories.gguf` });
+    await page.reload();
+    assert.equal(await page.isChecked('input[name=source][value=url]'), true);
+    await page.click('#load');
+    await waitForModel(page, 90000);
+    assert.match(await page.textContent('#badge-model'), /stories\.gguf/);
+    assert.ok(hits.some((h) => h.startsWith('GET /m/stories.gguf')), `model fetched from the host: ${hits}`);
+    await page.fill('#prompt', 'Hello');
+    await page.press('#prompt', 'Enter');
+    await page.waitForFunction(() => document.querySelectorAll('#log .msg').length === 2 &&
+      document.body.dataset.generating === 'false', null, { timeout: 60000 });
+    const m = await messages(page);
+    assert.equal(m[1].status, 'done');
+    assert.ok(m[1].text.length > 0);
+  });
+});
