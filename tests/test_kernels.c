@@ -2,9 +2,9 @@
  * test_kernels.c — every kernel of this build's table (mw_kern: SIMD128 in wasm and MW_SIMDE
  * builds) against the scalar reference table (mw_kernels_fill_scalar), on random data with a
  * fixed seed and ragged sizes (1, 2, 3, 7, 31, 33, 64, 257 blocks):
- * - vec_dot of every weight type: K-quants, F32, F16 bit-identical (same integer sums, same
- *   float finish); Q4_0/Q4_1/Q5_0/Q5_1/Q8_0 within the float-summation-order bound
- *   2*(nb+1)*FLT_EPSILON*sum|x*y| (the block sums are exact integers in both);
+ * - vec_dot of every weight type, and vec_dot_4rows where the set has one, bit-identical to
+ *   the scalar vec_dot (the same exact integer block sums, the same float terms in the same
+ *   order), on 4 rows with an odd row stride;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80.
@@ -45,53 +45,67 @@ static void fill_random(float *x, int64_t n)
 
 static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
 
-/* ---- vec_dot ---- */
+/* ---- vec_dot and vec_dot_4rows ---- */
+
+/* Weight rows quantized from random floats, `rows` of them x_stride bytes apart. */
+static void *random_rows(int32_t type, int n, int rows, size_t x_stride)
+{
+    uint8_t *x = calloc((size_t)rows, x_stride);
+    float *xf = malloc(sizeof(float) * n);
+    for (int r = 0; r < rows; r++) {
+        fill_random(xf, n);
+        mw_weight_quantizer(type)(xf, x + (size_t)r * x_stride, n);
+    }
+    free(xf);
+    return x;
+}
 
 static void test_vec_dot(int32_t type)
 {
     const mw_type_traits *t = mw_type_traits_get(type);
     const mw_type_traits *vt = mw_type_traits_get(t->vec_dot_type);
-    const int legacy = type == MW_TYPE_Q4_0 || type == MW_TYPE_Q4_1 || type == MW_TYPE_Q5_0 ||
-                       type == MW_TYPE_Q5_1 || type == MW_TYPE_Q8_0;
-    /* F32/F16/BF16 have blocks of 1 value: use 32-value "blocks" so sizes are ragged too */
-    const int unit = t->block_size > 1 ? t->block_size : 1;
-    int worst_nb = 0;
-    double worst_rel = 0;
+    const int has_4rows = mw_kern->vec_dot_4rows[type] != NULL;
+    int bad = 0, bad4 = 0, cases = 0;
     for (int c = 0; c < N_COUNTS; c++) {
         for (int variant = 0; variant < 2; variant++) {
-            /* variant 1 (float types only): odd lengths that are not a multiple of 8 */
-            if (variant == 1 && unit != 1) continue;
+            /* F32/F16/BF16 (blocks of 1 value): n = the counts themselves, then odd lengths
+             * 32*count + count%8 (not a multiple of 8) */
+            if (variant == 1 && t->block_size != 1) continue;
             const int nb = block_counts[c];
-            const int n = unit == 1 ? (variant ? nb * 32 + nb % 8 : nb) : nb * unit;
-            float *xf = malloc(sizeof(float) * n), *yf = malloc(sizeof(float) * n);
-            float *xd = malloc(sizeof(float) * n), *yd = malloc(sizeof(float) * n);
-            void *xq = malloc(mw_row_size(type, n)), *yq = malloc(mw_row_size(t->vec_dot_type, n));
-            fill_random(xf, n);
+            const int n = t->block_size > 1 ? nb * t->block_size : variant ? nb * 32 + nb % 8 : nb;
+            const size_t row_bytes = mw_row_size(type, n), x_stride = row_bytes + 7;  /* odd stride */
+            uint8_t *x = random_rows(type, n, 4, x_stride);
+            float *yf = malloc(sizeof(float) * n);
+            void *yq = malloc(mw_row_size(t->vec_dot_type, n));
             fill_random(yf, n);
-            mw_weight_quantizer(type)(xf, xq, n);
             vt->quantize_row(yf, yq, n);
-            float s_ref = NAN, s_k = NAN;
-            ref.vec_dot[type](n, &s_ref, xq, yq);
-            mw_kern->vec_dot[type](n, &s_k, xq, yq);
-            if (!legacy) {
-                CHECK_MSG(same_bits(s_ref, s_k), "%s n=%d: scalar %.9g, kernel %.9g", t->name, n, s_ref, s_k);
-            } else {
-                t->dequantize_row(xq, xd, n);
-                vt->dequantize_row(yq, yd, n);
-                double sabs = 0;
-                for (int i = 0; i < n; i++) sabs += fabs((double)xd[i] * yd[i]);
-                if (type == MW_TYPE_Q4_1 || type == MW_TYPE_Q5_1)   /* the m*s terms */
-                    for (int i = 0; i < n; i++) sabs += fabs((double)xd[i]) * fabs((double)yd[i]);
-                const double tol = 2.0 * (nb + 1) * FLT_EPSILON * sabs;
-                CHECK_NEAR(s_k, s_ref, tol);
-                double rel = fabs((double)s_k - s_ref) / (sabs > 0 ? sabs : 1);
-                if (rel > worst_rel) { worst_rel = rel; worst_nb = nb; }
+            float s_ref[4], s_k[4], s_4[4] = { NAN, NAN, NAN, NAN };
+            for (int r = 0; r < 4; r++) {
+                ref.vec_dot[type](n, &s_ref[r], x + r * x_stride, yq);
+                mw_kern->vec_dot[type](n, &s_k[r], x + r * x_stride, yq);
+                if (!same_bits(s_ref[r], s_k[r])) {
+                    if (!bad) fprintf(stderr, "%s n=%d row %d: scalar %.9g, kernel %.9g\n", t->name, n, r, s_ref[r], s_k[r]);
+                    bad++;
+                }
             }
-            free(xf); free(yf); free(xd); free(yd); free(xq); free(yq);
+            if (has_4rows) {
+                mw_kern->vec_dot_4rows[type](n, s_4, x, x_stride, yq);
+                for (int r = 0; r < 4; r++) {
+                    if (!same_bits(s_ref[r], s_4[r])) {
+                        if (!bad4) fprintf(stderr, "%s n=%d row %d: scalar %.9g, 4rows %.9g\n", t->name, n, r, s_ref[r], s_4[r]);
+                        bad4++;
+                    }
+                }
+            }
+            cases++;
+            free(x); free(yf); free(yq);
         }
     }
-    if (legacy)
-        printf("vec_dot %-5s: max |diff|/sum|x*y| = %.2g (at %d blocks)\n", t->name, worst_rel, worst_nb);
+    CHECK_MSG(bad == 0, "vec_dot %s: %d of %d rows differ from scalar", t->name, bad, 4 * cases);
+    if (has_4rows)
+        CHECK_MSG(bad4 == 0, "vec_dot_4rows %s: %d of %d rows differ from scalar", t->name, bad4, 4 * cases);
+    printf("vec_dot %-5s: %d rows bit-identical to scalar%s\n", t->name, 4 * cases - bad,
+           has_4rows ? ", and vec_dot_4rows" : "");
 }
 
 /* ---- activation quantizers ---- */

@@ -8,6 +8,7 @@
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
 #include <math.h>
+#include <stddef.h>
 
 #include "kernels/simd128.h"
 #include "quant/kquants.h"
@@ -24,19 +25,50 @@ static inline float finish_nomin(float d, float yd, int32_t sumi)
     return d * yd * (float)sumi;
 }
 
-/* acc += sc * dot(q, y) over one group of 16 values */
-static inline v128_t group16(v128_t acc, v128_t q, const int8_t *y, int sc)
+/* 16 int8 of y widened to two i16x8 (once per activation, shared by the rows of a 4-row kernel) */
+typedef struct { v128_t lo, hi; } y16w;
+
+static inline y16w widen16(const int8_t *y)
 {
-    return wasm_i32x4_add(acc, wasm_i32x4_mul(simd_dot_i8x16(q, wasm_v128_load(y)), wasm_i32x4_splat(sc)));
+    v128_t v = wasm_v128_load(y);
+    y16w w = { wasm_i16x8_extend_low_i8x16(v), wasm_i16x8_extend_high_i8x16(v) };
+    return w;
 }
 
-/* acc += sc * dot(q, y) over one group of 32 values (q0: first 16, q1: next 16) */
-static inline v128_t group32(v128_t acc, v128_t q0, v128_t q1, const int8_t *y, int sc)
+/* acc += sc * dot(q, y) over one group of 16 values, y widened */
+static inline v128_t group16w(v128_t acc, v128_t q, y16w y, int sc)
 {
-    v128_t dot = wasm_i32x4_add(simd_dot_i8x16(q0, wasm_v128_load(y)),
-                                simd_dot_i8x16(q1, wasm_v128_load(y + 16)));
+    v128_t dot = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q), y.lo),
+                                wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q), y.hi));
     return wasm_i32x4_add(acc, wasm_i32x4_mul(dot, wasm_i32x4_splat(sc)));
 }
+
+/* acc += sc * dot(q, y) over one group of 32 values (q0: first 16, q1: next 16), y widened */
+static inline v128_t group32w(v128_t acc, v128_t q0, v128_t q1, y16w y0, y16w y1, int sc)
+{
+    v128_t dot = wasm_i32x4_add(
+        wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q0), y0.lo),
+                       wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q0), y0.hi)),
+        wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q1), y1.lo),
+                       wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q1), y1.hi)));
+    return wasm_i32x4_add(acc, wasm_i32x4_mul(dot, wasm_i32x4_splat(sc)));
+}
+
+static inline v128_t group16(v128_t acc, v128_t q, const int8_t *y, int sc)
+{
+    return group16w(acc, q, widen16(y), sc);
+}
+
+/* The float finish of four rows at once (lane r: row r): kq_dot's expression lane-wise. */
+static inline v128_t finish4(v128_t d, v128_t dmin, float yd, v128_t sumi, v128_t summ)
+{
+    const v128_t vyd = wasm_f32x4_splat(yd);
+    v128_t r = wasm_f32x4_mul(wasm_f32x4_mul(d, vyd), wasm_f32x4_convert_i32x4(sumi));
+    return wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(dmin, vyd), wasm_f32x4_convert_i32x4(summ)));
+}
+
+/* Row r of a 4-row kernel's weights */
+#define ROW(T, vx, stride, r) ((const T *)((const uint8_t *)(vx) + (size_t)(r) * (stride)))
 
 /* 16 where bit `bit` of each byte of h is set, else 0 (the 5th bit of Q5_K) */
 static inline v128_t bit_to(v128_t h, int bit, int8_t value)
@@ -75,9 +107,10 @@ static inline int32_t mins_dot(const uint8_t m[8], const int16_t bsums[16])
     return simd_hsum_i32(wasm_i32x4_dot_i16x8(ys, m16));
 }
 
-/* One 64-value stretch j of Q4_K/Q5_K: 32 bytes of nibbles (+ the qh bits 2j, 2j+1). */
+/* The 64 values 64j..64j+63 of Q4_K/Q5_K (32 bytes of nibbles, + the qh bits 2j, 2j+1 in
+ * h0/h1 for Q5_K) against y widened (w[0..1]: values of the low nibbles, w[2..3]: high). */
 static inline v128_t q45_K_stretch(v128_t acc, const uint8_t *qs, v128_t h0, v128_t h1, int bit,
-                                   int with_qh, const int8_t *yq, int sc_lo, int sc_hi)
+                                   int with_qh, const y16w w[4], int sc_lo, int sc_hi)
 {
     const v128_t m4 = wasm_i8x16_splat(0x0f);
     v128_t q0 = wasm_v128_load(qs), q1 = wasm_v128_load(qs + 16);
@@ -89,16 +122,22 @@ static inline v128_t q45_K_stretch(v128_t acc, const uint8_t *qs, v128_t h0, v12
         hi0 = wasm_v128_or(hi0, bit_to(h0, bit + 1, 16));
         hi1 = wasm_v128_or(hi1, bit_to(h1, bit + 1, 16));
     }
-    acc = group32(acc, lo0, lo1, yq, sc_lo);
-    return group32(acc, hi0, hi1, yq + 32, sc_hi);
+    acc = group32w(acc, lo0, lo1, w[0], w[1], sc_lo);
+    return group32w(acc, hi0, hi1, w[2], w[3], sc_hi);
 }
 
-static inline float q45_K_block(uint16_t dh, uint16_t dminh, const uint8_t *scales,
-                                const uint8_t *qs, const uint8_t *qh, const block_q8_K *y)
+static inline void widen64(const int8_t *y, y16w w[4])
+{
+    for (int k = 0; k < 4; k++) w[k] = widen16(y + 16 * k);
+}
+
+/* One Q4_K/Q5_K super-block's integer sums: sumi (scales x dots), summ (mins x group sums). */
+static inline void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const uint8_t *qh,
+                              const block_q8_K *y, int32_t *sumi, int32_t *summ)
 {
     uint8_t sc[8], m[8];
     scale_min_k4_all(scales, sc, m);
-    const int32_t summ = mins_dot(m, y->bsums);
+    *summ = mins_dot(m, y->bsums);
     const int with_qh = qh != NULL;
     v128_t h0 = wasm_i32x4_splat(0), h1 = h0;
     if (with_qh) {
@@ -106,11 +145,12 @@ static inline float q45_K_block(uint16_t dh, uint16_t dminh, const uint8_t *scal
         h1 = wasm_v128_load(qh + 16);
     }
     v128_t acc = wasm_i32x4_splat(0);
-    acc = q45_K_stretch(acc, qs, h0, h1, 0, with_qh, y->qs, sc[0], sc[1]);
-    acc = q45_K_stretch(acc, qs + 32, h0, h1, 2, with_qh, y->qs + 64, sc[2], sc[3]);
-    acc = q45_K_stretch(acc, qs + 64, h0, h1, 4, with_qh, y->qs + 128, sc[4], sc[5]);
-    acc = q45_K_stretch(acc, qs + 96, h0, h1, 6, with_qh, y->qs + 192, sc[6], sc[7]);
-    return finish(FP16(dh), FP16(dminh), y->d, simd_hsum_i32(acc), summ);
+    y16w w[4];
+    for (int j = 0; j < 4; j++) {
+        widen64(y->qs + 64 * j, w);
+        acc = q45_K_stretch(acc, qs + 32 * j, h0, h1, 2 * j, with_qh, w, sc[2 * j], sc[2 * j + 1]);
+    }
+    *sumi = simd_hsum_i32(acc);
 }
 
 static void vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
@@ -118,8 +158,11 @@ static void vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
     const block_q4_K *x = vx;
     const block_q8_K *y = vy;
     float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++)
-        sum += q45_K_block(x[i].d, x[i].dmin, x[i].scales, x[i].qs, NULL, &y[i]);
+    int32_t sumi, summ;
+    for (int i = 0; i < n / QK_K; i++) {
+        q45_K_sums(x[i].scales, x[i].qs, NULL, &y[i], &sumi, &summ);
+        sum += finish(FP16(x[i].d), FP16(x[i].dmin), y[i].d, sumi, summ);
+    }
     *s = sum;
 }
 
@@ -128,54 +171,101 @@ static void vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
     const block_q5_K *x = vx;
     const block_q8_K *y = vy;
     float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++)
-        sum += q45_K_block(x[i].d, x[i].dmin, x[i].scales, x[i].qs, x[i].qh, &y[i]);
+    int32_t sumi, summ;
+    for (int i = 0; i < n / QK_K; i++) {
+        q45_K_sums(x[i].scales, x[i].qs, x[i].qh, &y[i], &sumi, &summ);
+        sum += finish(FP16(x[i].d), FP16(x[i].dmin), y[i].d, sumi, summ);
+    }
     *s = sum;
+}
+
+/* Four rows of Q4_K (qh_off 0) or Q5_K: y widened once per 64 values for the four rows. The
+ * block layouts differ only in where qs (and qh) sit, passed as byte offsets. */
+static inline void q45_K_4rows(int n, float *s, const uint8_t *vx, size_t stride, size_t block_size,
+                               size_t qs_off, size_t qh_off, const block_q8_K *y)
+{
+    v128_t sums = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < n / QK_K; i++, y++) {
+        const uint8_t *b[4];
+        uint8_t sc[4][8], m[4][8];
+        v128_t h0[4], h1[4], acc[4];
+        int32_t summ[4];
+        for (int r = 0; r < 4; r++) {
+            b[r] = vx + (size_t)r * stride + (size_t)i * block_size;
+            scale_min_k4_all(b[r] + 4, sc[r], m[r]);   /* d, dmin, then the 12 scale bytes */
+            summ[r] = mins_dot(m[r], y->bsums);
+            h0[r] = h1[r] = wasm_i32x4_splat(0);
+            if (qh_off) {
+                h0[r] = wasm_v128_load(b[r] + qh_off);
+                h1[r] = wasm_v128_load(b[r] + qh_off + 16);
+            }
+            acc[r] = wasm_i32x4_splat(0);
+        }
+        y16w w[4];
+        for (int j = 0; j < 4; j++) {
+            widen64(y->qs + 64 * j, w);
+            for (int r = 0; r < 4; r++)
+                acc[r] = q45_K_stretch(acc[r], b[r] + qs_off + 32 * j, h0[r], h1[r], 2 * j, qh_off != 0,
+                                       w, sc[r][2 * j], sc[r][2 * j + 1]);
+        }
+        uint16_t dh[4], dminh[4];
+        for (int r = 0; r < 4; r++) {
+            memcpy(&dh[r], b[r], 2);
+            memcpy(&dminh[r], b[r] + 2, 2);
+        }
+        sums = wasm_f32x4_add(sums, finish4(simd_f16x4_make(dh[0], dh[1], dh[2], dh[3]),
+                                            simd_f16x4_make(dminh[0], dminh[1], dminh[2], dminh[3]), y->d,
+                                            simd_hsum4_i32(acc[0], acc[1], acc[2], acc[3]),
+                                            wasm_i32x4_make(summ[0], summ[1], summ[2], summ[3])));
+    }
+    wasm_v128_store(s, sums);
+}
+
+static void vec_dot_4rows_q4_K(int n, float *s, const void *vx, size_t stride, const void *vy)
+{
+    q45_K_4rows(n, s, vx, stride, sizeof(block_q4_K), offsetof(block_q4_K, qs), 0, vy);
+}
+
+static void vec_dot_4rows_q5_K(int n, float *s, const void *vx, size_t stride, const void *vy)
+{
+    q45_K_4rows(n, s, vx, stride, sizeof(block_q5_K), offsetof(block_q5_K, qs),
+                offsetof(block_q5_K, qh), vy);
 }
 
 /* ---- Q6_K: groups of 16, signed 8-bit scales, q = (4 low | 2 high bits) - 32 ----
  * The quants are used as stored (0..63) and the -32 is applied once per super-block:
  * sum_g sc_g*dot(q-32, y_g) = sum_g sc_g*dot(q, y_g) - 32*sum_g sc_g*bsum_g (exact). */
 
-/* One quarter k of a 128-value half: a, b the 4 low bits (0..15), ha, hb the 2 high bits
- * already in place (0x00..0x30); groups 2k, 2k+1 of the half. */
-static inline v128_t q6_K_quarter(v128_t acc, v128_t a, v128_t b, v128_t ha, v128_t hb,
-                                  const int8_t *yq, const int8_t *sc)
-{
-    acc = group16(acc, wasm_v128_or(a, ha), yq, sc[0]);
-    return group16(acc, wasm_v128_or(b, hb), yq + 16, sc[1]);
-}
-
-static inline float q6_K_block(const block_q6_K *x, const block_q8_K *y)
+/* The 128 values of half c of one Q6_K block against y widened (w[8]: 16 values each). */
+static inline v128_t q6_K_half(v128_t acc, const block_q6_K *x, int c, const y16w w[8])
 {
     const v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30);
-    v128_t acc = wasm_i32x4_splat(0);
-    for (int c = 0; c < 2; c++) {       /* values 128c..128c+127 */
-        const uint8_t *ql = x->ql + 64 * c, *qh = x->qh + 32 * c;
-        const int8_t *yq = y->qs + 128 * c, *sc = x->scales + 8 * c;
-        v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
-        v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
-        v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16);
-        /* quarter k: low nibbles of l0,l1 (k=0) / l2,l3 (k=1), high nibbles (k=2, 3);
-         * high bits 2k..2k+1 of h moved to bits 4..5 (16-bit shifts, masked per byte) */
-        acc = q6_K_quarter(acc, wasm_v128_and(l0, m4), wasm_v128_and(l1, m4),
-                           wasm_v128_and(wasm_i16x8_shl(h0, 4), m30), wasm_v128_and(wasm_i16x8_shl(h1, 4), m30),
-                           yq, sc);
-        acc = q6_K_quarter(acc, wasm_v128_and(l2, m4), wasm_v128_and(l3, m4),
-                           wasm_v128_and(wasm_i16x8_shl(h0, 2), m30), wasm_v128_and(wasm_i16x8_shl(h1, 2), m30),
-                           yq + 32, sc + 2);
-        acc = q6_K_quarter(acc, simd_hi_nibbles(l0), simd_hi_nibbles(l1),
-                           wasm_v128_and(h0, m30), wasm_v128_and(h1, m30), yq + 64, sc + 4);
-        acc = q6_K_quarter(acc, simd_hi_nibbles(l2), simd_hi_nibbles(l3),
-                           wasm_v128_and(wasm_u16x8_shr(h0, 2), m30), wasm_v128_and(wasm_u16x8_shr(h1, 2), m30),
-                           yq + 96, sc + 6);
-    }
-    /* 32 * sum_g sc_g * bsum_g */
+    const uint8_t *ql = x->ql + 64 * c, *qh = x->qh + 32 * c;
+    const int8_t *sc = x->scales + 8 * c;
+    v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
+    v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
+    v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16);
+    /* quarter k (32 values, groups 2k, 2k+1): low nibbles of l0,l1 (k=0) / l2,l3 (k=1), high
+     * nibbles (k=2, 3); high bits 2k..2k+1 of h moved to bits 4..5 (16-bit shifts, masked) */
+    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l0, m4), wasm_v128_and(wasm_i16x8_shl(h0, 4), m30)), w[0], sc[0]);
+    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l1, m4), wasm_v128_and(wasm_i16x8_shl(h1, 4), m30)), w[1], sc[1]);
+    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l2, m4), wasm_v128_and(wasm_i16x8_shl(h0, 2), m30)), w[2], sc[2]);
+    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l3, m4), wasm_v128_and(wasm_i16x8_shl(h1, 2), m30)), w[3], sc[3]);
+    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l0), wasm_v128_and(h0, m30)), w[4], sc[4]);
+    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l1), wasm_v128_and(h1, m30)), w[5], sc[5]);
+    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l2), wasm_v128_and(wasm_u16x8_shr(h0, 2), m30)), w[6], sc[6]);
+    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l3), wasm_v128_and(wasm_u16x8_shr(h1, 2), m30)), w[7], sc[7]);
+    return acc;
+}
+
+/* sumi of one Q6_K block with the -32 correction (32 * sum_g sc_g * bsum_g) */
+static inline int32_t q6_K_fix(v128_t acc, const block_q6_K *x, const block_q8_K *y)
+{
     v128_t sc16 = wasm_v128_load(x->scales);
     v128_t corr = wasm_i32x4_add(
         wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(sc16), wasm_v128_load(y->bsums)),
         wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(sc16), wasm_v128_load(y->bsums + 8)));
-    return finish_nomin(FP16(x->d), y->d, simd_hsum_i32(acc) - 32 * simd_hsum_i32(corr));
+    return simd_hsum_i32(acc) - 32 * simd_hsum_i32(corr);
 }
 
 static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
@@ -183,8 +273,42 @@ static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
     float sum = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) sum += q6_K_block(&x[i], &y[i]);
+    y16w w[8];
+    for (int i = 0; i < n / QK_K; i++) {
+        v128_t acc = wasm_i32x4_splat(0);
+        for (int c = 0; c < 2; c++) {
+            for (int k = 0; k < 8; k++) w[k] = widen16(y[i].qs + 128 * c + 16 * k);
+            acc = q6_K_half(acc, &x[i], c, w);
+        }
+        sum += finish_nomin(FP16(x[i].d), y[i].d, q6_K_fix(acc, &x[i], &y[i]));
+    }
     *s = sum;
+}
+
+static void vec_dot_4rows_q6_K(int n, float *s, const void *vx, size_t stride, const void *vy)
+{
+    const block_q8_K *y = vy;
+    v128_t sums = wasm_f32x4_splat(0.0f);
+    y16w w[8];
+    for (int i = 0; i < n / QK_K; i++) {
+        const block_q6_K *x[4];
+        v128_t acc[4];
+        for (int r = 0; r < 4; r++) {
+            x[r] = ROW(block_q6_K, vx, stride, r) + i;
+            acc[r] = wasm_i32x4_splat(0);
+        }
+        for (int c = 0; c < 2; c++) {
+            for (int k = 0; k < 8; k++) w[k] = widen16(y[i].qs + 128 * c + 16 * k);
+            for (int r = 0; r < 4; r++) acc[r] = q6_K_half(acc[r], x[r], c, w);
+        }
+        v128_t sumi = wasm_i32x4_make(q6_K_fix(acc[0], x[0], &y[i]), q6_K_fix(acc[1], x[1], &y[i]),
+                                      q6_K_fix(acc[2], x[2], &y[i]), q6_K_fix(acc[3], x[3], &y[i]));
+        v128_t d = simd_f16x4_make(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
+        /* finish_nomin lane-wise: d*yd*sumi */
+        sums = wasm_f32x4_add(sums, wasm_f32x4_mul(wasm_f32x4_mul(d, wasm_f32x4_splat(y[i].d)),
+                                                   wasm_f32x4_convert_i32x4(sumi)));
+    }
+    wasm_v128_store(s, sums);
 }
 
 /* ---- Q2_K / Q3_K: 2-bit quants four to a byte, groups of 16 ----
@@ -332,6 +456,9 @@ void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot[MW_TYPE_Q4_K] = vec_dot_q4_K;
     k->vec_dot[MW_TYPE_Q5_K] = vec_dot_q5_K;
     k->vec_dot[MW_TYPE_Q6_K] = vec_dot_q6_K;
+    k->vec_dot_4rows[MW_TYPE_Q4_K] = vec_dot_4rows_q4_K;
+    k->vec_dot_4rows[MW_TYPE_Q5_K] = vec_dot_4rows_q5_K;
+    k->vec_dot_4rows[MW_TYPE_Q6_K] = vec_dot_4rows_q6_K;
     k->quantize_row[MW_TYPE_Q8_K] = quantize_row_q8_K;
 }
 

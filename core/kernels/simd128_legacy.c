@@ -1,9 +1,9 @@
 /*
  * simd128_legacy.c — SIMD128 kernels of the 32-value block types: the dot products of Q4_0,
  * Q5_0, Q8_0 (against Q8_0) and Q4_1, Q5_1 (against Q8_1), and the Q8_0 / Q8_1 activation
- * quantizers. Each block's integer sum is exact (the same integers as the scalar reference);
- * the per-block float terms are summed in f32x4 lanes, so a row's result differs from the
- * scalar one only by float summation order. The quantizers are byte-identical to the scalar.
+ * quantizers, and the 4-row versions of the dots (one activation row against four weight
+ * rows, y unpacked once). Every result is bit-identical to the scalar reference: the same
+ * exact integer block sums, the same float block terms added in the same order.
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
@@ -81,76 +81,75 @@ static inline v128_t idot_q5_1(const block_q5_1 *x, const int8_t *y)
     return block_idot(wasm_v128_or(lo, h_lo), wasm_v128_or(hi, h_hi), y);
 }
 
-static const mw_kernels *scalar_k;   /* tails: the scalar kernel on the last nb%4 blocks */
+/* ---- dot products ----
+ * Four block terms at a time: the four blocks' integer sums gathered into one i32x4 and their
+ * scales dx*dy into one f32x4, so lane k is exactly the scalar's block term (f32)isum*(dx*dy)
+ * (+ m*s for the "_1" types). One row (vec_dot) takes four consecutive blocks and adds the
+ * lanes to its sum in block order; four rows (vec_dot_4rows) take block i of each row and add
+ * lane r to row r's sum. Either way each row's sum is built term by term in the scalar's order,
+ * so both are bit-identical to the scalar reference. */
 
-/* ---- dot products: four blocks per step ----
- * The four blocks' integer sums are gathered into one i32x4 and their scales dx*dy into one
- * f32x4, so lane k holds exactly the scalar's block term (f32)isum * (dx*dy) (+ m*s for the
- * "_1" types); the lanes are summed at the end. IDOT unpacks and multiplies one block; a
- * macro, not a function pointer, so each kernel is one flat loop for the compiler. */
-#define DOT_LOOP(TYPE, IDOT, TERM) do { \
-    v128_t acc = wasm_f32x4_splat(0.0f); \
-    int i = 0; \
-    for (; i + 4 <= nb; i += 4) { \
-        v128_t isum = simd_hsum4_i32(IDOT(&x[i], y[i].qs), IDOT(&x[i + 1], y[i + 1].qs), \
-                                     IDOT(&x[i + 2], y[i + 2].qs), IDOT(&x[i + 3], y[i + 3].qs)); \
-        v128_t dx = simd_f16x4_make(x[i].d, x[i + 1].d, x[i + 2].d, x[i + 3].d); \
-        v128_t dy = simd_f16x4_make(y[i].d, y[i + 1].d, y[i + 2].d, y[i + 3].d); \
-        acc = wasm_f32x4_add(acc, TERM(i, wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), wasm_f32x4_mul(dx, dy)))); \
-    } \
-    float sum = simd_hsum_f32(acc); \
-    if (i < nb) { \
-        float tail; \
-        scalar_k->vec_dot[TYPE]((nb - i) * 32, &tail, x + i, y + i); \
-        sum += tail; \
+/* block terms of the "_0" types; the "_1" types add m*s (x = d*q + m, y.s = dy*sum(qy)) */
+#define TERM_0(t, x0, x1, x2, x3, y0, y1, y2, y3) (t)
+#define TERM_1(t, x0, x1, x2, x3, y0, y1, y2, y3) \
+    wasm_f32x4_add(t, wasm_f32x4_mul(simd_f16x4_make(x0->m, x1->m, x2->m, x3->m), \
+                                     simd_f16x4_make(y0->s, y1->s, y2->s, y3->s)))
+
+/* sum += the first k lanes of t, in lane order */
+static inline float add_lanes(float sum, v128_t t, int k)
+{
+    sum += wasm_f32x4_extract_lane(t, 0);
+    if (k > 1) sum += wasm_f32x4_extract_lane(t, 1);
+    if (k > 2) sum += wasm_f32x4_extract_lane(t, 2);
+    if (k > 3) sum += wasm_f32x4_extract_lane(t, 3);
+    return sum;
+}
+
+/* Defines terms_NAME (four block terms of any four (x, y) block pairs), vec_dot_NAME and
+ * vec_dot_4rows_NAME. In the 4-row kernel the four y blocks are the same one, so the compiler
+ * loads and widens y once for the four rows. The last nb%4 blocks of one row repeat the last
+ * block in the unused lanes (never added): no scalar tail loop. */
+#define DEFINE_LEGACY_DOTS(NAME, XT, YT, IDOT, TERM) \
+static inline v128_t terms_##NAME(const XT *x0, const XT *x1, const XT *x2, const XT *x3, \
+                                  const YT *y0, const YT *y1, const YT *y2, const YT *y3) \
+{ \
+    v128_t isum = simd_hsum4_i32(IDOT(x0, y0->qs), IDOT(x1, y1->qs), IDOT(x2, y2->qs), IDOT(x3, y3->qs)); \
+    v128_t d = wasm_f32x4_mul(simd_f16x4_make(x0->d, x1->d, x2->d, x3->d), \
+                              simd_f16x4_make(y0->d, y1->d, y2->d, y3->d)); \
+    return TERM(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), d), x0, x1, x2, x3, y0, y1, y2, y3); \
+} \
+static void vec_dot_##NAME(int n, float *s, const void *vx, const void *vy) \
+{ \
+    const XT *x = vx; \
+    const YT *y = vy; \
+    const int nb = n / 32; \
+    float sum = 0.0f; \
+    for (int i = 0; i < nb; i += 4) { \
+        const int i1 = MW_MIN(i + 1, nb - 1), i2 = MW_MIN(i + 2, nb - 1), i3 = MW_MIN(i + 3, nb - 1); \
+        sum = add_lanes(sum, terms_##NAME(&x[i], &x[i1], &x[i2], &x[i3], &y[i], &y[i1], &y[i2], &y[i3]), \
+                        nb - i); \
     } \
     *s = sum; \
-} while (0)
-
-/* the block terms of the "_0" types; the "_1" types add m*s (x = d*q + m, y.s = dy*sum(qy)) */
-#define TERM_0(i, t) (t)
-#define TERM_1(i, t) wasm_f32x4_add(t, wasm_f32x4_mul(simd_f16x4_make(x[i].m, x[i + 1].m, x[i + 2].m, x[i + 3].m), \
-                                   simd_f16x4_make(y[i].s, y[i + 1].s, y[i + 2].s, y[i + 3].s)))
-
-static void vec_dot_q4_0(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / QK4_0;
-    DOT_LOOP(MW_TYPE_Q4_0, idot_q4_0, TERM_0);
+} \
+static void vec_dot_4rows_##NAME(int n, float *s, const void *vx, size_t x_stride, const void *vy) \
+{ \
+    const XT *x0 = vx; \
+    const XT *x1 = (const XT *)((const uint8_t *)vx + x_stride); \
+    const XT *x2 = (const XT *)((const uint8_t *)vx + 2 * x_stride); \
+    const XT *x3 = (const XT *)((const uint8_t *)vx + 3 * x_stride); \
+    const YT *y = vy; \
+    const int nb = n / 32; \
+    v128_t acc = wasm_f32x4_splat(0.0f); \
+    for (int i = 0; i < nb; i++) \
+        acc = wasm_f32x4_add(acc, terms_##NAME(&x0[i], &x1[i], &x2[i], &x3[i], &y[i], &y[i], &y[i], &y[i])); \
+    wasm_v128_store(s, acc); \
 }
 
-static void vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q5_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / QK5_0;
-    DOT_LOOP(MW_TYPE_Q5_0, idot_q5_0, TERM_0);
-}
-
-static void vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q8_0 *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / QK8_0;
-    DOT_LOOP(MW_TYPE_Q8_0, idot_q8_0, TERM_0);
-}
-
-static void vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_1 *x = vx;
-    const block_q8_1 *y = vy;
-    const int nb = n / QK4_1;
-    DOT_LOOP(MW_TYPE_Q4_1, idot_q4_1, TERM_1);
-}
-
-static void vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q5_1 *x = vx;
-    const block_q8_1 *y = vy;
-    const int nb = n / QK5_1;
-    DOT_LOOP(MW_TYPE_Q5_1, idot_q5_1, TERM_1);
-}
+DEFINE_LEGACY_DOTS(q4_0, block_q4_0, block_q8_0, idot_q4_0, TERM_0)
+DEFINE_LEGACY_DOTS(q5_0, block_q5_0, block_q8_0, idot_q5_0, TERM_0)
+DEFINE_LEGACY_DOTS(q8_0, block_q8_0, block_q8_0, idot_q8_0, TERM_0)
+DEFINE_LEGACY_DOTS(q4_1, block_q4_1, block_q8_1, idot_q4_1, TERM_1)
+DEFINE_LEGACY_DOTS(q5_1, block_q5_1, block_q8_1, idot_q5_1, TERM_1)
 
 /* ---- activation quantizers: byte-identical to mw_quantize_row_q8_0 / q8_1 ---- */
 
@@ -206,12 +205,17 @@ static void quantize_row_q8_1(const float *x, void *vy, int64_t n)
 
 void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
 {
-    scalar_k = scalar;
+    (void)scalar;
     k->vec_dot[MW_TYPE_Q4_0] = vec_dot_q4_0;
     k->vec_dot[MW_TYPE_Q5_0] = vec_dot_q5_0;
     k->vec_dot[MW_TYPE_Q8_0] = vec_dot_q8_0;
     k->vec_dot[MW_TYPE_Q4_1] = vec_dot_q4_1;
     k->vec_dot[MW_TYPE_Q5_1] = vec_dot_q5_1;
+    k->vec_dot_4rows[MW_TYPE_Q4_0] = vec_dot_4rows_q4_0;
+    k->vec_dot_4rows[MW_TYPE_Q5_0] = vec_dot_4rows_q5_0;
+    k->vec_dot_4rows[MW_TYPE_Q8_0] = vec_dot_4rows_q8_0;
+    k->vec_dot_4rows[MW_TYPE_Q4_1] = vec_dot_4rows_q4_1;
+    k->vec_dot_4rows[MW_TYPE_Q5_1] = vec_dot_4rows_q5_1;
     k->quantize_row[MW_TYPE_Q8_0] = quantize_row_q8_0;
     k->quantize_row[MW_TYPE_Q8_1] = quantize_row_q8_1;
 }
