@@ -411,7 +411,7 @@ async function send(text) {
   state.generating = ctl;
   updateControls();
 
-  let n = 0, tFirst = 0, tLast = 0, finish = '';
+  let n = 0, tFirst = 0, tLast = 0, finish = '', usage = null;
   const t0 = performance.now();
   try {
     const stream = await state.engine.chat.completions.create({
@@ -433,6 +433,7 @@ async function send(text) {
         saveChat();
       }
       if (choice.finish_reason) finish = choice.finish_reason;
+      if (chunk.usage) usage = chunk.usage;
     }
     reply.status = ctl.signal.aborted ? 'stopped' : 'done';
   } catch (err) {
@@ -449,7 +450,8 @@ async function send(text) {
     const statTps = pick(engineStats(), ['decode_tokens_per_s', 'tokens_per_s', 'tokensPerSecond']);
     const shown = statTps > 0 ? statTps : tps;
     renderSpeed(shown);
-    reply.stats = `${n} token${n === 1 ? '' : 's'}` + (Number.isFinite(shown) ? ` · ${shown.toFixed(1)} tok/s` : '') +
+    const tokens = usage && Number.isFinite(usage.completion_tokens) ? usage.completion_tokens : n;
+    reply.stats = `${tokens} token${tokens === 1 ? '' : 's'}` + (Number.isFinite(shown) ? ` · ${shown.toFixed(1)} tok/s` : '') +
                   (finish && reply.status === 'done' ? ` · ${finish}` : '');
     updateMessageNode(node, reply);
     state.generating = null;
