@@ -4,7 +4,7 @@
  * fixed seed and ragged sizes (1, 2, 3, 7, 31, 33, 64, 257 blocks):
  * - vec_dot of every weight type, and vec_dot_4rows where the set has one, bit-identical to
  *   the scalar vec_dot (the same exact integer block sums, the same float terms in the same
- *   order), on 4 rows with an odd row stride;
+ *   order), on 4 rows with a row stride larger than the row;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80.
@@ -73,7 +73,8 @@ static void test_vec_dot(int32_t type)
             if (variant == 1 && t->block_size != 1) continue;
             const int nb = block_counts[c];
             const int n = t->block_size > 1 ? nb * t->block_size : variant ? nb * 32 + nb % 8 : nb;
-            const size_t row_bytes = mw_row_size(type, n), x_stride = row_bytes + 7;  /* odd stride */
+            /* a stride beyond the row (blocks keep their natural alignment: UBSan checks it) */
+            const size_t row_bytes = mw_row_size(type, n), x_stride = row_bytes + 16;
             uint8_t *x = random_rows(type, n, 4, x_stride);
             float *yf = malloc(sizeof(float) * n);
             void *yq = malloc(mw_row_size(t->vec_dot_type, n));
