@@ -60,5 +60,8 @@ static void attn_worker(void *arg, int ith, int nth)
 void mw_attention(mw_session *s, int32_t il, int32_t pos0, int32_t n_tok)
 {
     attn_task task = { s, il, pos0, n_tok };
-    mw_pool_run(s->pool, attn_worker, &task);
+    const mw_model_info *hp = &s->model->info;
+    const int32_t span = s->window ? MW_MIN(s->window, pos0 + n_tok) : pos0 + n_tok;
+    const uint64_t work = (uint64_t)n_tok * hp->n_head * hp->head_dim * 2 * (uint64_t)span;
+    mw_pool_run(s->pool, work, attn_worker, &task);
 }

@@ -72,5 +72,5 @@ void mw_matmul(mw_session *s, int32_t n_tok, const float *x, int32_t n_jobs,
         task.act_for_job[j] = &acts[a];
         task.total_rows += jobs[j].w->ne[1];
     }
-    mw_pool_run(s->pool, matmul_worker, &task);
+    mw_pool_run(s->pool, (uint64_t)task.total_rows * n_cols * n_tok, matmul_worker, &task);
 }

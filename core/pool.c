@@ -11,11 +11,14 @@
 
 #if defined(MW_HAVE_PTHREADS)
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 
-/* spins before a worker sleeps: long enough to bridge the gap between the tasks of one
- * forward pass, short enough not to burn a core between user requests */
-#define SPIN_ITERS 200000
+/* A waiting thread first spins (tasks of one forward pass come microseconds apart), then
+ * yields its core (when other processes share the cores, the thread we wait for may need it),
+ * and a worker finally sleeps on the condition variable (between user requests). */
+#define SPIN_ITERS 2000
+#define YIELD_ITERS 2000
 
 struct mw_pool {
     int n_threads;
@@ -50,6 +53,10 @@ static void *worker_main(void *p)
                !atomic_load(&pool->stop)) {
             if (++spins < SPIN_ITERS) {
                 cpu_relax();
+                continue;
+            }
+            if (spins < SPIN_ITERS + YIELD_ITERS) {
+                sched_yield();
                 continue;
             }
             pthread_mutex_lock(&pool->mutex);
@@ -122,9 +129,9 @@ void mw_pool_free(mw_pool *pool)
 
 int mw_pool_size(const mw_pool *pool) { return pool ? pool->n_threads : 1; }
 
-void mw_pool_run(mw_pool *pool, mw_task_fn fn, void *arg)
+void mw_pool_run(mw_pool *pool, uint64_t work, mw_task_fn fn, void *arg)
 {
-    if (!pool || pool->n_threads == 1) {
+    if (!pool || pool->n_threads == 1 || work < MW_POOL_MIN_WORK) {
         fn(arg, 0, 1);
         return;
     }
@@ -136,8 +143,12 @@ void mw_pool_run(mw_pool *pool, mw_task_fn fn, void *arg)
     pthread_cond_broadcast(&pool->wake);
     pthread_mutex_unlock(&pool->mutex);
     fn(arg, 0, pool->n_threads);
-    while (atomic_load_explicit(&pool->pending, memory_order_acquire) != 0)
-        cpu_relax();
+    for (int spins = 0; atomic_load_explicit(&pool->pending, memory_order_acquire) != 0; spins++) {
+        if (spins < SPIN_ITERS)
+            cpu_relax();
+        else
+            sched_yield();
+    }
 }
 
 #else /* single-thread twin */
@@ -156,6 +167,11 @@ mw_status mw_pool_create(int n_threads, mw_pool **out)
 
 void mw_pool_free(mw_pool *pool) { mw_free(pool); }
 int mw_pool_size(const mw_pool *pool) { (void)pool; return 1; }
-void mw_pool_run(mw_pool *pool, mw_task_fn fn, void *arg) { (void)pool; fn(arg, 0, 1); }
+void mw_pool_run(mw_pool *pool, uint64_t work, mw_task_fn fn, void *arg)
+{
+    (void)pool;
+    (void)work;
+    fn(arg, 0, 1);
+}
 
 #endif

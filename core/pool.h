@@ -16,7 +16,10 @@ typedef void (*mw_task_fn)(void *arg, int ith, int nth);
 mw_status mw_pool_create(int n_threads, mw_pool **out);
 void mw_pool_free(mw_pool *pool);
 int mw_pool_size(const mw_pool *pool);
-/* Run fn on every thread and return when all have finished. */
-void mw_pool_run(mw_pool *pool, mw_task_fn fn, void *arg);
+/* Run fn on every thread and return when all have finished. `work` is a rough cost of the
+ * task (multiply-adds, bytes): below MW_POOL_MIN_WORK the caller runs it alone, since waking
+ * the other threads would cost more than it saves (tiny models, short attention spans). */
+#define MW_POOL_MIN_WORK 32768
+void mw_pool_run(mw_pool *pool, uint64_t work, mw_task_fn fn, void *arg);
 
 #endif
