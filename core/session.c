@@ -68,6 +68,29 @@ static void free_scratch(mw_scratch *sc)
     mw_free(sc->slots);
 }
 
+/* Refuse before allocating anything when the session cannot fit: the caller's cap, and on
+ * 32-bit targets (wasm32) the 4 GiB address space shared with the model's weights. */
+static mw_status check_budget(const mw_model *model, const mw_session_params *p)
+{
+    const mw_model_info *hp = &model->info;
+    const int32_t n_ctx = p->n_ctx ? p->n_ctx : MW_MIN(hp->n_ctx_train, 4096);
+    const uint64_t need = mw_session_memory_needed(hp, n_ctx, p->sliding_window);
+    if (p->memory_limit && need > p->memory_limit)
+        return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, over the limit of %llu MiB",
+                       n_ctx, (unsigned long long)(need >> 20), (unsigned long long)(p->memory_limit >> 20));
+    if (sizeof(size_t) == 4) {
+        const uint64_t space = 4ULL << 30;
+        const uint64_t used = hp->weight_bytes + need;
+        if (used > space - (64ULL << 20))
+            return mw_fail(MW_ERR_TOO_LARGE,
+                           "model (%llu MiB) + session of %d tokens (%llu MiB) need %llu MiB; a 32-bit "
+                           "(wasm32) address space holds 4096 MiB: use a smaller context or model",
+                           (unsigned long long)(hp->weight_bytes >> 20), n_ctx,
+                           (unsigned long long)(need >> 20), (unsigned long long)(used >> 20));
+    }
+    return MW_OK;
+}
+
 mw_status mw_session_create(const mw_model *model, const mw_session_params *params,
                             mw_session **out)
 {
@@ -83,6 +106,9 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     if (p.n_ctx < 0 || p.n_threads < 0 || p.n_batch < 0)
         return mw_fail(MW_ERR_INVALID_ARG, "negative n_ctx, n_threads or n_batch");
     mw_kernels_init();
+    mw_status st = check_budget(model, &p);
+    if (st)
+        return st;
 
     mw_session *s = mw_calloc(1, sizeof *s);
     if (!s)
@@ -100,7 +126,6 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     s->abort_user = p.abort_user;
 
     const size_t kv_floats = (size_t)hp->n_layer * s->kv_size * hp->n_head_kv * hp->head_dim;
-    mw_status st = MW_OK;
     if (kv_floats / s->kv_size / hp->n_layer != (size_t)hp->n_head_kv * hp->head_dim ||
         kv_floats > SIZE_MAX / sizeof(float) / 2)
         st = mw_fail(MW_ERR_TOO_LARGE, "a KV cache of %d tokens does not fit in memory", s->kv_size);

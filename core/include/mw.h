@@ -224,6 +224,10 @@ typedef struct mw_session_params {
     int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
     mw_abort_fn abort_fn;
     void *abort_user;
+    /* Refuse (MW_ERR_TOO_LARGE) when the session's buffers (KV cache + scratch, as
+     * mw_session_memory_needed reports) would exceed this many bytes. 0 = no cap beyond the
+     * address space (on wasm32, model + session must fit in 4 GiB). */
+    uint64_t memory_limit;
 } mw_session_params;
 
 mw_session_params mw_session_params_default(void);
