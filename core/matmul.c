@@ -34,8 +34,19 @@ static void matmul_worker(void *arg, int ith, int nth)
         const act_view *a = t->act_for_job[j];
         const size_t w_row_bytes = mw_row_size(w->type, t->n_cols);
         const mw_vec_dot_fn dot = mw_kern->vec_dot[w->type];
+        const mw_vec_dot_4rows_fn dot4 = mw_kern->vec_dot_4rows[w->type];
         float *out = t->jobs[j].out;
-        for (int64_t r = lo; r < hi; r++) {
+        int64_t r = lo;
+        /* four weight rows per pass over each activation row, where the kernel set has it */
+        for (; dot4 && r + 4 <= hi; r += 4) {
+            const uint8_t *wr = (const uint8_t *)w->data + (size_t)r * w_row_bytes;
+            for (int32_t tok = 0; tok < t->n_tok; tok++) {
+                float s4[4];
+                dot4(t->n_cols, s4, wr, w_row_bytes, a->data + (size_t)tok * a->row_bytes);
+                memcpy(&out[(size_t)tok * n_rows + r], s4, sizeof s4);
+            }
+        }
+        for (; r < hi; r++) {
             const uint8_t *wr = (const uint8_t *)w->data + (size_t)r * w_row_bytes;
             for (int32_t tok = 0; tok < t->n_tok; tok++)
                 dot(t->n_cols, &out[(size_t)tok * n_rows + r], wr, a->data + (size_t)tok * a->row_bytes);
