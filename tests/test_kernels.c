@@ -7,13 +7,16 @@
  *   order), on 4 rows with a row stride larger than the row;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
- * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80.
+ * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
+ * - end to end: the logits of a 12-token prompt on each quantized reference model, computed
+ *   with this build's table and with the scalar table (mw_kern swapped), are bit-identical.
  */
 #include <float.h>
 #include <stdint.h>
 
 #include "harness.h"
 #include "kernels/kernels.h"
+#include "mw.h"
 
 static const int block_counts[] = { 1, 2, 3, 7, 31, 33, 64, 257 };
 #define N_COUNTS ((int)(sizeof block_counts / sizeof block_counts[0]))
@@ -194,6 +197,65 @@ static void test_f32_helpers(void)
     CHECK(same_bits(ref.dot_f32(4096 + 3, x, y), mw_kern->dot_f32(4096 + 3, x, y)));
 }
 
+/* ---- end to end: whole forward passes with each table ---- */
+
+static float *eval_logits(const char *path, int *n_vocab)
+{
+    mw_model *m = NULL;
+    mw_session *s = NULL;
+    float *logits = NULL;
+    if (mw_model_open_file(path, NULL, &m) != MW_OK) return NULL;
+    mw_model_info info;
+    mw_model_get_info(m, &info);
+    *n_vocab = info.n_vocab;
+    mw_session_params sp = mw_session_params_default();
+    sp.n_ctx = 64;
+    static const int32_t prompt[12] = { 1, 415, 293, 60, 285, 142, 28, 77, 9, 300, 17, 2 };  /* < 512 */
+    if (mw_session_create(m, &sp, &s) == MW_OK) {
+        logits = malloc(sizeof(float) * 12 * (size_t)info.n_vocab);
+        if (mw_session_eval(s, prompt, 12, logits) != MW_OK) { free(logits); logits = NULL; }
+        mw_session_free(s);
+    }
+    mw_model_free(m);
+    return logits;
+}
+
+static void test_end_to_end(void)
+{
+    static const char *models[] = {
+        "mistral-s.Q4_0", "mistral-s.Q4_1", "mistral-s.Q5_0", "mistral-s.Q5_1", "mistral-s.Q8_0",
+        "mistral-s.Q2_K", "mistral-s.Q3_K_M", "mistral-s.Q4_K_M", "mistral-s.Q5_K_M", "mistral-s.Q6_K",
+        "mistral-s.F16", "mixtral-s.Q4_0", "mixtral-s.Q4_K_M",
+    };
+    const mw_kernels *build = mw_kern;
+    for (size_t i = 0; i < sizeof models / sizeof models[0]; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/reference/%s.gguf", MW_TEST_DATA, models[i]);
+        int n_vocab = 0;
+        mw_kern = build;
+        float *a = eval_logits(path, &n_vocab);
+        mw_kern = &ref;
+        float *b = eval_logits(path, &n_vocab);
+        mw_kern = build;
+        CHECK_MSG(a && b, "%s: %s", models[i], mw_last_error());
+        if (a && b) {
+            const size_t n = (size_t)12 * n_vocab;
+            size_t differ = 0;
+            double max_diff = 0;
+            for (size_t j = 0; j < n; j++) {
+                if (!same_bits(a[j], b[j])) differ++;
+                double d = fabs((double)a[j] - b[j]);
+                if (d > max_diff) max_diff = d;
+            }
+            CHECK_MSG(differ == 0, "%s: %zu of %zu logits differ (max |diff| %g)", models[i], differ, n, max_diff);
+            printf("end to end %-17s: %s vs scalar: %zu of %zu logits differ, max |diff| %g\n", models[i],
+                   build->name, differ, n, max_diff);
+        }
+        free(a);
+        free(b);
+    }
+}
+
 int main(void)
 {
     mw_kernels_fill_scalar(&ref);
@@ -214,5 +276,6 @@ int main(void)
     test_quantizer(MW_TYPE_Q8_1);
     test_quantizer(MW_TYPE_Q8_K);
     test_f32_helpers();
+    test_end_to_end();
     return TEST_REPORT();
 }
