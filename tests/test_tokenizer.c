@@ -167,6 +167,8 @@ static char *read_text(const char *path)
     return s;
 }
 
+static int ref_total, ref_ids_ok, ref_detok_ok, ref_gen_ok;
+
 static void test_reference(const char *name)
 {
     char path[512];
@@ -194,6 +196,7 @@ static void test_reference(const char *name)
         int ok = n == nw;
         for (int i = 0; ok && i < n; i++) ok = ids[i] == want[i];
         CHECK_MSG(ok, "%s: prompt ids differ", name);
+        ref_ids_ok += ok;
         if (!ok) { print_ids("expected", (const int32_t *)want, nw); print_ids("got     ", ids, n); }
         free(ids);
     }
@@ -201,7 +204,10 @@ static void test_reference(const char *name)
     size_t dl, wl;
     char *want_detok = json_string(pj, "detok", &wl);
     char *d = detok(m, (const int32_t *)want, nw, &dl);
-    CHECK_MSG(want_detok && dl == wl && memcmp(d, want_detok, dl) == 0, "%s: detok \"%s\"", name, d);
+    int dok = want_detok && dl == wl && memcmp(d, want_detok, dl) == 0;
+    CHECK_MSG(dok, "%s: detok \"%s\"", name, d);
+    ref_total++;
+    ref_detok_ok += dok;
 
     /* greedy continuation: alone, and as the bytes it adds after the prompt */
     int gen[64];
@@ -226,6 +232,7 @@ static void test_reference(const char *name)
         ok = (unsigned char)full[dl + i] == v;
     }
     CHECK_MSG(ok, "%s: bytes after the prompt differ from text_hex", name);
+    ref_gen_ok += ok && alone_want && sl == al && memcmp(alone, alone_want, al) == 0;
     free(full); free(hex); free(alone); free(alone_want); free(d); free(want_detok);
     free(text); free(file); free(pj); free(gj);
     mw_model_free(m);
@@ -632,6 +639,9 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
         test_reference(refs[i]);
+    printf("reference prompts: %d/%d ids, %d/%d detok, %d/%d greedy text_alone + text_hex\n",
+           ref_ids_ok, ref_total, ref_detok_ok, ref_total, ref_gen_ok, ref_total);
+    CHECK(ref_total == 20 && ref_ids_ok == 20);
     test_control();
     test_streaming();
     test_errors();
