@@ -111,7 +111,9 @@ static void test_sources(const char *path)
     memmove((uint8_t *)al + 1, f.buf, f.size);
     CHECK(mw_model_open_memory((uint8_t *)al + 1, f.size, &p, &m) == MW_OK);
     CHECK_MSG(same_data(m, &f), "open_memory misaligned borrow %s", path);
-    CHECK(m && m->owns_data && ((uintptr_t)m->data % 16) == 0);
+    /* (a copy is as aligned as the allocator makes it: 16 natively, 8 with Emscripten's malloc) */
+    CHECK(m && m->owns_data && m->data != (uint8_t *)al + 1 + f.g->data_offset &&
+          ((uintptr_t)m->data % 8) == 0);
     mw_model_free(m);
     free(al);
 
