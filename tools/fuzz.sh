@@ -6,8 +6,8 @@
 #                                            (seeded from fuzz/corpus/<corpus>/), crashes to
 #                                            build-fuzz/crashes/
 #   tools/fuzz.sh seeds                      regenerate fuzz/corpus/gguf/seed-* (fuzz/make_seeds.c)
-#   tools/fuzz.sh minimize TARGET            merge build-fuzz/corpus/<corpus> into a minimal set
-#                                            in fuzz/corpus/<corpus> (what gets committed)
+#   tools/fuzz.sh minimize TARGET            add to fuzz/corpus/<corpus> (what gets committed) the
+#                                            inputs of build-fuzz/corpus/<corpus> that add coverage
 # The replay programs tests/test_fuzz_replay_*.c run the committed corpus in every ctest run.
 set -eu
 cd "$(dirname "$0")/.."
@@ -59,9 +59,20 @@ case "${1:-}" in
         cc -Itests -o "${TMPDIR:-/tmp}/mw_make_seeds" fuzz/make_seeds.c
         "${TMPDIR:-/tmp}/mw_make_seeds" fuzz/corpus/gguf ;;
     minimize)
+        # keep the committed files; add the fuzzer's finds that add coverage, up to MAX_LEN bytes
+        # each (the committed corpus stays small), skipping content already committed
         t=$2; c=$(corpus_of "$t")
-        mkdir -p "$B/min/$c"
-        "$B/fuzz_$t" -merge=1 "$B/min/$c" "fuzz/corpus/$c" "$B/corpus/$c"
-        cp "$B/min/$c"/* "fuzz/corpus/$c/" ;;
+        rm -rf "$B/min/$c"; mkdir -p "$B/min/$c"
+        "$B/fuzz_$t" -merge=1 -max_len="${MAX_LEN:-4096}" "$B/min/$c" "fuzz/corpus/$c" "$B/corpus/$c" 2>&1 |
+            grep -E "MERGE-OUTER: [0-9]+ new files" || true
+        have=$(cat "fuzz/corpus/$c"/* | wc -c)
+        known=$(sha1sum "fuzz/corpus/$c"/* | cut -d' ' -f1)
+        n=0
+        for f in "$B/min/$c"/*; do
+            h=$(sha1sum "$f" | cut -d' ' -f1)
+            echo "$known" | grep -q "$h" && continue
+            cp "$f" "fuzz/corpus/$c/$h"; n=$((n + 1))
+        done
+        echo "added $n inputs to fuzz/corpus/$c ($have bytes before, $(cat "fuzz/corpus/$c"/* | wc -c) after)" ;;
     *) sed -n '2,12p' "$0"; exit 2 ;;
 esac
