@@ -167,8 +167,10 @@ enum {
 mw_status mw_tokenize(const mw_model *model, const char *text, size_t len, int32_t flags,
                       int32_t *out, int32_t cap, int32_t *n_out);
 
-/* Detokenize ids into UTF-8 (SentencePiece rules: leading space of the first piece dropped
- * when it follows BOS or starts the text; control tokens render as nothing). */
+/* Detokenize ids into UTF-8 as llama.cpp does: "▁" becomes a space, <0xNN> a raw byte,
+ * control tokens render nothing, and the first id's piece loses one leading space — a leading
+ * BOS is that first id, so the piece after it keeps its space ([<s>, ▁The] gives " The",
+ * [▁The] gives "The"). Invalid UTF-8 bytes are returned as they are. */
 mw_status mw_detokenize(const mw_model *model, const int32_t *ids, int32_t n, char *out,
                         size_t cap, size_t *n_out);
 
