@@ -1,0 +1,38 @@
+// browser.test.mjs — the JS package in headless Chromium (playwright-core + Debian chromium,
+// the harness of web/e2e/): web/test/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
+// (threaded module, module Worker + nested pthread workers) and without (single-thread module).
+// Checks greedy text = llama.cpp's, streaming, abort, the OPFS copy used on the second load,
+// and DownloadError for a 404. Skipped (never passed) when Chromium or playwright-core is missing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { skipReason, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
+import { BUILD_WEB, GREEDY_48, requireModules } from './helpers.mjs';
+
+for (const isolation of [true, false]) {
+  test(`engine in Chromium, ${isolation ? 'cross-origin isolated (mt)' : 'not isolated (st)'}`,
+       { skip: skipReason || false, timeout: 120_000 }, async () => {
+    requireModules();
+    const server = await startServer({ isolation, extraArgs: ['--build-web', BUILD_WEB] });
+    const browser = await launchBrowser();
+    try {
+      await browser.page.goto(`${server.origin}/web/test/browser/smoke.html`);
+      await browser.page.waitForFunction(() => window.__result !== undefined, null, { timeout: 100_000 });
+      const r = await browser.page.evaluate(() => window.__result);
+      await screenshot(browser.page, `engine-smoke-${isolation ? 'mt' : 'st'}`);
+      assert.ok(r.ok, `${r.error}\n${browser.logs.join('\n')}`);
+      assert.equal(r.crossOriginIsolated, isolation);
+      assert.equal(r.variant, isolation ? 'mt' : 'st');
+      if (!isolation) assert.equal(r.threads, 1);
+      assert.equal(r.text, GREEDY_48);
+      assert.equal(r.text2, GREEDY_48);
+      assert.ok(r.streamedEqual);
+      assert.equal(r.abortFinish, 'abort');
+      assert.ok(r.phases1.includes('download'), r.phases1.join());
+      assert.ok(r.phases2.includes('cache') && !r.phases2.includes('download'), r.phases2.join());
+      assert.equal(r.missing, 'DownloadError');
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+}
