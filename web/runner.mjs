@@ -153,6 +153,7 @@ export class Runner {
     const maxTokens = opts.max_tokens ?? Infinity;
     const nKeep = opts.nKeep ?? 1;
     const s = this.session;
+    if (!promptIds.length) throw new InvalidArgumentError('the prompt is empty and the model has no BOS token');
     const t0 = performance.now();
 
     // ---- prompt: reuse the cached common prefix, evaluate the rest ----
