@@ -25,6 +25,7 @@ const routes = {
   '/model.gguf': fileRoute(MODEL_BYTES),
   '/stall.gguf': fileRoute(MODEL_BYTES, { stallAfter: 300_000 }),
   '/huge.gguf': fileRoute(huge, { stallAfter: 65536 }),
+  '/gpt2.gguf': fileRoute(ggufWithArch(MODEL_BYTES, 'gpt2'), { stallAfter: 65536 }),
   '/text.gguf': (req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>not a model</html>'),
 };
 
@@ -45,6 +46,8 @@ test('general.architecture "gpt2" → UnsupportedModelError', async () => {
   const bytes = ggufWithArch(MODEL_BYTES, 'gpt2');
   await assert.rejects(createEngine({ ...base, model: bytes }),
                        (e) => e instanceof UnsupportedModelError && e.code === 'unsupported_model' && /gpt2/.test(e.message));
+  // over HTTP the header is enough: the server sends 64 KiB and stalls
+  await assert.rejects(createEngine({ ...base, model: server.url('/gpt2.gguf') }), UnsupportedModelError);
 });
 
 test('weights + KV cache beyond the wasm32 limit → ModelTooLargeError', async () => {
