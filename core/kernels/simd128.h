@@ -15,6 +15,21 @@ void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar);
 
+/* The multi-row kernels keep one accumulator per row in registers only when their small
+ * row/stretch loops are unrolled and their helpers inlined; compilers don't always choose to. */
+#if defined(__GNUC__) || defined(__clang__)
+#define SIMD_INLINE static inline __attribute__((always_inline))
+#else
+#define SIMD_INLINE static inline
+#endif
+#if defined(__clang__)
+#define SIMD_UNROLL _Pragma("clang loop unroll(full)")
+#elif defined(__GNUC__)
+#define SIMD_UNROLL _Pragma("GCC unroll 8")
+#else
+#define SIMD_UNROLL
+#endif
+
 /* Sum of the four i32 lanes (exact). */
 static inline int32_t simd_hsum_i32(v128_t v)
 {

@@ -3,12 +3,13 @@
  * Q5_K, Q6_K against Q8_K, and the Q8_K activation quantizer. Per super-block the integer sums
  * (sum of scale * dot per group, sum of min * group sum of y) are exact and the float finish is
  * the scalar kq_dot's expression, so every result is bit-identical to the scalar reference.
+ * No 4-row kernels here: sharing y's widening across four rows needs more live vectors than
+ * x86's 16 registers, and under V8 they ran slower than four single-row calls (measured).
  * Bit layouts: see quant/kquants_q*.c (each unpack there is the readable version of these).
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
 #include <math.h>
-#include <stddef.h>
 
 #include "kernels/simd128.h"
 #include "quant/kquants.h"
@@ -25,10 +26,10 @@ static inline float finish_nomin(float d, float yd, int32_t sumi)
     return d * yd * (float)sumi;
 }
 
-/* 16 int8 of y widened to two i16x8 (once per activation, shared by the rows of a 4-row kernel) */
+/* 16 int8 of y widened to two i16x8 */
 typedef struct { v128_t lo, hi; } y16w;
 
-static inline y16w widen16(const int8_t *y)
+SIMD_INLINE y16w widen16(const int8_t *y)
 {
     v128_t v = wasm_v128_load(y);
     y16w w = { wasm_i16x8_extend_low_i8x16(v), wasm_i16x8_extend_high_i8x16(v) };
@@ -36,7 +37,7 @@ static inline y16w widen16(const int8_t *y)
 }
 
 /* acc += sc * dot(q, y) over one group of 16 values, y widened */
-static inline v128_t group16w(v128_t acc, v128_t q, y16w y, int sc)
+SIMD_INLINE v128_t group16w(v128_t acc, v128_t q, y16w y, int sc)
 {
     v128_t dot = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q), y.lo),
                                 wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q), y.hi));
@@ -44,7 +45,7 @@ static inline v128_t group16w(v128_t acc, v128_t q, y16w y, int sc)
 }
 
 /* acc += sc * dot(q, y) over one group of 32 values (q0: first 16, q1: next 16), y widened */
-static inline v128_t group32w(v128_t acc, v128_t q0, v128_t q1, y16w y0, y16w y1, int sc)
+SIMD_INLINE v128_t group32w(v128_t acc, v128_t q0, v128_t q1, y16w y0, y16w y1, int sc)
 {
     v128_t dot = wasm_i32x4_add(
         wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q0), y0.lo),
@@ -59,19 +60,8 @@ static inline v128_t group16(v128_t acc, v128_t q, const int8_t *y, int sc)
     return group16w(acc, q, widen16(y), sc);
 }
 
-/* The float finish of four rows at once (lane r: row r): kq_dot's expression lane-wise. */
-static inline v128_t finish4(v128_t d, v128_t dmin, float yd, v128_t sumi, v128_t summ)
-{
-    const v128_t vyd = wasm_f32x4_splat(yd);
-    v128_t r = wasm_f32x4_mul(wasm_f32x4_mul(d, vyd), wasm_f32x4_convert_i32x4(sumi));
-    return wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(dmin, vyd), wasm_f32x4_convert_i32x4(summ)));
-}
-
-/* Row r of a 4-row kernel's weights */
-#define ROW(T, vx, stride, r) ((const T *)((const uint8_t *)(vx) + (size_t)(r) * (stride)))
-
 /* 16 where bit `bit` of each byte of h is set, else 0 (the 5th bit of Q5_K) */
-static inline v128_t bit_to(v128_t h, int bit, int8_t value)
+SIMD_INLINE v128_t bit_to(v128_t h, int bit, int8_t value)
 {
     const v128_t b = wasm_i8x16_splat((int8_t)(1 << bit));
     return wasm_v128_and(wasm_i8x16_eq(wasm_v128_and(h, b), b), wasm_i8x16_splat(value));
@@ -82,7 +72,7 @@ static inline v128_t bit_to(v128_t h, int bit, int8_t value)
 /* The 8 scales and 8 mins of the 12-byte field as bytes, all at once (get_scale_min_k4 for
  * j = 0..7): scales j < 4 and mins j < 4 are the low 6 bits of bytes j and j+4; for j >= 4
  * the low 4 bits come from byte j+4 and the top 2 from bytes j-4 (scale) and j (min). */
-static inline void scale_min_k4_all(const uint8_t s[12], uint8_t sc[8], uint8_t m[8])
+SIMD_INLINE void scale_min_k4_all(const uint8_t s[12], uint8_t sc[8], uint8_t m[8])
 {
     uint32_t u[3];
     memcpy(u, s, 12);
@@ -97,7 +87,7 @@ static inline void scale_min_k4_all(const uint8_t s[12], uint8_t sc[8], uint8_t 
 }
 
 /* sum over 8 groups of 32 of min * (sum of the group's y): bsums pairs, exact */
-static inline int32_t mins_dot(const uint8_t m[8], const int16_t bsums[16])
+SIMD_INLINE int32_t mins_dot(const uint8_t m[8], const int16_t bsums[16])
 {
     v128_t b0 = wasm_v128_load(bsums), b1 = wasm_v128_load(bsums + 8);
     /* group sums fit i16 (|sum of 32 int8| <= 4096) */
@@ -109,7 +99,7 @@ static inline int32_t mins_dot(const uint8_t m[8], const int16_t bsums[16])
 
 /* The 64 values 64j..64j+63 of Q4_K/Q5_K (32 bytes of nibbles, + the qh bits 2j, 2j+1 in
  * h0/h1 for Q5_K) against y widened (w[0..1]: values of the low nibbles, w[2..3]: high). */
-static inline v128_t q45_K_stretch(v128_t acc, const uint8_t *qs, v128_t h0, v128_t h1, int bit,
+SIMD_INLINE v128_t q45_K_stretch(v128_t acc, const uint8_t *qs, v128_t h0, v128_t h1, int bit,
                                    int with_qh, const y16w w[4], int sc_lo, int sc_hi)
 {
     const v128_t m4 = wasm_i8x16_splat(0x0f);
@@ -126,13 +116,14 @@ static inline v128_t q45_K_stretch(v128_t acc, const uint8_t *qs, v128_t h0, v12
     return group32w(acc, hi0, hi1, w[2], w[3], sc_hi);
 }
 
-static inline void widen64(const int8_t *y, y16w w[4])
+SIMD_INLINE void widen64(const int8_t *y, y16w w[4])
 {
+    SIMD_UNROLL
     for (int k = 0; k < 4; k++) w[k] = widen16(y + 16 * k);
 }
 
 /* One Q4_K/Q5_K super-block's integer sums: sumi (scales x dots), summ (mins x group sums). */
-static inline void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const uint8_t *qh,
+SIMD_INLINE void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const uint8_t *qh,
                               const block_q8_K *y, int32_t *sumi, int32_t *summ)
 {
     uint8_t sc[8], m[8];
@@ -146,6 +137,7 @@ static inline void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const ui
     }
     v128_t acc = wasm_i32x4_splat(0);
     y16w w[4];
+    SIMD_UNROLL
     for (int j = 0; j < 4; j++) {
         widen64(y->qs + 64 * j, w);
         acc = q45_K_stretch(acc, qs + 32 * j, h0, h1, 2 * j, with_qh, w, sc[2 * j], sc[2 * j + 1]);
@@ -179,65 +171,12 @@ static void vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
-/* Four rows of Q4_K (qh_off 0) or Q5_K: y widened once per 64 values for the four rows. The
- * block layouts differ only in where qs (and qh) sit, passed as byte offsets. */
-static inline void q45_K_4rows(int n, float *s, const uint8_t *vx, size_t stride, size_t block_size,
-                               size_t qs_off, size_t qh_off, const block_q8_K *y)
-{
-    v128_t sums = wasm_f32x4_splat(0.0f);
-    for (int i = 0; i < n / QK_K; i++, y++) {
-        const uint8_t *b[4];
-        uint8_t sc[4][8], m[4][8];
-        v128_t h0[4], h1[4], acc[4];
-        int32_t summ[4];
-        for (int r = 0; r < 4; r++) {
-            b[r] = vx + (size_t)r * stride + (size_t)i * block_size;
-            scale_min_k4_all(b[r] + 4, sc[r], m[r]);   /* d, dmin, then the 12 scale bytes */
-            summ[r] = mins_dot(m[r], y->bsums);
-            h0[r] = h1[r] = wasm_i32x4_splat(0);
-            if (qh_off) {
-                h0[r] = wasm_v128_load(b[r] + qh_off);
-                h1[r] = wasm_v128_load(b[r] + qh_off + 16);
-            }
-            acc[r] = wasm_i32x4_splat(0);
-        }
-        y16w w[4];
-        for (int j = 0; j < 4; j++) {
-            widen64(y->qs + 64 * j, w);
-            for (int r = 0; r < 4; r++)
-                acc[r] = q45_K_stretch(acc[r], b[r] + qs_off + 32 * j, h0[r], h1[r], 2 * j, qh_off != 0,
-                                       w, sc[r][2 * j], sc[r][2 * j + 1]);
-        }
-        uint16_t dh[4], dminh[4];
-        for (int r = 0; r < 4; r++) {
-            memcpy(&dh[r], b[r], 2);
-            memcpy(&dminh[r], b[r] + 2, 2);
-        }
-        sums = wasm_f32x4_add(sums, finish4(simd_f16x4_make(dh[0], dh[1], dh[2], dh[3]),
-                                            simd_f16x4_make(dminh[0], dminh[1], dminh[2], dminh[3]), y->d,
-                                            simd_hsum4_i32(acc[0], acc[1], acc[2], acc[3]),
-                                            wasm_i32x4_make(summ[0], summ[1], summ[2], summ[3])));
-    }
-    wasm_v128_store(s, sums);
-}
-
-static void vec_dot_4rows_q4_K(int n, float *s, const void *vx, size_t stride, const void *vy)
-{
-    q45_K_4rows(n, s, vx, stride, sizeof(block_q4_K), offsetof(block_q4_K, qs), 0, vy);
-}
-
-static void vec_dot_4rows_q5_K(int n, float *s, const void *vx, size_t stride, const void *vy)
-{
-    q45_K_4rows(n, s, vx, stride, sizeof(block_q5_K), offsetof(block_q5_K, qs),
-                offsetof(block_q5_K, qh), vy);
-}
-
 /* ---- Q6_K: groups of 16, signed 8-bit scales, q = (4 low | 2 high bits) - 32 ----
  * The quants are used as stored (0..63) and the -32 is applied once per super-block:
  * sum_g sc_g*dot(q-32, y_g) = sum_g sc_g*dot(q, y_g) - 32*sum_g sc_g*bsum_g (exact). */
 
 /* The 128 values of half c of one Q6_K block against y widened (w[8]: 16 values each). */
-static inline v128_t q6_K_half(v128_t acc, const block_q6_K *x, int c, const y16w w[8])
+SIMD_INLINE v128_t q6_K_half(v128_t acc, const block_q6_K *x, int c, const y16w w[8])
 {
     const v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30);
     const uint8_t *ql = x->ql + 64 * c, *qh = x->qh + 32 * c;
@@ -259,7 +198,7 @@ static inline v128_t q6_K_half(v128_t acc, const block_q6_K *x, int c, const y16
 }
 
 /* sumi of one Q6_K block with the -32 correction (32 * sum_g sc_g * bsum_g) */
-static inline int32_t q6_K_fix(v128_t acc, const block_q6_K *x, const block_q8_K *y)
+SIMD_INLINE int32_t q6_K_fix(v128_t acc, const block_q6_K *x, const block_q8_K *y)
 {
     v128_t sc16 = wasm_v128_load(x->scales);
     v128_t corr = wasm_i32x4_add(
@@ -283,32 +222,6 @@ static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
         sum += finish_nomin(FP16(x[i].d), y[i].d, q6_K_fix(acc, &x[i], &y[i]));
     }
     *s = sum;
-}
-
-static void vec_dot_4rows_q6_K(int n, float *s, const void *vx, size_t stride, const void *vy)
-{
-    const block_q8_K *y = vy;
-    v128_t sums = wasm_f32x4_splat(0.0f);
-    y16w w[8];
-    for (int i = 0; i < n / QK_K; i++) {
-        const block_q6_K *x[4];
-        v128_t acc[4];
-        for (int r = 0; r < 4; r++) {
-            x[r] = ROW(block_q6_K, vx, stride, r) + i;
-            acc[r] = wasm_i32x4_splat(0);
-        }
-        for (int c = 0; c < 2; c++) {
-            for (int k = 0; k < 8; k++) w[k] = widen16(y[i].qs + 128 * c + 16 * k);
-            for (int r = 0; r < 4; r++) acc[r] = q6_K_half(acc[r], x[r], c, w);
-        }
-        v128_t sumi = wasm_i32x4_make(q6_K_fix(acc[0], x[0], &y[i]), q6_K_fix(acc[1], x[1], &y[i]),
-                                      q6_K_fix(acc[2], x[2], &y[i]), q6_K_fix(acc[3], x[3], &y[i]));
-        v128_t d = simd_f16x4_make(x[0]->d, x[1]->d, x[2]->d, x[3]->d);
-        /* finish_nomin lane-wise: d*yd*sumi */
-        sums = wasm_f32x4_add(sums, wasm_f32x4_mul(wasm_f32x4_mul(d, wasm_f32x4_splat(y[i].d)),
-                                                   wasm_f32x4_convert_i32x4(sumi)));
-    }
-    wasm_v128_store(s, sums);
 }
 
 /* ---- Q2_K / Q3_K: 2-bit quants four to a byte, groups of 16 ----
@@ -456,9 +369,6 @@ void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot[MW_TYPE_Q4_K] = vec_dot_q4_K;
     k->vec_dot[MW_TYPE_Q5_K] = vec_dot_q5_K;
     k->vec_dot[MW_TYPE_Q6_K] = vec_dot_q6_K;
-    k->vec_dot_4rows[MW_TYPE_Q4_K] = vec_dot_4rows_q4_K;
-    k->vec_dot_4rows[MW_TYPE_Q5_K] = vec_dot_4rows_q5_K;
-    k->vec_dot_4rows[MW_TYPE_Q6_K] = vec_dot_4rows_q6_K;
     k->quantize_row[MW_TYPE_Q8_K] = quantize_row_q8_K;
 }
 

@@ -5,8 +5,9 @@
  * reference, the table's vec_dot, its vec_dot_4rows (four rows per call) where it has one, the
  * speed-up of the best over scalar, and whether the last row's result equals the scalar one
  * bit for bit. Then the activation quantizers in M values/s.
- *   bench_kernels [rows] [cols]                       (native, Emscripten: node bench_kernels.js)
- *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols]
+ *   bench_kernels [rows] [cols] [type...]             (native, Emscripten: node bench_kernels.js)
+ *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols] [type...]
+ * Types by name (Q4_0 Q4_K ...); default all.
  * The weights are 64 distinct random rows (our own quantizers) repeated to fill the matrix, so
  * the bytes are real memory traffic without minutes of K-quant quantization.
  */
@@ -95,6 +96,9 @@ int main(int argc, char **argv)
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         const int32_t type = types[ti];
         const mw_type_traits *t = mw_type_traits_get(type);
+        int wanted = argc <= 3;
+        for (int a = 3; a < argc; a++) wanted |= strcmp(argv[a], t->name) == 0;
+        if (!wanted) continue;
         const size_t row_bytes = mw_row_size(type, cols);
         uint8_t *w = malloc(row_bytes * (size_t)rows);
         void *act = malloc(mw_row_size(t->vec_dot_type, cols));
