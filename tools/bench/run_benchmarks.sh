@@ -74,7 +74,7 @@ build() {   # build NAME TARGETS... -- CONFIGURE...
 }
 HAVE_NATIVE=1 HAVE_WASI=1 HAVE_SCALAR=1 HAVE_WEB=1
 if [ "$BUILD" = 1 ]; then
-  build native mw mw_gen_model -- cmake || HAVE_NATIVE=0
+  build native mw mw_gen_model bench_bandwidth -- cmake || HAVE_NATIVE=0
   build wasi mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" || HAVE_WASI=0
   build wasi-scalar mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" \
     -DMW_WASM_SIMD=OFF || HAVE_SCALAR=0
@@ -103,15 +103,8 @@ done
 # weight bytes one decoded token reads: every weight except the embedding table (one row of it);
 # for MoE only the used experts' share of the expert tensors
 token_bytes() {
-  "$OUT/native/mw" info -m "$1" --json --tensors 2>/dev/null | node -e '
-    let s = ""; process.stdin.on("data", d => s += d).on("end", () => {
-      const j = JSON.parse(s); let b = 0;
-      for (const t of j.tensors) {
-        if (t.name.startsWith("token_embd")) continue;
-        b += /_exps/.test(t.name) ? t.bytes * j.n_expert_used / j.n_expert : t.bytes;
-      }
-      console.log(Math.round(b));
-    });' || echo 0
+  "$OUT/native/mw" info -m "$1" --json --tensors 2>/dev/null | node "$ROOT/tools/bench/token_bytes.mjs" ||
+    echo 0
 }
 
 # ---- runs ----
@@ -139,6 +132,11 @@ run() {
 # --single-threaded-gc: Node 20.20's concurrent marking crashes ("unreachable code" in
 # MarkCompactCollector, exit 133) once node:wasi programs grow their memory to ~100 MiB+
 PP0=$PP TG0=$TG REPS0=$REPS
+BW=""
+if [ -x "$OUT/native/bench_bandwidth" ]; then   # the ceiling: STREAM-style read, 1 and 2 threads
+  BW="$("$OUT/native/bench_bandwidth" 512 2 5 | sed 's/.*"threads":\([0-9]*\).*"read_gbs":\([0-9.]*\).*/\1 thread(s) \2 GB\/s/' | paste -sd, -)"
+  say "read bandwidth: $BW"
+fi
 NODE_WASI=(node --no-warnings --single-threaded-gc "$ROOT/tools/wasi-run.mjs")
 NODE_WEB=(node "$ROOT/web/mw.mjs")
 for shape in $SHAPES; do
@@ -177,6 +175,7 @@ done
   echo "Node $(node --version); Emscripten $(emcc --version 2>/dev/null | head -1 | grep -o '[0-9]*\.[0-9]*\.[0-9]*' | head -1);" \
        "WASI: $(grep -h -o 'clang-[0-9]*' "$OUT"/wasi/CMakeFiles/*/CMakeCCompiler.cmake 2>/dev/null | head -1) + wasi-libc;" \
        "native: $(cc --version | head -1)"
+  echo "Memory read bandwidth (tools/bench/bench_bandwidth.c, 512 MiB, best of 5): ${BW:-not measured}"
   echo "Commit $(git -C "$ROOT" rev-parse --short HEAD)$(git -C "$ROOT" diff --quiet HEAD -- core web tools || echo ' (+ uncommitted changes)'), $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "Settings: -p $PP0 -n $TG0 -r $REPS0${P7:+ (mistral7b-2layer: -p $P7 -n $N7 -r $R7)};" \
        "scalar baseline and its SIMD twin: -p $SPP -n $STG -r $SREPS"

@@ -1,0 +1,83 @@
+// page.mjs — the browser side of the side-by-side benchmark (loaded by index.html, driven by
+// run.mjs through playwright). Exposes on window:
+//   benchOurs({url, variant, threads, pp, tg, reps})   our Emscripten module (mt or st)
+//   benchWllama({url, threads, pp, tg, reps})          @wllama/wllama (llama.cpp in wasm)
+// Both return {pp_tps, tg_tps, ...} as medians over reps, measured like `mw bench`: prefill =
+// one batch of pp tokens from an empty context, decode = tg single-token steps from an empty
+// context. Ours evaluates the same pseudo-random ids as `mw bench`; wllama gets a text prompt of
+// pp tokens (BOS + "the" x (pp-1), checked against its reported prompt_n) and generates tg
+// tokens greedily with EOS ignored; its own timings (llama.cpp's t_prompt / t_eval) are used.
+import { loadCore, Session } from '/web/core.mjs';
+import { openModelSource } from '/web/download.mjs';
+import { loadModel } from '/web/load.mjs';
+
+const median = (a) => {
+  const b = [...a].sort((p, q) => p - q);
+  const n = b.length;
+  return n % 2 ? b[n >> 1] : 0.5 * (b[n / 2 - 1] + b[n / 2]);
+};
+
+function benchIds(n, nVocab) {   // the LCG of tools/mw/bench.c
+  const ids = [];
+  let x = 0x6d772d62656e6368n;
+  for (let i = 0; i < n; i++) {
+    x = (x * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
+    ids.push(Number((x >> 33n) % BigInt(nVocab)));
+  }
+  return ids;
+}
+
+window.benchOurs = async ({ url, variant = 'mt', threads = 1, pp = 128, tg = 64, reps = 3 }) => {
+  const core = await loadCore({ variant, threads, moduleBase: new URL('/build-web/', location.href).href });
+  const src = await openModelSource({ kind: 'url', url: new URL(url, location.href).href }, { cache: false });
+  const { model } = await loadModel(core, src, { nCtx: 512 });
+  const s = new Session(model, { nCtx: 512, threads });
+  const ids = benchIds(Math.max(pp, tg), model.info.n_vocab);
+  const tPP = [], tTG = [];
+  for (let r = 0; r < reps; r++) {
+    s.reset();
+    let t0 = performance.now();
+    if (s.eval(ids.slice(0, pp)).status) throw new Error('prompt evaluation failed');
+    tPP.push((performance.now() - t0) / 1000);
+    s.reset();
+    t0 = performance.now();
+    for (let i = 0; i < tg; i++)
+      if (s.eval([ids[i]]).status) throw new Error('generation evaluation failed');
+    tTG.push((performance.now() - t0) / 1000);
+  }
+  const out = { pp_tps: pp / median(tPP), tg_tps: tg / median(tTG), kernels: core.kernels(),
+                variant: core.variant, isolated: self.crossOriginIsolated };
+  s.free();
+  model.free();
+  if (core.M.dispose) core.M.dispose();
+  return out;
+};
+
+window.benchWllama = async ({ url, threads = 1, pp = 128, tg = 64, reps = 3 }) => {
+  const { Wllama } = await import('/bench/node_modules/@wllama/wllama/esm/index.js');
+  const quiet = { debug() {}, log() {}, warn() {}, error: console.error };
+  const w = new Wllama({ default: '/bench/node_modules/@wllama/wllama/esm/wasm/wllama.wasm' },
+                       { suppressNativeLog: true, logger: quiet });
+  await w.loadModelFromUrl(url, { n_threads: threads, n_ctx: 512, n_batch: 512, n_ubatch: 512,
+                                  useCache: false, warmup: false });
+  const prompt = Array(pp - 1).fill('the').join(' ');
+  const ppTps = [], tgTps = [];
+  let promptN = 0, predictedN = 0;
+  for (let r = 0; r < reps; r++) {
+    const res = await w.createCompletion({ prompt, max_tokens: tg, temperature: 0, ignore_eos: true,
+                                           cache_prompt: false, seed: 1 });
+    const t = res.timings;
+    if (!t) throw new Error('wllama returned no timings');
+    promptN = t.prompt_n;
+    predictedN = t.predicted_n;
+    ppTps.push(t.prompt_per_second);
+    tgTps.push(t.predicted_per_second);
+  }
+  const out = { pp_tps: median(ppTps), tg_tps: median(tgTps), prompt_n: promptN, predicted_n: predictedN,
+                multithread: w.isMultithread(), threads: w.getNumThreads(),
+                version: Wllama.getLibllamaVersion ? Wllama.getLibllamaVersion() : '' };
+  await w.exit();
+  return out;
+};
+
+window.benchReady = true;
