@@ -264,6 +264,7 @@ export class Sampler {
   }
   sample(session) { return this.core.M._mwj_sampler_sample(this.h, session.h); }
   accept(id) { this.core.M._mwj_sampler_accept(this.h, id); }
+  reset() { this.core.M._mwj_sampler_reset(this.h); }
   free() { if (this.h) this.core.M._mwj_sampler_free(this.h); this.h = 0; }
 }
 
@@ -293,6 +294,7 @@ export class Detok {
   }
   push(id) { return this.#call((b, cap) => this.core.M._mwj_detok_push(this.h, id, b, cap, this.core.outPtr(3))); }
   flush() { return this.#call((b, cap) => this.core.M._mwj_detok_flush(this.h, b, cap, this.core.outPtr(3))); }
+  reset() { this.core.M._mwj_detok_reset(this.h); }
   free() { if (this.h) { this.core.M._mwj_detok_free(this.h); this.core.free(this.buf); } this.h = 0; }
 }
 

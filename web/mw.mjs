@@ -421,27 +421,50 @@ async function cmdBench(core, o) {
       `"build":"emscripten-${core.variant}"}\n`);
 }
 
+/** `mw chat` as tools/mw/chat.c: one sampler for the whole conversation, the session keeps
+ *  the common prefix of each re-rendered conversation, "/reset" and "/quit". */
 async function cmdChat(core, o) {
   const model = await openModel(core, o);
-  const { Runner } = await import('./runner.mjs');
-  const nCtx = o.n_ctx || defaultContext(model.info);
-  const runner = new Runner(model, { nCtx, threads: o.n_threads });
+  const s = openSession(o, model, 0);
+  const smp = makeSampler(o, model);
+  const d = new Detok(model);
+  const conv = o.system !== undefined ? [{ role: 'system', content: o.system }] : [];
+  const nFixed = conv.length;
   const readline = await import('node:readline');
-  const rl = readline.createInterface({ input: process.stdin, terminal: false });
-  const messages = o.system !== undefined ? [{ role: 'system', content: o.system }] : [];
-  const seed = o.seed_set ? o.seed : undefined;
-  if (process.stdin.isTTY) err('mw: chat: one line per turn, end with Ctrl-D\n');
-  for await (const line of rl) {
-    if (!line.trim()) continue;
-    messages.push({ role: 'user', content: line });
-    const { ids, nKeep } = runner.chatPrompt(messages, o.n_predict < 0 ? undefined : o.n_predict);
-    const r = await runner.generate(ids, {
-      temperature: o.temperature, top_k: o.top_k, top_p: o.top_p, min_p: o.min_p, repeat_penalty: o.repeat_penalty,
-      frequency_penalty: o.frequency_penalty, presence_penalty: o.presence_penalty, penalty_last_n: o.repeat_last_n,
-      seed, max_tokens: o.n_predict < 0 ? undefined : o.n_predict, nKeep, trimLeadingSpace: runner.trimReplySpace, onText: out,
-    });
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false })[Symbol.asyncIterator]();
+  err('mw chat: one line per message; /reset starts over, /quit leaves\n');
+  for (;;) {
+    out('> ');
+    const { value: line, done } = await lines.next();
+    if (done || line === '/quit') break;
+    if (line === '/reset' || line === '') {
+      if (line) { conv.length = nFixed; s.reset(); smp.reset(); }
+      continue;
+    }
+    conv.push({ role: 'user', content: line });
+    const ids = model.chatTokenize(conv);
+    const t0 = now();
+    const have = s.tokens();
+    let common = 0;
+    while (common < have.length && common < ids.length && have[common] === ids[common]) common++;
+    if (common === ids.length) common = ids.length - 1;   // its logits start the reply
+    s.truncate(common);
+    for (const id of ids.slice(common)) smp.accept(id);
+    const r = s.eval(ids.slice(common));
+    const tPrompt = now() - t0;
+    if (r.status === -8) {
+      err('mw: error: the conversation no longer fits the context (-c); /reset to start over\n');
+      conv.pop();
+      continue;
+    }
+    if (r.status) fail(`evaluation failed: ${r.message}`);
+    d.reset();
+    const gs = await generateLoop(model, s, smp, d, o.n_predict, false, out);
+    out(d.flush());
     out('\n');
-    messages.push({ role: 'assistant', content: r.text });
+    err(`[${gs.n_gen} tokens, ${(gs.seconds > 0 ? gs.n_gen / gs.seconds : 0).toFixed(1)} tokens/s; prompt ${tPrompt.toFixed(3)} s]\n`);
+    conv.push({ role: 'assistant', content: model.detokenize(gs.ids.slice(0, o.n_predict >= 0 ? o.n_predict : 4096)) });
+    if (gs.hit_context_full) err('mw: context full; /reset to start over\n');
   }
 }
 

@@ -15,13 +15,15 @@ const NATIVE = process.env.MW_NATIVE || path.join(REPO, 'build/mw');
 const hasNative = fs.existsSync(NATIVE);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cli-'));
 
-function run(cmd, args) {
+function run(cmd, args, input = '') {
   return new Promise((resolve) => {
-    execFile(cmd, args, { cwd: REPO, encoding: 'buffer', maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
+    const child = execFile(cmd, args, { cwd: REPO, encoding: 'buffer', maxBuffer: 1 << 26 }, (err, stdout, stderr) =>
       resolve({ code: err ? err.code : 0, stdout: stdout.toString(), stderr: stderr.toString(), raw: stdout }));
+    child.stdin.on('error', () => {});   // a program that does not read stdin may be gone already
+    child.stdin.end(input);
   });
 }
-const js = (args, wasm = 'mt') => run(process.execPath, [MW_JS, ...args, '--module-base', BUILD_WEB, '--wasm', wasm]);
+const js = (args, wasm = 'mt', input) => run(process.execPath, [MW_JS, ...args, '--module-base', BUILD_WEB, '--wasm', wasm], input);
 
 before(() => requireModules());
 
@@ -97,6 +99,12 @@ test('same output as the native mw', { skip: hasNative ? false : `no native buil
     assert.equal(w.code, n.code, args.join(' '));
     assert.equal(w.stdout, n.stdout, args.join(' '));
   }
+  // an interactive chat: KV reuse across turns, /reset, one sampler for the conversation
+  const chatArgs = ['chat', '-m', MODEL_REL, '-n', '20', '--temp', '0', '--system', 'Tom.'];
+  const input = 'Once upon a time\n Lily went home.\n/reset\nThe dog\n';
+  const nc = await run(NATIVE, chatArgs, input), wc = await js(chatArgs, 'mt', input);
+  assert.equal(wc.stdout, nc.stdout);
+  assert.equal((wc.stdout.match(/> /g) || []).length, 5);
   const fn = path.join(tmp, 'n.f32'), fw = path.join(tmp, 'w.f32');
   await run(NATIVE, ['logits', '-m', MODEL_REL, '--tokens', '1 403 407 261 378', '--out', fn]);
   await js(['logits', '-m', MODEL_REL, '--tokens', '1 403 407 261 378', '--out', fw]);
