@@ -2,9 +2,9 @@
  * test_kernels.c — every kernel of this build's table (mw_kern: SIMD128 in wasm and MW_SIMDE
  * builds) against the scalar reference table (mw_kernels_fill_scalar), on random data with a
  * fixed seed and ragged sizes (1, 2, 3, 7, 31, 33, 64, 257 blocks):
- * - vec_dot of every weight type, and vec_dot_4rows where the set has one, bit-identical to
- *   the scalar vec_dot (the same exact integer block sums, the same float terms in the same
- *   order), on 4 rows with a row stride larger than the row;
+ * - vec_dot of every weight type, and vec_dot_4rows / vec_dot_4cols where the set has them,
+ *   bit-identical to the scalar vec_dot (the same exact integer block sums, the same float
+ *   terms in the same order), on 4 weight rows x 4 activation rows, strides beyond the row;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
@@ -67,8 +67,9 @@ static void test_vec_dot(int32_t type)
 {
     const mw_type_traits *t = mw_type_traits_get(type);
     const mw_type_traits *vt = mw_type_traits_get(t->vec_dot_type);
-    const int has_4rows = mw_kern->vec_dot_4rows[type] != NULL;
-    int bad = 0, bad4 = 0, cases = 0;
+    const mw_vec_dot_4rows_fn dot4r = mw_kern->vec_dot_4rows[type];
+    const mw_vec_dot_4cols_fn dot4c = mw_kern->vec_dot_4cols[type];
+    int bad = 0, bad4r = 0, bad4c = 0, cases = 0;
     for (int c = 0; c < N_COUNTS; c++) {
         for (int variant = 0; variant < 2; variant++) {
             /* F32/F16/BF16 (blocks of 1 value): n = the counts themselves, then odd lengths
@@ -76,40 +77,46 @@ static void test_vec_dot(int32_t type)
             if (variant == 1 && t->block_size != 1) continue;
             const int nb = block_counts[c];
             const int n = t->block_size > 1 ? nb * t->block_size : variant ? nb * 32 + nb % 8 : nb;
-            /* a stride beyond the row (blocks keep their natural alignment: UBSan checks it) */
-            const size_t row_bytes = mw_row_size(type, n), x_stride = row_bytes + 16;
+            /* strides beyond the row (blocks keep their natural alignment: UBSan checks it) */
+            const size_t x_stride = mw_row_size(type, n) + 16;
+            const size_t y_stride = mw_row_size(t->vec_dot_type, n) + 16;
             uint8_t *x = random_rows(type, n, 4, x_stride);
+            uint8_t *y = calloc(4, y_stride);
             float *yf = malloc(sizeof(float) * n);
-            void *yq = malloc(mw_row_size(t->vec_dot_type, n));
-            fill_random(yf, n);
-            vt->quantize_row(yf, yq, n);
-            float s_ref[4], s_k[4], s_4[4] = { NAN, NAN, NAN, NAN };
-            for (int r = 0; r < 4; r++) {
-                ref.vec_dot[type](n, &s_ref[r], x + r * x_stride, yq);
-                mw_kern->vec_dot[type](n, &s_k[r], x + r * x_stride, yq);
-                if (!same_bits(s_ref[r], s_k[r])) {
-                    if (!bad) fprintf(stderr, "%s n=%d row %d: scalar %.9g, kernel %.9g\n", t->name, n, r, s_ref[r], s_k[r]);
-                    bad++;
-                }
+            for (int k = 0; k < 4; k++) {
+                fill_random(yf, n);
+                vt->quantize_row(yf, y + k * y_stride, n);
             }
-            if (has_4rows) {
-                mw_kern->vec_dot_4rows[type](n, s_4, x, x_stride, yq);
-                for (int r = 0; r < 4; r++) {
-                    if (!same_bits(s_ref[r], s_4[r])) {
-                        if (!bad4) fprintf(stderr, "%s n=%d row %d: scalar %.9g, 4rows %.9g\n", t->name, n, r, s_ref[r], s_4[r]);
-                        bad4++;
-                    }
-                }
+            /* s_ref[r][k]: scalar dot of weight row r with activation row k */
+            float s_ref[4][4], s[4];
+            for (int r = 0; r < 4; r++)
+                for (int k = 0; k < 4; k++) ref.vec_dot[type](n, &s_ref[r][k], x + r * x_stride, y + k * y_stride);
+            for (int r = 0; r < 4; r++) {
+                mw_kern->vec_dot[type](n, &s[r], x + r * x_stride, y);
+                if (!same_bits(s_ref[r][0], s[r]) && bad++ == 0)
+                    fprintf(stderr, "%s n=%d row %d: scalar %.9g, vec_dot %.9g\n", t->name, n, r, s_ref[r][0], s[r]);
+            }
+            if (dot4r) {
+                dot4r(n, s, x, x_stride, y);
+                for (int r = 0; r < 4; r++)
+                    if (!same_bits(s_ref[r][0], s[r]) && bad4r++ == 0)
+                        fprintf(stderr, "%s n=%d row %d: scalar %.9g, 4rows %.9g\n", t->name, n, r, s_ref[r][0], s[r]);
+            }
+            if (dot4c) {
+                dot4c(n, s, x + x_stride, y, y_stride);   /* weight row 1 against the 4 activations */
+                for (int k = 0; k < 4; k++)
+                    if (!same_bits(s_ref[1][k], s[k]) && bad4c++ == 0)
+                        fprintf(stderr, "%s n=%d col %d: scalar %.9g, 4cols %.9g\n", t->name, n, k, s_ref[1][k], s[k]);
             }
             cases++;
-            free(x); free(yf); free(yq);
+            free(x); free(y); free(yf);
         }
     }
-    CHECK_MSG(bad == 0, "vec_dot %s: %d of %d rows differ from scalar", t->name, bad, 4 * cases);
-    if (has_4rows)
-        CHECK_MSG(bad4 == 0, "vec_dot_4rows %s: %d of %d rows differ from scalar", t->name, bad4, 4 * cases);
-    printf("vec_dot %-5s: %d rows bit-identical to scalar%s\n", t->name, 4 * cases - bad,
-           has_4rows ? ", and vec_dot_4rows" : "");
+    CHECK_MSG(bad == 0, "vec_dot %s: %d of %d dots differ from scalar", t->name, bad, 4 * cases);
+    if (dot4r) CHECK_MSG(bad4r == 0, "vec_dot_4rows %s: %d of %d dots differ from scalar", t->name, bad4r, 4 * cases);
+    if (dot4c) CHECK_MSG(bad4c == 0, "vec_dot_4cols %s: %d of %d dots differ from scalar", t->name, bad4c, 4 * cases);
+    printf("vec_dot %-5s: %d dots bit-identical to scalar%s%s\n", t->name, 4 * cases - bad,
+           dot4r ? ", and 4rows" : "", dot4c ? ", and 4cols" : "");
 }
 
 /* ---- activation quantizers ---- */

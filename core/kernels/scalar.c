@@ -31,6 +31,7 @@ void mw_kernels_fill_scalar(mw_kernels *k)
         k->vec_dot[type] = t ? t->vec_dot : NULL;
         k->quantize_row[type] = NULL;
         k->vec_dot_4rows[type] = NULL;   /* only SIMD sets have multi-row kernels */
+        k->vec_dot_4cols[type] = NULL;
     }
     /* activation quantizers: only the vec_dot types (weights use mw_weight_quantizer) */
     static const int32_t act_types[] = { MW_TYPE_F32, MW_TYPE_F16, MW_TYPE_BF16,

@@ -1,8 +1,9 @@
 /*
  * simd128_legacy.c — SIMD128 kernels of the 32-value block types: the dot products of Q4_0,
  * Q5_0, Q8_0 (against Q8_0) and Q4_1, Q5_1 (against Q8_1), and the Q8_0 / Q8_1 activation
- * quantizers, and the 4-row versions of the dots (one activation row against four weight
- * rows, y unpacked once). Every result is bit-identical to the scalar reference: the same
+ * quantizers, and the multi-row versions of the dots: 4 rows (one activation row against four
+ * weight rows, y unpacked once) and 4 columns (one weight row against four activation rows,
+ * x unpacked once). Every result is bit-identical to the scalar reference: the same
  * exact integer block sums, the same float block terms added in the same order.
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
@@ -86,7 +87,7 @@ static inline v128_t idot_q5_1(const block_q5_1 *x, const int8_t *y)
  * scales dx*dy into one f32x4, so lane k is exactly the scalar's block term (f32)isum*(dx*dy)
  * (+ m*s for the "_1" types). One row (vec_dot) takes four consecutive blocks and adds the
  * lanes to its sum in block order; four rows (vec_dot_4rows) take block i of each row and add
- * lane r to row r's sum. Either way each row's sum is built term by term in the scalar's order,
+ * lane r to row r's sum (vec_dot_4cols: lane t to token t's sum). Either way each row's sum is built term by term in the scalar's order,
  * so both are bit-identical to the scalar reference. */
 
 /* block terms of the "_0" types; the "_1" types add m*s (x = d*q + m, y.s = dy*sum(qy)) */
@@ -105,9 +106,10 @@ static inline float add_lanes(float sum, v128_t t, int k)
     return sum;
 }
 
-/* Defines terms_NAME (four block terms of any four (x, y) block pairs), vec_dot_NAME and
- * vec_dot_4rows_NAME. In the 4-row kernel the four y blocks are the same one, so the compiler
- * loads and widens y once for the four rows. The last nb%4 blocks of one row repeat the last
+/* Defines terms_NAME (four block terms of any four (x, y) block pairs), vec_dot_NAME,
+ * vec_dot_4rows_NAME and vec_dot_4cols_NAME. In the 4-row kernel the four y blocks are the
+ * same one, so the compiler loads and widens y once for the four rows; in the 4-column one
+ * (four activation rows, prefill) the x block is unpacked once for the four. The last nb%4 blocks of one row repeat the last
  * block in the unused lanes (never added): no scalar tail loop. */
 #define DEFINE_LEGACY_DOTS(NAME, XT, YT, IDOT, TERM) \
 static inline v128_t terms_##NAME(const XT *x0, const XT *x1, const XT *x2, const XT *x3, \
@@ -142,6 +144,19 @@ static void vec_dot_4rows_##NAME(int n, float *s, const void *vx, size_t x_strid
     v128_t acc = wasm_f32x4_splat(0.0f); \
     for (int i = 0; i < nb; i++) \
         acc = wasm_f32x4_add(acc, terms_##NAME(&x0[i], &x1[i], &x2[i], &x3[i], &y[i], &y[i], &y[i], &y[i])); \
+    wasm_v128_store(s, acc); \
+} \
+static void vec_dot_4cols_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
+{ \
+    const XT *x = vx; \
+    const YT *y0 = vy; \
+    const YT *y1 = (const YT *)((const uint8_t *)vy + y_stride); \
+    const YT *y2 = (const YT *)((const uint8_t *)vy + 2 * y_stride); \
+    const YT *y3 = (const YT *)((const uint8_t *)vy + 3 * y_stride); \
+    const int nb = n / 32; \
+    v128_t acc = wasm_f32x4_splat(0.0f); \
+    for (int i = 0; i < nb; i++) \
+        acc = wasm_f32x4_add(acc, terms_##NAME(&x[i], &x[i], &x[i], &x[i], &y0[i], &y1[i], &y2[i], &y3[i])); \
     wasm_v128_store(s, acc); \
 }
 
@@ -216,6 +231,11 @@ void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot_4rows[MW_TYPE_Q8_0] = vec_dot_4rows_q8_0;
     k->vec_dot_4rows[MW_TYPE_Q4_1] = vec_dot_4rows_q4_1;
     k->vec_dot_4rows[MW_TYPE_Q5_1] = vec_dot_4rows_q5_1;
+    k->vec_dot_4cols[MW_TYPE_Q4_0] = vec_dot_4cols_q4_0;
+    k->vec_dot_4cols[MW_TYPE_Q5_0] = vec_dot_4cols_q5_0;
+    k->vec_dot_4cols[MW_TYPE_Q8_0] = vec_dot_4cols_q8_0;
+    k->vec_dot_4cols[MW_TYPE_Q4_1] = vec_dot_4cols_q4_1;
+    k->vec_dot_4cols[MW_TYPE_Q5_1] = vec_dot_4cols_q5_1;
     k->quantize_row[MW_TYPE_Q8_0] = quantize_row_q8_0;
     k->quantize_row[MW_TYPE_Q8_1] = quantize_row_q8_1;
 }

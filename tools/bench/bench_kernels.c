@@ -2,9 +2,10 @@
  * bench_kernels.c — speed of each vec_dot in this build's kernel table against the scalar
  * reference, in the same run: a matrix-vector product of `rows` weight rows x `cols` columns
  * (default 4096 x 4096, one thread), reported as GB/s of weight bytes streamed: the scalar
- * reference, the table's vec_dot, its vec_dot_4rows (four rows per call) where it has one, the
- * speed-up of the best over scalar, and whether the last row's result equals the scalar one
- * bit for bit. Then the activation quantizers in M values/s.
+ * reference, the table's vec_dot, its vec_dot_4rows (four rows per call) and vec_dot_4cols
+ * (one row against four activation rows, as in a prefill: 4 x weight bytes / time) where it
+ * has them, the speed-up of the best single-token kernel over scalar, and whether the last
+ * row's result equals the scalar one bit for bit. Then the activation quantizers in M values/s.
  *   bench_kernels [rows] [cols] [type...]             (native, Emscripten: node bench_kernels.js)
  *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols] [type...]
  * Types by name (Q4_0 Q4_K ...); default all.
@@ -39,10 +40,15 @@ static volatile float sink;
 /* Time of one matvec: the matrix is walked in chunks of 256 rows, each chunk timed; over
  * repeats lasting ~min_s, every chunk's best time is kept and the bests are summed. A chunk
  * takes ~0.1-1 ms, so a loaded machine (other processes preempting us) rarely spoils all of its
- * repeats. dot4 (if set) takes four rows per call. */
-static double time_matvec(mw_vec_dot_fn dot, mw_vec_dot_4rows_fn dot4, int rows, int cols,
-                          const uint8_t *w, size_t row_bytes, const void *act, float *out, double min_s)
+ * repeats. dot4 (if set) takes four rows per call; dot4c (if set) one row against four
+ * activation rows act_stride bytes apart (a 4-token matmul: each row's 4 results land in out4). */
+typedef struct kernel_set { mw_vec_dot_fn dot; mw_vec_dot_4rows_fn dot4; mw_vec_dot_4cols_fn dot4c; } kernel_set;
+
+static double time_matvec(kernel_set k, int rows, int cols, const uint8_t *w, size_t row_bytes,
+                          const void *act, size_t act_stride, float *out, double min_s)
 {
+    mw_vec_dot_fn dot = k.dot;
+    mw_vec_dot_4rows_fn dot4 = k.dot4;
     enum { CHUNK = 256 };
     const int n_chunks = (rows + CHUNK - 1) / CHUNK;
     double *best = malloc(sizeof(double) * n_chunks);
@@ -54,6 +60,13 @@ static double time_matvec(mw_vec_dot_fn dot, mw_vec_dot_4rows_fn dot4, int rows,
             const int r1 = (c + 1) * CHUNK < rows ? (c + 1) * CHUNK : rows;
             double t0 = now_s();
             int r = c * CHUNK;
+            if (k.dot4c) {
+                float s4[4];
+                for (; r < r1; r++) {
+                    k.dot4c(cols, s4, w + (size_t)r * row_bytes, act, act_stride);
+                    out[r] = s4[0];
+                }
+            }
             if (dot4)
                 for (; r + 4 <= r1; r += 4) dot4(cols, &out[r], w + (size_t)r * row_bytes, row_bytes, act);
             for (; r < r1; r++) dot(cols, &out[r], w + (size_t)r * row_bytes, act);
@@ -82,7 +95,8 @@ int main(int argc, char **argv)
     mw_kernels_init();
     printf("kernel set: %s; matvec %d x %d, 1 thread, GB/s of weight bytes (best per 256-row chunk)\n",
            mw_kern->name, rows, cols);
-    printf("%-5s %7s %8s %8s %8s %7s %s\n", "type", "MiB", "scalar", "kernel", "4rows", "ratio", "check");
+    printf("(4tok: one weight row against 4 activation rows per call, 4 x weight bytes / time)\n");
+    printf("%-5s %7s %8s %8s %8s %8s %7s %s\n", "type", "MiB", "scalar", "kernel", "4rows", "4tok", "ratio", "check");
 
     enum { DISTINCT = 64 };
     float *xf = malloc(sizeof(float) * (size_t)cols * DISTINCT), *yf = malloc(sizeof(float) * cols);
@@ -101,24 +115,38 @@ int main(int argc, char **argv)
         if (!wanted) continue;
         const size_t row_bytes = mw_row_size(type, cols);
         uint8_t *w = malloc(row_bytes * (size_t)rows);
-        void *act = malloc(mw_row_size(t->vec_dot_type, cols));
+        const size_t act_bytes = mw_row_size(t->vec_dot_type, cols);
+        uint8_t *act = malloc(act_bytes * 4);   /* 4 activation rows (tokens): copies of one */
         for (int r = 0; r < DISTINCT && r < rows; r++)
             mw_weight_quantizer(type)(xf + (size_t)r * cols, w + (size_t)r * row_bytes, cols);
         for (int r = DISTINCT; r < rows; r++)
             memcpy(w + (size_t)r * row_bytes, w + (size_t)(r % DISTINCT) * row_bytes, row_bytes);
         scalar.quantize_row[t->vec_dot_type](yf, act, cols);
+        for (int k = 1; k < 4; k++) memcpy(act + k * act_bytes, act, act_bytes);
 
         const double bytes = (double)row_bytes * rows;
-        double ts = time_matvec(scalar.vec_dot[type], NULL, rows, cols, w, row_bytes, act, out, 0.3);
+        const kernel_set ks = { scalar.vec_dot[type], NULL, NULL };
+        const kernel_set kk = { mw_kern->vec_dot[type], NULL, NULL };
+        const kernel_set k4 = { mw_kern->vec_dot[type], mw_kern->vec_dot_4rows[type], NULL };
+        const kernel_set kc = { mw_kern->vec_dot[type], NULL, mw_kern->vec_dot_4cols[type] };
+        double ts = time_matvec(ks, rows, cols, w, row_bytes, act, act_bytes, out, 0.3);
         float s_ref = out[rows - 1];
-        double tk = time_matvec(mw_kern->vec_dot[type], NULL, rows, cols, w, row_bytes, act, out, 0.5);
+        double tk = time_matvec(kk, rows, cols, w, row_bytes, act, act_bytes, out, 0.5);
         const char *check = out[rows - 1] == s_ref ? "same" : "DIFFERS";
-        mw_vec_dot_4rows_fn dot4 = mw_kern->vec_dot_4rows[type];
-        double t4 = dot4 ? time_matvec(mw_kern->vec_dot[type], dot4, rows, cols, w, row_bytes, act, out, 0.5) : 0;
-        if (dot4 && out[rows - 1] != s_ref) check = "DIFFERS";
-        double best = dot4 && t4 < tk ? t4 : tk;
+        double t4 = 0, tc = 0;
+        if (k4.dot4) {
+            t4 = time_matvec(k4, rows, cols, w, row_bytes, act, act_bytes, out, 0.5);
+            if (out[rows - 1] != s_ref) check = "DIFFERS";
+        }
+        if (kc.dot4c) {
+            tc = time_matvec(kc, rows, cols, w, row_bytes, act, act_bytes, out, 0.5) / 4;
+            if (out[rows - 1] != s_ref) check = "DIFFERS";
+        }
+        double best = k4.dot4 && t4 < tk ? t4 : tk;
         printf("%-5s %7.1f %8.2f %8.2f ", t->name, bytes / 1048576.0, bytes / ts * 1e-9, bytes / tk * 1e-9);
-        if (dot4) printf("%8.2f", bytes / t4 * 1e-9);
+        if (k4.dot4) printf("%8.2f ", bytes / t4 * 1e-9);
+        else printf("%8s ", "-");
+        if (kc.dot4c) printf("%8.2f", bytes / tc * 1e-9);
         else printf("%8s", "-");
         printf(" %7.1f %s\n", ts / best, check);
         fflush(stdout);
