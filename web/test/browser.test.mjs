@@ -1,12 +1,12 @@
 // browser.test.mjs — the JS package in headless Chromium (playwright-core + Debian chromium,
-// the harness of web/e2e/): web/test/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
+// the harness of web/e2e/): web/test-support/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
 // (threaded module, module Worker + nested pthread workers) and without (single-thread module).
 // Checks greedy text = llama.cpp's, streaming, abort, the OPFS copy used on the second load,
 // and DownloadError for a 404. Skipped (never passed) when Chromium or playwright-core is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipReason, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
-import { BUILD_WEB, GREEDY_48, requireModules } from './helpers.mjs';
+import { BUILD_WEB, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
 
 for (const isolation of [true, false]) {
   test(`engine in Chromium, ${isolation ? 'cross-origin isolated (mt)' : 'not isolated (st)'}`,
@@ -15,7 +15,7 @@ for (const isolation of [true, false]) {
     const server = await startServer({ isolation, extraArgs: ['--build-web', BUILD_WEB] });
     const browser = await launchBrowser();
     try {
-      await browser.page.goto(`${server.origin}/web/test/browser/smoke.html`);
+      await browser.page.goto(`${server.origin}/web/test-support/browser/smoke.html`);
       await browser.page.waitForFunction(() => window.__result !== undefined, null, { timeout: 100_000 });
       const r = await browser.page.evaluate(() => window.__result);
       await screenshot(browser.page, `engine-smoke-${isolation ? 'mt' : 'st'}`);

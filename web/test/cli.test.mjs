@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, BUILD_WEB, GREEDY_48, requireModules } from './helpers.mjs';
+import { REPO, BUILD_WEB, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
 
 const MW_JS = path.join(REPO, 'web/mw.mjs');
 const MODEL_REL = 'models/stories260K.gguf';

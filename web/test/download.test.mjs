@@ -7,7 +7,7 @@ import crypto from 'node:crypto';
 import { Sha256 } from '../sha256.mjs';
 import { describeModel, openModelSource } from '../download.mjs';
 import { createEngine } from '../index.mjs';
-import { MODEL, MODEL_BYTES, MODULE_BASE, GREEDY_48, requireModules, startServer, fileRoute } from './helpers.mjs';
+import { MODEL, MODEL_BYTES, MODULE_BASE, GREEDY_48, requireModules, startServer, fileRoute } from '../test-support/helpers.mjs';
 
 const hex = (s) => new Sha256().update(new TextEncoder().encode(s)).hex();
 

@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, WorkerCrashedError, ContextFullError, MwError } from '../index.mjs';
-import { MODULE_BASE, MODEL, MODEL_BYTES, GREEDY_48, requireModules } from './helpers.mjs';
+import { MODULE_BASE, MODEL, MODEL_BYTES, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
 
 const base = { moduleBase: MODULE_BASE };
 let mt, st;
@@ -220,4 +220,23 @@ test('dispose ends the engine', async () => {
   const e = await createEngine({ ...base, model: MODEL, variant: 'st' });
   await e.dispose();
   await assert.rejects(e.tokenize('x'), (err) => err instanceof MwError && err.code === 'disposed');
+});
+
+test('chatFormat mistral_v1 on a 32k-vocabulary Mistral: [INST] template, reuse of the first turn', async () => {
+  const model = MODEL.replace('models/stories260K.gguf', 'tests/data/reference/mistral-v32k.Q4_K_M.gguf');
+  const e = await createEngine({ ...base, model, variant: 'st', chatFormat: 'mistral_v1', contextSize: 256 });
+  try {
+    assert.equal(e.info.n_vocab, 32000);
+    const m1 = [{ role: 'system', content: 'You are terse.' }, { role: 'user', content: 'Hello there' }];
+    const r1 = await e.chat.completions.create({ messages: m1, temperature: 0, max_tokens: 8 });
+    // mistral-common v1: BOS + encode("[INST] " + system + "\n\n" + user + " [/INST]")
+    const expected = await e.tokenize('[INST] You are terse.\n\nHello there [/INST]');
+    assert.equal(r1.usage.prompt_tokens, expected.length);
+    assert.equal(r1.usage.prompt_tokens_evaluated, expected.length);
+    assert.ok(!r1.choices[0].message.content.startsWith(' '), 'the template owns the reply\'s leading space');
+    const m2 = [...m1, r1.choices[0].message, { role: 'user', content: 'And again' }];
+    const r2 = await e.chat.completions.create({ messages: m2, temperature: 0, max_tokens: 8 });
+    assert.ok(r2.usage.prompt_tokens_evaluated <= r2.usage.prompt_tokens - expected.length,
+              `turn 2 re-evaluated ${r2.usage.prompt_tokens_evaluated} of ${r2.usage.prompt_tokens}`);
+  } finally { await e.dispose(); }
 });

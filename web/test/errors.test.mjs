@@ -15,7 +15,7 @@ import {
 import {
   MODULE_BASE, MODEL, MODEL_BYTES, GREEDY_48, requireModules, startServer, fileRoute,
   ggufWithArch, ggufWithHugeTensor,
-} from './helpers.mjs';
+} from '../test-support/helpers.mjs';
 
 const base = { moduleBase: MODULE_BASE, variant: 'st' };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-errors-'));

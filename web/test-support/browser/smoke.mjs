@@ -1,4 +1,4 @@
-// smoke.mjs — the real engine in a browser page (driven by ../browser.test.mjs): load the bundled
+// smoke.mjs — the real engine in a browser page (driven by web/test/browser.test.mjs): load the bundled
 // model from its URL (download phase, stored in OPFS), greedy completion, streamed chat, abort,
 // then load again (now from the OPFS copy), and an error for a missing URL.
 import { createEngine, DownloadError } from '../../index.mjs';
