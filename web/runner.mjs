@@ -159,7 +159,9 @@ export class Runner {
     // ---- prompt: reuse the cached common prefix, evaluate the rest ----
     let p = commonPrefix(s.tokens(), promptIds);
     if (p >= promptIds.length) p = promptIds.length - 1;   // need fresh logits for the last token
-    if (p < s.nPast) s.truncate(p);
+    if (p < s.nPast) {
+      try { s.truncate(p); } catch { s.reset(); p = 0; }   // a rolling cache cannot always rewind
+    }
     const toEval = promptIds.slice(p);
     let state = await this.#evalChunked(toEval, isAborted);
     if (state === 'full') throw new ContextFullError(`prompt of ${promptIds.length} tokens does not fit ${this.nCtx}`);
