@@ -45,14 +45,14 @@ function asAbortError(e, signal) {
   return null;
 }
 
-function throttled(onProgress, phase, total) {
+function throttled(onProgress, phase, total, extra) {
   let last = 0, lastT = 0;
   return (loaded, force) => {
     if (!onProgress) return;
     const now = Date.now();
     if (force || loaded - last >= (1 << 20) || now - lastT >= 100) {
       last = loaded; lastT = now;
-      onProgress({ phase, loaded, total: total ?? null, fraction: total ? loaded / total : null });
+      onProgress({ phase, loaded, total: total ?? null, fraction: total ? loaded / total : null, ...extra });
     }
   };
 }
@@ -81,7 +81,8 @@ export async function openModelSource(spec, opts = {}) {
 /** Pass chunks through, checking abort, progress, size and sha256 on the way. */
 async function* verified(src, { signal, onProgress, sha256 }) {
   const hasher = sha256 ? await createSha256() : null;
-  const progress = throttled(onProgress, src.phase, src.size);
+  // a resumed download reports how many bytes came from the stored partial copy
+  const progress = throttled(onProgress, src.phase, src.size, src.resumedFrom ? { resumedFrom: src.resumedFrom } : null);
   let loaded = 0;
   const it = src.iterate();
   try {
@@ -168,14 +169,17 @@ async function pathSource(p) {
 function storeKey(url) { return new Sha256().update(enc.encode(url)).hex().slice(0, 32); }
 
 /** A place to keep downloaded models: { meta(), saveMeta(m), size(), read(n), writer(at), drop() }. */
+/** cache: true (OPFS, else the Cache API), 'opfs', 'cache-api', or false. */
 async function openStore(url, { cache = true, cacheDir } = {}) {
   if (cache === false) return null;
   const key = storeKey(url);
   if (isNode) return cacheDir ? nodeStore(cacheDir, key) : null;
-  try {
-    if (typeof navigator === 'object' && navigator.storage && navigator.storage.getDirectory)
-      return await opfsStore(key);
-  } catch { /* OPFS refused (private mode, no permission): try the Cache API */ }
+  if (cache === true || cache === 'opfs') {
+    try {
+      if (typeof navigator === 'object' && navigator.storage && navigator.storage.getDirectory)
+        return await opfsStore(key);
+    } catch { /* OPFS refused (private mode, no permission): try the Cache API */ }
+  }
   try {
     if (typeof caches === 'object') return await cacheApiStore(url);
   } catch { /* no storage at all: stream only */ }

@@ -1,8 +1,8 @@
 // browser.test.mjs — the JS package in headless Chromium (playwright-core + Debian chromium,
 // the harness of web/e2e/): web/test-support/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
 // (threaded module, module Worker + nested pthread workers) and without (single-thread module).
-// Checks greedy text = llama.cpp's, streaming, abort, the OPFS copy used on the second load,
-// and DownloadError for a 404. Skipped (never passed) when Chromium or playwright-core is missing.
+// Checks greedy text = llama.cpp's, streaming, abort, the OPFS copy used on the second load, the
+// Cache API store, a download resumed from a partial OPFS copy, and DownloadError for a 404. Skipped (never passed) when Chromium or playwright-core is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { skipReason, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
@@ -30,6 +30,13 @@ for (const isolation of [true, false]) {
       assert.ok(r.phases1.includes('download'), r.phases1.join());
       assert.ok(r.phases2.includes('cache') && !r.phases2.includes('download'), r.phases2.join());
       assert.equal(r.missing, 'DownloadError');
+      assert.ok(r.phases3.includes('download'), r.phases3.join());           // Cache API store
+      assert.ok(r.phases4.includes('cache') && !r.phases4.includes('download'), r.phases4.join());
+      assert.equal(r.text4, GREEDY_48);
+      assert.equal(r.storedBytes, 1185792);                                  // OPFS resume
+      assert.equal(r.resumedFrom, 300000);
+      assert.equal(r.text5, GREEDY_48);
+      assert.equal(r.storedAfterResume, 1185792);
     } finally {
       await browser.close();
       await server.close();

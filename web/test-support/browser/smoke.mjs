@@ -1,7 +1,9 @@
 // smoke.mjs — the real engine in a browser page (driven by web/test/browser.test.mjs): load the bundled
 // model from its URL (download phase, stored in OPFS), greedy completion, streamed chat, abort,
-// then load again (now from the OPFS copy), and an error for a missing URL.
+// then load again (now from the OPFS copy), the Cache API store, a download resumed from a
+// partial OPFS copy (HTTP Range), and an error for a missing URL.
 import { createEngine, DownloadError } from '../../index.mjs';
+import { Sha256 } from '../../sha256.mjs';
 
 const out = document.getElementById('out');
 const model = new URL('/models/stories260K.gguf', location.href).href;
@@ -34,6 +36,32 @@ async function run() {
   const c2 = await e2.completions.create({ prompt: 'Once upon a time', temperature: 0, max_tokens: 48 });
   r.text2 = c2.choices[0].text;
   await e2.dispose();
+  // the Cache API store (the fallback when OPFS is missing): downloads once, then reads the copy
+  const phases3 = new Set(), phases4 = new Set();
+  const e3 = await createEngine({ model, cache: 'cache-api', onProgress: (p) => phases3.add(p.phase) });
+  await e3.dispose();
+  const e4 = await createEngine({ model, cache: 'cache-api', onProgress: (p) => phases4.add(p.phase) });
+  r.text4 = (await e4.completions.create({ prompt: 'Once upon a time', temperature: 0, max_tokens: 48 })).choices[0].text;
+  await e4.dispose();
+  r.phases3 = [...phases3];
+  r.phases4 = [...phases4];
+  // resume: leave only the first 300 kB in OPFS, marked incomplete, as an interrupted download would
+  const key = new Sha256().update(new TextEncoder().encode(model)).hex().slice(0, 32);
+  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('mistral-wasm-models');
+  const whole = new Uint8Array(await (await (await dir.getFileHandle(key + '.gguf')).getFile()).arrayBuffer());
+  r.storedBytes = whole.length;
+  const w = await (await dir.getFileHandle(key + '.gguf')).createWritable();
+  await w.write(whole.subarray(0, 300000));
+  await w.close();
+  const mw = await (await dir.getFileHandle(key + '.json')).createWritable();
+  await mw.write(JSON.stringify({ url: model, etag: null, size: null, complete: false }));
+  await mw.close();
+  let resumedFrom = 0;
+  const e5 = await createEngine({ model, onProgress: (p) => { if (p.resumedFrom) resumedFrom = p.resumedFrom; } });
+  r.resumedFrom = resumedFrom;
+  r.text5 = (await e5.completions.create({ prompt: 'Once upon a time', temperature: 0, max_tokens: 48 })).choices[0].text;
+  await e5.dispose();
+  r.storedAfterResume = (await (await dir.getFileHandle(key + '.gguf')).getFile()).size;
   try { await createEngine({ model: '/models/missing.gguf' }); r.missing = 'loaded?!'; }
   catch (err) { r.missing = err instanceof DownloadError ? 'DownloadError' : `${err.name}: ${err.message}`; }
   r.ok = true;
