@@ -45,6 +45,18 @@ async function defaultThreads() {
   return (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
 }
 
+const GiB = 1024 ** 3;
+/** The memory the engine may use: the wasm32 budget, lowered on machines with little RAM
+ *  (navigator.deviceMemory in browsers, total RAM in Node), so a model that would swap or be
+ *  killed is refused up front. */
+async function defaultMemoryLimit() {
+  const wasm32 = 4 * GiB - 160 * 1024 ** 2;
+  let ram = 0;
+  if (isNode) ram = (await import('node:os')).totalmem();
+  else if (typeof navigator === 'object' && navigator.deviceMemory) ram = navigator.deviceMemory * GiB;
+  return ram ? Math.min(wasm32, Math.floor(ram * 0.75)) : wasm32;
+}
+
 const rid = (prefix) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -374,7 +386,7 @@ export async function createEngine(o = {}) {
     const init = await engine._call('init', { variant, threads, moduleBase: o.moduleBase });
     const loaded = await engine._call('load', {
       spec, contextSize: o.contextSize || 0, modelSha256: o.modelSha256, kvShift: o.kvShift !== false,
-      memoryLimit: o.memoryLimit, cache: o.cache, cacheDir: o.cacheDir, nBatch: o.nBatch, chatFormat: o.chatFormat,
+      memoryLimit: o.memoryLimit || (await defaultMemoryLimit()), cache: o.cache, cacheDir: o.cacheDir, nBatch: o.nBatch, chatFormat: o.chatFormat,
     }, { signal, onProgress: o.onProgress, buffer });
     engine._setLoaded({ ...loaded, kernels: init.kernels });
     return engine;
