@@ -24,7 +24,9 @@ const active = new Map();   // request id → { aborted, flag (Int32Array on a S
 const pulls = new Map();    // `${id}:${offset}` → resolve
 const pendingAborts = new Set();   // aborts that arrived while their request was still queued
 
+let lastStarted = 0;        // ids grow; an abort for an id at or below this one is too late
 function track(id, flag) {
+  lastStarted = Math.max(lastStarted, id);
   const r = { aborted: false, flag: flag ? new Int32Array(flag) : null, controller: new AbortController() };
   r.isAborted = () => r.aborted || (r.flag !== null && Atomics.load(r.flag, 0) !== 0);
   if (pendingAborts.delete(id)) { r.aborted = true; r.controller.abort(); }
@@ -132,7 +134,7 @@ function onMessage(msg) {
     case 'abort': {
       const r = active.get(msg.target);
       if (r) { r.aborted = true; r.controller.abort(); }
-      else pendingAborts.add(msg.target);
+      else if (msg.target > lastStarted) pendingAborts.add(msg.target);   // still queued
       return;
     }
     case 'chunk': {
