@@ -3,8 +3,10 @@
  * Q5_K, Q6_K against Q8_K, and the Q8_K activation quantizer. Per super-block the integer sums
  * (sum of scale * dot per group, sum of min * group sum of y) are exact and the float finish is
  * the scalar kq_dot's expression, so every result is bit-identical to the scalar reference.
- * No 4-row kernels here: sharing y's widening across four rows needs more live vectors than
- * x86's 16 registers, and under V8 they ran slower than four single-row calls (measured).
+ * vec_dot_4cols (one weight row, four activation rows: prefill) unpacks each super-block once
+ * for the four: Q5_K and Q6_K only (Q4_K's unpacking is too cheap to pay for the extra live
+ * vectors: no faster than single rows under V8, measured). No 4-row kernels: sharing y's widening across four weight rows needed more
+ * live vectors than x86's 16 registers and ran slower than single rows under V8 (measured).
  * Bit layouts: see quant/kquants_q*.c (each unpack there is the readable version of these).
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
@@ -26,38 +28,41 @@ static inline float finish_nomin(float d, float yd, int32_t sumi)
     return d * yd * (float)sumi;
 }
 
-/* 16 int8 of y widened to two i16x8 */
-typedef struct { v128_t lo, hi; } y16w;
+/* 16 quants (i8x16) widened to two i16x8: the x side of a dot, widened once when four
+ * activation rows (vec_dot_4cols) use it. */
+typedef struct { v128_t lo, hi; } x16w;
 
-SIMD_INLINE y16w widen16(const int8_t *y)
+SIMD_INLINE x16w widen_q(v128_t q)
 {
-    v128_t v = wasm_v128_load(y);
-    y16w w = { wasm_i16x8_extend_low_i8x16(v), wasm_i16x8_extend_high_i8x16(v) };
+    x16w w = { wasm_i16x8_extend_low_i8x16(q), wasm_i16x8_extend_high_i8x16(q) };
     return w;
 }
 
-/* acc += sc * dot(q, y) over one group of 16 values, y widened */
-SIMD_INLINE v128_t group16w(v128_t acc, v128_t q, y16w y, int sc)
+/* dot of 16 widened quants with 16 int8 of y, as i32x4 partial sums */
+SIMD_INLINE v128_t dot16x(x16w x, const int8_t *y)
 {
-    v128_t dot = wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q), y.lo),
-                                wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q), y.hi));
+    v128_t v = wasm_v128_load(y);
+    return wasm_i32x4_add(wasm_i32x4_dot_i16x8(x.lo, wasm_i16x8_extend_low_i8x16(v)),
+                          wasm_i32x4_dot_i16x8(x.hi, wasm_i16x8_extend_high_i8x16(v)));
+}
+
+/* acc += sc * dot over one group of 32 (x0, x1: its two halves) */
+SIMD_INLINE v128_t group32x(v128_t acc, x16w x0, x16w x1, const int8_t *y, int sc)
+{
+    v128_t dot = wasm_i32x4_add(dot16x(x0, y), dot16x(x1, y + 16));
     return wasm_i32x4_add(acc, wasm_i32x4_mul(dot, wasm_i32x4_splat(sc)));
 }
 
-/* acc += sc * dot(q, y) over one group of 32 values (q0: first 16, q1: next 16), y widened */
-SIMD_INLINE v128_t group32w(v128_t acc, v128_t q0, v128_t q1, y16w y0, y16w y1, int sc)
+/* acc += sc * dot over one group of 16 */
+SIMD_INLINE v128_t group16x(v128_t acc, x16w x, const int8_t *y, int sc)
 {
-    v128_t dot = wasm_i32x4_add(
-        wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q0), y0.lo),
-                       wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q0), y0.hi)),
-        wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(q1), y1.lo),
-                       wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(q1), y1.hi)));
-    return wasm_i32x4_add(acc, wasm_i32x4_mul(dot, wasm_i32x4_splat(sc)));
+    return wasm_i32x4_add(acc, wasm_i32x4_mul(dot16x(x, y), wasm_i32x4_splat(sc)));
 }
 
-static inline v128_t group16(v128_t acc, v128_t q, const int8_t *y, int sc)
+/* acc += sc * dot over one group of 16 quants given as i8x16 (Q2_K, Q3_K) */
+SIMD_INLINE v128_t group16(v128_t acc, v128_t q, const int8_t *y, int sc)
 {
-    return group16w(acc, q, widen16(y), sc);
+    return group16x(acc, widen_q(q), y, sc);
 }
 
 /* 16 where bit `bit` of each byte of h is set, else 0 (the 5th bit of Q5_K) */
@@ -97,52 +102,56 @@ SIMD_INLINE int32_t mins_dot(const uint8_t m[8], const int16_t bsums[16])
     return simd_hsum_i32(wasm_i32x4_dot_i16x8(ys, m16));
 }
 
-/* The 64 values 64j..64j+63 of Q4_K/Q5_K (32 bytes of nibbles, + the qh bits 2j, 2j+1 in
- * h0/h1 for Q5_K) against y widened (w[0..1]: values of the low nibbles, w[2..3]: high). */
-SIMD_INLINE v128_t q45_K_stretch(v128_t acc, const uint8_t *qs, v128_t h0, v128_t h1, int bit,
-                                   int with_qh, const y16w w[4], int sc_lo, int sc_hi)
+/* One group of Q4_K/Q5_K, widened: the 32 quants of bytes qs[0..31], low nibbles (high = 0,
+ * group 2j) or high nibbles (high = 1, group 2j+1), + for Q5_K bit 2j+high of qh (h0, h1). */
+SIMD_INLINE void q45_K_group(const uint8_t *qs, v128_t h0, v128_t h1, int bit, int with_qh,
+                             int high, x16w q[2])
 {
-    const v128_t m4 = wasm_i8x16_splat(0x0f);
     v128_t q0 = wasm_v128_load(qs), q1 = wasm_v128_load(qs + 16);
-    v128_t lo0 = wasm_v128_and(q0, m4), lo1 = wasm_v128_and(q1, m4);
-    v128_t hi0 = simd_hi_nibbles(q0), hi1 = simd_hi_nibbles(q1);
-    if (with_qh) {
-        lo0 = wasm_v128_or(lo0, bit_to(h0, bit, 16));
-        lo1 = wasm_v128_or(lo1, bit_to(h1, bit, 16));
-        hi0 = wasm_v128_or(hi0, bit_to(h0, bit + 1, 16));
-        hi1 = wasm_v128_or(hi1, bit_to(h1, bit + 1, 16));
+    if (high) {
+        q0 = simd_hi_nibbles(q0);
+        q1 = simd_hi_nibbles(q1);
+    } else {
+        q0 = wasm_v128_and(q0, wasm_i8x16_splat(0x0f));
+        q1 = wasm_v128_and(q1, wasm_i8x16_splat(0x0f));
     }
-    acc = group32w(acc, lo0, lo1, w[0], w[1], sc_lo);
-    return group32w(acc, hi0, hi1, w[2], w[3], sc_hi);
+    if (with_qh) {
+        q0 = wasm_v128_or(q0, bit_to(h0, bit, 16));
+        q1 = wasm_v128_or(q1, bit_to(h1, bit, 16));
+    }
+    q[0] = widen_q(q0);
+    q[1] = widen_q(q1);
 }
 
-SIMD_INLINE void widen64(const int8_t *y, y16w w[4])
-{
-    SIMD_UNROLL
-    for (int k = 0; k < 4; k++) w[k] = widen16(y + 16 * k);
-}
-
-/* One Q4_K/Q5_K super-block's integer sums: sumi (scales x dots), summ (mins x group sums). */
-SIMD_INLINE void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const uint8_t *qh,
-                              const block_q8_K *y, int32_t *sumi, int32_t *summ)
+/* One Q4_K/Q5_K super-block (scales, qs, qh or NULL) against n_y activation blocks y[k]
+ * (1 for vec_dot, 4 for vec_dot_4cols): the exact integer sums sumi[k] (scales x dots) and
+ * summ[k] (mins x group sums of y). */
+SIMD_INLINE void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const uint8_t *qh, int n_y,
+                            const block_q8_K *const *y, int32_t *sumi, int32_t *summ)
 {
     uint8_t sc[8], m[8];
     scale_min_k4_all(scales, sc, m);
-    *summ = mins_dot(m, y->bsums);
     const int with_qh = qh != NULL;
     v128_t h0 = wasm_i32x4_splat(0), h1 = h0;
     if (with_qh) {
         h0 = wasm_v128_load(qh);
         h1 = wasm_v128_load(qh + 16);
     }
-    v128_t acc = wasm_i32x4_splat(0);
-    y16w w[4];
+    v128_t acc[4];
     SIMD_UNROLL
-    for (int j = 0; j < 4; j++) {
-        widen64(y->qs + 64 * j, w);
-        acc = q45_K_stretch(acc, qs + 32 * j, h0, h1, 2 * j, with_qh, w, sc[2 * j], sc[2 * j + 1]);
+    for (int k = 0; k < n_y; k++) {
+        summ[k] = mins_dot(m, y[k]->bsums);
+        acc[k] = wasm_i32x4_splat(0);
     }
-    *sumi = simd_hsum_i32(acc);
+    x16w q[2];
+    SIMD_UNROLL
+    for (int g = 0; g < 8; g++) {   /* group g: bytes 32*(g/2).., nibble g%2, qh bit g */
+        q45_K_group(qs + 32 * (g / 2), h0, h1, g, with_qh, g % 2, q);
+        SIMD_UNROLL
+        for (int k = 0; k < n_y; k++) acc[k] = group32x(acc[k], q[0], q[1], y[k]->qs + 32 * g, sc[g]);
+    }
+    SIMD_UNROLL
+    for (int k = 0; k < n_y; k++) sumi[k] = simd_hsum_i32(acc[k]);
 }
 
 static void vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
@@ -152,7 +161,8 @@ static void vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
     float sum = 0.0f;
     int32_t sumi, summ;
     for (int i = 0; i < n / QK_K; i++) {
-        q45_K_sums(x[i].scales, x[i].qs, NULL, &y[i], &sumi, &summ);
+        const block_q8_K *yi = &y[i];
+        q45_K_sums(x[i].scales, x[i].qs, NULL, 1, &yi, &sumi, &summ);
         sum += finish(FP16(x[i].d), FP16(x[i].dmin), y[i].d, sumi, summ);
     }
     *s = sum;
@@ -165,46 +175,105 @@ static void vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
     float sum = 0.0f;
     int32_t sumi, summ;
     for (int i = 0; i < n / QK_K; i++) {
-        q45_K_sums(x[i].scales, x[i].qs, x[i].qh, &y[i], &sumi, &summ);
+        const block_q8_K *yi = &y[i];
+        q45_K_sums(x[i].scales, x[i].qs, x[i].qh, 1, &yi, &sumi, &summ);
         sum += finish(FP16(x[i].d), FP16(x[i].dmin), y[i].d, sumi, summ);
     }
     *s = sum;
+}
+
+/* Activation row k of a 4-column kernel: block i */
+#define YROW(vy, stride, k, i) ((const block_q8_K *)((const uint8_t *)(vy) + (size_t)(k) * (stride)) + (i))
+
+/* kq_dot's finish for four activation rows at once (lane k), lane-wise the same float ops */
+SIMD_INLINE v128_t finish4(float d, float dmin, v128_t yd, const int32_t sumi[4], const int32_t summ[4])
+{
+    v128_t r = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(d), yd),
+                              wasm_f32x4_convert_i32x4(wasm_i32x4_make(sumi[0], sumi[1], sumi[2], sumi[3])));
+    return wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(dmin), yd),
+                                            wasm_f32x4_convert_i32x4(wasm_i32x4_make(summ[0], summ[1], summ[2], summ[3]))));
+}
+
+static void vec_dot_4cols_q5_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    const block_q5_K *x = vx;
+    v128_t sums = wasm_f32x4_splat(0.0f);
+    int32_t sumi[4], summ[4];
+    for (int i = 0; i < n / QK_K; i++) {
+        const block_q8_K *y[4] = { YROW(vy, y_stride, 0, i), YROW(vy, y_stride, 1, i),
+                                   YROW(vy, y_stride, 2, i), YROW(vy, y_stride, 3, i) };
+        q45_K_sums(x[i].scales, x[i].qs, x[i].qh, 4, y, sumi, summ);
+        v128_t yd = wasm_f32x4_make(y[0]->d, y[1]->d, y[2]->d, y[3]->d);
+        sums = wasm_f32x4_add(sums, finish4(FP16(x[i].d), FP16(x[i].dmin), yd, sumi, summ));
+    }
+    wasm_v128_store(s, sums);
 }
 
 /* ---- Q6_K: groups of 16, signed 8-bit scales, q = (4 low | 2 high bits) - 32 ----
  * The quants are used as stored (0..63) and the -32 is applied once per super-block:
  * sum_g sc_g*dot(q-32, y_g) = sum_g sc_g*dot(q, y_g) - 32*sum_g sc_g*bsum_g (exact). */
 
-/* The 128 values of half c of one Q6_K block against y widened (w[8]: 16 values each). */
-SIMD_INLINE v128_t q6_K_half(v128_t acc, const block_q6_K *x, int c, const y16w w[8])
+/* Quarter k (0..3) of half c of a Q6_K block: 32 quants (groups 8c+2k, 8c+2k+1), widened.
+ * Low 4 bits: low nibbles of ql bytes 0..31 (k=0) / 32..63 (k=1), high nibbles (k=2, 3);
+ * high 2 bits: bits 2k..2k+1 of qh, moved to bits 4..5 (16-bit shifts, masked per byte). */
+SIMD_INLINE void q6_K_unpack(const uint8_t *ql, const uint8_t *qh, int k, x16w q[2])
 {
     const v128_t m4 = wasm_i8x16_splat(0x0f), m30 = wasm_i8x16_splat(0x30);
-    const uint8_t *ql = x->ql + 64 * c, *qh = x->qh + 32 * c;
-    const int8_t *sc = x->scales + 8 * c;
-    v128_t l0 = wasm_v128_load(ql), l1 = wasm_v128_load(ql + 16);
-    v128_t l2 = wasm_v128_load(ql + 32), l3 = wasm_v128_load(ql + 48);
+    v128_t l0 = wasm_v128_load(ql + 32 * (k & 1)), l1 = wasm_v128_load(ql + 32 * (k & 1) + 16);
     v128_t h0 = wasm_v128_load(qh), h1 = wasm_v128_load(qh + 16);
-    /* quarter k (32 values, groups 2k, 2k+1): low nibbles of l0,l1 (k=0) / l2,l3 (k=1), high
-     * nibbles (k=2, 3); high bits 2k..2k+1 of h moved to bits 4..5 (16-bit shifts, masked) */
-    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l0, m4), wasm_v128_and(wasm_i16x8_shl(h0, 4), m30)), w[0], sc[0]);
-    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l1, m4), wasm_v128_and(wasm_i16x8_shl(h1, 4), m30)), w[1], sc[1]);
-    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l2, m4), wasm_v128_and(wasm_i16x8_shl(h0, 2), m30)), w[2], sc[2]);
-    acc = group16w(acc, wasm_v128_or(wasm_v128_and(l3, m4), wasm_v128_and(wasm_i16x8_shl(h1, 2), m30)), w[3], sc[3]);
-    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l0), wasm_v128_and(h0, m30)), w[4], sc[4]);
-    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l1), wasm_v128_and(h1, m30)), w[5], sc[5]);
-    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l2), wasm_v128_and(wasm_u16x8_shr(h0, 2), m30)), w[6], sc[6]);
-    acc = group16w(acc, wasm_v128_or(simd_hi_nibbles(l3), wasm_v128_and(wasm_u16x8_shr(h1, 2), m30)), w[7], sc[7]);
-    return acc;
+    if (k < 2) {
+        l0 = wasm_v128_and(l0, m4);
+        l1 = wasm_v128_and(l1, m4);
+    } else {
+        l0 = simd_hi_nibbles(l0);
+        l1 = simd_hi_nibbles(l1);
+    }
+    if (k == 0) {
+        h0 = wasm_i16x8_shl(h0, 4);
+        h1 = wasm_i16x8_shl(h1, 4);
+    } else if (k == 1) {
+        h0 = wasm_i16x8_shl(h0, 2);
+        h1 = wasm_i16x8_shl(h1, 2);
+    } else if (k == 3) {
+        h0 = wasm_u16x8_shr(h0, 2);
+        h1 = wasm_u16x8_shr(h1, 2);
+    }
+    q[0] = widen_q(wasm_v128_or(l0, wasm_v128_and(h0, m30)));
+    q[1] = widen_q(wasm_v128_or(l1, wasm_v128_and(h1, m30)));
 }
 
-/* sumi of one Q6_K block with the -32 correction (32 * sum_g sc_g * bsum_g) */
-SIMD_INLINE int32_t q6_K_fix(v128_t acc, const block_q6_K *x, const block_q8_K *y)
+/* 32 * sum_g sc_g * bsum_g: the -32 of every quant, applied once */
+SIMD_INLINE int32_t q6_K_offset(const int8_t *scales, const block_q8_K *y)
 {
-    v128_t sc16 = wasm_v128_load(x->scales);
+    v128_t sc16 = wasm_v128_load(scales);
     v128_t corr = wasm_i32x4_add(
         wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(sc16), wasm_v128_load(y->bsums)),
         wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(sc16), wasm_v128_load(y->bsums + 8)));
-    return simd_hsum_i32(acc) - 32 * simd_hsum_i32(corr);
+    return 32 * simd_hsum_i32(corr);
+}
+
+/* One Q6_K super-block against n_y activation blocks: exact sumi[k] */
+SIMD_INLINE void q6_K_sums(const block_q6_K *x, int n_y, const block_q8_K *const *y, int32_t *sumi)
+{
+    v128_t acc[4];
+    SIMD_UNROLL
+    for (int k = 0; k < n_y; k++) acc[k] = wasm_i32x4_splat(0);
+    x16w q[2];
+    for (int c = 0; c < 2; c++) {
+        SIMD_UNROLL
+        for (int quarter = 0; quarter < 4; quarter++) {
+            q6_K_unpack(x->ql + 64 * c, x->qh + 32 * c, quarter, q);
+            const int g = 8 * c + 2 * quarter;
+            SIMD_UNROLL
+            for (int k = 0; k < n_y; k++) {
+                const int8_t *yq = y[k]->qs + 16 * g;
+                acc[k] = group16x(acc[k], q[0], yq, x->scales[g]);
+                acc[k] = group16x(acc[k], q[1], yq + 16, x->scales[g + 1]);
+            }
+        }
+    }
+    SIMD_UNROLL
+    for (int k = 0; k < n_y; k++) sumi[k] = simd_hsum_i32(acc[k]) - q6_K_offset(x->scales, y[k]);
 }
 
 static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
@@ -212,16 +281,30 @@ static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
     float sum = 0.0f;
-    y16w w[8];
+    int32_t sumi;
     for (int i = 0; i < n / QK_K; i++) {
-        v128_t acc = wasm_i32x4_splat(0);
-        for (int c = 0; c < 2; c++) {
-            for (int k = 0; k < 8; k++) w[k] = widen16(y[i].qs + 128 * c + 16 * k);
-            acc = q6_K_half(acc, &x[i], c, w);
-        }
-        sum += finish_nomin(FP16(x[i].d), y[i].d, q6_K_fix(acc, &x[i], &y[i]));
+        const block_q8_K *yi = &y[i];
+        q6_K_sums(&x[i], 1, &yi, &sumi);
+        sum += finish_nomin(FP16(x[i].d), y[i].d, sumi);
     }
     *s = sum;
+}
+
+static void vec_dot_4cols_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    const block_q6_K *x = vx;
+    v128_t sums = wasm_f32x4_splat(0.0f);
+    int32_t sumi[4];
+    for (int i = 0; i < n / QK_K; i++) {
+        const block_q8_K *y[4] = { YROW(vy, y_stride, 0, i), YROW(vy, y_stride, 1, i),
+                                   YROW(vy, y_stride, 2, i), YROW(vy, y_stride, 3, i) };
+        q6_K_sums(&x[i], 4, y, sumi);
+        /* finish_nomin lane-wise: d*yd*sumi */
+        v128_t yd = wasm_f32x4_make(y[0]->d, y[1]->d, y[2]->d, y[3]->d);
+        sums = wasm_f32x4_add(sums, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(FP16(x[i].d)), yd),
+                                                   wasm_f32x4_convert_i32x4(wasm_i32x4_make(sumi[0], sumi[1], sumi[2], sumi[3]))));
+    }
+    wasm_v128_store(s, sums);
 }
 
 /* ---- Q2_K / Q3_K: 2-bit quants four to a byte, groups of 16 ----
@@ -369,6 +452,8 @@ void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot[MW_TYPE_Q4_K] = vec_dot_q4_K;
     k->vec_dot[MW_TYPE_Q5_K] = vec_dot_q5_K;
     k->vec_dot[MW_TYPE_Q6_K] = vec_dot_q6_K;
+    k->vec_dot_4cols[MW_TYPE_Q5_K] = vec_dot_4cols_q5_K;
+    k->vec_dot_4cols[MW_TYPE_Q6_K] = vec_dot_4cols_q6_K;
     k->quantize_row[MW_TYPE_Q8_K] = quantize_row_q8_K;
 }
 
