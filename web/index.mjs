@@ -359,8 +359,8 @@ async function spawnWorker() {
  * @param {AbortSignal} [o.signal]   aborts the download / load (AbortError)
  * @param {string} [o.modelSha256]   expected sha256 (hex) of the file; mismatch → DownloadError
  * @param {boolean} [o.kvShift=true] shift the context when it fills (false: ContextFullError / 'length')
- * @param {number} [o.memoryLimit]   bytes the engine may use (default: 4 GiB minus runtime room)
- * @param {boolean} [o.cache=true]   browsers: keep downloads in OPFS / Cache API
+ * @param {number} [o.memoryLimit]   bytes the engine may use (default: 4 GiB minus runtime room, or 3/4 of RAM)
+ * @param {boolean|'opfs'|'cache-api'} [o.cache=true]  browsers: keep downloads in OPFS / Cache API
  * @param {string} [o.cacheDir]      Node: keep URL downloads (and resume them) in this directory
  * @param {'mt'|'st'} [o.variant]    force the threaded or single-thread module
  * @param {string} [o.moduleBase]    URL of the directory holding mw-mt.mjs / mw-st.mjs
