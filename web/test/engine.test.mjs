@@ -240,3 +240,11 @@ test('chatFormat mistral_v1 on a 32k-vocabulary Mistral: [INST] template, reuse 
               `turn 2 re-evaluated ${r2.usage.prompt_tokens_evaluated} of ${r2.usage.prompt_tokens}`);
   } finally { await e.dispose(); }
 });
+
+test('a seed makes sampling reproducible (and matches across modules)', async () => {
+  const req = { prompt: 'The little dog', temperature: 0.8, top_k: 40, top_p: 0.95, max_tokens: 30, seed: 42 };
+  const a = await mt.completions.create(req), b = await st.completions.create(req);
+  const c = await st.completions.create({ ...req, seed: 43 });
+  assert.equal(a.choices[0].text, b.choices[0].text);
+  assert.notEqual(c.choices[0].text, a.choices[0].text);
+});
