@@ -6,7 +6,6 @@
 // worker, or the Node CLI) drives everything. Used by worker.mjs and mw.mjs.
 import { errorFromStatus, MW_STATUS, MwError } from './errors.mjs';
 
-const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const CHUNK = 1 << 20;          // bytes copied into wasm memory per mw_loader_feed call
@@ -298,4 +297,4 @@ export class Detok {
   free() { if (this.h) { this.core.M._mwj_detok_free(this.h); this.core.free(this.buf); } this.h = 0; }
 }
 
-export { isNode, MwError };
+export { MwError };

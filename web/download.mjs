@@ -12,8 +12,8 @@
 // a mismatch throws DownloadError and drops the stored copy. Nothing holds the whole file.
 import { AbortError, DownloadError, InvalidArgumentError, MwError } from './errors.mjs';
 import { createSha256, Sha256 } from './sha256.mjs';
+import { isNode } from './env.mjs';
 
-const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 const READ_CHUNK = 4 << 20;
 const enc = new TextEncoder();
 

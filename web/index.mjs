@@ -10,6 +10,8 @@
 // message and awaits the answer, so the caller's thread never blocks on inference. Results
 // follow the OpenAI / Mistral chat-completion schema.
 import { describeModel } from './download.mjs';
+import { DEFAULT_BUDGET } from './load.mjs';
+import { isNode } from './env.mjs';
 import {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
   DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, fromWire,
@@ -20,7 +22,6 @@ export {
   DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError,
 };
 
-const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 
 // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)): valid only with SIMD128
 const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10,
@@ -50,11 +51,10 @@ const GiB = 1024 ** 3;
  *  (navigator.deviceMemory in browsers, total RAM in Node), so a model that would swap or be
  *  killed is refused up front. */
 async function defaultMemoryLimit() {
-  const wasm32 = 4 * GiB - 160 * 1024 ** 2;
   let ram = 0;
   if (isNode) ram = (await import('node:os')).totalmem();
   else if (typeof navigator === 'object' && navigator.deviceMemory) ram = navigator.deviceMemory * GiB;
-  return ram ? Math.min(wasm32, Math.floor(ram * 0.75)) : wasm32;
+  return ram ? Math.min(DEFAULT_BUDGET, Math.floor(ram * 0.75)) : DEFAULT_BUDGET;
 }
 
 const rid = (prefix) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { loadCore, Session, Sampler, Detok, TOKENIZE, DEFAULT_MODULE_BASE } from './core.mjs';
 import { openModelSource } from './download.mjs';
 import { loadModel, defaultContext } from './load.mjs';
+import { commonPrefix } from './runner.mjs';
 
 const CMDS = {
   generate: ['-m MODEL (-p TEXT | --prompt-ids IDS) [options]', 'generate text after a prompt (text on stdout, timings on stderr)'],
@@ -444,9 +445,7 @@ async function cmdChat(core, o) {
     conv.push({ role: 'user', content: line });
     const ids = model.chatTokenize(conv);
     const t0 = now();
-    const have = s.tokens();
-    let common = 0;
-    while (common < have.length && common < ids.length && have[common] === ids[common]) common++;
+    let common = commonPrefix(s.tokens(), ids);
     if (common === ids.length) common = ids.length - 1;   // its logits start the reply
     s.truncate(common);
     for (const id of ids.slice(common)) smp.accept(id);

@@ -4,8 +4,8 @@
 // knows nothing about Workers or messages. The C engine evaluates; this file decides what.
 import { Session, Sampler, Detok, CHAT_FORMATS, TOKENIZE } from './core.mjs';
 import { ContextFullError, InvalidArgumentError, AbortError } from './errors.mjs';
+import { isNode } from './env.mjs';
 
-const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 
 /** Let the event loop run (abort messages, progress posts) without timer clamping. */
 export const yieldToEventLoop = isNode
@@ -17,7 +17,8 @@ export const yieldToEventLoop = isNode
       return () => new Promise((r) => { queue.push(r); ch.port2.postMessage(0); });
     })();
 
-function commonPrefix(a, b) {
+/** Length of the common prefix of two id lists (how much of a KV cache a prompt can reuse). */
+export function commonPrefix(a, b) {
   const n = Math.min(a.length, b.length);
   let i = 0;
   while (i < n && a[i] === b[i]) i++;

@@ -4,6 +4,8 @@
 // copy of a multi-GB model; this hasher takes the chunks as they pass. In Node the built-in
 // node:crypto hash is used instead (same interface). FIPS 180-4, checked against known vectors
 // in web/test/download.test.mjs.
+import { isNode } from './env.mjs';
+
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
@@ -81,7 +83,7 @@ export class Sha256 {
 
 /** A hasher with update(bytes) and hex(): node:crypto in Node, the JS one elsewhere. */
 export async function createSha256() {
-  if (typeof process === 'object' && process.versions && process.versions.node) {
+  if (isNode) {
     const { createHash } = await import('node:crypto');
     const h = createHash('sha256');
     return { update(d) { h.update(d); return this; }, hex: () => h.digest('hex') };

@@ -12,11 +12,10 @@ import { Runner } from './runner.mjs';
 import { openModelSource } from './download.mjs';
 import { loadModel, DEFAULT_BUDGET } from './load.mjs';
 import { toWire, WorkerCrashedError, MwError } from './errors.mjs';
+import { isNode } from './env.mjs';
 
-const isNode = typeof process === 'object' && !!(process.versions && process.versions.node);
 const port = isNode ? (await import('node:worker_threads')).parentPort : self;
 const post = (msg, transfer) => port.postMessage(msg, transfer || []);
-
 
 let core = null, model = null, runner = null, modelName = '', dead = null;
 let queue = Promise.resolve();
