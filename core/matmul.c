@@ -35,10 +35,12 @@ static void matmul_worker(void *arg, int ith, int nth)
         const size_t w_row_bytes = mw_row_size(w->type, t->n_cols);
         const mw_vec_dot_fn dot = mw_kern->vec_dot[w->type];
         const mw_vec_dot_4rows_fn dot4 = mw_kern->vec_dot_4rows[w->type];
+        const mw_vec_dot_4cols_fn dot4c = mw_kern->vec_dot_4cols[w->type];
         float *out = t->jobs[j].out;
         int64_t r = lo;
-        /* four weight rows per pass over each activation row, where the kernel set has it */
-        for (; dot4 && r + 4 <= hi; r += 4) {
+        /* decode: four weight rows per pass over the activation row, where the kernel set
+         * has it (prefill prefers the 4-token kernel below) */
+        for (; dot4 && !(dot4c && t->n_tok >= 4) && r + 4 <= hi; r += 4) {
             const uint8_t *wr = (const uint8_t *)w->data + (size_t)r * w_row_bytes;
             for (int32_t tok = 0; tok < t->n_tok; tok++) {
                 float s4[4];
@@ -48,7 +50,15 @@ static void matmul_worker(void *arg, int ith, int nth)
         }
         for (; r < hi; r++) {
             const uint8_t *wr = (const uint8_t *)w->data + (size_t)r * w_row_bytes;
-            for (int32_t tok = 0; tok < t->n_tok; tok++)
+            int32_t tok = 0;
+            /* prefill: one weight row against four tokens, unpacking the row once */
+            for (; dot4c && tok + 4 <= t->n_tok; tok += 4) {
+                float s4[4];
+                dot4c(t->n_cols, s4, wr, a->data + (size_t)tok * a->row_bytes, a->row_bytes);
+                for (int i = 0; i < 4; i++)
+                    out[(size_t)(tok + i) * n_rows + r] = s4[i];
+            }
+            for (; tok < t->n_tok; tok++)
                 dot(t->n_cols, &out[(size_t)tok * n_rows + r], wr, a->data + (size_t)tok * a->row_bytes);
         }
     }
