@@ -238,6 +238,16 @@ static void test_synthetic(void)
     gb_u32(&b, 1); gb_u64(&b, 8); gb_u32(&b, 0); gb_u64(&b, 0);
     expect_buf("NUL in tensor name", &b, MW_ERR_BAD_FORMAT, "NUL byte in its name");
     free(b.p);
+    /* a 70000-byte tensor name */
+    b = (gb){ 0 };
+    gb_header(&b, 3, 1, 0);
+    char *long_name = malloc(70001);
+    memset(long_name, 'n', 70000);
+    long_name[70000] = '\0';
+    gb_tensor(&b, long_name, 1, (uint64_t[]){ 8 }, 0, 0);
+    expect_buf("tensor name 70000 bytes", &b, MW_ERR_BAD_FORMAT, "name length 70000 too long");
+    free(long_name);
+    free(b.p);
     /* version 2 parses like 3 */
     b = (gb){ 0 };
     gb_header(&b, 2, 0, 1);
