@@ -101,13 +101,17 @@ API int mwj_loader_info_json(const mw_loader *l, char *buf, int cap)
     return st ? st : info_json(&info, buf, cap);
 }
 
-/* Bytes a session of n_ctx tokens would allocate (model's sliding window), or -1. */
+/* Bytes a session of n_ctx tokens would allocate (the model's sliding window), or -1 when
+ * the info could not be read (st != 0). */
+static double session_bytes(mw_status st, const mw_model_info *info, int n_ctx)
+{
+    return st ? -1 : (double)mw_session_memory_needed(info, n_ctx, 0);
+}
+
 API double mwj_loader_session_bytes(const mw_loader *l, int n_ctx)
 {
     mw_model_info info;
-    if (mw_loader_get_info(l, &info))
-        return -1;
-    return (double)mw_session_memory_needed(&info, n_ctx, 0);
+    return session_bytes(mw_loader_get_info(l, &info), &info, n_ctx);
 }
 
 API int mwj_loader_finish(mw_loader *l, mw_model **out) { return mw_loader_finish(l, out); }
@@ -125,9 +129,7 @@ API int mwj_model_info_json(const mw_model *m, char *buf, int cap)
 API double mwj_model_session_bytes(const mw_model *m, int n_ctx)
 {
     mw_model_info info;
-    if (mw_model_get_info(m, &info))
-        return -1;
-    return (double)mw_session_memory_needed(&info, n_ctx, 0);
+    return session_bytes(mw_model_get_info(m, &info), &info, n_ctx);
 }
 
 API int mwj_model_tensor_count(const mw_model *m) { return mw_model_tensor_count(m); }
