@@ -8,8 +8,9 @@
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
- * - end to end: the logits of a 12-token prompt on each quantized reference model, computed
- *   with this build's table and with the scalar table (mw_kern swapped), are bit-identical.
+ * - end to end: the logits of a 12-token prompt, then 1 and 2 more tokens, on each quantized
+ *   reference model, computed with this build's table and with the scalar table (mw_kern
+ *   swapped), are bit-identical.
  */
 #include <float.h>
 #include <stdint.h>
@@ -206,6 +207,8 @@ static void test_f32_helpers(void)
 
 /* ---- end to end: whole forward passes with each table ---- */
 
+enum { E2E_ROWS = 15 };
+
 static float *eval_logits(const char *path, int *n_vocab)
 {
     mw_model *m = NULL;
@@ -219,8 +222,16 @@ static float *eval_logits(const char *path, int *n_vocab)
     sp.n_ctx = 64;
     static const int32_t prompt[12] = { 1, 415, 293, 60, 285, 142, 28, 77, 9, 300, 17, 2 };  /* < 512 */
     if (mw_session_create(m, &sp, &s) == MW_OK) {
-        logits = malloc(sizeof(float) * 12 * (size_t)info.n_vocab);
-        if (mw_session_eval(s, prompt, 12, logits) != MW_OK) { free(logits); logits = NULL; }
+        /* a 12-token prefill (4-token kernels), then one token and two tokens (decode-sized
+         * matmuls: 4-row kernels): E2E_ROWS rows of logits */
+        const size_t nv = (size_t)info.n_vocab;
+        logits = malloc(sizeof(float) * E2E_ROWS * nv);
+        if (mw_session_eval(s, prompt, 12, logits) != MW_OK ||
+            mw_session_eval(s, prompt + 3, 1, logits + 12 * nv) != MW_OK ||
+            mw_session_eval(s, prompt + 5, 2, logits + 13 * nv) != MW_OK) {
+            free(logits);
+            logits = NULL;
+        }
         mw_session_free(s);
     }
     mw_model_free(m);
@@ -246,7 +257,7 @@ static void test_end_to_end(void)
         mw_kern = build;
         CHECK_MSG(a && b, "%s: %s", models[i], mw_last_error());
         if (a && b) {
-            const size_t n = (size_t)12 * n_vocab;
+            const size_t n = (size_t)E2E_ROWS * n_vocab;
             size_t differ = 0;
             double max_diff = 0;
             for (size_t j = 0; j < n; j++) {
