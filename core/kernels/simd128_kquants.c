@@ -4,9 +4,10 @@
  * (sum of scale * dot per group, sum of min * group sum of y) are exact and the float finish is
  * the scalar kq_dot's expression, so every result is bit-identical to the scalar reference.
  * vec_dot_4cols (one weight row, four activation rows: prefill) unpacks each super-block once
- * for the four: Q5_K and Q6_K only (Q4_K's unpacking is too cheap to pay for the extra live
- * vectors: no faster than single rows under V8, measured). No 4-row kernels: sharing y's widening across four weight rows needed more
- * live vectors than x86's 16 registers and ran slower than single rows under V8 (measured).
+ * for the four: Q5_K and Q6_K only. Measured under V8 (Node 20) and natively, slower than
+ * single rows and so left out: Q4_K 4-cols (its unpacking is too cheap to pay for the extra
+ * live vectors) and every K-quant 4-row kernel (faster in cache, 20-35 % slower once the
+ * weights stream from L3/DRAM, even the variant without widening).
  * Bit layouts: see quant/kquants_q*.c (each unpack there is the readable version of these).
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
