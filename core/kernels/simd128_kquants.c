@@ -4,9 +4,9 @@
  * (sum of scale * dot per group, sum of min * group sum of y) are exact and the float finish is
  * the scalar kq_dot's expression, so every result is bit-identical to the scalar reference.
  * vec_dot_4cols (one weight row, four activation rows: prefill) unpacks each super-block once
- * for the four: Q5_K and Q6_K only. Measured under V8 (Node 20) and natively, slower than
- * single rows and so left out: Q4_K 4-cols (its unpacking is too cheap to pay for the extra
- * live vectors) and every K-quant 4-row kernel (faster in cache, 20-35 % slower once the
+ * for the four: Q6_K only. Measured under V8 (Node 20) and natively, slower than single rows
+ * and so left out: Q4_K and Q5_K 4-cols (their unpacking is too cheap to pay for the extra
+ * live vectors; Q5_K's was fine in cache, not streaming) and every K-quant 4-row kernel (faster in cache, 20-35 % slower once the
  * weights stream from L3/DRAM, even the variant without widening).
  * Bit layouts: see quant/kquants_q*.c (each unpack there is the readable version of these).
  */
@@ -124,35 +124,28 @@ SIMD_INLINE void q45_K_group(const uint8_t *qs, v128_t h0, v128_t h1, int bit, i
     q[1] = widen_q(q1);
 }
 
-/* One Q4_K/Q5_K super-block (scales, qs, qh or NULL) against n_y activation blocks y[k]
- * (1 for vec_dot, 4 for vec_dot_4cols): the exact integer sums sumi[k] (scales x dots) and
- * summ[k] (mins x group sums of y). */
-SIMD_INLINE void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const uint8_t *qh, int n_y,
-                            const block_q8_K *const *y, int32_t *sumi, int32_t *summ)
+/* One Q4_K/Q5_K super-block (scales, qs, qh or NULL) against y: the exact integer sums sumi
+ * (scales x dots) and summ (mins x group sums of y). */
+SIMD_INLINE void q45_K_sums(const uint8_t *scales, const uint8_t *qs, const uint8_t *qh,
+                            const block_q8_K *y, int32_t *sumi, int32_t *summ)
 {
     uint8_t sc[8], m[8];
     scale_min_k4_all(scales, sc, m);
+    *summ = mins_dot(m, y->bsums);
     const int with_qh = qh != NULL;
     v128_t h0 = wasm_i32x4_splat(0), h1 = h0;
     if (with_qh) {
         h0 = wasm_v128_load(qh);
         h1 = wasm_v128_load(qh + 16);
     }
-    v128_t acc[4];
-    SIMD_UNROLL
-    for (int k = 0; k < n_y; k++) {
-        summ[k] = mins_dot(m, y[k]->bsums);
-        acc[k] = wasm_i32x4_splat(0);
-    }
+    v128_t acc = wasm_i32x4_splat(0);
     x16w q[2];
     SIMD_UNROLL
     for (int g = 0; g < 8; g++) {   /* group g: bytes 32*(g/2).., nibble g%2, qh bit g */
         q45_K_group(qs + 32 * (g / 2), h0, h1, g, with_qh, g % 2, q);
-        SIMD_UNROLL
-        for (int k = 0; k < n_y; k++) acc[k] = group32x(acc[k], q[0], q[1], y[k]->qs + 32 * g, sc[g]);
+        acc = group32x(acc, q[0], q[1], y->qs + 32 * g, sc[g]);
     }
-    SIMD_UNROLL
-    for (int k = 0; k < n_y; k++) sumi[k] = simd_hsum_i32(acc[k]);
+    *sumi = simd_hsum_i32(acc);
 }
 
 static void vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
@@ -162,8 +155,7 @@ static void vec_dot_q4_K(int n, float *s, const void *vx, const void *vy)
     float sum = 0.0f;
     int32_t sumi, summ;
     for (int i = 0; i < n / QK_K; i++) {
-        const block_q8_K *yi = &y[i];
-        q45_K_sums(x[i].scales, x[i].qs, NULL, 1, &yi, &sumi, &summ);
+        q45_K_sums(x[i].scales, x[i].qs, NULL, &y[i], &sumi, &summ);
         sum += finish(FP16(x[i].d), FP16(x[i].dmin), y[i].d, sumi, summ);
     }
     *s = sum;
@@ -176,8 +168,7 @@ static void vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
     float sum = 0.0f;
     int32_t sumi, summ;
     for (int i = 0; i < n / QK_K; i++) {
-        const block_q8_K *yi = &y[i];
-        q45_K_sums(x[i].scales, x[i].qs, x[i].qh, 1, &yi, &sumi, &summ);
+        q45_K_sums(x[i].scales, x[i].qs, x[i].qh, &y[i], &sumi, &summ);
         sum += finish(FP16(x[i].d), FP16(x[i].dmin), y[i].d, sumi, summ);
     }
     *s = sum;
@@ -185,30 +176,6 @@ static void vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
 
 /* Activation row k of a 4-column kernel: block i */
 #define YROW(vy, stride, k, i) ((const block_q8_K *)((const uint8_t *)(vy) + (size_t)(k) * (stride)) + (i))
-
-/* kq_dot's finish for four activation rows at once (lane k), lane-wise the same float ops */
-SIMD_INLINE v128_t finish4(float d, float dmin, v128_t yd, const int32_t sumi[4], const int32_t summ[4])
-{
-    v128_t r = wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(d), yd),
-                              wasm_f32x4_convert_i32x4(wasm_i32x4_make(sumi[0], sumi[1], sumi[2], sumi[3])));
-    return wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(dmin), yd),
-                                            wasm_f32x4_convert_i32x4(wasm_i32x4_make(summ[0], summ[1], summ[2], summ[3]))));
-}
-
-static void vec_dot_4cols_q5_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
-{
-    const block_q5_K *x = vx;
-    v128_t sums = wasm_f32x4_splat(0.0f);
-    int32_t sumi[4], summ[4];
-    for (int i = 0; i < n / QK_K; i++) {
-        const block_q8_K *y[4] = { YROW(vy, y_stride, 0, i), YROW(vy, y_stride, 1, i),
-                                   YROW(vy, y_stride, 2, i), YROW(vy, y_stride, 3, i) };
-        q45_K_sums(x[i].scales, x[i].qs, x[i].qh, 4, y, sumi, summ);
-        v128_t yd = wasm_f32x4_make(y[0]->d, y[1]->d, y[2]->d, y[3]->d);
-        sums = wasm_f32x4_add(sums, finish4(FP16(x[i].d), FP16(x[i].dmin), yd, sumi, summ));
-    }
-    wasm_v128_store(s, sums);
-}
 
 /* ---- Q6_K: groups of 16, signed 8-bit scales, q = (4 low | 2 high bits) - 32 ----
  * The quants are used as stored (0..63) and the -32 is applied once per super-block:
@@ -453,7 +420,6 @@ void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot[MW_TYPE_Q4_K] = vec_dot_q4_K;
     k->vec_dot[MW_TYPE_Q5_K] = vec_dot_q5_K;
     k->vec_dot[MW_TYPE_Q6_K] = vec_dot_q6_K;
-    k->vec_dot_4cols[MW_TYPE_Q5_K] = vec_dot_4cols_q5_K;
     k->vec_dot_4cols[MW_TYPE_Q6_K] = vec_dot_4cols_q6_K;
     k->quantize_row[MW_TYPE_Q8_K] = quantize_row_q8_K;
 }
