@@ -3,11 +3,10 @@
  * Q5_K, Q6_K against Q8_K, and the Q8_K activation quantizer. Per super-block the integer sums
  * (sum of scale * dot per group, sum of min * group sum of y) are exact and the float finish is
  * the scalar kq_dot's expression, so every result is bit-identical to the scalar reference.
- * vec_dot_4cols (one weight row, four activation rows: prefill) unpacks each super-block once
- * for the four: Q6_K only. Measured under V8 (Node 20) and natively, slower than single rows
- * and so left out: Q4_K and Q5_K 4-cols (their unpacking is too cheap to pay for the extra
- * live vectors; Q5_K's was fine in cache, not streaming) and every K-quant 4-row kernel (faster in cache, 20-35 % slower once the
- * weights stream from L3/DRAM, even the variant without widening).
+ * No multi-row kernels: every K-quant vec_dot_4rows / vec_dot_4cols variant tried (sharing y's
+ * widening across rows, or x's unpacking across tokens, even without widening) was faster in
+ * cache but no faster or slower once the weights stream from L3/DRAM, under V8 (Node 20) and
+ * natively: the extra live vectors cost more than the shared work saves (measured).
  * Bit layouts: see quant/kquants_q*.c (each unpack there is the readable version of these).
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
@@ -29,8 +28,7 @@ static inline float finish_nomin(float d, float yd, int32_t sumi)
     return d * yd * (float)sumi;
 }
 
-/* 16 quants (i8x16) widened to two i16x8: the x side of a dot, widened once when four
- * activation rows (vec_dot_4cols) use it. */
+/* 16 quants (i8x16) widened to two i16x8: the x side of a dot */
 typedef struct { v128_t lo, hi; } x16w;
 
 SIMD_INLINE x16w widen_q(v128_t q)
@@ -174,9 +172,6 @@ static void vec_dot_q5_K(int n, float *s, const void *vx, const void *vy)
     *s = sum;
 }
 
-/* Activation row k of a 4-column kernel: block i */
-#define YROW(vy, stride, k, i) ((const block_q8_K *)((const uint8_t *)(vy) + (size_t)(k) * (stride)) + (i))
-
 /* ---- Q6_K: groups of 16, signed 8-bit scales, q = (4 low | 2 high bits) - 32 ----
  * The quants are used as stored (0..63) and the -32 is applied once per super-block:
  * sum_g sc_g*dot(q-32, y_g) = sum_g sc_g*dot(q, y_g) - 32*sum_g sc_g*bsum_g (exact). */
@@ -220,28 +215,21 @@ SIMD_INLINE int32_t q6_K_offset(const int8_t *scales, const block_q8_K *y)
     return 32 * simd_hsum_i32(corr);
 }
 
-/* One Q6_K super-block against n_y activation blocks: exact sumi[k] */
-SIMD_INLINE void q6_K_sums(const block_q6_K *x, int n_y, const block_q8_K *const *y, int32_t *sumi)
+/* One Q6_K super-block against y: the exact sumi (with the -32 applied) */
+SIMD_INLINE int32_t q6_K_sumi(const block_q6_K *x, const block_q8_K *y)
 {
-    v128_t acc[4];
-    SIMD_UNROLL
-    for (int k = 0; k < n_y; k++) acc[k] = wasm_i32x4_splat(0);
+    v128_t acc = wasm_i32x4_splat(0);
     x16w q[2];
     for (int c = 0; c < 2; c++) {
         SIMD_UNROLL
         for (int quarter = 0; quarter < 4; quarter++) {
             q6_K_unpack(x->ql + 64 * c, x->qh + 32 * c, quarter, q);
             const int g = 8 * c + 2 * quarter;
-            SIMD_UNROLL
-            for (int k = 0; k < n_y; k++) {
-                const int8_t *yq = y[k]->qs + 16 * g;
-                acc[k] = group16x(acc[k], q[0], yq, x->scales[g]);
-                acc[k] = group16x(acc[k], q[1], yq + 16, x->scales[g + 1]);
-            }
+            acc = group16x(acc, q[0], y->qs + 16 * g, x->scales[g]);
+            acc = group16x(acc, q[1], y->qs + 16 * g + 16, x->scales[g + 1]);
         }
     }
-    SIMD_UNROLL
-    for (int k = 0; k < n_y; k++) sumi[k] = simd_hsum_i32(acc[k]) - q6_K_offset(x->scales, y[k]);
+    return simd_hsum_i32(acc) - q6_K_offset(x->scales, y);
 }
 
 static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
@@ -249,30 +237,9 @@ static void vec_dot_q6_K(int n, float *s, const void *vx, const void *vy)
     const block_q6_K *x = vx;
     const block_q8_K *y = vy;
     float sum = 0.0f;
-    int32_t sumi;
-    for (int i = 0; i < n / QK_K; i++) {
-        const block_q8_K *yi = &y[i];
-        q6_K_sums(&x[i], 1, &yi, &sumi);
-        sum += finish_nomin(FP16(x[i].d), y[i].d, sumi);
-    }
+    for (int i = 0; i < n / QK_K; i++)
+        sum += finish_nomin(FP16(x[i].d), y[i].d, q6_K_sumi(&x[i], &y[i]));
     *s = sum;
-}
-
-static void vec_dot_4cols_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
-{
-    const block_q6_K *x = vx;
-    v128_t sums = wasm_f32x4_splat(0.0f);
-    int32_t sumi[4];
-    for (int i = 0; i < n / QK_K; i++) {
-        const block_q8_K *y[4] = { YROW(vy, y_stride, 0, i), YROW(vy, y_stride, 1, i),
-                                   YROW(vy, y_stride, 2, i), YROW(vy, y_stride, 3, i) };
-        q6_K_sums(&x[i], 4, y, sumi);
-        /* finish_nomin lane-wise: d*yd*sumi */
-        v128_t yd = wasm_f32x4_make(y[0]->d, y[1]->d, y[2]->d, y[3]->d);
-        sums = wasm_f32x4_add(sums, wasm_f32x4_mul(wasm_f32x4_mul(wasm_f32x4_splat(FP16(x[i].d)), yd),
-                                                   wasm_f32x4_convert_i32x4(wasm_i32x4_make(sumi[0], sumi[1], sumi[2], sumi[3]))));
-    }
-    wasm_v128_store(s, sums);
 }
 
 /* ---- Q2_K / Q3_K: 2-bit quants four to a byte, groups of 16 ----
@@ -420,7 +387,6 @@ void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot[MW_TYPE_Q4_K] = vec_dot_q4_K;
     k->vec_dot[MW_TYPE_Q5_K] = vec_dot_q5_K;
     k->vec_dot[MW_TYPE_Q6_K] = vec_dot_q6_K;
-    k->vec_dot_4cols[MW_TYPE_Q6_K] = vec_dot_4cols_q6_K;
     k->quantize_row[MW_TYPE_Q8_K] = quantize_row_q8_K;
 }
 

@@ -108,8 +108,8 @@ static inline v128_t idot_q5_1(const block_q5_1 *x, const int8_t *y)
  * scales dx*dy into one f32x4, so lane k is exactly the scalar's block term (f32)isum*(dx*dy)
  * (+ m*s for the "_1" types). One row (vec_dot) takes four consecutive blocks and adds the
  * lanes to its sum in block order; four rows (vec_dot_4rows) take block i of each row and add
- * lane r to row r's sum (vec_dot_4cols: lane t to token t's sum). Either way each row's sum is built term by term in the scalar's order,
- * so both are bit-identical to the scalar reference. */
+ * lane r to row r's sum (vec_dot_4cols: lane t to token t's sum). Either way every sum is
+ * built term by term in the scalar's order, so all are bit-identical to the scalar reference. */
 
 /* block terms of the "_0" types; the "_1" types add m*s (x = d*q + m, y.s = dy*sum(qy)) */
 #define TERM_0(t, x0, x1, x2, x3, y0, y1, y2, y3) (t)
@@ -138,11 +138,11 @@ static inline v128_t terms_##NAME(const XT *x0, const XT *x1, const XT *x2, cons
     return TERM(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), d), x0, x1, x2, x3, y0, y1, y2, y3); \
 }
 
-/* Defines vec_dot_NAME, vec_dot_4rows_NAME and vec_dot_4cols_NAME over the block terms.
+/* Defines vec_dot_NAME and vec_dot_4rows_NAME over the block terms.
  * vec_dot: the last nb%4 blocks repeat the last block in the unused lanes (never added), so
  * there is no scalar tail loop. 4 rows: the four y blocks are the same one, so the compiler
  * loads and widens y once for the four rows (IDOT_4ROWS may move work to the y side for
- * that); 4 columns (four activation rows, prefill): the x block is unpacked once. */
+ * that). */
 #define DEFINE_LEGACY_DOTS(NAME, XT, YT, IDOT, IDOT_4ROWS, TERM) \
 DEFINE_LEGACY_TERMS(NAME, XT, YT, IDOT, TERM) \
 DEFINE_LEGACY_TERMS(NAME##_shared_y, XT, YT, IDOT_4ROWS, TERM) \
@@ -171,7 +171,11 @@ static void vec_dot_4rows_##NAME(int n, float *s, const void *vx, size_t x_strid
     for (int i = 0; i < nb; i++) \
         acc = wasm_f32x4_add(acc, terms_##NAME##_shared_y(&x0[i], &x1[i], &x2[i], &x3[i], &y[i], &y[i], &y[i], &y[i])); \
     wasm_v128_store(s, acc); \
-} \
+}
+
+/* vec_dot_4cols_NAME: four activation rows (prefill), the x block unpacked once for the four
+ * (for the types where that pays; see the fill) */
+#define DEFINE_LEGACY_4COLS(NAME, XT, YT) \
 static void vec_dot_4cols_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
 { \
     const XT *x = vx; \
@@ -191,6 +195,9 @@ DEFINE_LEGACY_DOTS(q5_0, block_q5_0, block_q8_0, idot_q5_0, idot_q5_0, TERM_0)
 DEFINE_LEGACY_DOTS(q8_0, block_q8_0, block_q8_0, idot_q8_0, idot_q8_0, TERM_0)
 DEFINE_LEGACY_DOTS(q4_1, block_q4_1, block_q8_1, idot_q4_1, idot_q4_1, TERM_1)
 DEFINE_LEGACY_DOTS(q5_1, block_q5_1, block_q8_1, idot_q5_1, idot_q5_1, TERM_1)
+DEFINE_LEGACY_4COLS(q4_0, block_q4_0, block_q8_0)
+DEFINE_LEGACY_4COLS(q8_0, block_q8_0, block_q8_0)
+DEFINE_LEGACY_4COLS(q4_1, block_q4_1, block_q8_1)
 
 /* ---- activation quantizers: byte-identical to mw_quantize_row_q8_0 / q8_1 ---- */
 
@@ -257,11 +264,11 @@ void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot_4rows[MW_TYPE_Q8_0] = vec_dot_4rows_q8_0;
     k->vec_dot_4rows[MW_TYPE_Q4_1] = vec_dot_4rows_q4_1;
     k->vec_dot_4rows[MW_TYPE_Q5_1] = vec_dot_4rows_q5_1;
+    /* 4 columns only where measured faster with weights streaming from DRAM (wasm, Node 20):
+     * Q5_0 / Q5_1 were not (the wider x state costs more than the shared unpacking saves) */
     k->vec_dot_4cols[MW_TYPE_Q4_0] = vec_dot_4cols_q4_0;
-    k->vec_dot_4cols[MW_TYPE_Q5_0] = vec_dot_4cols_q5_0;
     k->vec_dot_4cols[MW_TYPE_Q8_0] = vec_dot_4cols_q8_0;
     k->vec_dot_4cols[MW_TYPE_Q4_1] = vec_dot_4cols_q4_1;
-    k->vec_dot_4cols[MW_TYPE_Q5_1] = vec_dot_4cols_q5_1;
     k->quantize_row[MW_TYPE_Q8_0] = quantize_row_q8_0;
     k->quantize_row[MW_TYPE_Q8_1] = quantize_row_q8_1;
 }
