@@ -67,12 +67,8 @@ int mw_cmd_bench(const mw_cli_opts *o)
     mw_status st;
     int32_t n_pp = o->n_prompt, n_tg = o->n_predict, reps = o->reps;
 
-    if (!(model = cli_open_model(o)))
+    if (!(model = cli_open_model(o, &info)))
         goto done;
-    if ((st = mw_model_get_info(model, &info)) != MW_OK) {
-        cli_engine_error(st, "cannot read model info");
-        goto done;
-    }
     int32_t n_ids = n_pp > n_tg ? n_pp : n_tg;
     if (!(s = cli_open_session(o, model, n_ids)))
         goto done;

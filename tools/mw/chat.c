@@ -106,12 +106,8 @@ int mw_cmd_chat(const mw_cli_opts *o)
     mw_model_info info;
     mw_status st;
 
-    if (!(model = cli_open_model(o)))
+    if (!(model = cli_open_model(o, &info)))
         goto done;
-    if ((st = mw_model_get_info(model, &info)) != MW_OK) {
-        cli_engine_error(st, "cannot read model info");
-        goto done;
-    }
     if (!(s = cli_open_session(o, model, 0)) || !(smp = cli_make_sampler(o, info.n_vocab)))
         goto done;
     if ((st = mw_detok_create(model, &d)) != MW_OK) {

@@ -31,8 +31,8 @@ int cli_engine_error(mw_status st, const char *what);
 /* Seconds on a monotonic clock. */
 double cli_now(void);
 
-/* Open -m MODEL; on failure prints the error and returns NULL. */
-mw_model *cli_open_model(const mw_cli_opts *o);
+/* Open -m MODEL and fill *info (when not NULL); on failure prints the error and returns NULL. */
+mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info);
 /* Create a session with -c / -t / --window, n_ctx raised to at least min_ctx; NULL on error. */
 mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_t min_ctx);
 

@@ -117,12 +117,8 @@ int mw_cmd_generate(const mw_cli_opts *o)
     mw_model_info info;
     mw_status st;
 
-    if (!(model = cli_open_model(o)))
+    if (!(model = cli_open_model(o, &info)))
         goto done;
-    if ((st = mw_model_get_info(model, &info)) != MW_OK) {
-        cli_engine_error(st, "cannot read model info");
-        goto done;
-    }
     if (prompt_ids(o, model, info.n_vocab, &ids, &n_prompt) != 0)
         goto done;
     if (n_prompt == 0) {

@@ -38,15 +38,10 @@ static double mib(uint64_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
 
 int mw_cmd_info(const mw_cli_opts *o)
 {
-    mw_model *model = cli_open_model(o);
+    mw_model_info mi;
+    mw_model *model = cli_open_model(o, &mi);
     if (!model)
         return 1;
-    mw_model_info mi;
-    mw_status st = mw_model_get_info(model, &mi);
-    if (st != MW_OK) {
-        mw_model_free(model);
-        return cli_engine_error(st, "cannot read model info");
-    }
 
     type_total totals[N_TYPE_SLOTS + 1];   /* last slot: other */
     memset(totals, 0, sizeof(totals));
@@ -56,7 +51,8 @@ int mw_cmd_info(const mw_cli_opts *o)
         int32_t type;
         int64_t ne[4];
         uint64_t bytes;
-        if ((st = mw_model_tensor_info(model, i, &name, &type, ne, &bytes)) != MW_OK) {
+        mw_status st = mw_model_tensor_info(model, i, &name, &type, ne, &bytes);
+        if (st != MW_OK) {
             mw_model_free(model);
             return cli_engine_error(st, "cannot read tensor info");
         }

@@ -37,12 +37,8 @@ int mw_cmd_logits(const mw_cli_opts *o)
     mw_model_info info;
     mw_status st;
 
-    if (!(model = cli_open_model(o)))
+    if (!(model = cli_open_model(o, &info)))
         goto done;
-    if ((st = mw_model_get_info(model, &info)) != MW_OK) {
-        cli_engine_error(st, "cannot read model info");
-        goto done;
-    }
     if (cli_parse_ids(o->tokens, "--tokens", info.n_vocab, &ids, &n) != 0)
         goto done;
     if (!(s = cli_open_session(o, model, n)))

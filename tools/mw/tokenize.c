@@ -19,7 +19,7 @@ int mw_cmd_tokenize(const mw_cli_opts *o)
 
     if (o->file && !(text = file_text = cli_read_file(o->file, &len)))
         goto done;
-    if (!(model = cli_open_model(o)))
+    if (!(model = cli_open_model(o, NULL)))
         goto done;
     int32_t flags = (o->no_bos ? 0 : MW_TOKENIZE_ADD_BOS) |
                     (o->special ? MW_TOKENIZE_PARSE_SPECIAL : 0);
@@ -45,12 +45,8 @@ int mw_cmd_detokenize(const mw_cli_opts *o)
     mw_model_info info;
     mw_status st;
 
-    if (!(model = cli_open_model(o)))
+    if (!(model = cli_open_model(o, &info)))
         goto done;
-    if ((st = mw_model_get_info(model, &info)) != MW_OK) {
-        cli_engine_error(st, "cannot read model info");
-        goto done;
-    }
     if (cli_parse_ids(o->ids, "--ids", info.n_vocab, &ids, &n) != 0)
         goto done;
     size_t len = 0;

@@ -37,14 +37,17 @@ double cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-mw_model *cli_open_model(const mw_cli_opts *o)
+mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info)
 {
     mw_model *model = NULL;
     mw_status st = mw_model_open_file(o->model, NULL, &model);
+    if (st == MW_OK && info)
+        st = mw_model_get_info(model, info);
     if (st != MW_OK) {
         char what[512];
         snprintf(what, sizeof(what), "cannot load model '%s'", o->model);
         cli_engine_error(st, what);
+        mw_model_free(model);
         return NULL;
     }
     return model;
