@@ -43,7 +43,6 @@ int mw_cmd_detokenize(const mw_cli_opts *o)
     int32_t *ids = NULL, n = 0;
     char *text = NULL;
     mw_model_info info;
-    mw_status st;
 
     if (!(model = cli_open_model(o, &info)))
         goto done;
