@@ -49,4 +49,6 @@ if (process.env.WASI_DIRS) {
 const wasi = new WASI({ version: 'preview1', args: [file, ...args], env: process.env, preopens, returnOnExit: true });
 const mod = await WebAssembly.compile(await readFile(file));
 const instance = await WebAssembly.instantiate(mod, wasi.getImportObject());
-process.exitCode = wasi.start(instance);
+// exit at once: letting Node tear down a wasm instance whose memory grew past ~100 MiB
+// segfaults node 20 at exit (rc 139) after the program's output is complete
+process.exit(wasi.start(instance));
