@@ -11,6 +11,13 @@ import { readFile } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
+
+// Node 20's V8 crashes in incremental/concurrent marking (MarkCompactCollector::ProcessEphemerons,
+// "unreachable code" or SIGSEGV) when a wasm memory grows past ~100 MiB step by step, as
+// wasi-libc's malloc grows it: mark-compact without those two modes is stable.
+v8.setFlagsFromString('--no-incremental-marking');
+v8.setFlagsFromString('--no-concurrent-marking');
 
 // node:wasi's ExperimentalWarning would land in the program's stderr: drop just that one
 // (the module is imported dynamically, after the filter is in place).
