@@ -18,6 +18,8 @@
 # --quick: bench-1024 Q4_0 only, -p 16 -n 8 -r 1 (to check the script itself).
 # --7b "P N R": other -p/-n/-r for the mistral7b-2layer shape (its runs are ~4x longer).
 # --regen: generate the models again even if they exist (they depend only on the generator).
+# --runtimes "native wasi wasi-scalar web": build and run only these; --append: keep the
+# earlier results.jsonl and add to it (a later line for the same model/runtime/threads wins).
 # Each result line also records the 1-minute load average: on a shared machine, read the
 # 2-thread figures against it.
 set -u
@@ -27,7 +29,8 @@ SHAPES="bench-1024 mistral7b-2layer"
 TYPES="Q4_0 Q8_0 Q4_K_M"
 PP=128 TG=64 REPS=3
 SPP=32 STG=16 SREPS=1
-BUILD=1 REGEN=0
+BUILD=1 REGEN=0 APPEND=0
+RUNTIMES="native wasi wasi-scalar web"
 P7="" N7="" R7=""
 JOBS=2
 while [ $# -gt 0 ]; do
@@ -35,6 +38,8 @@ while [ $# -gt 0 ]; do
     --quick) SHAPES="bench-1024" TYPES="Q4_0" PP=16 TG=8 REPS=1 SPP=8 STG=4 ;;
     --no-build) BUILD=0 ;;
     --regen) REGEN=1 ;;
+    --runtimes) RUNTIMES="$2"; shift ;;
+    --append) APPEND=1 ;;
     --7b) read -r P7 N7 R7 <<<"$2"; shift ;;
     --out) OUT="$(mkdir -p "$2" && cd "$2" && pwd)"; shift ;;
     --shapes) SHAPES="$2"; shift ;;
@@ -53,7 +58,7 @@ done
 mkdir -p "$OUT/models"
 RESULTS="$OUT/results.jsonl"
 LOG="$OUT/bench.log"
-: >"$RESULTS"
+[ "$APPEND" = 1 ] || : >"$RESULTS"
 : >"$LOG"
 say() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
 
@@ -72,18 +77,23 @@ build() {   # build NAME TARGETS... -- CONFIGURE...
     return 1
   fi
 }
-HAVE_NATIVE=1 HAVE_WASI=1 HAVE_SCALAR=1 HAVE_WEB=1
+want() { case " $RUNTIMES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+# WASI programs start with 2 GiB of linear memory and never grow it: Node 20's node:wasi keeps
+# using the old backing store after memory.grow moves it, which corrupts V8's heap (crashes at
+# exit or in the GC, exit 133/139) once a model of a few hundred MiB is loaded.
+WASI_MEM="-DCMAKE_EXE_LINKER_FLAGS=-Wl,--initial-memory=2147483648"
 if [ "$BUILD" = 1 ]; then
-  build native mw mw_gen_model bench_bandwidth -- cmake || HAVE_NATIVE=0
-  build wasi mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" || HAVE_WASI=0
-  build wasi-scalar mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" \
-    -DMW_WASM_SIMD=OFF || HAVE_SCALAR=0
-  build web mw_web_mt mw_web_st -- emcmake cmake || HAVE_WEB=0
+  build native mw mw_gen_model bench_bandwidth -- cmake   # always: it makes the models
+  want wasi && build wasi mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" "$WASI_MEM"
+  want wasi-scalar && build wasi-scalar mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" \
+    -DMW_WASM_SIMD=OFF "$WASI_MEM"
+  want web && build web mw_web_mt mw_web_st -- emcmake cmake
 fi
-[ -x "$OUT/native/mw" ] || HAVE_NATIVE=0
-[ -f "$OUT/wasi/mw.wasm" ] || HAVE_WASI=0
-[ -f "$OUT/wasi-scalar/mw.wasm" ] || HAVE_SCALAR=0
-[ -f "$OUT/web/mw-mt.mjs" ] && [ -f "$OUT/web/mw-st.mjs" ] || HAVE_WEB=0
+HAVE_NATIVE=0 HAVE_WASI=0 HAVE_SCALAR=0 HAVE_WEB=0
+want native && [ -x "$OUT/native/mw" ] && HAVE_NATIVE=1
+want wasi && [ -f "$OUT/wasi/mw.wasm" ] && HAVE_WASI=1
+want wasi-scalar && [ -f "$OUT/wasi-scalar/mw.wasm" ] && HAVE_SCALAR=1
+want web && [ -f "$OUT/web/mw-mt.mjs" ] && [ -f "$OUT/web/mw-st.mjs" ] && HAVE_WEB=1
 if [ ! -x "$OUT/native/mw_gen_model" ]; then
   say "no $OUT/native/mw_gen_model: cannot generate models"; exit 1
 fi
@@ -153,7 +163,7 @@ for shape in $SHAPES; do
       run wasi 1 "$m" $PP $TG $REPS "${NODE_WASI[@]}" "$OUT/wasi/mw.wasm"
     fi
     if [ $HAVE_SCALAR = 1 ]; then
-      [ $HAVE_WASI = 1 ] && run wasi-short 1 "$m" $SPP $STG $SREPS "${NODE_WASI[@]}" "$OUT/wasi/mw.wasm"
+      [ -f "$OUT/wasi/mw.wasm" ] && run wasi-short 1 "$m" $SPP $STG $SREPS "${NODE_WASI[@]}" "$OUT/wasi/mw.wasm"
       run wasi-scalar 1 "$m" $SPP $STG $SREPS "${NODE_WASI[@]}" "$OUT/wasi-scalar/mw.wasm"
     fi
     if [ $HAVE_WEB = 1 ]; then
