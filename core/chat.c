@@ -210,7 +210,8 @@ mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
 {
     const mw_tokenizer *t = mw_model_tokenizer(model);
     if (!t)
-        return model ? MW_ERR_UNSUPPORTED : MW_ERR_INVALID_ARG;
+        return model ? mw_fail(MW_ERR_UNSUPPORTED, "mw_chat_tokenize: the model has no tokenizer")
+                     : mw_fail(MW_ERR_INVALID_ARG, "mw_chat_tokenize: model is NULL");
     if (n_messages < 0 || (!messages && n_messages > 0) || cap < 0 || (!out && cap > 0) || !n_out)
         return mw_fail(MW_ERR_INVALID_ARG, "mw_chat_tokenize: bad arguments");
     *n_out = 0;

@@ -95,7 +95,7 @@ mw_status mw_model_open_reader(mw_read_fn read, void *user, const mw_model_param
 
 /* Push-style loader, for bytes that arrive in chunks (a browser download): create, feed every
  * chunk in order, then finish. The header is parsed as soon as enough bytes have arrived, so
- * mw_loader_info() can reject a model before the download completes. Chunks are copied
+ * mw_loader_get_info() can reject a model before the download completes. Chunks are copied
  * straight into the final weight buffer: no second full copy is ever held. */
 typedef struct mw_loader mw_loader;
 mw_status mw_loader_create(const mw_model_params *params, mw_loader **out);
