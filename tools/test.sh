@@ -85,8 +85,14 @@ for s in "${stages[@]}"; do
   fi
   echo "==================== stage: $s ===================="
   t0=$SECONDS
-  if "stage_$s"; then result[$s]="ok"; else result[$s]="FAILED"; fi
-  result[$s]="${result[$s]} ($((SECONDS - t0)) s)"
+  log=$(mktemp)
+  "stage_$s" 2>&1 | tee "$log"
+  if [ "${PIPESTATUS[0]}" -eq 0 ]; then result[$s]="ok"; else result[$s]="FAILED"; fi
+  # the stage's own counts: ctest's last "N% tests passed, N tests failed out of N", node's "# pass/# fail"
+  counts=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1 | sed 's/^.*tests passed, //')
+  [ -z "$counts" ] && counts=$(grep -E "^# (pass|fail|skipped) [0-9]+" "$log" | tr '\n' ' ')
+  rm -f "$log"
+  result[$s]="${result[$s]} ($((SECONDS - t0)) s) ${counts}"
   echo "==================== stage $s: ${result[$s]} ===================="
 done
 
