@@ -1,7 +1,8 @@
 /*
  * matmul.c — quantize the input once, then split the output rows of one or more weights
  * across the pool's threads. Each thread walks its rows and, for each row, all tokens: the
- * weight row stays in cache while the (much smaller) activations are re-read.
+ * weight row stays in cache while the (much smaller) activations are re-read. Weights the
+ * model repacked at load (mw_tensor.repacked) go eight rows at a time through vec_dot_rows8.
  */
 #include "matmul.h"
 #include "kernels/kernels.h"
@@ -32,11 +33,24 @@ static void matmul_worker(void *arg, int ith, int nth)
         if (lo >= hi)
             continue;
         const act_view *a = t->act_for_job[j];
+        float *out = t->jobs[j].out;
+        if (w->repacked) {
+            /* this thread's groups: those whose first row is in [lo, hi) */
+            const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[w->type];
+            const size_t group_bytes = (size_t)mw_kern->repack_group_bytes[w->type] * (t->n_cols / 32);
+            for (int64_t g = (lo + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS; g * MW_REPACK_ROWS < hi; g++)
+                for (int32_t tok = 0; tok < t->n_tok; tok++) {
+                    float s8[MW_REPACK_ROWS];
+                    dot8(t->n_cols, s8, (const uint8_t *)w->data + (size_t)g * group_bytes,
+                         a->data + (size_t)tok * a->row_bytes);
+                    memcpy(&out[(size_t)tok * n_rows + (size_t)g * MW_REPACK_ROWS], s8, sizeof s8);
+                }
+            continue;
+        }
         const size_t w_row_bytes = mw_row_size(w->type, t->n_cols);
         const mw_vec_dot_fn dot = mw_kern->vec_dot[w->type];
         const mw_vec_dot_4rows_fn dot4 = mw_kern->vec_dot_4rows[w->type];
         const mw_vec_dot_4cols_fn dot4c = mw_kern->vec_dot_4cols[w->type];
-        float *out = t->jobs[j].out;
         int64_t r = lo;
         /* decode: four weight rows per pass over the activation row, where the kernel set
          * has it (prefill prefers the 4-token kernel below) */

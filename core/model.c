@@ -8,6 +8,7 @@
  * vocabulary-only model (tokenize / detokenize work, sessions refuse).
  */
 #include "model.h"
+#include "kernels/kernels.h"
 #include "quant/quant.h"
 #include "tokenizer.h"
 
@@ -164,6 +165,7 @@ static mw_status bind_view(const binder *b, const mw_gguf_tensor *t, mw_tensor *
     memcpy(out->ne, t->ne, sizeof out->ne);
     out->data = b->data + t->offset;
     out->nbytes = t->nbytes;
+    out->repacked = false;   /* until repack_weights */
     if (t->offset > b->data_size || t->nbytes > b->data_size - t->offset)
         return mw_fail(MW_ERR_TRUNCATED, "tensor %s lies past the end of the data", t->name);
     return MW_OK;
@@ -293,6 +295,79 @@ static mw_status bind_model(mw_model *m)
     return MW_OK;
 }
 
+/* ---- weights repacked for the kernel set (see kernels.h: repack, vec_dot_rows8) ---- */
+
+/* Whether t is a weight the kernel set repacks: its type has a repacked layout of the same
+ * size, its rows come in whole groups. */
+static bool repackable(const mw_tensor *t)
+{
+    const int64_t n = t->ne[0], n_rows = t->ne[1] * t->ne[2];
+    return mw_kern->repack[t->type] && n % 32 == 0 && n <= INT32_MAX && n_rows % MW_REPACK_ROWS == 0 &&
+           mw_kern->repack_group_bytes[t->type] * (uint64_t)(n / 32) ==
+               MW_REPACK_ROWS * (uint64_t)mw_row_size(t->type, n);
+}
+
+/* Repack t's rows in place at t's offset in data (laid out as m->data), group by group: a
+ * repacked group is the size of the rows it replaces, so one group's copy is all it needs. */
+static mw_status repack_tensor(const mw_model *m, const mw_tensor *t, uint8_t *data)
+{
+    const int64_t n = t->ne[0], n_rows = t->ne[1] * t->ne[2];
+    const size_t group_bytes = MW_REPACK_ROWS * mw_row_size(t->type, n);
+    uint8_t *tmp = mw_alloc(group_bytes);
+    if (!tmp)
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory repacking %s", t->name);
+    uint8_t *p = data + ((const uint8_t *)t->data - (const uint8_t *)m->data);
+    for (int64_t g = 0; g < n_rows / MW_REPACK_ROWS; g++, p += group_bytes) {
+        memcpy(tmp, p, group_bytes);
+        mw_kern->repack[t->type](MW_REPACK_ROWS, (int)n, tmp, p);
+    }
+    mw_free(tmp);
+    return MW_OK;
+}
+
+typedef struct repack_pass {
+    uint8_t *data;     /* where to repack */
+    bool mark;         /* choose and mark the tensors (load) or repack the marked ones */
+    mw_status st;      /* first failure */
+} repack_pass;
+
+static void repack_one(const mw_model *m, mw_tensor *t, repack_pass *pass)
+{
+    if (pass->st || !(pass->mark ? repackable(t) : t->repacked))
+        return;
+    pass->st = repack_tensor(m, t, pass->data);
+    if (pass->mark && !pass->st)
+        t->repacked = true;
+}
+
+/* Every matmul weight (not tok_embd, whose rows are looked up, nor output when tied to it) */
+static mw_status repack_weights(mw_model *m, repack_pass pass)
+{
+    if (!m->layers)   /* vocabulary only */
+        return MW_OK;
+    if (m->output.data != m->tok_embd.data)
+        repack_one(m, &m->output, &pass);
+    for (int32_t il = 0; il < m->info.n_layer; il++) {
+        mw_layer *l = &m->layers[il];
+        mw_tensor *dense[] = { &l->wq, &l->wk, &l->wv, &l->wo, &l->ffn_gate, &l->ffn_up, &l->ffn_down };
+        for (size_t i = 0; i < sizeof dense / sizeof dense[0]; i++)
+            if (dense[i]->data)
+                repack_one(m, dense[i], &pass);
+        for (int32_t e = 0; l->gate_exps && e < m->info.n_expert; e++) {
+            repack_one(m, &l->gate_exps[e], &pass);
+            repack_one(m, &l->up_exps[e], &pass);
+            repack_one(m, &l->down_exps[e], &pass);
+        }
+    }
+    return pass.st;
+}
+
+void mw_model_repack_like(const mw_model *m, uint8_t *data)
+{
+    repack_pass pass = { data, false, MW_OK };
+    (void)repack_weights((mw_model *)m, pass);
+}
+
 mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_data,
                           mw_model **out)
 {
@@ -317,6 +392,13 @@ mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_
         m->vocab_only = true;
     else if (!st)
         st = bind_model(m);
+    /* Weights we own are repacked in place for the kernels, once, here: a model is read-only
+     * afterwards. Borrowed memory is never written: those weights stay as they are. */
+    mw_kernels_init();
+    if (!st && m->owns_data && !m->vocab_only) {
+        repack_pass pass = { m->data, true, MW_OK };
+        st = repack_weights(m, pass);
+    }
     if (st) {
         mw_model_free(m);
         return st;

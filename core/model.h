@@ -17,6 +17,7 @@ typedef struct mw_tensor {
     int64_t ne[4];        /* ne[0] = row length */
     const void *data;
     uint64_t nbytes;
+    bool repacked;        /* data is in mw_kern->repack's layout (matmul uses vec_dot_rows8) */
 } mw_tensor;
 
 typedef struct mw_layer {
@@ -57,5 +58,9 @@ mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info);
  * Takes ownership of g, and of data when owns_data; frees them on failure too. */
 mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_data,
                           mw_model **out);
+
+/* Apply, to `data` laid out as m->data (e.g. a copy of the file's data section), the repacking
+ * that mw_model_create did to the tensors marked repacked: what m->data then holds. */
+void mw_model_repack_like(const mw_model *m, uint8_t *data);
 
 #endif

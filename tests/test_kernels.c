@@ -5,6 +5,8 @@
  * - vec_dot of every weight type, and vec_dot_4rows / vec_dot_4cols where the set has them,
  *   bit-identical to the scalar vec_dot (the same exact integer block sums, the same float
  *   terms in the same order), on 4 weight rows x 4 activation rows, strides beyond the row;
+ * - weights repacked at load (repack + vec_dot_rows8, Q4_0 / Q8_0 where the set has them):
+ *   8 rows, bit-identical to the scalar vec_dot row by row, fp16 scale edge cases included;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
@@ -118,6 +120,44 @@ static void test_vec_dot(int32_t type)
     if (dot4c) CHECK_MSG(bad4c == 0, "vec_dot_4cols %s: %d of %d dots differ from scalar", t->name, bad4c, 4 * cases);
     printf("vec_dot %-5s: %d dots bit-identical to scalar%s%s\n", t->name, 4 * cases - bad,
            dot4r ? ", and 4rows" : "", dot4c ? ", and 4cols" : "");
+}
+
+/* ---- repacked weights: 8 rows through repack + vec_dot_rows8 ---- */
+
+static void test_repacked(int32_t type)
+{
+    const mw_repack_fn repack = mw_kern->repack[type];
+    const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[type];
+    if (!repack || !dot8) return;
+    const mw_type_traits *t = mw_type_traits_get(type);
+    /* fp16 scales the conversion must get exact: subnormals, the largest finite, +-inf, -0 */
+    static const uint16_t edge_scales[] = { 0x0001, 0x03ff, 0x0400, 0x7bff, 0x7c00, 0xfc00, 0x8000, 0x8001 };
+    int bad = 0, cases = 0;
+    for (int c = 0; c < N_COUNTS; c++) {
+        const int nb = block_counts[c], n = nb * 32;
+        const size_t row_bytes = mw_row_size(type, n);
+        uint8_t *x = random_rows(type, n, 8, row_bytes);
+        if (c % 2)   /* every other size: some block scales (the first 2 bytes of a block) at the edges */
+            for (int r = 0; r < 8; r++)
+                memcpy(x + r * row_bytes + (size_t)(r % nb) * t->type_size, &edge_scales[r], 2);
+        uint8_t *packed = malloc((size_t)mw_kern->repack_group_bytes[type] * nb);
+        uint8_t *y = malloc(mw_row_size(MW_TYPE_Q8_0, n));
+        float *yf = malloc(sizeof(float) * n);
+        fill_random(yf, n);
+        ref.quantize_row[MW_TYPE_Q8_0](yf, y, n);
+        repack(8, n, x, packed);
+        float s[8], s_ref;
+        dot8(n, s, packed, y);
+        for (int r = 0; r < 8; r++) {
+            ref.vec_dot[type](n, &s_ref, x + r * row_bytes, y);
+            if (!same_bits(s_ref, s[r]) && bad++ == 0)
+                fprintf(stderr, "%s n=%d row %d: scalar %.9g, rows8 %.9g\n", t->name, n, r, s_ref, s[r]);
+        }
+        cases += 8;
+        free(x); free(packed); free(y); free(yf);
+    }
+    CHECK_MSG(bad == 0, "vec_dot_rows8 %s: %d of %d dots differ from scalar", t->name, bad, cases);
+    printf("vec_dot_rows8 %-5s: %d repacked dots bit-identical to scalar\n", t->name, cases - bad);
 }
 
 /* ---- activation quantizers ---- */
@@ -290,6 +330,11 @@ int main(void)
     };
     for (size_t i = 0; i < sizeof dot_types / sizeof dot_types[0]; i++) test_vec_dot(dot_types[i]);
 
+#if defined(__wasm_simd128__) || defined(MW_SIMDE)
+    CHECK_MSG(mw_kern->repack[MW_TYPE_Q4_0] && mw_kern->repack[MW_TYPE_Q8_0], "SIMD build repacks Q4_0 and Q8_0");
+#endif
+    test_repacked(MW_TYPE_Q4_0);
+    test_repacked(MW_TYPE_Q8_0);
     test_quantizer(MW_TYPE_Q8_0);
     test_quantizer(MW_TYPE_Q8_1);
     test_quantizer(MW_TYPE_Q8_K);

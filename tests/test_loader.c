@@ -29,14 +29,22 @@ static void unload(file *f)
     free(f->buf);
 }
 
-/* The model's tensor bytes are exactly the file's data section. */
+/* The model's tensor bytes are exactly the file's data section, with the weights the model
+ * repacked for the kernels (SIMD builds, owned data only) repacked the same way. */
 static int same_data(const mw_model *m, const file *f)
 {
     if (!m || !f->g)
         return 0;
     if (m->gguf->data_size != f->g->data_size || m->gguf->data_offset != f->g->data_offset)
         return 0;
-    return memcmp(m->data, f->buf + f->g->data_offset, (size_t)f->g->data_size) == 0;
+    uint8_t *want = malloc((size_t)f->g->data_size + 1);
+    if (!want)
+        return 0;
+    memcpy(want, f->buf + f->g->data_offset, (size_t)f->g->data_size);
+    mw_model_repack_like(m, want);
+    int same = memcmp(m->data, want, (size_t)f->g->data_size) == 0;
+    free(want);
+    return same;
 }
 
 static mw_status push(const file *f, size_t chunk, size_t total, const mw_model_params *p,

@@ -14,6 +14,14 @@ typedef void (*mw_vec_dot_4rows_fn)(int n, float *s, const void *x, size_t x_str
 /* s[t] = dot of the weight row x with activation row t (t < 4; rows y_stride bytes apart):
  * four vec_dot calls in one pass over x (prefill), with bit-identical results. */
 typedef void (*mw_vec_dot_4cols_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
+/* Weights repacked at load (simd128_repack.c): MW_REPACK_ROWS consecutive rows interleaved
+ * block by block, the same size as the rows. repack: n_rows (a multiple of MW_REPACK_ROWS)
+ * rows of n values from src to dst, repack_group_bytes[type] * n / 32 bytes per group.
+ * rows8: s[r] = dot of row r (r < 8) of one repacked group with activation row y, bit-identical
+ * to vec_dot on the original row. */
+#define MW_REPACK_ROWS 8
+typedef void (*mw_repack_fn)(int64_t n_rows, int n, const void *src, void *dst);
+typedef void (*mw_vec_dot_rows8_fn)(int n, float *s, const void *x, const void *y);
 
 typedef struct mw_kernels {
     const char *name;                              /* "scalar", "simd128" */
@@ -21,6 +29,9 @@ typedef struct mw_kernels {
     mw_quantize_fn quantize_row[MW_TYPE_COUNT];    /* activation quantizers: Q8_0, Q8_1, Q8_K, F16, BF16 */
     mw_vec_dot_4rows_fn vec_dot_4rows[MW_TYPE_COUNT]; /* optional (NULL: use vec_dot per row) */
     mw_vec_dot_4cols_fn vec_dot_4cols[MW_TYPE_COUNT]; /* optional (NULL: use vec_dot per token) */
+    mw_repack_fn repack[MW_TYPE_COUNT];            /* optional (NULL: weights stay as loaded) */
+    mw_vec_dot_rows8_fn vec_dot_rows8[MW_TYPE_COUNT]; /* with repack: dot of a repacked group */
+    uint32_t repack_group_bytes[MW_TYPE_COUNT];    /* bytes per 32 columns of a repacked group */
     float (*dot_f32)(int n, const float *x, const float *y);
     void (*axpy_f32)(int n, float a, const float *x, float *y);   /* y += a*x */
     void (*scale_f32)(int n, float a, float *y);                  /* y *= a */

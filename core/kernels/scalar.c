@@ -32,6 +32,9 @@ void mw_kernels_fill_scalar(mw_kernels *k)
         k->quantize_row[type] = NULL;
         k->vec_dot_4rows[type] = NULL;   /* only SIMD sets have multi-row kernels */
         k->vec_dot_4cols[type] = NULL;
+        k->repack[type] = NULL;          /* nor repacked weights */
+        k->vec_dot_rows8[type] = NULL;
+        k->repack_group_bytes[type] = 0;
     }
     /* activation quantizers: only the vec_dot types (weights use mw_weight_quantizer) */
     static const int32_t act_types[] = { MW_TYPE_F32, MW_TYPE_F16, MW_TYPE_BF16,

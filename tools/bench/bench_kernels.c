@@ -4,8 +4,9 @@
  * (default 4096 x 4096, one thread), reported as GB/s of weight bytes streamed: the scalar
  * reference, the table's vec_dot, its vec_dot_4rows (four rows per call) and vec_dot_4cols
  * (one row against four activation rows, as in a prefill: 4 x weight bytes / time) where it
- * has them, the speed-up of the best single-token kernel over scalar, and whether the last
- * row's result equals the scalar one bit for bit. Then the activation quantizers in M values/s.
+ * has them, vec_dot_rows8 on the weights repacked as the model loader does (rows8, timed
+ * alternately with 4rows, best of each), the speed-up of the best single-token table kernel
+ * over scalar, and whether the results equal the scalar ones bit for bit. Then the activation quantizers in M values/s.
  *   bench_kernels [rows] [cols] [type...]             (native, Emscripten: node bench_kernels.js)
  *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols] [type...]
  * Types by name (Q4_0 Q4_K ...); default all.
@@ -42,7 +43,13 @@ static volatile float sink;
  * takes ~0.1-1 ms, so a loaded machine (other processes preempting us) rarely spoils all of its
  * repeats. dot4 (if set) takes four rows per call; dot4c (if set) one row against four
  * activation rows act_stride bytes apart (a 4-token matmul: each row's 4 results land in out4). */
-typedef struct kernel_set { mw_vec_dot_fn dot; mw_vec_dot_4rows_fn dot4; mw_vec_dot_4cols_fn dot4c; } kernel_set;
+typedef struct kernel_set {
+    mw_vec_dot_fn dot;
+    mw_vec_dot_4rows_fn dot4;
+    mw_vec_dot_4cols_fn dot4c;
+    mw_vec_dot_rows8_fn dot8;   /* w repacked: 8-row groups of group_bytes */
+    size_t group_bytes;
+} kernel_set;
 
 static double time_matvec(kernel_set k, int rows, int cols, const uint8_t *w, size_t row_bytes,
                           const void *act, size_t act_stride, float *out, double min_s)
@@ -67,6 +74,8 @@ static double time_matvec(kernel_set k, int rows, int cols, const uint8_t *w, si
                     out[r] = s4[0];
                 }
             }
+            if (k.dot8)
+                for (; r + 8 <= r1; r += 8) k.dot8(cols, &out[r], w + (size_t)(r / 8) * k.group_bytes, act);
             if (dot4)
                 for (; r + 4 <= r1; r += 4) dot4(cols, &out[r], w + (size_t)r * row_bytes, row_bytes, act);
             for (; r < r1; r++) dot(cols, &out[r], w + (size_t)r * row_bytes, act);
@@ -96,7 +105,9 @@ int main(int argc, char **argv)
     printf("kernel set: %s; matvec %d x %d, 1 thread, GB/s of weight bytes (best per 256-row chunk)\n",
            mw_kern->name, rows, cols);
     printf("(4tok: one weight row against 4 activation rows per call, 4 x weight bytes / time)\n");
-    printf("%-5s %7s %8s %8s %8s %8s %7s %s\n", "type", "MiB", "scalar", "kernel", "4rows", "4tok", "ratio", "check");
+    printf("(rows8: weights repacked at load into 8-row groups, one group per call)\n");
+    printf("%-5s %7s %8s %8s %8s %8s %8s %7s %s\n", "type", "MiB", "scalar", "kernel", "4rows", "4tok",
+           "rows8", "ratio", "check");
 
     enum { DISTINCT = 64 };
     float *xf = malloc(sizeof(float) * (size_t)cols * DISTINCT), *yf = malloc(sizeof(float) * cols);
@@ -125,12 +136,16 @@ int main(int argc, char **argv)
         for (int k = 1; k < 4; k++) memcpy(act + k * act_bytes, act, act_bytes);
 
         const double bytes = (double)row_bytes * rows;
-        const kernel_set ks = { scalar.vec_dot[type], NULL, NULL };
-        const kernel_set kk = { mw_kern->vec_dot[type], NULL, NULL };
-        const kernel_set k4 = { mw_kern->vec_dot[type], mw_kern->vec_dot_4rows[type], NULL };
-        const kernel_set kc = { mw_kern->vec_dot[type], NULL, mw_kern->vec_dot_4cols[type] };
+        const kernel_set ks = { scalar.vec_dot[type], NULL, NULL, NULL, 0 };
+        const kernel_set kk = { mw_kern->vec_dot[type], NULL, NULL, NULL, 0 };
+        const kernel_set k4 = { mw_kern->vec_dot[type], mw_kern->vec_dot_4rows[type], NULL, NULL, 0 };
+        const kernel_set kc = { mw_kern->vec_dot[type], NULL, mw_kern->vec_dot_4cols[type], NULL, 0 };
+        const kernel_set k8 = { mw_kern->vec_dot[type], NULL, NULL, mw_kern->vec_dot_rows8[type],
+                                (size_t)mw_kern->repack_group_bytes[type] * (cols / 32) };
         double ts = time_matvec(ks, rows, cols, w, row_bytes, act, act_bytes, out, 0.3);
         float s_ref = out[rows - 1];
+        float *out_ref = malloc(sizeof(float) * rows);
+        memcpy(out_ref, out, sizeof(float) * rows);
         double tk = time_matvec(kk, rows, cols, w, row_bytes, act, act_bytes, out, 0.5);
         const char *check = out[rows - 1] == s_ref ? "same" : "DIFFERS";
         double t4 = 0, tc = 0;
@@ -142,16 +157,36 @@ int main(int argc, char **argv)
             tc = time_matvec(kc, rows, cols, w, row_bytes, act, act_bytes, out, 0.5) / 4;
             if (out[rows - 1] != s_ref) check = "DIFFERS";
         }
+        double t8 = 0;
+        if (k8.dot8 && rows % 8 == 0) {
+            uint8_t *wp = malloc(k8.group_bytes * (size_t)(rows / 8));
+            mw_kern->repack[type](rows, cols, w, wp);
+            /* old and new alternate, best of each (the machine is shared and noisy) */
+            for (int rep = 0; rep < 2; rep++) {
+                double t = time_matvec(k8, rows, cols, wp, row_bytes, act, act_bytes, out, 0.5);
+                if (memcmp(out, out_ref, sizeof(float) * rows)) check = "DIFFERS";
+                if (t8 == 0 || t < t8) t8 = t;
+                if (k4.dot4) {
+                    t = time_matvec(k4, rows, cols, w, row_bytes, act, act_bytes, out, 0.5);
+                    if (t < t4) t4 = t;
+                }
+            }
+            free(wp);
+        }
         double best = k4.dot4 && t4 < tk ? t4 : tk;
         printf("%-5s %7.1f %8.2f %8.2f ", t->name, bytes / 1048576.0, bytes / ts * 1e-9, bytes / tk * 1e-9);
         if (k4.dot4) printf("%8.2f ", bytes / t4 * 1e-9);
         else printf("%8s ", "-");
-        if (kc.dot4c) printf("%8.2f", bytes / tc * 1e-9);
+        if (kc.dot4c) printf("%8.2f ", bytes / tc * 1e-9);
+        else printf("%8s ", "-");
+        /* rows8 in GB/s of the original weight bytes (the repacked copy is a bit larger) */
+        if (t8 > 0) printf("%8.2f", bytes / t8 * 1e-9);
         else printf("%8s", "-");
         printf(" %7.1f %s\n", ts / best, check);
         fflush(stdout);
         free(w);
         free(act);
+        free(out_ref);
     }
 
     /* activation quantizers: M values per second on one 4096-value row, many times */
