@@ -5,6 +5,8 @@
 #                                            time; new inputs go to build-fuzz/corpus/<corpus>/
 #                                            (seeded from fuzz/corpus/<corpus>/), crashes to
 #                                            build-fuzz/crashes/
+#   tools/fuzz.sh ci [SECONDS]               build, fuzz every target SECONDS (default 20) in a
+#                                            scratch corpus, fail on any crash, leak or timeout
 #   tools/fuzz.sh seeds                      regenerate fuzz/corpus/gguf/seed-* (fuzz/make_seeds.c)
 #   tools/fuzz.sh minimize TARGET            add to fuzz/corpus/<corpus> (what gets committed) the
 #                                            inputs of build-fuzz/corpus/<corpus> that add coverage
@@ -51,8 +53,36 @@ run() {
     done
 }
 
+# CI: a bounded run of every target from the committed corpus; any artifact (crash, leak,
+# timeout, out-of-memory) fails it. New inputs go to a scratch directory, not fuzz/corpus.
+ci() {
+    secs=${1:-20}
+    build
+    rm -rf "$B/ci"; mkdir -p "$B/ci/crashes"
+    status=0
+    for src in fuzz/fuzz_*.c; do
+        t=$(basename "$src" .c | sed 's/^fuzz_//'); c=$(corpus_of "$t")
+        mkdir -p "$B/ci/corpus/$t"
+        if ! "$B/fuzz_$t" -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=512 \
+                -timeout=10 -max_len=65536 -print_final_stats=1 \
+                -artifact_prefix="$B/ci/crashes/$t-" "$B/ci/corpus/$t" "fuzz/corpus/$c" \
+                >"$B/ci/$t.log" 2>&1; then
+            status=1
+            grep -E "ERROR|SUMMARY" "$B/ci/$t.log" | head -5
+        fi
+        execs=$(grep -E "stat::number_of_executed_units" "$B/ci/$t.log" | awk '{print $2}')
+        echo "fuzz_$t: ${execs:-?} executions in ${secs}s"
+    done
+    if ls "$B/ci/crashes"/* >/dev/null 2>&1; then
+        echo "fuzz: reproducers in $B/ci/crashes:"; ls "$B/ci/crashes"; status=1
+    fi
+    [ $status -eq 0 ] && echo "fuzz: no crash, leak or timeout"
+    return $status
+}
+
 case "${1:-}" in
     build) build ;;
+    ci) shift; ci "$@" ;;
     run) shift; run "$@" ;;
     seeds)
         mkdir -p fuzz/corpus/gguf
