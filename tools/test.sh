@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh — runs every test suite, one stage per build; each stage ends with its own summary
 # (ctest's "N% tests passed ... out of N", node --test's "# pass N / # fail N").
-#   bash tools/test.sh                 all stages: native asan wasi web js
+#   bash tools/test.sh                 all stages: native asan wasi web js fuzz
 #   bash tools/test.sh native          only the native build (any subset of stage names works)
 # Stages:
 #   native  gcc/cc build in build/       + ctest
@@ -10,13 +10,15 @@
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
 #           need build-web/ from the web stage; dirs that don't exist are left out)
+#   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
+#           committed corpus (tools/fuzz.sh ci); the corpus itself is replayed by ctest above
 # A missing toolchain fails its stage loudly (.ci/run installs them). All requested stages run;
 # the exit status is non-zero if any failed. JOBS (default 2) sets build and ctest parallelism.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(native asan wasi web js)
+[ ${#stages[@]} -eq 0 ] && stages=(native asan wasi web js fuzz)
 
 need() {  # need <what> <test command...>: fail the stage with a clear message if missing
   local what=$1; shift
@@ -78,10 +80,15 @@ stage_js() {
   node --test "${dirs[@]}"
 }
 
+stage_fuzz() {
+  need "clang with libFuzzer (clang-14 + libclang-rt-14-dev)" sh -c 'command -v clang-14 || command -v clang' || return 1
+  sh tools/fuzz.sh ci "${FUZZ_SECONDS:-20}"
+}
+
 declare -A result
 for s in "${stages[@]}"; do
   if ! declare -F "stage_$s" >/dev/null; then
-    echo "unknown stage '$s' (native asan wasi web js)" >&2; exit 2
+    echo "unknown stage '$s' (native asan wasi web js fuzz)" >&2; exit 2
   fi
   echo "==================== stage: $s ===================="
   t0=$SECONDS
