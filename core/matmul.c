@@ -2,7 +2,8 @@
  * matmul.c — quantize the input once, then split the output rows of one or more weights
  * across the pool's threads. Each thread walks its rows and, for each row, all tokens: the
  * weight row stays in cache while the (much smaller) activations are re-read. Weights the
- * model repacked at load (mw_tensor.repacked) go eight rows at a time through vec_dot_rows8.
+ * model repacked at load (mw_tensor.repacked) go eight rows at a time through vec_dot_rows8
+ * (vec_dot_rows8x2 for pairs of tokens).
  */
 #include "matmul.h"
 #include "kernels/kernels.h"
@@ -37,14 +38,25 @@ static void matmul_worker(void *arg, int ith, int nth)
         if (w->repacked) {
             /* this thread's groups: those whose first row is in [lo, hi) */
             const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[w->type];
+            const mw_vec_dot_rows8x2_fn dot8x2 = mw_kern->vec_dot_rows8x2[w->type];
             const size_t group_bytes = (size_t)mw_kern->repack_group_bytes[w->type] * (t->n_cols / 32);
-            for (int64_t g = (lo + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS; g * MW_REPACK_ROWS < hi; g++)
-                for (int32_t tok = 0; tok < t->n_tok; tok++) {
-                    float s8[MW_REPACK_ROWS];
-                    dot8(t->n_cols, s8, (const uint8_t *)w->data + (size_t)g * group_bytes,
-                         a->data + (size_t)tok * a->row_bytes);
-                    memcpy(&out[(size_t)tok * n_rows + (size_t)g * MW_REPACK_ROWS], s8, sizeof s8);
+            for (int64_t g = (lo + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS; g * MW_REPACK_ROWS < hi; g++) {
+                const uint8_t *wg = (const uint8_t *)w->data + (size_t)g * group_bytes;
+                float *o = out + (size_t)g * MW_REPACK_ROWS;
+                int32_t tok = 0;
+                /* prefill: the group against two tokens, unpacking it once */
+                for (; dot8x2 && tok + 2 <= t->n_tok; tok += 2) {
+                    float s16[2 * MW_REPACK_ROWS];
+                    dot8x2(t->n_cols, s16, wg, a->data + (size_t)tok * a->row_bytes, a->row_bytes);
+                    memcpy(&o[(size_t)tok * n_rows], s16, sizeof s16 / 2);
+                    memcpy(&o[(size_t)(tok + 1) * n_rows], s16 + MW_REPACK_ROWS, sizeof s16 / 2);
                 }
+                for (; tok < t->n_tok; tok++) {
+                    float s8[MW_REPACK_ROWS];
+                    dot8(t->n_cols, s8, wg, a->data + (size_t)tok * a->row_bytes);
+                    memcpy(&o[(size_t)tok * n_rows], s8, sizeof s8);
+                }
+            }
             continue;
         }
         const size_t w_row_bytes = mw_row_size(w->type, t->n_cols);

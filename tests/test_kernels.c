@@ -6,7 +6,8 @@
  *   bit-identical to the scalar vec_dot (the same exact integer block sums, the same float
  *   terms in the same order), on 4 weight rows x 4 activation rows, strides beyond the row;
  * - weights repacked at load (repack + vec_dot_rows8, Q4_0 / Q8_0 where the set has them):
- *   8 rows, bit-identical to the scalar vec_dot row by row, fp16 scale edge cases included;
+ *   8 rows against 1 and 2 activation rows (rows8x2), bit-identical to the scalar vec_dot,
+ *   fp16 scale edge cases included;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
@@ -128,11 +129,12 @@ static void test_repacked(int32_t type)
 {
     const mw_repack_fn repack = mw_kern->repack[type];
     const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[type];
+    const mw_vec_dot_rows8x2_fn dot8x2 = mw_kern->vec_dot_rows8x2[type];
     if (!repack || !dot8) return;
     const mw_type_traits *t = mw_type_traits_get(type);
     /* fp16 scales the conversion must get exact: subnormals, the largest finite, +-inf, -0 */
     static const uint16_t edge_scales[] = { 0x0001, 0x03ff, 0x0400, 0x7bff, 0x7c00, 0xfc00, 0x8000, 0x8001 };
-    int bad = 0, cases = 0;
+    int bad = 0, bad2 = 0, cases = 0;
     for (int c = 0; c < N_COUNTS; c++) {
         const int nb = block_counts[c], n = nb * 32;
         const size_t row_bytes = mw_row_size(type, n);
@@ -141,23 +143,35 @@ static void test_repacked(int32_t type)
             for (int r = 0; r < 8; r++)
                 memcpy(x + r * row_bytes + (size_t)(r % nb) * t->type_size, &edge_scales[r], 2);
         uint8_t *packed = malloc((size_t)mw_kern->repack_group_bytes[type] * nb);
-        uint8_t *y = malloc(mw_row_size(MW_TYPE_Q8_0, n));
+        const size_t y_bytes = mw_row_size(MW_TYPE_Q8_0, n);
+        uint8_t *y = malloc(2 * y_bytes);   /* two activation rows, for rows8x2 */
         float *yf = malloc(sizeof(float) * n);
-        fill_random(yf, n);
-        ref.quantize_row[MW_TYPE_Q8_0](yf, y, n);
+        for (int k = 0; k < 2; k++) {
+            fill_random(yf, n);
+            ref.quantize_row[MW_TYPE_Q8_0](yf, y + k * y_bytes, n);
+        }
         repack(8, n, x, packed);
-        float s[8], s_ref;
+        float s[8], s2[16], s_ref;
         dot8(n, s, packed, y);
+        if (dot8x2) dot8x2(n, s2, packed, y, y_bytes);
         for (int r = 0; r < 8; r++) {
             ref.vec_dot[type](n, &s_ref, x + r * row_bytes, y);
             if (!same_bits(s_ref, s[r]) && bad++ == 0)
                 fprintf(stderr, "%s n=%d row %d: scalar %.9g, rows8 %.9g\n", t->name, n, r, s_ref, s[r]);
+            for (int k = 0; dot8x2 && k < 2; k++) {
+                ref.vec_dot[type](n, &s_ref, x + r * row_bytes, y + k * y_bytes);
+                if (!same_bits(s_ref, s2[8 * k + r]) && bad2++ == 0)
+                    fprintf(stderr, "%s n=%d row %d token %d: scalar %.9g, rows8x2 %.9g\n", t->name, n, r, k,
+                            s_ref, s2[8 * k + r]);
+            }
         }
         cases += 8;
         free(x); free(packed); free(y); free(yf);
     }
     CHECK_MSG(bad == 0, "vec_dot_rows8 %s: %d of %d dots differ from scalar", t->name, bad, cases);
-    printf("vec_dot_rows8 %-5s: %d repacked dots bit-identical to scalar\n", t->name, cases - bad);
+    if (dot8x2) CHECK_MSG(bad2 == 0, "vec_dot_rows8x2 %s: %d of %d dots differ from scalar", t->name, bad2, 2 * cases);
+    printf("vec_dot_rows8 %-5s: %d repacked dots bit-identical to scalar%s\n", t->name, cases - bad,
+           dot8x2 ? ", and rows8x2 (2 tokens)" : "");
 }
 
 /* ---- activation quantizers ---- */

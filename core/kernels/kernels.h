@@ -22,6 +22,8 @@ typedef void (*mw_vec_dot_4cols_fn)(int n, float *s, const void *x, const void *
 #define MW_REPACK_ROWS 8
 typedef void (*mw_repack_fn)(int64_t n_rows, int n, const void *src, void *dst);
 typedef void (*mw_vec_dot_rows8_fn)(int n, float *s, const void *x, const void *y);
+/* rows8x2: the same against two activation rows y_stride bytes apart, s[8t + r] (prefill) */
+typedef void (*mw_vec_dot_rows8x2_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
 
 typedef struct mw_kernels {
     const char *name;                              /* "scalar", "simd128" */
@@ -31,6 +33,7 @@ typedef struct mw_kernels {
     mw_vec_dot_4cols_fn vec_dot_4cols[MW_TYPE_COUNT]; /* optional (NULL: use vec_dot per token) */
     mw_repack_fn repack[MW_TYPE_COUNT];            /* optional (NULL: weights stay as loaded) */
     mw_vec_dot_rows8_fn vec_dot_rows8[MW_TYPE_COUNT]; /* with repack: dot of a repacked group */
+    mw_vec_dot_rows8x2_fn vec_dot_rows8x2[MW_TYPE_COUNT]; /* optional with repack */
     uint32_t repack_group_bytes[MW_TYPE_COUNT];    /* bytes per 32 columns of a repacked group */
     float (*dot_f32)(int n, const float *x, const float *y);
     void (*axpy_f32)(int n, float a, const float *x, float *y);   /* y += a*x */

@@ -64,68 +64,100 @@ SIMD_INLINE void add_terms8(v128_t *acc_lo, v128_t *acc_hi, const v128_t p[8], i
 /* Q4_0: in 16-bit lane k of a row's 16 bytes sit four nibbles: values 2k (bits 0-3), 2k+16
  * (4-7), 2k+1 (8-11), 2k+17 (12-15). Each is moved to bits 12-15 and kept there, so as i16 it
  * is the signed value times 4096: 6 ops for the four, and the dot sums are isum << 12 (at most
- * 32 * 8 * 128 * 4096 = 2^27, exact). y is split into even and odd bytes as i16 to match. */
-static void vec_dot_rows8_q4_0(int n, float *s, const void *vx, const void *vy)
+ * 32 * 8 * 128 * 4096 = 2^27, exact; SHIFT 12 below). y is split into even and odd bytes as i16 to match. */
+SIMD_INLINE void x_q4_0(const block_q4_0x8 *b, int r, v128_t v[4])
 {
-    const block_q4_0x8 *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / 32;
     const v128_t top = wasm_i16x8_splat((int16_t)0xf000);
-    v128_t acc_lo = wasm_f32x4_splat(0.0f), acc_hi = acc_lo;
-    for (int i = 0; i < nb; i++) {
-        const v128_t a = wasm_v128_load(y[i].qs), b = wasm_v128_load(y[i].qs + 16);
-        const v128_t ya_even = wasm_i16x8_shr(wasm_i16x8_shl(a, 8), 8), ya_odd = wasm_i16x8_shr(a, 8);
-        const v128_t yb_even = wasm_i16x8_shr(wasm_i16x8_shl(b, 8), 8), yb_odd = wasm_i16x8_shr(b, 8);
-        v128_t p[8];
-        SIMD_UNROLL
-        for (int r = 0; r < 8; r++) {
-            const v128_t q = wasm_v128_load(x[i].qs[r]);
-            p[r] = wasm_i32x4_add(
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_shl(q, 12), ya_even),
-                               wasm_i32x4_dot_i16x8(wasm_v128_and(wasm_i16x8_shl(q, 4), top), ya_odd)),
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_v128_and(wasm_i16x8_shl(q, 8), top), yb_even),
-                               wasm_i32x4_dot_i16x8(wasm_v128_and(q, top), yb_odd)));
-        }
-        add_terms8(&acc_lo, &acc_hi, p, 12, x[i].d, y[i].d);
-    }
-    wasm_v128_store(s, acc_lo);
-    wasm_v128_store(s + 4, acc_hi);
+    const v128_t q = wasm_v128_load(b->qs[r]);
+    v[0] = wasm_i16x8_shl(q, 12);
+    v[1] = wasm_v128_and(wasm_i16x8_shl(q, 4), top);
+    v[2] = wasm_v128_and(wasm_i16x8_shl(q, 8), top);
+    v[3] = wasm_v128_and(q, top);
+}
+SIMD_INLINE void y_q4_0(const block_q8_0 *b, v128_t v[4])
+{
+    const v128_t a = wasm_v128_load(b->qs), c = wasm_v128_load(b->qs + 16);
+    v[0] = wasm_i16x8_shr(wasm_i16x8_shl(a, 8), 8);
+    v[1] = wasm_i16x8_shr(a, 8);
+    v[2] = wasm_i16x8_shr(wasm_i16x8_shl(c, 8), 8);
+    v[3] = wasm_i16x8_shr(c, 8);
 }
 
-static void vec_dot_rows8_q8_0(int n, float *s, const void *vx, const void *vy)
+/* Q8_0: x and y widened to i16 alike */
+SIMD_INLINE void widen(const int8_t qs[32], v128_t v[4])
 {
-    const block_q8_0x8 *x = vx;
-    const block_q8_0 *y = vy;
-    const int nb = n / 32;
-    v128_t acc_lo = wasm_f32x4_splat(0.0f), acc_hi = acc_lo;
-    for (int i = 0; i < nb; i++) {
-        const v128_t a = wasm_v128_load(y[i].qs), b = wasm_v128_load(y[i].qs + 16);
-        const v128_t y0 = wasm_i16x8_extend_low_i8x16(a), y1 = wasm_i16x8_extend_high_i8x16(a);
-        const v128_t y2 = wasm_i16x8_extend_low_i8x16(b), y3 = wasm_i16x8_extend_high_i8x16(b);
-        v128_t p[8];
-        SIMD_UNROLL
-        for (int r = 0; r < 8; r++) {
-            const v128_t qa = wasm_v128_load(x[i].qs[r]), qb = wasm_v128_load(x[i].qs[r] + 16);
-            p[r] = wasm_i32x4_add(
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(qa), y0),
-                               wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(qa), y1)),
-                wasm_i32x4_add(wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(qb), y2),
-                               wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(qb), y3)));
-        }
-        add_terms8(&acc_lo, &acc_hi, p, 0, x[i].d, y[i].d);
-    }
-    wasm_v128_store(s, acc_lo);
-    wasm_v128_store(s + 4, acc_hi);
+    const v128_t a = wasm_v128_load(qs), c = wasm_v128_load(qs + 16);
+    v[0] = wasm_i16x8_extend_low_i8x16(a);
+    v[1] = wasm_i16x8_extend_high_i8x16(a);
+    v[2] = wasm_i16x8_extend_low_i8x16(c);
+    v[3] = wasm_i16x8_extend_high_i8x16(c);
 }
+SIMD_INLINE void x_q8_0(const block_q8_0x8 *b, int r, v128_t v[4]) { widen(b->qs[r], v); }
+SIMD_INLINE void y_q8_0(const block_q8_0 *b, v128_t v[4]) { widen(b->qs, v); }
+
+SIMD_INLINE v128_t idot4(const v128_t x[4], const v128_t y[4])
+{
+    return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[0], y[0]), wasm_i32x4_dot_i16x8(x[1], y[1])),
+                          wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], y[2]), wasm_i32x4_dot_i16x8(x[3], y[3])));
+}
+
+/* vec_dot_rows8_NAME: one activation row; vec_dot_rows8x2_NAME: two (prefill; s[8t + r]),
+ * each row's block unpacked once for both */
+#define DEFINE_ROWS8(NAME, XT, SHIFT) \
+static void vec_dot_rows8_##NAME(int n, float *s, const void *vx, const void *vy) \
+{ \
+    const XT *x = vx; \
+    const block_q8_0 *y = vy; \
+    v128_t acc_lo = wasm_f32x4_splat(0.0f), acc_hi = acc_lo; \
+    for (int i = 0; i < n / 32; i++) { \
+        v128_t yv[4], xv[4], p[8]; \
+        y_##NAME(&y[i], yv); \
+        SIMD_UNROLL \
+        for (int r = 0; r < 8; r++) { \
+            x_##NAME(&x[i], r, xv); \
+            p[r] = idot4(xv, yv); \
+        } \
+        add_terms8(&acc_lo, &acc_hi, p, SHIFT, x[i].d, y[i].d); \
+    } \
+    wasm_v128_store(s, acc_lo); \
+    wasm_v128_store(s + 4, acc_hi); \
+} \
+static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
+{ \
+    const XT *x = vx; \
+    const block_q8_0 *y0 = vy, *y1 = (const block_q8_0 *)((const uint8_t *)vy + y_stride); \
+    v128_t acc0_lo = wasm_f32x4_splat(0.0f), acc0_hi = acc0_lo, acc1_lo = acc0_lo, acc1_hi = acc0_lo; \
+    for (int i = 0; i < n / 32; i++) { \
+        v128_t yv0[4], yv1[4], xv[4], p0[8], p1[8]; \
+        y_##NAME(&y0[i], yv0); \
+        y_##NAME(&y1[i], yv1); \
+        SIMD_UNROLL \
+        for (int r = 0; r < 8; r++) { \
+            x_##NAME(&x[i], r, xv); \
+            p0[r] = idot4(xv, yv0); \
+            p1[r] = idot4(xv, yv1); \
+        } \
+        add_terms8(&acc0_lo, &acc0_hi, p0, SHIFT, x[i].d, y0[i].d); \
+        add_terms8(&acc1_lo, &acc1_hi, p1, SHIFT, x[i].d, y1[i].d); \
+    } \
+    wasm_v128_store(s, acc0_lo); \
+    wasm_v128_store(s + 4, acc0_hi); \
+    wasm_v128_store(s + 8, acc1_lo); \
+    wasm_v128_store(s + 12, acc1_hi); \
+}
+DEFINE_ROWS8(q4_0, block_q4_0x8, 12)
+DEFINE_ROWS8(q8_0, block_q8_0x8, 0)
 
 void mw_simd128_fill_repack(mw_kernels *k, const mw_kernels *scalar)
 {
     (void)scalar;
     k->repack[MW_TYPE_Q4_0] = repack_q4_0;
     k->vec_dot_rows8[MW_TYPE_Q4_0] = vec_dot_rows8_q4_0;
+    k->vec_dot_rows8x2[MW_TYPE_Q4_0] = vec_dot_rows8x2_q4_0;
     k->repack_group_bytes[MW_TYPE_Q4_0] = sizeof(block_q4_0x8);
     k->repack[MW_TYPE_Q8_0] = repack_q8_0;
     k->vec_dot_rows8[MW_TYPE_Q8_0] = vec_dot_rows8_q8_0;
+    k->vec_dot_rows8x2[MW_TYPE_Q8_0] = vec_dot_rows8x2_q8_0;
     k->repack_group_bytes[MW_TYPE_Q8_0] = sizeof(block_q8_0x8);
 }
 

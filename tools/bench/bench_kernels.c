@@ -48,6 +48,7 @@ typedef struct kernel_set {
     mw_vec_dot_4rows_fn dot4;
     mw_vec_dot_4cols_fn dot4c;
     mw_vec_dot_rows8_fn dot8;   /* w repacked: 8-row groups of group_bytes */
+    mw_vec_dot_rows8x2_fn dot8x2;   /* with dot8: the same against 2 activation rows */
     size_t group_bytes;
 } kernel_set;
 
@@ -72,6 +73,13 @@ static double time_matvec(kernel_set k, int rows, int cols, const uint8_t *w, si
                 for (; r < r1; r++) {
                     k.dot4c(cols, s4, w + (size_t)r * row_bytes, act, act_stride);
                     out[r] = s4[0];
+                }
+            }
+            if (k.dot8x2) {
+                float s16[16];
+                for (; r + 8 <= r1; r += 8) {
+                    k.dot8x2(cols, s16, w + (size_t)(r / 8) * k.group_bytes, act, act_stride);
+                    memcpy(&out[r], s16, sizeof(float) * 8);
                 }
             }
             if (k.dot8)
@@ -106,8 +114,9 @@ int main(int argc, char **argv)
            mw_kern->name, rows, cols);
     printf("(4tok: one weight row against 4 activation rows per call, 4 x weight bytes / time)\n");
     printf("(rows8: weights repacked at load into 8-row groups, one group per call)\n");
-    printf("%-5s %7s %8s %8s %8s %8s %8s %7s %s\n", "type", "MiB", "scalar", "kernel", "4rows", "4tok",
-           "rows8", "ratio", "check");
+    printf("(r8x2tok: repacked, 8 rows against 2 activation rows per call, 2 x weight bytes / time)\n");
+    printf("%-5s %7s %8s %8s %8s %8s %8s %8s %7s %s\n", "type", "MiB", "scalar", "kernel", "4rows", "4tok",
+           "rows8", "r8x2tok", "ratio", "check");
 
     enum { DISTINCT = 64 };
     float *xf = malloc(sizeof(float) * (size_t)cols * DISTINCT), *yf = malloc(sizeof(float) * cols);
@@ -136,11 +145,11 @@ int main(int argc, char **argv)
         for (int k = 1; k < 4; k++) memcpy(act + k * act_bytes, act, act_bytes);
 
         const double bytes = (double)row_bytes * rows;
-        const kernel_set ks = { scalar.vec_dot[type], NULL, NULL, NULL, 0 };
-        const kernel_set kk = { mw_kern->vec_dot[type], NULL, NULL, NULL, 0 };
-        const kernel_set k4 = { mw_kern->vec_dot[type], mw_kern->vec_dot_4rows[type], NULL, NULL, 0 };
-        const kernel_set kc = { mw_kern->vec_dot[type], NULL, mw_kern->vec_dot_4cols[type], NULL, 0 };
-        const kernel_set k8 = { mw_kern->vec_dot[type], NULL, NULL, mw_kern->vec_dot_rows8[type],
+        const kernel_set ks = { scalar.vec_dot[type], NULL, NULL, NULL, NULL, 0 };
+        const kernel_set kk = { mw_kern->vec_dot[type], NULL, NULL, NULL, NULL, 0 };
+        const kernel_set k4 = { mw_kern->vec_dot[type], mw_kern->vec_dot_4rows[type], NULL, NULL, NULL, 0 };
+        const kernel_set kc = { mw_kern->vec_dot[type], NULL, mw_kern->vec_dot_4cols[type], NULL, NULL, 0 };
+        const kernel_set k8 = { mw_kern->vec_dot[type], NULL, NULL, mw_kern->vec_dot_rows8[type], NULL,
                                 (size_t)mw_kern->repack_group_bytes[type] * (cols / 32) };
         double ts = time_matvec(ks, rows, cols, w, row_bytes, act, act_bytes, out, 0.3);
         float s_ref = out[rows - 1];
@@ -157,7 +166,9 @@ int main(int argc, char **argv)
             tc = time_matvec(kc, rows, cols, w, row_bytes, act, act_bytes, out, 0.5) / 4;
             if (out[rows - 1] != s_ref) check = "DIFFERS";
         }
-        double t8 = 0;
+        kernel_set k8x2 = k8;
+        k8x2.dot8x2 = mw_kern->vec_dot_rows8x2[type];
+        double t8 = 0, t8x2 = 0;
         if (k8.dot8 && rows % 8 == 0) {
             uint8_t *wp = malloc(k8.group_bytes * (size_t)(rows / 8));
             mw_kern->repack[type](rows, cols, w, wp);
@@ -166,6 +177,11 @@ int main(int argc, char **argv)
                 double t = time_matvec(k8, rows, cols, wp, row_bytes, act, act_bytes, out, 0.5);
                 if (memcmp(out, out_ref, sizeof(float) * rows)) check = "DIFFERS";
                 if (t8 == 0 || t < t8) t8 = t;
+                if (k8x2.dot8x2) {
+                    t = time_matvec(k8x2, rows, cols, wp, row_bytes, act, act_bytes, out, 0.5) / 2;
+                    if (memcmp(out, out_ref, sizeof(float) * rows)) check = "DIFFERS";
+                    if (t8x2 == 0 || t < t8x2) t8x2 = t;
+                }
                 if (k4.dot4) {
                     t = time_matvec(k4, rows, cols, w, row_bytes, act, act_bytes, out, 0.5);
                     if (t < t4) t4 = t;
@@ -180,7 +196,9 @@ int main(int argc, char **argv)
         if (kc.dot4c) printf("%8.2f ", bytes / tc * 1e-9);
         else printf("%8s ", "-");
         /* rows8 in GB/s of the original weight bytes (the repacked copy is a bit larger) */
-        if (t8 > 0) printf("%8.2f", bytes / t8 * 1e-9);
+        if (t8 > 0) printf("%8.2f ", bytes / t8 * 1e-9);
+        else printf("%8s ", "-");
+        if (t8x2 > 0) printf("%8.2f", bytes / t8x2 * 1e-9);
         else printf("%8s", "-");
         printf(" %7.1f %s\n", ts / best, check);
         fflush(stdout);
