@@ -77,29 +77,45 @@ static float make_qkx2_quants(int n, int nmax, const float *x, const float *w, u
     return scale;
 }
 
-/* ggml's make_qx_quants with rmse_type 1 (weights x^2), as Q6_K uses it: signed quants
- * L - nmax in -nmax..nmax-1, trying 18 inverse scales around -nmax/max. */
-static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
+/* The value of largest magnitude, sign kept (first one on ties, as ggml's loops). */
+static float signed_absmax(int n, const float *x)
 {
     float max = 0, amax = 0;
     for (int i = 0; i < n; i++) {
         float ax = fabsf(x[i]);
         if (ax > amax) { amax = ax; max = x[i]; }
     }
-    if (amax < GROUP_MAX_EPS) {
+    return max;
+}
+
+/* The first pass shared by make_qx_quants and make_q3_quants: quants nearest_int(iscale*x)
+ * clamped to -nmax..nmax-1, stored as l + offset, with the x^2-weighted sums. */
+static void signed_quant_pass(int n, int nmax, const float *x, float iscale, int offset,
+                              int8_t *L, float *sumlx, float *suml2)
+{
+    *sumlx = *suml2 = 0;
+    for (int i = 0; i < n; i++) {
+        int l = nearest_int(iscale * x[i]);
+        l = MW_MAX(-nmax, MW_MIN(nmax - 1, l));
+        L[i] = (int8_t)(l + offset);
+        float w = x[i] * x[i];
+        *sumlx += w * x[i] * l;
+        *suml2 += w * l * l;
+    }
+}
+
+/* ggml's make_qx_quants with rmse_type 1 (weights x^2), as Q6_K uses it: signed quants
+ * L - nmax in -nmax..nmax-1, trying 18 inverse scales around -nmax/max. */
+static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
+{
+    const float max = signed_absmax(n, x);
+    if (fabsf(max) < GROUP_MAX_EPS) {
         memset(L, 0, (size_t)n);
         return 0.f;
     }
     float iscale = -nmax / max;
-    float sumlx = 0, suml2 = 0;
-    for (int i = 0; i < n; i++) {
-        int l = nearest_int(iscale * x[i]);
-        l = MW_MAX(-nmax, MW_MIN(nmax - 1, l));
-        L[i] = (int8_t)(l + nmax);
-        float w = x[i] * x[i];
-        sumlx += w * x[i] * l;
-        suml2 += w * l * l;
-    }
+    float sumlx, suml2;
+    signed_quant_pass(n, nmax, x, iscale, nmax, L, &sumlx, &suml2);
     float scale = suml2 ? sumlx / suml2 : 0.0f;
     float best = scale * sumlx;
     for (int is = -9; is <= 9; is++) {
@@ -130,25 +146,14 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
  * scale; L holds quant + nmax. */
 static float make_q3_quants(int n, int nmax, const float *x, int8_t *L)
 {
-    float max = 0, amax = 0;
-    for (int i = 0; i < n; i++) {
-        float ax = fabsf(x[i]);
-        if (ax > amax) { amax = ax; max = x[i]; }
-    }
-    if (amax < GROUP_MAX_EPS) {
+    const float max = signed_absmax(n, x);
+    if (fabsf(max) < GROUP_MAX_EPS) {
         memset(L, 0, (size_t)n);
         return 0.f;
     }
     float iscale = -nmax / max;
-    float sumlx = 0, suml2 = 0;
-    for (int i = 0; i < n; i++) {
-        int l = nearest_int(iscale * x[i]);
-        l = MW_MAX(-nmax, MW_MIN(nmax - 1, l));
-        L[i] = (int8_t)l;
-        float w = x[i] * x[i];
-        sumlx += w * x[i] * l;
-        suml2 += w * l * l;
-    }
+    float sumlx, suml2;
+    signed_quant_pass(n, nmax, x, iscale, 0, L, &sumlx, &suml2);
     for (int itry = 0; itry < 5; itry++) {
         int n_changed = 0;
         for (int i = 0; i < n; i++) {
