@@ -236,11 +236,9 @@ void mw_quantize_row_q3_K_ref(const float *x, void *vy, int64_t n)
     int8_t L[QK_K];
     float sc[16];
     for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
-        float max_scale = 0, amax = 0;
-        for (int g = 0; g < 16; g++) {
+        for (int g = 0; g < 16; g++)
             sc[g] = make_q3_quants(16, 4, x + 16 * g, L + 16 * g);
-            if (fabsf(sc[g]) > amax) { amax = fabsf(sc[g]); max_scale = sc[g]; }
-        }
+        const float max_scale = signed_absmax(16, sc);
         memset(y[i].scales, 0, sizeof y[i].scales);
         y[i].d = 0;
         if (max_scale) {
@@ -362,13 +360,11 @@ void mw_quantize_row_q6_K_ref(const float *x, void *vy, int64_t n)
     int8_t L[QK_K];
     float sc[16];
     for (int64_t i = 0; i < n / QK_K; i++, x += QK_K) {
-        float max_scale = 0, max_abs_scale = 0;
-        for (int g = 0; g < 16; g++) {
+        for (int g = 0; g < 16; g++)
             sc[g] = make_qx_quants(16, 32, x + 16 * g, L + 16 * g);
-            if (fabsf(sc[g]) > max_abs_scale) { max_abs_scale = fabsf(sc[g]); max_scale = sc[g]; }
-        }
+        const float max_scale = signed_absmax(16, sc);
         memset(&y[i], 0, sizeof y[i]);
-        if (max_abs_scale < GROUP_MAX_EPS) continue;   /* all zero: d = 0 */
+        if (fabsf(max_scale) < GROUP_MAX_EPS) continue;   /* all zero: d = 0 */
         float iscale = -128.f / max_scale;
         y[i].d = mw_f32_to_fp16(1 / iscale);
         for (int g = 0; g < 16; g++) y[i].scales[g] = (int8_t)MW_MIN(127, nearest_int(iscale * sc[g]));
