@@ -118,22 +118,13 @@ static float make_qx_quants(int n, int nmax, const float *x, int8_t *L)
     signed_quant_pass(n, nmax, x, iscale, nmax, L, &sumlx, &suml2);
     float scale = suml2 ? sumlx / suml2 : 0.0f;
     float best = scale * sumlx;
+    int8_t trial[QK_K];   /* n <= QK_K */
     for (int is = -9; is <= 9; is++) {
         if (is == 0) continue;
         iscale = -(nmax + 0.1f * is) / max;
-        sumlx = suml2 = 0;
-        for (int i = 0; i < n; i++) {
-            int l = nearest_int(iscale * x[i]);
-            l = MW_MAX(-nmax, MW_MIN(nmax - 1, l));
-            float w = x[i] * x[i];
-            sumlx += w * x[i] * l;
-            suml2 += w * l * l;
-        }
+        signed_quant_pass(n, nmax, x, iscale, nmax, trial, &sumlx, &suml2);
         if (suml2 > 0 && sumlx * sumlx > best * suml2) {
-            for (int i = 0; i < n; i++) {
-                int l = nearest_int(iscale * x[i]);
-                L[i] = (int8_t)(nmax + MW_MAX(-nmax, MW_MIN(nmax - 1, l)));
-            }
+            memcpy(L, trial, (size_t)n);
             scale = sumlx / suml2;
             best = scale * sumlx;
         }
