@@ -44,8 +44,7 @@ static const char *type_names[] = {
     "string", "array", "uint64", "int64", "float64"
 };
 
-/* Size in the file of one scalar value; 0 for STRING / ARRAY / unknown. */
-static size_t scalar_size(uint32_t type)
+size_t mw_gguf_scalar_size(uint32_t type)
 {
     switch (type) {
     case MW_GGUF_UINT8: case MW_GGUF_INT8: case MW_GGUF_BOOL: return 1;
@@ -135,7 +134,7 @@ static mw_status read_str(walker *w, mw_gguf_str *out, const char *what)
 
 static void store_scalar(mw_gguf_kv *kv, uint32_t type, const uint8_t *p)
 {
-    uint64_t raw = rd_le(p, (int)scalar_size(type));
+    uint64_t raw = rd_le(p, (int)mw_gguf_scalar_size(type));
     switch (type) {
     case MW_GGUF_INT8: kv->v.i64 = (int8_t)raw; break;
     case MW_GGUF_INT16: kv->v.i64 = (int16_t)raw; break;
@@ -155,7 +154,7 @@ static mw_status read_value(walker *w, mw_gguf_kv *kv, uint32_t type, const char
         return read_str(w, kv ? &kv->v.str : &dummy, "string value");
     }
     if (type != MW_GGUF_ARRAY) {
-        size_t sz = scalar_size(type);
+        size_t sz = mw_gguf_scalar_size(type);
         if ((st = need(w, sz, "value")))
             return st;
         if (kv)
@@ -169,16 +168,16 @@ static mw_status read_value(walker *w, mw_gguf_kv *kv, uint32_t type, const char
         return st;
     if (et == MW_GGUF_ARRAY)
         return mw_fail(MW_ERR_UNSUPPORTED, "GGUF key '%s': arrays of arrays are not supported", key);
-    if (et != MW_GGUF_STRING && !scalar_size(et))
+    if (et != MW_GGUF_STRING && !mw_gguf_scalar_size(et))
         return mw_fail(MW_ERR_BAD_FORMAT, "GGUF key '%s': unknown array element type %u", key, et);
     /* each element takes at least 1 byte (8 for a string's length) in the file */
-    uint64_t min_el = et == MW_GGUF_STRING ? 8 : scalar_size(et);
+    uint64_t min_el = et == MW_GGUF_STRING ? 8 : mw_gguf_scalar_size(et);
     if (n > MAX_HEADER_BYTES / min_el)
         return mw_fail(MW_ERR_BAD_FORMAT, "GGUF key '%s': array count %llu cannot fit in a header "
                        "(limit %llu bytes)", key, (unsigned long long)n,
                        (unsigned long long)MAX_HEADER_BYTES);
     /* in memory: strings become mw_gguf_str, scalars keep their size */
-    uint64_t mem_el = et == MW_GGUF_STRING ? sizeof(mw_gguf_str) : scalar_size(et);
+    uint64_t mem_el = et == MW_GGUF_STRING ? sizeof(mw_gguf_str) : mw_gguf_scalar_size(et);
     uint64_t mem = (n * mem_el + 7) & ~(uint64_t)7;
     if (kv) {
         kv->arr_type = et;
@@ -269,7 +268,7 @@ static mw_status walk_kvs(walker *w, uint64_t n_kv, name_set *keys, uint64_t *al
         uint32_t type;
         if ((st = read_u32(w, &type, "value type")))
             return st;
-        if (type != MW_GGUF_STRING && type != MW_GGUF_ARRAY && !scalar_size(type))
+        if (type != MW_GGUF_STRING && type != MW_GGUF_ARRAY && !mw_gguf_scalar_size(type))
             return mw_fail(MW_ERR_BAD_FORMAT, "GGUF key '%s': unknown value type %u", name, type);
         if (kv) {
             kv->key = key.ptr;
@@ -283,7 +282,7 @@ static mw_status walk_kvs(walker *w, uint64_t n_kv, name_set *keys, uint64_t *al
                 type == MW_GGUF_FLOAT64 || type == MW_GGUF_BOOL)
                 return mw_fail(MW_ERR_BAD_FORMAT, "GGUF general.alignment has type %s, expected an "
                                "integer", type_names[type]);
-            uint64_t a = rd_le(w->buf + val_pos, (int)scalar_size(type));
+            uint64_t a = rd_le(w->buf + val_pos, (int)mw_gguf_scalar_size(type));
             if (a == 0 || (a & (a - 1)))
                 return mw_fail(MW_ERR_BAD_FORMAT, "GGUF general.alignment %llu is not a power of two",
                                (unsigned long long)a);

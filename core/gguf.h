@@ -71,6 +71,9 @@ typedef struct mw_gguf {
 mw_status mw_gguf_parse(const uint8_t *buf, size_t len, mw_gguf **out);
 void mw_gguf_free(mw_gguf *g);
 
+/* Bytes in the file of one scalar value of a type; 0 for STRING / ARRAY / unknown. */
+size_t mw_gguf_scalar_size(uint32_t type);
+
 const mw_gguf_kv *mw_gguf_find(const mw_gguf *g, const char *key);
 /* Typed getters: return 1 and set *out when the key exists with a compatible type, 0 when the
  * key is absent, and a negative mw_status (message set) when it exists with another type. */

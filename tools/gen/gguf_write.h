@@ -137,18 +137,6 @@ static inline int gw_kv_arr(gw *w, const char *key, uint32_t elem_type, uint64_t
     return gw_key(w, key, MW_GGUF_ARRAY) || gw_le(w, elem_type, 4) || gw_le(w, n, 8) ? -1 : 0;
 }
 
-/* bytes of one scalar of a GGUF value type (0 for strings/arrays) */
-static inline int gw_scalar_size(uint32_t type)
-{
-    switch (type) {
-    case MW_GGUF_UINT8: case MW_GGUF_INT8: case MW_GGUF_BOOL: return 1;
-    case MW_GGUF_UINT16: case MW_GGUF_INT16: return 2;
-    case MW_GGUF_UINT32: case MW_GGUF_INT32: case MW_GGUF_FLOAT32: return 4;
-    case MW_GGUF_UINT64: case MW_GGUF_INT64: case MW_GGUF_FLOAT64: return 8;
-    default: return 0;
-    }
-}
-
 /* Copy one parsed key/value (from core/gguf.h's reader) verbatim, same name and type. */
 static inline int gw_kv_copy(gw *w, const mw_gguf_kv *kv)
 {
@@ -164,13 +152,13 @@ static inline int gw_kv_copy(gw *w, const mw_gguf_kv *kv)
                     return -1;
             return 0;
         }
-        int size = gw_scalar_size(kv->arr_type);
+        int size = (int)mw_gguf_scalar_size(kv->arr_type);
         if (!size)
             return gw_fail(w, "cannot copy nested array", kv->key);
         /* elements are packed in their native C type: little-endian on every target we build */
         return gw_bytes(w, kv->v.arr, (size_t)(kv->arr_n * (uint64_t)size));
     }
-    int size = gw_scalar_size(kv->type);
+    int size = (int)mw_gguf_scalar_size(kv->type);
     if (!size)
         return gw_fail(w, "unknown value type", kv->key);
     uint64_t bits = kv->v.u64;
