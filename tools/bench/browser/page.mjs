@@ -10,22 +10,13 @@
 import { loadCore, Session } from '/web/core.mjs';
 import { openModelSource } from '/web/download.mjs';
 import { loadModel } from '/web/load.mjs';
+import { benchIds } from '/bench/bench-ids.mjs';
 
 const median = (a) => {
   const b = [...a].sort((p, q) => p - q);
   const n = b.length;
   return n % 2 ? b[n >> 1] : 0.5 * (b[n / 2 - 1] + b[n / 2]);
 };
-
-function benchIds(n, nVocab) {   // the LCG of tools/mw/bench.c
-  const ids = [];
-  let x = 0x6d772d62656e6368n;
-  for (let i = 0; i < n; i++) {
-    x = (x * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
-    ids.push(Number((x >> 33n) % BigInt(nVocab)));
-  }
-  return ids;
-}
 
 window.benchOurs = async ({ url, variant = 'mt', threads = 1, pp = 128, tg = 64, reps = 3 }) => {
   const core = await loadCore({ variant, threads, moduleBase: new URL('/build-web/', location.href).href });

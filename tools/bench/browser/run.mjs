@@ -22,6 +22,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { resolvePath } from '../../serve.mjs';
 import { tokenBytes } from '../token_bytes.mjs';
+import { benchIds } from './bench-ids.mjs';   // the same ids as tools/mw/bench.c
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../../..');
@@ -101,15 +102,6 @@ function modelInfo(o, file) {
   return JSON.parse(run(path.join(o.native, 'mw'), ['info', '-m', file, '--json', '--tensors']));
 }
 
-function benchIds(n, nVocab) {   // the LCG of tools/mw/bench.c (same ids as ours)
-  const ids = [];
-  let x = 0x6d772d62656e6368n;
-  for (let i = 0; i < n; i++) {
-    x = (x * 6364136223846793005n + 1442695040888963407n) & 0xffffffffffffffffn;
-    ids.push(Number((x >> 33n) % BigInt(nVocab)));
-  }
-  return ids;
-}
 const median = (a) => { const b = [...a].sort((p, q) => p - q); const n = b.length; return n % 2 ? b[n >> 1] : 0.5 * (b[n / 2 - 1] + b[n / 2]); };
 
 let llamaPromise = null;
