@@ -5,7 +5,7 @@
  * - vec_dot of every weight type, and vec_dot_4rows / vec_dot_4cols where the set has them,
  *   bit-identical to the scalar vec_dot (the same exact integer block sums, the same float
  *   terms in the same order), on 4 weight rows x 4 activation rows, strides beyond the row;
- * - weights repacked at load (repack + vec_dot_rows8, Q4_0 / Q8_0 where the set has them):
+ * - weights repacked at load (repack + vec_dot_rows8, every type the set repacks):
  *   8 rows against 1 and 2 activation rows (rows8x2), bit-identical to the scalar vec_dot,
  *   fp16 scale edge cases included;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
@@ -125,6 +125,23 @@ static void test_vec_dot(int32_t type)
 
 /* ---- repacked weights: 8 rows through repack + vec_dot_rows8 ---- */
 
+/* Where a block keeps its main fp16 scale d (-1: not tested at the edges). */
+static int scale_offset(int32_t type)
+{
+    const mw_type_traits *t = mw_type_traits_get(type);
+    switch (type) {
+    case MW_TYPE_Q4_0: case MW_TYPE_Q8_0: case MW_TYPE_Q4_1: case MW_TYPE_Q5_0: case MW_TYPE_Q5_1:
+    case MW_TYPE_Q4_K: case MW_TYPE_Q5_K:
+        return 0;
+    case MW_TYPE_Q3_K: case MW_TYPE_Q6_K:
+        return (int)t->type_size - 2;
+    case MW_TYPE_Q2_K:
+        return (int)t->type_size - 4;
+    default:
+        return -1;
+    }
+}
+
 static void test_repacked(int32_t type)
 {
     const mw_repack_fn repack = mw_kern->repack[type];
@@ -132,23 +149,25 @@ static void test_repacked(int32_t type)
     const mw_vec_dot_rows8x2_fn dot8x2 = mw_kern->vec_dot_rows8x2[type];
     if (!repack || !dot8) return;
     const mw_type_traits *t = mw_type_traits_get(type);
+    const mw_type_traits *vt = mw_type_traits_get(t->vec_dot_type);
+    const int d_at = scale_offset(type);
     /* fp16 scales the conversion must get exact: subnormals, the largest finite, +-inf, -0 */
     static const uint16_t edge_scales[] = { 0x0001, 0x03ff, 0x0400, 0x7bff, 0x7c00, 0xfc00, 0x8000, 0x8001 };
     int bad = 0, bad2 = 0, cases = 0;
     for (int c = 0; c < N_COUNTS; c++) {
-        const int nb = block_counts[c], n = nb * 32;
+        const int nb = block_counts[c], n = nb * (int)t->block_size;
         const size_t row_bytes = mw_row_size(type, n);
         uint8_t *x = random_rows(type, n, 8, row_bytes);
-        if (c % 2)   /* every other size: some block scales (the first 2 bytes of a block) at the edges */
+        if (c % 2 && d_at >= 0)   /* every other size: some block scales at the edges */
             for (int r = 0; r < 8; r++)
-                memcpy(x + r * row_bytes + (size_t)(r % nb) * t->type_size, &edge_scales[r], 2);
-        uint8_t *packed = malloc((size_t)mw_kern->repack_group_bytes[type] * nb);
-        const size_t y_bytes = mw_row_size(MW_TYPE_Q8_0, n);
+                memcpy(x + r * row_bytes + (size_t)(r % nb) * t->type_size + d_at, &edge_scales[r], 2);
+        uint8_t *packed = malloc((size_t)mw_kern->repack_group_bytes[type] * (n / 32));
+        const size_t y_bytes = mw_row_size(t->vec_dot_type, n);
         uint8_t *y = malloc(2 * y_bytes);   /* two activation rows, for rows8x2 */
         float *yf = malloc(sizeof(float) * n);
         for (int k = 0; k < 2; k++) {
             fill_random(yf, n);
-            ref.quantize_row[MW_TYPE_Q8_0](yf, y + k * y_bytes, n);
+            vt->quantize_row(yf, y + k * y_bytes, n);
         }
         repack(8, n, x, packed);
         float s[8], s2[16], s_ref;
@@ -347,8 +366,7 @@ int main(void)
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
     CHECK_MSG(mw_kern->repack[MW_TYPE_Q4_0] && mw_kern->repack[MW_TYPE_Q8_0], "SIMD build repacks Q4_0 and Q8_0");
 #endif
-    test_repacked(MW_TYPE_Q4_0);
-    test_repacked(MW_TYPE_Q8_0);
+    for (size_t i = 0; i < sizeof dot_types / sizeof dot_types[0]; i++) test_repacked(dot_types[i]);
     test_quantizer(MW_TYPE_Q8_0);
     test_quantizer(MW_TYPE_Q8_1);
     test_quantizer(MW_TYPE_Q8_K);
