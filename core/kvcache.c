@@ -1,6 +1,7 @@
 /*
- * kvcache.c — sizing of the KV cache (see session.h for the layout) and the memory estimate
- * the loaders use to refuse a model + context that cannot fit before allocating anything.
+ * kvcache.c — sizing of the KV cache (see session.h for the layout: F32 or F16 elements) and
+ * the memory estimate the loaders use to refuse a model + context that cannot fit before
+ * allocating anything.
  */
 #include "session.h"
 
@@ -12,9 +13,21 @@ int32_t mw_kv_size(int32_t n_ctx, int32_t window, int32_t n_batch)
     return rolling < n_ctx ? (int32_t)rolling : n_ctx;
 }
 
+size_t mw_kv_type_size(int32_t kv_type)
+{
+    return kv_type == MW_KV_F32 ? sizeof(float) : kv_type == MW_KV_F16 ? sizeof(uint16_t) : 0;
+}
+
 uint64_t mw_session_memory_needed(const mw_model_info *hp, int32_t n_ctx, int32_t window)
 {
-    if (!hp || hp->n_layer <= 0)
+    return mw_session_memory_needed_kv(hp, n_ctx, window, MW_KV_F32);
+}
+
+uint64_t mw_session_memory_needed_kv(const mw_model_info *hp, int32_t n_ctx, int32_t window,
+                                     int32_t kv_type)
+{
+    const uint64_t elt = mw_kv_type_size(kv_type);
+    if (!hp || hp->n_layer <= 0 || !elt)
         return 0;
     if (n_ctx <= 0)
         n_ctx = hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096;
@@ -23,7 +36,7 @@ uint64_t mw_session_memory_needed(const mw_model_info *hp, int32_t n_ctx, int32_
     const uint64_t n_batch = 64;
     const uint64_t kv_size = (uint64_t)mw_kv_size(n_ctx, window, (int32_t)n_batch);
     const uint64_t n_kv_dim = (uint64_t)hp->n_head_kv * hp->head_dim;
-    const uint64_t kv = 2 * (uint64_t)hp->n_layer * kv_size * n_kv_dim * sizeof(float);
+    const uint64_t kv = 2 * (uint64_t)hp->n_layer * kv_size * n_kv_dim * elt;
     const uint64_t n_q = (uint64_t)hp->n_head * hp->head_dim;
     const uint64_t ff = hp->n_expert ? (uint64_t)hp->n_ff * 2 : (uint64_t)hp->n_ff;
     uint64_t per_tok = 4 * (uint64_t)hp->n_embd + 2 * n_q + 2 * n_kv_dim + 2 * ff + (uint64_t)hp->head_dim;

@@ -74,7 +74,7 @@ static mw_status check_budget(const mw_model *model, const mw_session_params *p)
 {
     const mw_model_info *hp = &model->info;
     const int32_t n_ctx = p->n_ctx ? p->n_ctx : MW_MIN(hp->n_ctx_train, 4096);
-    const uint64_t need = mw_session_memory_needed(hp, n_ctx, p->sliding_window);
+    const uint64_t need = mw_session_memory_needed_kv(hp, n_ctx, p->sliding_window, p->kv_type);
     if (p->memory_limit && need > p->memory_limit)
         return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, over the limit of %llu MiB",
                        n_ctx, (unsigned long long)(need >> 20), (unsigned long long)(p->memory_limit >> 20));
@@ -105,6 +105,9 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     const mw_model_info *hp = &model->info;
     if (p.n_ctx < 0 || p.n_threads < 0 || p.n_batch < 0)
         return mw_fail(MW_ERR_INVALID_ARG, "negative n_ctx, n_threads or n_batch");
+    if (!mw_kv_type_size(p.kv_type))
+        return mw_fail(MW_ERR_INVALID_ARG, "unknown kv_type %d (MW_KV_F32 = 0 or MW_KV_F16 = 1)",
+                       (int)p.kv_type);
     mw_kernels_init();
     mw_status st = check_budget(model, &p);
     if (st)
@@ -125,13 +128,17 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     s->abort_fn = p.abort_fn;
     s->abort_user = p.abort_user;
 
-    const size_t kv_floats = (size_t)hp->n_layer * s->kv_size * hp->n_head_kv * hp->head_dim;
-    if (kv_floats / s->kv_size / hp->n_layer != (size_t)hp->n_head_kv * hp->head_dim ||
-        kv_floats > SIZE_MAX / sizeof(float) / 2)
+    s->kv_type = p.kv_type;
+
+    const size_t elt = mw_kv_type_size(s->kv_type);
+    const size_t kv_elts = (size_t)hp->n_layer * s->kv_size * hp->n_head_kv * hp->head_dim;
+    if (kv_elts / s->kv_size / hp->n_layer != (size_t)hp->n_head_kv * hp->head_dim ||
+        kv_elts > SIZE_MAX / elt / 2)
         st = mw_fail(MW_ERR_TOO_LARGE, "a KV cache of %d tokens does not fit in memory", s->kv_size);
-    if (!st && (alloc_floats(&s->k_cache, kv_floats) || alloc_floats(&s->v_cache, kv_floats)))
+    if (!st && (!(s->k_cache = mw_calloc(kv_elts ? kv_elts : 1, elt)) ||
+                !(s->v_cache = mw_calloc(kv_elts ? kv_elts : 1, elt))))
         st = mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating a KV cache of %d tokens (%llu bytes)",
-                     s->kv_size, (unsigned long long)(2 * kv_floats * sizeof(float)));
+                     s->kv_size, (unsigned long long)(2 * kv_elts * elt));
     if (!st && alloc_floats(&s->logits, (size_t)hp->n_vocab))
         st = mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating logits");
     if (!st)

@@ -2,7 +2,8 @@
  * session.h — internal state of a session: the KV cache, the token history, scratch buffers
  * sized once at creation (no allocation per token), and the thread pool.
  *
- * KV cache layout: k_cache / v_cache are [n_layer][kv_size][n_head_kv * head_dim] floats.
+ * KV cache layout: k_cache / v_cache are [n_layer][kv_size][n_head_kv * head_dim] elements of
+ * kv_type: floats (MW_KV_F32) or fp16 bits (MW_KV_F16, rounded to nearest even when stored).
  * Position p lives in slot p % kv_size. Without a sliding window kv_size = n_ctx and positions
  * stop at n_ctx. With a window W < n_ctx the cache is a rolling buffer of W + n_batch - 1
  * slots: enough for a chunk of n_batch new tokens to see the W - 1 positions before each of
@@ -47,7 +48,8 @@ struct mw_session {
     int32_t window;      /* sliding window (0 = none) */
     int32_t kv_size;     /* slots per layer */
     int32_t n_batch;
-    float *k_cache, *v_cache;
+    int32_t kv_type;     /* MW_KV_F32 / MW_KV_F16 */
+    void *k_cache, *v_cache;
     int32_t n_past;
     int32_t *tokens;     /* ids by position, n_past of them */
     int32_t tokens_cap;
@@ -67,6 +69,9 @@ mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n, floa
 
 /* KV slots (kvcache.c) */
 int32_t mw_kv_size(int32_t n_ctx, int32_t window, int32_t n_batch);
+/* Bytes of one cache element of kv_type, 0 for an unknown type. */
+size_t mw_kv_type_size(int32_t kv_type);
+/* Element offset of position pos of layer il (multiply by mw_kv_type_size for bytes). */
 static inline size_t mw_kv_offset(const mw_session *s, int32_t il, int32_t pos)
 {
     const size_t n_kv_dim = (size_t)s->model->info.n_head_kv * s->model->info.head_dim;

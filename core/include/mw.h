@@ -137,6 +137,9 @@ mw_status mw_loader_get_info(const mw_loader *loader, mw_model_info *info);
 /* Bytes a session of n_ctx tokens would allocate (KV cache + scratch), sliding window
  * applied (window 0 = the model's, <0 = none). */
 uint64_t mw_session_memory_needed(const mw_model_info *info, int32_t n_ctx, int32_t window);
+/* Same for a KV cache of kv_type (MW_KV_F32 / MW_KV_F16); 0 for an unknown kv_type. */
+uint64_t mw_session_memory_needed_kv(const mw_model_info *info, int32_t n_ctx, int32_t window,
+                                     int32_t kv_type);
 
 /* GGML tensor type ids (same numbers as ggml, as stored in GGUF). */
 enum {
@@ -219,6 +222,9 @@ typedef struct mw_session mw_session;
 /* Polled between layers and tokens; return non-zero to stop with MW_ERR_ABORTED. */
 typedef int32_t (*mw_abort_fn)(void *user);
 
+/* KV cache element types (mw_session_params.kv_type). */
+enum { MW_KV_F32 = 0, MW_KV_F16 = 1 };
+
 typedef struct mw_session_params {
     int32_t n_ctx;          /* tokens of context; 0 = min(model's training context, 4096) */
     int32_t n_threads;      /* worker threads incl. the caller; 0 = 1 */
@@ -230,6 +236,10 @@ typedef struct mw_session_params {
      * mw_session_memory_needed reports) would exceed this many bytes. 0 = no cap beyond the
      * address space (on wasm32, model + session must fit in 4 GiB). */
     uint64_t memory_limit;
+    /* Element type of the KV cache: MW_KV_F32 (0, the default) or MW_KV_F16 (half the bytes:
+     * K and V rounded to fp16 when stored, as llama.cpp's default cache; logits move by about
+     * 1e-2). Any other value: MW_ERR_INVALID_ARG. */
+    int32_t kv_type;
 } mw_session_params;
 
 mw_session_params mw_session_params_default(void);

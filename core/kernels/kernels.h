@@ -38,6 +38,11 @@ typedef struct mw_kernels {
     float (*dot_f32)(int n, const float *x, const float *y);
     void (*axpy_f32)(int n, float a, const float *x, float *y);   /* y += a*x */
     void (*scale_f32)(int n, float a, float *y);                  /* y *= a */
+    /* F16 KV cache (attention.c): dot of an fp16 row x with f32 y, eight interleaved partial
+     * sums as dot_f32 (with y = fp16-rounded values it equals vec_dot[MW_TYPE_F16] bit for
+     * bit); y += a*x for an fp16 row x. */
+    float (*dot_f16)(int n, const uint16_t *x, const float *y);
+    void (*axpy_f16)(int n, float a, const uint16_t *x, float *y);
 } mw_kernels;
 
 extern const mw_kernels *mw_kern;

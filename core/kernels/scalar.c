@@ -4,6 +4,7 @@
  * vector helpers the forward pass uses outside the matmuls.
  */
 #include "kernels/kernels.h"
+#include "quant/quant_util.h"
 
 /* Eight interleaved partial sums, reduced pairwise (the same as mw_vec_dot_f32). */
 static float dot_f32(int n, const float *x, const float *y)
@@ -21,6 +22,20 @@ static void axpy_f32(int n, float a, const float *x, float *y)
 static void scale_f32(int n, float a, float *y)
 {
     for (int i = 0; i < n; i++) y[i] *= a;
+}
+
+/* F16 KV cache: acc[i & 7] as mw_vec_dot_f32 / mw_vec_dot_f16 (the SIMD lane order), reduced
+ * pairwise ((0+4)+(2+6)) + ((1+5)+(3+7)). */
+static float dot_f16(int n, const uint16_t *x, const float *y)
+{
+    float acc[8] = { 0 };
+    for (int i = 0; i < n; i++) acc[i & 7] += fp16_to_f32(x[i]) * y[i];
+    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+}
+
+static void axpy_f16(int n, float a, const uint16_t *x, float *y)
+{
+    for (int i = 0; i < n; i++) y[i] += a * fp16_to_f32(x[i]);
 }
 
 void mw_kernels_fill_scalar(mw_kernels *k)
@@ -45,4 +60,6 @@ void mw_kernels_fill_scalar(mw_kernels *k)
     k->dot_f32 = dot_f32;
     k->axpy_f32 = axpy_f32;
     k->scale_f32 = scale_f32;
+    k->dot_f16 = dot_f16;
+    k->axpy_f16 = axpy_f16;
 }

@@ -1,9 +1,9 @@
 /*
  * simd128.c — the SIMD128 kernel set of wasm builds (-msimd128) and of native builds through
  * SIMDe (MW_SIMDE): mw_kernels_fill_simd overrides the scalar table with the kernels of
- * simd128_legacy.c (32-value block types), simd128_kquants.c (K-quants) and simd128_f32.c
- * (float vectors) and
- * simd128_repack.c (weights repacked at load). simd_none.c defines the no-op hook in every other build.
+ * simd128_legacy.c (32-value block types), simd128_kquants.c (K-quants), simd128_f32.c
+ * (float vectors), simd128_repack.c (weights repacked at load) and simd128_f16.c (the F16 KV
+ * cache). simd_none.c defines the no-op hook in every other build.
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
@@ -20,6 +20,7 @@ void mw_kernels_fill_simd(mw_kernels *k)
     mw_simd128_fill_kquants(k, &scalar_table);
     mw_simd128_fill_f32(k, &scalar_table);
     mw_simd128_fill_repack(k, &scalar_table);
+    mw_simd128_fill_f16(k, &scalar_table);
 }
 
 #endif
