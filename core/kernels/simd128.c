@@ -20,6 +20,7 @@ void mw_kernels_fill_simd(mw_kernels *k)
     mw_simd128_fill_kquants(k, &scalar_table);
     mw_simd128_fill_f32(k, &scalar_table);
     mw_simd128_fill_repack(k, &scalar_table);
+    mw_simd128_fill_repack_kquants(k, &scalar_table);
     mw_simd128_fill_f16(k, &scalar_table);
 }
 

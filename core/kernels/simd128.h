@@ -15,6 +15,7 @@ void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_repack(mw_kernels *k, const mw_kernels *scalar);
+void mw_simd128_fill_repack_kquants(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_f16(mw_kernels *k, const mw_kernels *scalar);
 
 /* The multi-row kernels keep one accumulator per row in registers only when their small
