@@ -279,3 +279,12 @@ mw_status mw_session_expert_counts(const mw_session *s, uint64_t *counts, size_t
     memcpy(counts, s->expert_counts, n * sizeof(uint64_t));
     return MW_OK;
 }
+
+uint64_t mw_session_kv_bytes(const mw_session *s)
+{
+    if (!s)
+        return 0;
+    const mw_model_info *hp = &s->model->info;
+    return 2 * (uint64_t)hp->n_layer * (uint64_t)s->kv_size * (uint64_t)hp->n_head_kv *
+           (uint64_t)hp->head_dim * mw_kv_type_size(s->kv_type);
+}

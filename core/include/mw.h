@@ -270,6 +270,9 @@ void mw_session_set_abort(mw_session *session, mw_abort_fn fn, void *user);
  * counts receives [n_layer][n_expert]. */
 mw_status mw_session_expert_counts(const mw_session *session, uint64_t *counts, size_t cap);
 
+/* Bytes of the session's KV cache (K and V, all layers; 0 for NULL). */
+uint64_t mw_session_kv_bytes(const mw_session *session);
+
 /* ---- sampling ------------------------------------------------------------------------- */
 
 typedef struct mw_sampler_params {

@@ -24,7 +24,8 @@
 #define SAMPLING (GEN | CHAT)
 #define SESSION (GEN | LOG | BENCH | CHAT)
 
-typedef enum { OPT_FLAG, OPT_STR, OPT_INT, OPT_FLOAT, OPT_U64 } opt_kind;
+/* OPT_CHOICE: one of the '|'-separated words of metavar; its index is stored as an int32 */
+typedef enum { OPT_FLAG, OPT_STR, OPT_INT, OPT_FLOAT, OPT_U64, OPT_CHOICE } opt_kind;
 
 typedef struct opt_def {
     const char *sname;   /* "-m" or NULL */
@@ -92,6 +93,11 @@ static const opt_def opts_table[] = {
      "context length in tokens (default: min(model's, 4096))"},
     {NULL, "--window", OPT_INT, F(window), SESSION, -1, 16777216, "N",
      "sliding-window attention size (default 0 = the model's; -1 = off)"},
+    /* the words' order is the MW_KV_* values of mw.h: f32 = 0, f16 = 1 */
+    {NULL, "--kv-type", OPT_CHOICE, F(kv_type), SESSION | INFO, 0, 0, "f32|f16",
+     "KV cache element type (default f32; f16 halves the cache, logits move by ~1e-2)"},
+    {"-d", "--depth", OPT_INT, F(depth), BENCH, 0, 16777216, "N",
+     "tokens already in the context before each pp/tg measurement (default 0)"},
     {"-h", "--help", OPT_FLAG, F(help), ALL, 0, 0, NULL, "show this help"},
 };
 #define N_OPTS (sizeof(opts_table) / sizeof(opts_table[0]))
@@ -111,7 +117,7 @@ static const struct {
     [MW_CLI_DETOKENIZE] = {"detokenize", "-m MODEL --ids IDS", "print the text of token ids"},
     [MW_CLI_INFO] = {"info", "-m MODEL [-c CTX] [--tensors] [--json]",
                      "architecture, hyperparameters, tensor types, memory for a context"},
-    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-t T] [-r 3] [--experts]",
+    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--kv-type f32|f16] [--experts]",
                       "prompt-processing and generation speed as one JSON line"},
     [MW_CLI_CHAT] = {"chat", "-m MODEL [--system TEXT] [options]",
                      "interactive chat in the terminal (one user line per turn)"},
@@ -178,6 +184,21 @@ static int parse_value(const opt_def *d, const char *v, mw_cli_opts *o, char *er
     if (d->kind == OPT_STR) {
         *(const char **)field = v;
         return 0;
+    }
+    if (d->kind == OPT_CHOICE) {
+        const size_t len = strlen(v);
+        int32_t index = 0;
+        for (const char *w = d->metavar; *w; index++) {
+            const char *bar = strchr(w, '|');
+            const size_t wlen = bar ? (size_t)(bar - w) : strlen(w);
+            if (wlen == len && strncmp(w, v, len) == 0) {
+                *(int32_t *)field = index;
+                return 0;
+            }
+            w += wlen + (bar != NULL);
+        }
+        set_err(err, errcap, "%s: expected one of %s, got '%s'", name, d->metavar, v);
+        return -1;
     }
     if (*v == '\0') {
         set_err(err, errcap, "%s: empty value", name);

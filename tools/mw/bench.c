@@ -2,6 +2,8 @@
  * bench.c — `mw bench`: prompt processing (-p ids in one mw_session_eval) and generation (-n ids
  * evaluated one at a time), each from an empty context, repeated -r times; prints ONE JSON line
  * with the median tokens/s. Ids are pseudo-random from a fixed seed so runs are comparable.
+ * -d N first fills the context with N tokens (untimed), so pp and tg are measured at that depth
+ * (attention over a long cache); the JSON reports the KV cache type and bytes.
  * --experts on a MoE model adds how many distinct experts each layer used (mw_session_expert_counts).
  */
 #include <stdlib.h>
@@ -54,6 +56,14 @@ static double experts_distinct(const expert_stats *e)
     return (double)distinct / (double)e->n_layer;
 }
 
+/* an empty context, then `depth` tokens evaluated (not timed) */
+static int fill_depth(mw_session *s, const int32_t *ids, int32_t depth)
+{
+    mw_session_reset(s);
+    mw_status st = depth > 0 ? mw_session_eval(s, ids, depth, NULL) : MW_OK;
+    return st == MW_OK ? 0 : cli_engine_error(st, "filling the context to -d tokens failed");
+}
+
 int mw_cmd_bench(const mw_cli_opts *o)
 {
     int rc = 1;
@@ -65,11 +75,15 @@ int mw_cmd_bench(const mw_cli_opts *o)
     memset(&ex, 0, sizeof(ex));
     mw_model_info info;
     mw_status st;
-    int32_t n_pp = o->n_prompt, n_tg = o->n_predict, reps = o->reps;
+    int32_t n_pp = o->n_prompt, n_tg = o->n_predict, reps = o->reps, depth = o->depth;
 
     if (!(model = cli_open_model(o, &info)))
         goto done;
-    int32_t n_ids = n_pp > n_tg ? n_pp : n_tg;
+    int32_t n_ids = depth + (n_pp > n_tg ? n_pp : n_tg);
+    if (n_ids < depth) {
+        cli_error("bench: -d + max(-p, -n) is too large");
+        goto done;
+    }
     if (!(s = cli_open_session(o, model, n_ids)))
         goto done;
     ids = malloc((size_t)n_ids * sizeof(int32_t));
@@ -100,11 +114,12 @@ int mw_cmd_bench(const mw_cli_opts *o)
 
     for (int r = 0; r < reps; r++) {
         if (n_pp > 0) {
-            mw_session_reset(s);
+            if (fill_depth(s, ids, depth))
+                goto done;
             if (track_experts && experts_snapshot(s, &ex, ex.before))
                 goto done;
             double t0 = cli_now();
-            if ((st = mw_session_eval(s, ids, n_pp, NULL)) != MW_OK) {
+            if ((st = mw_session_eval(s, ids + depth, n_pp, NULL)) != MW_OK) {
                 cli_engine_error(st, "prompt evaluation failed");
                 goto done;
             }
@@ -117,7 +132,8 @@ int mw_cmd_bench(const mw_cli_opts *o)
             }
         }
         if (n_tg > 0) {
-            mw_session_reset(s);
+            if (fill_depth(s, ids, depth))
+                goto done;
             double t_experts = 0;   /* snapshot time is not generation time */
             double t0 = cli_now();
             for (int32_t i = 0; i < n_tg; i++) {
@@ -125,7 +141,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
                 if (track_experts && experts_snapshot(s, &ex, ex.before))
                     goto done;
                 t_experts += cli_now() - te;
-                if ((st = mw_session_eval(s, &ids[i], 1, NULL)) != MW_OK) {
+                if ((st = mw_session_eval(s, &ids[depth + i], 1, NULL)) != MW_OK) {
                     cli_engine_error(st, "generation evaluation failed");
                     goto done;
                 }
@@ -152,6 +168,8 @@ int mw_cmd_bench(const mw_cli_opts *o)
     fprintf(f, ",\"threads\":%d,\"pp\":%d,\"tg\":%d,\"pp_tps\":%.2f,\"tg_tps\":%.2f,\"reps\":%d",
             (int)o->n_threads, (int)n_pp, (int)n_tg, pp_s > 0 ? n_pp / pp_s : 0.0,
             tg_s > 0 ? n_tg / tg_s : 0.0, (int)reps);
+    fprintf(f, ",\"depth\":%d,\"kv_type\":\"%s\",\"kv_bytes\":%llu", (int)depth,
+            o->kv_type == MW_KV_F16 ? "f16" : "f32", (unsigned long long)mw_session_kv_bytes(s));
     if (track_experts)
         fprintf(f, ",\"n_expert\":%d,\"n_expert_used\":%d,\"experts_pp_distinct\":%.3f,"
                    "\"experts_tg_distinct\":%.3f",

@@ -58,6 +58,7 @@ mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_
     mw_session_params sp = mw_session_params_default();
     sp.n_threads = o->n_threads;
     sp.sliding_window = o->window;
+    sp.kv_type = o->kv_type;
     sp.n_ctx = o->n_ctx;
     if (sp.n_ctx == 0 && min_ctx > 0) {
         /* the engine's default is min(training context, 4096): raise it only when needed */
