@@ -97,8 +97,9 @@ int mw_cmd_info(const mw_cli_opts *o)
                     (unsigned long long)totals[t].bytes);
             first = 0;
         }
-        fprintf(f, "},\"n_ctx\":%d,\"kv_type\":\"%s\",\"session_bytes\":%llu", (int)n_ctx,
-                o->kv_type == MW_KV_F16 ? "f16" : "f32", (unsigned long long)session_bytes);
+        /* kv_type only when not the default: the default output stays web/mw.mjs's, byte for byte */
+        fprintf(f, "},\"n_ctx\":%d%s,\"session_bytes\":%llu", (int)n_ctx,
+                o->kv_type == MW_KV_F16 ? ",\"kv_type\":\"f16\"" : "", (unsigned long long)session_bytes);
         if (o->tensors) {
             fputs(",\"tensors\":[", f);
             for (int32_t i = 0; i < n_tensors; i++) {
@@ -149,9 +150,9 @@ int mw_cmd_info(const mw_cli_opts *o)
                         (unsigned long long)totals[t].bytes, mib(totals[t].bytes));
         fprintf(f, "weight bytes:    %llu (%.2f MiB)\n", (unsigned long long)mi.weight_bytes,
                 mib(mi.weight_bytes));
-        fprintf(f, "session n_ctx %d: %llu bytes (%.2f MiB: %s KV cache + scratch)\n", (int)n_ctx,
+        fprintf(f, "session n_ctx %d: %llu bytes (%.2f MiB: %sKV cache + scratch)\n", (int)n_ctx,
                 (unsigned long long)session_bytes, mib(session_bytes),
-                o->kv_type == MW_KV_F16 ? "F16" : "F32");
+                o->kv_type == MW_KV_F16 ? "F16 " : "");
         if (o->tensors) {
             fprintf(f, "\n%-32s %-6s %-22s %s\n", "tensor", "type", "shape", "bytes");
             for (int32_t i = 0; i < n_tensors; i++) {
