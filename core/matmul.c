@@ -2,8 +2,9 @@
  * matmul.c — quantize the input once, then split the output rows of one or more weights
  * across the pool's threads. Each thread walks its rows and, for each row, all tokens: the
  * weight row stays in cache while the (much smaller) activations are re-read. Weights the
- * model repacked at load (mw_tensor.repacked) go eight rows at a time through vec_dot_rows8
- * (vec_dot_rows8x2 for pairs of tokens).
+ * model repacked at load (mw_tensor.repacked) go eight rows at a time through vec_dot_rows8,
+ * and in a prefill through vec_dot_rows8xn (tiles of up to 16 tokens per unpacked group) or
+ * vec_dot_rows8x2 (pairs of tokens) where the kernel set has them.
  */
 #include "matmul.h"
 #include "kernels/kernels.h"
@@ -21,6 +22,48 @@ typedef struct matmul_task {
     int64_t total_rows;
 } matmul_task;
 
+/* Prefill tiles of vec_dot_rows8xn: up to TOK_TILE tokens per call (the group's blocks are
+ * unpacked once per tile; 16 measured as fast as 64 and keeps s[] small), the tokens split
+ * evenly over the tiles so no tile is left with one token. From XN_MIN tokens on (below it,
+ * rows8x2 / rows8 measured as fast: too few tokens to pay for unpacking into L1). */
+enum { TOK_TILE = 16, XN_MIN = 3 };
+
+/* Rows [lo, hi) of a weight repacked at load: this thread's groups (those whose first row is
+ * in [lo, hi)), each against every token while its eight rows stay in L1. */
+static void matmul_repacked(const matmul_task *t, const mw_tensor *w, const act_view *a, float *out,
+                            int64_t lo, int64_t hi)
+{
+    const int64_t n_rows = w->ne[1];
+    const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[w->type];
+    const mw_vec_dot_rows8x2_fn dot8x2 = mw_kern->vec_dot_rows8x2[w->type];
+    const mw_vec_dot_rows8xn_fn dot8xn = t->n_tok >= XN_MIN ? mw_kern->vec_dot_rows8xn[w->type] : NULL;
+    const size_t group_bytes = (size_t)mw_kern->repack_group_bytes[w->type] * (t->n_cols / 32);
+    const int32_t n_tiles = (t->n_tok + TOK_TILE - 1) / TOK_TILE;
+    for (int64_t g = (lo + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS; g * MW_REPACK_ROWS < hi; g++) {
+        const uint8_t *wg = (const uint8_t *)w->data + (size_t)g * group_bytes;
+        float *o = out + (size_t)g * MW_REPACK_ROWS;
+        float s[TOK_TILE * MW_REPACK_ROWS];
+        int32_t tok = 0;
+        for (int32_t tile = 0; dot8xn && tile < n_tiles; tile++) {
+            const int32_t nt = (t->n_tok - tok) / (n_tiles - tile);
+            dot8xn(t->n_cols, s, wg, a->data + (size_t)tok * a->row_bytes, a->row_bytes, nt);
+            for (int32_t k = 0; k < nt; k++)
+                memcpy(&o[(size_t)(tok + k) * n_rows], s + k * MW_REPACK_ROWS, sizeof s[0] * MW_REPACK_ROWS);
+            tok += nt;
+        }
+        /* the group against two tokens, unpacking it once */
+        for (; dot8x2 && tok + 2 <= t->n_tok; tok += 2) {
+            dot8x2(t->n_cols, s, wg, a->data + (size_t)tok * a->row_bytes, a->row_bytes);
+            memcpy(&o[(size_t)tok * n_rows], s, sizeof s[0] * MW_REPACK_ROWS);
+            memcpy(&o[(size_t)(tok + 1) * n_rows], s + MW_REPACK_ROWS, sizeof s[0] * MW_REPACK_ROWS);
+        }
+        for (; tok < t->n_tok; tok++) {
+            dot8(t->n_cols, s, wg, a->data + (size_t)tok * a->row_bytes);
+            memcpy(&o[(size_t)tok * n_rows], s, sizeof s[0] * MW_REPACK_ROWS);
+        }
+    }
+}
+
 static void matmul_worker(void *arg, int ith, int nth)
 {
     const matmul_task *t = arg;
@@ -36,27 +79,7 @@ static void matmul_worker(void *arg, int ith, int nth)
         const act_view *a = t->act_for_job[j];
         float *out = t->jobs[j].out;
         if (w->repacked) {
-            /* this thread's groups: those whose first row is in [lo, hi) */
-            const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[w->type];
-            const mw_vec_dot_rows8x2_fn dot8x2 = mw_kern->vec_dot_rows8x2[w->type];
-            const size_t group_bytes = (size_t)mw_kern->repack_group_bytes[w->type] * (t->n_cols / 32);
-            for (int64_t g = (lo + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS; g * MW_REPACK_ROWS < hi; g++) {
-                const uint8_t *wg = (const uint8_t *)w->data + (size_t)g * group_bytes;
-                float *o = out + (size_t)g * MW_REPACK_ROWS;
-                int32_t tok = 0;
-                /* prefill: the group against two tokens, unpacking it once */
-                for (; dot8x2 && tok + 2 <= t->n_tok; tok += 2) {
-                    float s16[2 * MW_REPACK_ROWS];
-                    dot8x2(t->n_cols, s16, wg, a->data + (size_t)tok * a->row_bytes, a->row_bytes);
-                    memcpy(&o[(size_t)tok * n_rows], s16, sizeof s16 / 2);
-                    memcpy(&o[(size_t)(tok + 1) * n_rows], s16 + MW_REPACK_ROWS, sizeof s16 / 2);
-                }
-                for (; tok < t->n_tok; tok++) {
-                    float s8[MW_REPACK_ROWS];
-                    dot8(t->n_cols, s8, wg, a->data + (size_t)tok * a->row_bytes);
-                    memcpy(&o[(size_t)tok * n_rows], s8, sizeof s8);
-                }
-            }
+            matmul_repacked(t, w, a, out, lo, hi);
             continue;
         }
         const size_t w_row_bytes = mw_row_size(w->type, t->n_cols);

@@ -6,8 +6,8 @@
  *   bit-identical to the scalar vec_dot (the same exact integer block sums, the same float
  *   terms in the same order), on 4 weight rows x 4 activation rows, strides beyond the row;
  * - weights repacked at load (repack + vec_dot_rows8, every type the set repacks):
- *   8 rows against 1 and 2 activation rows (rows8x2), bit-identical to the scalar vec_dot,
- *   fp16 scale edge cases included;
+ *   8 rows against 1 and 2 activation rows (rows8x2) and 1-17 (rows8xn), bit-identical to
+ *   the scalar vec_dot, fp16 weight and activation scale edge cases included;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
@@ -142,18 +142,23 @@ static int scale_offset(int32_t type)
     }
 }
 
+/* Token counts rows8xn is tried with (activation rows 0..n_tok-1 of MAX_TOK). */
+static const int xn_counts[] = { 1, 2, 3, 4, 5, 8, 15, 16, 17 };
+enum { MAX_TOK = 17 };
+
 static void test_repacked(int32_t type)
 {
     const mw_repack_fn repack = mw_kern->repack[type];
     const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[type];
     const mw_vec_dot_rows8x2_fn dot8x2 = mw_kern->vec_dot_rows8x2[type];
+    const mw_vec_dot_rows8xn_fn dot8xn = mw_kern->vec_dot_rows8xn[type];
     if (!repack || !dot8) return;
     const mw_type_traits *t = mw_type_traits_get(type);
     const mw_type_traits *vt = mw_type_traits_get(t->vec_dot_type);
     const int d_at = scale_offset(type);
     /* fp16 scales the conversion must get exact: subnormals, the largest finite, +-inf, -0 */
     static const uint16_t edge_scales[] = { 0x0001, 0x03ff, 0x0400, 0x7bff, 0x7c00, 0xfc00, 0x8000, 0x8001 };
-    int bad = 0, bad2 = 0, cases = 0;
+    int bad = 0, bad2 = 0, badn = 0, cases = 0, cases_n = 0;
     for (int c = 0; c < N_COUNTS; c++) {
         const int nb = block_counts[c], n = nb * (int)t->block_size;
         const size_t row_bytes = mw_row_size(type, n);
@@ -162,35 +167,56 @@ static void test_repacked(int32_t type)
             for (int r = 0; r < 8; r++)
                 memcpy(x + r * row_bytes + (size_t)(r % nb) * t->type_size + d_at, &edge_scales[r], 2);
         uint8_t *packed = malloc((size_t)mw_kern->repack_group_bytes[type] * (n / 32));
-        const size_t y_bytes = mw_row_size(t->vec_dot_type, n);
-        uint8_t *y = malloc(2 * y_bytes);   /* two activation rows, for rows8x2 */
+        /* MAX_TOK activation rows, a stride beyond the row apart */
+        const size_t y_bytes = mw_row_size(t->vec_dot_type, n), y_stride = y_bytes + 16;
+        uint8_t *y = calloc(MAX_TOK, y_stride);
         float *yf = malloc(sizeof(float) * n);
-        for (int k = 0; k < 2; k++) {
+        for (int k = 0; k < MAX_TOK; k++) {
             fill_random(yf, n);
-            vt->quantize_row(yf, y + k * y_bytes, n);
+            vt->quantize_row(yf, y + k * y_stride, n);
         }
+        if (c % 2 == 0 && t->vec_dot_type == MW_TYPE_Q8_0)   /* the other sizes: activation scales at the edges */
+            for (int k = 0; k < MAX_TOK; k++)
+                memcpy(y + k * y_stride + (size_t)(k % nb) * mw_type_traits_get(MW_TYPE_Q8_0)->type_size,
+                       &edge_scales[k % 8], 2);
         repack(8, n, x, packed);
-        float s[8], s2[16], s_ref;
+        /* s_ref[k][r]: scalar dot of weight row r with activation row k */
+        float s_ref[MAX_TOK][8], s[8], s2[16], sn[8 * MAX_TOK + 1];
+        for (int k = 0; k < MAX_TOK; k++)
+            for (int r = 0; r < 8; r++) ref.vec_dot[type](n, &s_ref[k][r], x + r * row_bytes, y + k * y_stride);
         dot8(n, s, packed, y);
-        if (dot8x2) dot8x2(n, s2, packed, y, y_bytes);
+        if (dot8x2) dot8x2(n, s2, packed, y, y_stride);
         for (int r = 0; r < 8; r++) {
-            ref.vec_dot[type](n, &s_ref, x + r * row_bytes, y);
-            if (!same_bits(s_ref, s[r]) && bad++ == 0)
-                fprintf(stderr, "%s n=%d row %d: scalar %.9g, rows8 %.9g\n", t->name, n, r, s_ref, s[r]);
-            for (int k = 0; dot8x2 && k < 2; k++) {
-                ref.vec_dot[type](n, &s_ref, x + r * row_bytes, y + k * y_bytes);
-                if (!same_bits(s_ref, s2[8 * k + r]) && bad2++ == 0)
+            if (!same_bits(s_ref[0][r], s[r]) && bad++ == 0)
+                fprintf(stderr, "%s n=%d row %d: scalar %.9g, rows8 %.9g\n", t->name, n, r, s_ref[0][r], s[r]);
+            for (int k = 0; dot8x2 && k < 2; k++)
+                if (!same_bits(s_ref[k][r], s2[8 * k + r]) && bad2++ == 0)
                     fprintf(stderr, "%s n=%d row %d token %d: scalar %.9g, rows8x2 %.9g\n", t->name, n, r, k,
-                            s_ref, s2[8 * k + r]);
-            }
+                            s_ref[k][r], s2[8 * k + r]);
+        }
+        for (size_t m = 0; dot8xn && m < sizeof xn_counts / sizeof xn_counts[0]; m++) {
+            const int n_tok = xn_counts[m];
+            sn[8 * n_tok] = -1234.5f;   /* must stay: nothing written past s[8 * n_tok - 1] */
+            dot8xn(n, sn, packed, y, y_stride, n_tok);
+            for (int k = 0; k < n_tok; k++)
+                for (int r = 0; r < 8; r++)
+                    if (!same_bits(s_ref[k][r], sn[8 * k + r]) && badn++ == 0)
+                        fprintf(stderr, "%s n=%d row %d token %d of %d: scalar %.9g, rows8xn %.9g\n", t->name, n,
+                                r, k, n_tok, s_ref[k][r], sn[8 * k + r]);
+            if (sn[8 * n_tok] != -1234.5f && badn++ == 0)
+                fprintf(stderr, "%s n=%d: rows8xn with %d tokens wrote past its results\n", t->name, n, n_tok);
+            cases_n += 8 * n_tok;
         }
         cases += 8;
         free(x); free(packed); free(y); free(yf);
     }
     CHECK_MSG(bad == 0, "vec_dot_rows8 %s: %d of %d dots differ from scalar", t->name, bad, cases);
     if (dot8x2) CHECK_MSG(bad2 == 0, "vec_dot_rows8x2 %s: %d of %d dots differ from scalar", t->name, bad2, 2 * cases);
-    printf("vec_dot_rows8 %-5s: %d repacked dots bit-identical to scalar%s\n", t->name, cases - bad,
+    if (dot8xn) CHECK_MSG(badn == 0, "vec_dot_rows8xn %s: %d of %d dots differ from scalar", t->name, badn, cases_n);
+    printf("vec_dot_rows8 %-5s: %d repacked dots bit-identical to scalar%s", t->name, cases - bad,
            dot8x2 ? ", and rows8x2 (2 tokens)" : "");
+    if (dot8xn) printf(", and rows8xn: %d of %d (1-17 tokens)", cases_n - badn, cases_n);
+    printf("\n");
 }
 
 /* ---- activation quantizers ---- */

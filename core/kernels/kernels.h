@@ -24,6 +24,10 @@ typedef void (*mw_repack_fn)(int64_t n_rows, int n, const void *src, void *dst);
 typedef void (*mw_vec_dot_rows8_fn)(int n, float *s, const void *x, const void *y);
 /* rows8x2: the same against two activation rows y_stride bytes apart, s[8t + r] (prefill) */
 typedef void (*mw_vec_dot_rows8x2_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
+/* rows8xn: the same against n_tok >= 1 activation rows y_stride bytes apart, s[8t + r] for
+ * t < n_tok (prefill: the group's blocks are unpacked once for all the tokens) */
+typedef void (*mw_vec_dot_rows8xn_fn)(int n, float *s, const void *x, const void *y, size_t y_stride,
+                                      int n_tok);
 
 typedef struct mw_kernels {
     const char *name;                              /* "scalar", "simd128" */
@@ -34,6 +38,7 @@ typedef struct mw_kernels {
     mw_repack_fn repack[MW_TYPE_COUNT];            /* optional (NULL: weights stay as loaded) */
     mw_vec_dot_rows8_fn vec_dot_rows8[MW_TYPE_COUNT]; /* with repack: dot of a repacked group */
     mw_vec_dot_rows8x2_fn vec_dot_rows8x2[MW_TYPE_COUNT]; /* optional with repack */
+    mw_vec_dot_rows8xn_fn vec_dot_rows8xn[MW_TYPE_COUNT]; /* optional with repack */
     uint32_t repack_group_bytes[MW_TYPE_COUNT];    /* bytes per 32 columns of a repacked group */
     float (*dot_f32)(int n, const float *x, const float *y);
     void (*axpy_f32)(int n, float a, const float *x, float *y);   /* y += a*x */

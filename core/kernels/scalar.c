@@ -50,6 +50,7 @@ void mw_kernels_fill_scalar(mw_kernels *k)
         k->repack[type] = NULL;          /* nor repacked weights */
         k->vec_dot_rows8[type] = NULL;
         k->vec_dot_rows8x2[type] = NULL;
+        k->vec_dot_rows8xn[type] = NULL;
         k->repack_group_bytes[type] = 0;
     }
     /* activation quantizers: only the vec_dot types (weights use mw_weight_quantizer) */

@@ -148,16 +148,70 @@ static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *
 DEFINE_ROWS8(q4_0, block_q4_0x8, 12)
 DEFINE_ROWS8(q8_0, block_q8_0x8, 0)
 
+/* ---- many tokens: the group's block unpacked once into L1, then streamed past each token ---- */
+
+/* Q4_0 unpacked to the true values (q - 8) as i16 in plain order, as y_q8_0 has y: byte j
+ * sign-extended holds value j in bits 0-3 and value j+16 in bits 4-7; shl moves a nibble to
+ * bits 12-15, the arithmetic shr brings it back sign-extended. */
+SIMD_INLINE void xs_q4_0(const block_q4_0x8 *b, int r, v128_t v[4])
+{
+    const v128_t q = wasm_v128_load(b->qs[r]);
+    const v128_t lo = wasm_i16x8_extend_low_i8x16(q), hi = wasm_i16x8_extend_high_i8x16(q);
+    v[0] = wasm_i16x8_shr(wasm_i16x8_shl(lo, 12), 12);
+    v[1] = wasm_i16x8_shr(wasm_i16x8_shl(hi, 12), 12);
+    v[2] = wasm_i16x8_shr(wasm_i16x8_shl(lo, 8), 12);
+    v[3] = wasm_i16x8_shr(wasm_i16x8_shl(hi, 8), 12);
+}
+#define xs_q8_0 x_q8_0
+
+/* s[0..3] += the block terms of four rows (their unpacked x: xs[0..3]) against one token */
+SIMD_INLINE void add_terms4_xs(float *s, const v128_t xs[4][4], const v128_t yv[4], v128_t dxy)
+{
+    const v128_t is = simd_hsum4_i32(idot4(xs[0], yv), idot4(xs[1], yv), idot4(xs[2], yv), idot4(xs[3], yv));
+    wasm_v128_store(s, wasm_f32x4_add(wasm_v128_load(s), wasm_f32x4_mul(wasm_f32x4_convert_i32x4(is), dxy)));
+}
+
+/* vec_dot_rows8xn_NAME: n_tok activation rows; per block, the eight rows are unpacked once
+ * into xs (512 bytes, stays in L1) and every token's block reuses them: per row and token
+ * four loads and dots, no unpacking. The float terms go into s in block order, as rows8. */
+#define DEFINE_ROWS8XN(NAME, XT) \
+static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok) \
+{ \
+    const XT *x = vx; \
+    v128_t xs[8][4]; \
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f; \
+    for (int i = 0; i < n / 32; i++) { \
+        SIMD_UNROLL \
+        for (int r = 0; r < 8; r++) xs_##NAME(&x[i], r, xs[r]); \
+        const v128_t h = wasm_v128_load(x[i].d); \
+        const v128_t dx_lo = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(h)); \
+        const v128_t dx_hi = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(h)); \
+        const uint8_t *yb = (const uint8_t *)vy + (size_t)i * sizeof(block_q8_0); \
+        for (int t = 0; t < n_tok; t++, yb += y_stride) { \
+            const block_q8_0 *y = (const block_q8_0 *)yb; \
+            v128_t yv[4]; \
+            y_q8_0(y, yv); \
+            const v128_t dy = wasm_f32x4_splat(FP16(y->d)); \
+            add_terms4_xs(s + 8 * t, xs, yv, wasm_f32x4_mul(dx_lo, dy)); \
+            add_terms4_xs(s + 8 * t + 4, xs + 4, yv, wasm_f32x4_mul(dx_hi, dy)); \
+        } \
+    } \
+}
+DEFINE_ROWS8XN(q4_0, block_q4_0x8)
+DEFINE_ROWS8XN(q8_0, block_q8_0x8)
+
 void mw_simd128_fill_repack(mw_kernels *k, const mw_kernels *scalar)
 {
     (void)scalar;
     k->repack[MW_TYPE_Q4_0] = repack_q4_0;
     k->vec_dot_rows8[MW_TYPE_Q4_0] = vec_dot_rows8_q4_0;
     k->vec_dot_rows8x2[MW_TYPE_Q4_0] = vec_dot_rows8x2_q4_0;
+    k->vec_dot_rows8xn[MW_TYPE_Q4_0] = vec_dot_rows8xn_q4_0;
     k->repack_group_bytes[MW_TYPE_Q4_0] = sizeof(block_q4_0x8);
     k->repack[MW_TYPE_Q8_0] = repack_q8_0;
     k->vec_dot_rows8[MW_TYPE_Q8_0] = vec_dot_rows8_q8_0;
     k->vec_dot_rows8x2[MW_TYPE_Q8_0] = vec_dot_rows8x2_q8_0;
+    k->vec_dot_rows8xn[MW_TYPE_Q8_0] = vec_dot_rows8xn_q8_0;
     k->repack_group_bytes[MW_TYPE_Q8_0] = sizeof(block_q8_0x8);
 }
 

@@ -207,6 +207,69 @@ int main(int argc, char **argv)
         free(out_ref);
     }
 
+    /* prefill: the repacked matrix against N_TOK activation rows, as core/matmul.c walks it */
+    enum { N_TOK = 64 };
+    printf("prefill: %d tokens, GB/s of weight bytes x tokens (best of >= 1 s); tile = tokens per call\n", N_TOK);
+    printf("%-5s %8s %8s %8s %8s %8s %8s %8s %s\n", "type", "rows8x2", "xn 2", "xn 3", "xn 4", "xn 8", "xn 16", "xn 64", "check");
+    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+        const int32_t type = types[ti];
+        const mw_type_traits *t = mw_type_traits_get(type);
+        int wanted = argc <= 3;
+        for (int a = 3; a < argc; a++) wanted |= strcmp(argv[a], t->name) == 0;
+        if (!wanted || !mw_kern->repack[type] || rows % 8) continue;
+        const size_t row_bytes = mw_row_size(type, cols), act_bytes = mw_row_size(t->vec_dot_type, cols);
+        const size_t group_bytes = (size_t)mw_kern->repack_group_bytes[type] * (cols / 32);
+        uint8_t *w = malloc(row_bytes * (size_t)rows), *wp = malloc(group_bytes * (size_t)(rows / 8));
+        uint8_t *act = malloc(act_bytes * N_TOK);
+        for (int r = 0; r < DISTINCT && r < rows; r++)
+            mw_weight_quantizer(type)(xf + (size_t)r * cols, w + (size_t)r * row_bytes, cols);
+        for (int r = DISTINCT; r < rows; r++)
+            memcpy(w + (size_t)r * row_bytes, w + (size_t)(r % DISTINCT) * row_bytes, row_bytes);
+        mw_kern->repack[type](rows, cols, w, wp);
+        float *ya = malloc(sizeof(float) * cols);
+        for (int k = 0; k < N_TOK; k++) {
+            for (int i = 0; i < cols; i++) ya[i] = rnd();
+            scalar.quantize_row[t->vec_dot_type](ya, act + k * act_bytes, cols);
+        }
+        float *o = malloc(sizeof(float) * rows * N_TOK), *o_ref = malloc(sizeof(float) * rows * N_TOK);
+        for (int k = 0; k < N_TOK; k++)
+            for (int r = 0; r < rows; r++)
+                scalar.vec_dot[type](cols, &o_ref[(size_t)k * rows + r], w + (size_t)r * row_bytes, act + k * act_bytes);
+        static const int tiles[] = { 0, 2, 3, 4, 8, 16, 64 };   /* 0: rows8x2 */
+        const char *check = "same";
+        printf("%-5s", t->name);
+        for (size_t m = 0; m < sizeof tiles / sizeof tiles[0]; m++) {
+            const int tile = tiles[m] ? tiles[m] : 2;
+            if (tiles[m] && !mw_kern->vec_dot_rows8xn[type]) { printf(" %8s", "-"); continue; }
+            /* best time of each 32-group chunk over repeats lasting >= 1 s, summed (as time_matvec) */
+            enum { CG = 32 };
+            const int n_chunks = (rows / 8 + CG - 1) / CG;
+            double best = 0, *cbest = malloc(sizeof(double) * n_chunks), start = now_s();
+            for (int c = 0; c < n_chunks; c++) cbest[c] = 1e30;
+            for (int rep = 0; rep < 3 || now_s() - start < 1.0; rep++)
+                for (int c = 0; c < n_chunks; c++) {
+                    double t0 = now_s();
+                    float s[8 * N_TOK];
+                    for (int g = c * CG; g < (c + 1) * CG && g < rows / 8; g++)
+                        for (int tok = 0; tok < N_TOK; tok += tile) {
+                            const int nt = N_TOK - tok < tile ? N_TOK - tok : tile;
+                            if (!tiles[m]) mw_kern->vec_dot_rows8x2[type](cols, s, wp + g * group_bytes, act + tok * act_bytes, act_bytes);
+                            else mw_kern->vec_dot_rows8xn[type](cols, s, wp + g * group_bytes, act + tok * act_bytes, act_bytes, nt);
+                            for (int k = 0; k < nt; k++) memcpy(&o[(size_t)(tok + k) * rows + 8 * g], s + 8 * k, sizeof(float) * 8);
+                        }
+                    double dt = now_s() - t0;
+                    if (dt < cbest[c]) cbest[c] = dt;
+                }
+            for (int c = 0; c < n_chunks; c++) best += cbest[c];
+            free(cbest);
+            if (memcmp(o, o_ref, sizeof(float) * rows * N_TOK)) check = "DIFFERS";
+            printf(" %8.2f", (double)row_bytes * rows * N_TOK / best * 1e-9);
+            fflush(stdout);
+        }
+        printf(" %s\n", check);
+        free(w); free(wp); free(act); free(ya); free(o); free(o_ref);
+    }
+
     /* activation quantizers: M values per second on one 4096-value row, many times */
     static const int32_t act_types[] = { MW_TYPE_Q8_0, MW_TYPE_Q8_1, MW_TYPE_Q8_K };
     printf("%-5s %21s %10s %7s  (M values/s)\n", "quant", "scalar", "kernel", "ratio");
