@@ -16,22 +16,24 @@
 #include "kernels/simd128.h"
 #include "quant/kquants.h"
 
-/* Q4_K x 8 rows. qs[r]: row r's 256 quants, group g (values 32g..32g+31) in bytes 16g..16g+15,
- * nibble j (bits 4j..4j+3) of u16 lane k being value 32g + 8j + k. scales: the 64 scales and
- * the 64 mins (6 bits each) packed by pack6 below, in the order unpack6 gives:
- * vector a (0..3) = [row 2a groups 0..7, row 2a+1 groups 0..7]. */
+/* Q4_K x 8 rows. qs[g][r]: group g (values 32g..32g+31) of row r, nibble j (bits 4j..4j+3) of
+ * u16 lane k being value 32g + 8j + k. scales: the 64 scales and the 64 mins (6 bits each)
+ * packed by pack6 below; unpacked, scale vector p (row pair) is [row 2p groups 0-3, row 2p+1
+ * groups 0-3, row 2p groups 4-7, row 2p+1 groups 4-7] and min vector p (group pair) is
+ * [(row r, group 2p), (row r, group 2p+1) for r = 0..7]. */
 typedef struct {
     uint16_t d[8], dmin[8];
     uint8_t scales[96];
-    uint8_t qs[8][QK_K / 2];
+    uint8_t qs[QK_K / 32][8][16];
 } block_q4_Kx8;
 /* Q6_K x 8 rows. q[r][c]: values 64c..64c+63 of row r (stored 0..63, the -32 is applied
  * through bsums) in three vectors V0..V2: byte 2k of Vi holds value 64c+16i+k in its low 6
  * bits, byte 2k+1 value 64c+16i+8+k; the top 2 bits of byte 2k (2k+1) of Vi are bits 2i..2i+1
- * of value 64c+48+k (64c+56+k). scales: as block_q6_K, one row after the other. */
+ * of value 64c+48+k (64c+56+k). scales[p][h]: [row 2p groups 4h..4h+3, row 2p+1 groups
+ * 4h..4h+3] (row pair p). */
 typedef struct {
     uint16_t d[8];
-    int8_t scales[8][QK_K / 16];
+    int8_t scales[4][4][8];
     uint8_t q[8][4][48];
 } block_q6_Kx8;
 _Static_assert(sizeof(block_q4_Kx8) == 8 * sizeof(block_q4_K), "in-place repack");
@@ -61,8 +63,8 @@ static void repack_q4_K_block(const block_q4_K *src[8], block_q4_Kx8 *o)
         for (int g = 0; g < 8; g++) {
             int s, m;
             get_scale_min_k4(g, b->scales, &s, &m);
-            sc[r / 2][8 * (r % 2) + g] = (uint8_t)s;
-            mn[r / 2][8 * (r % 2) + g] = (uint8_t)m;
+            sc[r / 2][8 * (g / 4) + 4 * (r % 2) + g % 4] = (uint8_t)s;
+            mn[g / 2][2 * r + g % 2] = (uint8_t)m;
         }
         uint8_t q[QK_K];   /* value v = 64j + 32h + l: nibble h of qs[32j + l] */
         for (int v = 0; v < QK_K; v++) {
@@ -72,8 +74,8 @@ static void repack_q4_K_block(const block_q4_K *src[8], block_q4_Kx8 *o)
         for (int g = 0; g < 8; g++)
             for (int k = 0; k < 8; k++) {
                 const uint8_t *v = q + 32 * g + k;
-                o->qs[r][16 * g + 2 * k] = (uint8_t)(v[0] | v[8] << 4);
-                o->qs[r][16 * g + 2 * k + 1] = (uint8_t)(v[16] | v[24] << 4);
+                o->qs[g][r][2 * k] = (uint8_t)(v[0] | v[8] << 4);
+                o->qs[g][r][2 * k + 1] = (uint8_t)(v[16] | v[24] << 4);
             }
     }
     /* scales, then mins, then the scales' and the mins' top bits */
@@ -91,7 +93,7 @@ static void repack_q6_K_block(const block_q6_K *src[8], block_q6_Kx8 *o)
     for (int r = 0; r < 8; r++) {
         const block_q6_K *b = src[r];
         o->d[r] = b->d;
-        memcpy(o->scales[r], b->scales, sizeof b->scales);
+        for (int g = 0; g < QK_K / 16; g++) o->scales[r / 2][g / 4][4 * (r % 2) + g % 4] = b->scales[g];
         uint8_t q[QK_K];   /* as kquants_q6.c's unpack, without the -32 */
         for (int v = 0; v < QK_K; v++) {
             const int c = v / 128, k = (v % 128) / 32, l = v % 32;
@@ -128,44 +130,52 @@ DEFINE_REPACK(q6_K, block_q6_K, block_q6_Kx8)
 
 /* ---- shared pieces of the dot kernels ---- */
 
-/* The activation super-block's 256 quants widened to i16, once for the eight rows. */
-SIMD_INLINE void widen_y(const int8_t *qs, int16_t *yw)
+/* A loop left rolled (see q4_K_sums) */
+#if defined(__clang__)
+#define KEEP_LOOP _Pragma("clang loop unroll(disable)")
+#else
+#define KEEP_LOOP
+#endif
+
+/* 32 activation quants widened to four i16x8 (values 8j..8j+7 in vector j) */
+SIMD_INLINE void y_group(const int8_t *qs, v128_t v[4])
 {
-    SIMD_UNROLL
-    for (int j = 0; j < QK_K / 16; j++) {
-        const v128_t v = wasm_v128_load(qs + 16 * j);
-        wasm_v128_store(yw + 16 * j, wasm_i16x8_extend_low_i8x16(v));
-        wasm_v128_store(yw + 16 * j + 8, wasm_i16x8_extend_high_i8x16(v));
-    }
+    const v128_t a = wasm_v128_load(qs), b = wasm_v128_load(qs + 16);
+    v[0] = wasm_i16x8_extend_low_i8x16(a);
+    v[1] = wasm_i16x8_extend_high_i8x16(a);
+    v[2] = wasm_i16x8_extend_low_i8x16(b);
+    v[3] = wasm_i16x8_extend_high_i8x16(b);
 }
 
-SIMD_INLINE v128_t dot_y(v128_t x, const int16_t *yw)
-{
-    return wasm_i32x4_dot_i16x8(x, wasm_v128_load(yw));
-}
-
-/* [sc[2j] x4, sc[2j+1] x4] of eight i16 scales: the pair a narrowed pair of groups needs */
-SIMD_INLINE v128_t pair_scales(v128_t sc, int j)
+/* [w[j] x4, w[4+j] x4] of eight i16 scales [row a: 4 groups, row b: the same 4 groups]: the
+ * scales of group j of a row pair whose partial dots were narrowed together */
+SIMD_INLINE v128_t pair_scales(v128_t w, int j)
 {
     switch (j) {
-    case 0: return wasm_i16x8_shuffle(sc, sc, 0, 0, 0, 0, 1, 1, 1, 1);
-    case 1: return wasm_i16x8_shuffle(sc, sc, 2, 2, 2, 2, 3, 3, 3, 3);
-    case 2: return wasm_i16x8_shuffle(sc, sc, 4, 4, 4, 4, 5, 5, 5, 5);
-    default: return wasm_i16x8_shuffle(sc, sc, 6, 6, 6, 6, 7, 7, 7, 7);
+    case 0: return wasm_i16x8_shuffle(w, w, 0, 0, 0, 0, 4, 4, 4, 4);
+    case 1: return wasm_i16x8_shuffle(w, w, 1, 1, 1, 1, 5, 5, 5, 5);
+    case 2: return wasm_i16x8_shuffle(w, w, 2, 2, 2, 2, 6, 6, 6, 6);
+    default: return wasm_i16x8_shuffle(w, w, 3, 3, 3, 3, 7, 7, 7, 7);
     }
 }
 
-/* sc_a * dot_a + sc_b * dot_b as i32x4 partial sums, from the two groups' i32x4 partial dots
- * pa, pb (every lane within i16: narrowing is exact) and pair_scales' [sc_a x4, sc_b x4]. */
-SIMD_INLINE v128_t scaled_pair(v128_t pa, v128_t pb, v128_t scales)
+/* acc += sc_a * dot_a + sc_b * dot_b as [a, a, b, b] partial sums: pa, pb are the i32x4 partial
+ * dots of one group of rows a and b (every lane within i16, so narrowing is exact), scales
+ * pair_scales' [sc_a x4, sc_b x4]. */
+SIMD_INLINE v128_t add_scaled_pair(v128_t acc, v128_t pa, v128_t pb, v128_t scales)
 {
-    return wasm_i32x4_dot_i16x8(wasm_i16x8_narrow_i32x4(pa, pb), scales);
+    return wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(wasm_i16x8_narrow_i32x4(pa, pb), scales));
 }
 
-/* acc (rows 0-3 / 4-7) += d*yd*sumi [- dmin*yd*summ]: kq_dot's finish for eight rows, from
- * the rows' i32x4 partial sums (lane sums: sumi) and their mins' sums (summ; unused without
- * dmin), fp16 scales converted exactly. */
-SIMD_INLINE void finish8(v128_t acc[2], const v128_t sumi[8], const v128_t summ[8],
+/* Rows 0-3 (4-7) from the row-pair sums [a, a, b, b] of pairs 0, 1 (2, 3): lane sums */
+SIMD_INLINE v128_t rows_of_pairs(v128_t p0, v128_t p1)
+{
+    return wasm_i32x4_add(wasm_i32x4_shuffle(p0, p1, 0, 2, 4, 6), wasm_i32x4_shuffle(p0, p1, 1, 3, 5, 7));
+}
+
+/* acc (rows 0-3 / 4-7) += d*yd*sumi [- dmin*yd*summ]: kq_dot's finish for eight rows (sumi,
+ * summ: one i32 per row; summ unused without dmin), fp16 scales converted exactly. */
+SIMD_INLINE void finish8(v128_t acc[2], const v128_t sumi[2], const v128_t summ[2],
                          const uint16_t d_h[8], const uint16_t *dmin_h, float yd)
 {
     const v128_t dy = wasm_f32x4_splat(yd);
@@ -179,14 +189,9 @@ SIMD_INLINE void finish8(v128_t acc[2], const v128_t sumi[8], const v128_t summ[
         dm[1] = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
     }
     for (int h = 0; h < 2; h++) {
-        const v128_t *si = sumi + 4 * h;
-        v128_t r = wasm_f32x4_mul(wasm_f32x4_mul(dx[h], dy),
-                                  wasm_f32x4_convert_i32x4(simd_hsum4_i32(si[0], si[1], si[2], si[3])));
-        if (dmin_h) {
-            const v128_t *sm = summ + 4 * h;
-            r = wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(dm[h], dy),
-                                                 wasm_f32x4_convert_i32x4(simd_hsum4_i32(sm[0], sm[1], sm[2], sm[3]))));
-        }
+        v128_t r = wasm_f32x4_mul(wasm_f32x4_mul(dx[h], dy), wasm_f32x4_convert_i32x4(sumi[h]));
+        if (dmin_h)
+            r = wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(dm[h], dy), wasm_f32x4_convert_i32x4(summ[h])));
         acc[h] = wasm_f32x4_add(acc[h], r);
     }
 }
@@ -204,61 +209,73 @@ SIMD_INLINE void unpack6(const uint8_t *n, const uint8_t *c, v128_t v[4])
     v[3] = wasm_v128_or(simd_hi_nibbles(n1), wasm_v128_and(wasm_u16x8_shr(hi, 2), m30));
 }
 
-/* The four i16 vectors of one group's 32 quants (values 8j..8j+7 in vector j) */
-SIMD_INLINE void x_q4_K(const uint8_t *qs, v128_t v[4])
+/* Dot of one group of a row (16 bytes of qs) with the group's activations y: i32x4 partial
+ * sums, each of 8 products of at most 15 * 128: |lane| <= 15360, within i16. */
+SIMD_INLINE v128_t group_dot_q4_K(const uint8_t *qs, const v128_t y[4])
 {
     const v128_t m = wasm_i16x8_splat(0x000f);
     const v128_t q = wasm_v128_load(qs);
-    v[0] = wasm_v128_and(q, m);
-    v[1] = wasm_v128_and(wasm_u16x8_shr(q, 4), m);
-    v[2] = wasm_v128_and(wasm_u16x8_shr(q, 8), m);
-    v[3] = wasm_u16x8_shr(q, 12);
+    const v128_t d0 = wasm_i32x4_dot_i16x8(wasm_v128_and(q, m), y[0]);
+    const v128_t d1 = wasm_i32x4_dot_i16x8(wasm_v128_and(wasm_u16x8_shr(q, 4), m), y[1]);
+    const v128_t d2 = wasm_i32x4_dot_i16x8(wasm_v128_and(wasm_u16x8_shr(q, 8), m), y[2]);
+    const v128_t d3 = wasm_i32x4_dot_i16x8(wasm_u16x8_shr(q, 12), y[3]);
+    return wasm_i32x4_add(wasm_i32x4_add(d0, d1), wasm_i32x4_add(d2, d3));
 }
 
-/* Dot of one group (x: its four vectors) with the widened activations at yw: i32x4 partial
- * sums, each of 8 products of at most 15 * 128: |lane| <= 15360, within i16. */
-SIMD_INLINE v128_t group_dot_q4_K(const v128_t x[4], const int16_t *yw)
-{
-    return wasm_i32x4_add(wasm_i32x4_add(dot_y(x[0], yw), dot_y(x[1], yw + 8)),
-                          wasm_i32x4_add(dot_y(x[2], yw + 16), dot_y(x[3], yw + 24)));
-}
-
-/* One super-block of the eight rows against NT activation super-blocks: sumi[t][r] (lane sums:
- * sum_g sc*dot) and summ[t][r] (lane sums: sum_g m*ysum_g). */
+/* One super-block of the eight rows against NT activation super-blocks: sumi[t] and summ[t]
+ * (rows 0-3, 4-7: sum_g sc*dot and sum_g m*ysum_g, exact). Group by group, the activations
+ * widened once serve the four row pairs. The group loop stays a loop (KEEP_LOOP): V8 schedules
+ * the pure SIMD operations of one long unrolled block freely and spills most of them. */
 SIMD_INLINE void q4_K_sums(const block_q4_Kx8 *x, int nt, const block_q8_K *const y[2],
-                           v128_t sumi[2][8], v128_t summ[2][8])
+                           v128_t sumi[2][2], v128_t summ[2][2])
 {
-    int16_t yw[2][QK_K];
-    v128_t ys[2];
-    for (int t = 0; t < nt; t++) {
-        widen_y(y[t]->qs, yw[t]);
-        /* group sums of y (32 values: two bsums; |sum| <= 4096, within i16) */
-        const v128_t b0 = wasm_v128_load(y[t]->bsums), b1 = wasm_v128_load(y[t]->bsums + 8);
-        ys[t] = wasm_i16x8_narrow_i32x4(wasm_i32x4_extadd_pairwise_i16x8(b0),
-                                        wasm_i32x4_extadd_pairwise_i16x8(b1));
-    }
     v128_t sc[4], mn[4];
     unpack6(x->scales, x->scales + 64, sc);
     unpack6(x->scales + 32, x->scales + 80, mn);
+    /* pair_scales of every group and row pair, for the loop to load */
+    v128_t scales[QK_K / 32][4];
     SIMD_UNROLL
-    for (int r = 0; r < 8; r++) {
-        const v128_t sc16 = r % 2 ? wasm_u16x8_extend_high_u8x16(sc[r / 2]) : wasm_u16x8_extend_low_u8x16(sc[r / 2]);
-        const v128_t mn16 = r % 2 ? wasm_u16x8_extend_high_u8x16(mn[r / 2]) : wasm_u16x8_extend_low_u8x16(mn[r / 2]);
-        v128_t acc[2] = { wasm_i32x4_splat(0), wasm_i32x4_splat(0) };
+    for (int p = 0; p < 4; p++) {
+        const v128_t w[2] = { wasm_u16x8_extend_low_u8x16(sc[p]), wasm_u16x8_extend_high_u8x16(sc[p]) };
         SIMD_UNROLL
-        for (int j = 0; j < 4; j++) {   /* groups 2j, 2j+1 */
-            v128_t xa[4], xb[4];
-            x_q4_K(x->qs[r] + 32 * j, xa);
-            x_q4_K(x->qs[r] + 32 * j + 16, xb);
-            const v128_t scales = pair_scales(sc16, j);
+        for (int g = 0; g < QK_K / 32; g++) scales[g][p] = pair_scales(w[g / 4], g % 4);
+    }
+    v128_t acc[2][4];
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = wasm_i32x4_splat(0);
+    KEEP_LOOP
+    for (int g = 0; g < QK_K / 32; g++) {
+        v128_t yv[2][4];
+        for (int t = 0; t < nt; t++) y_group(y[t]->qs + 32 * g, yv[t]);
+        KEEP_LOOP
+        for (int p = 0; p < 4; p++)
             for (int t = 0; t < nt; t++)
-                acc[t] = wasm_i32x4_add(acc[t], scaled_pair(group_dot_q4_K(xa, yw[t] + 64 * j),
-                                                            group_dot_q4_K(xb, yw[t] + 64 * j + 32), scales));
+                acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q4_K(x->qs[g][2 * p], yv[t]),
+                                            group_dot_q4_K(x->qs[g][2 * p + 1], yv[t]), scales[g][p]);
+    }
+    for (int t = 0; t < nt; t++) {
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
+        /* group sums of y (32 values: two bsums; |sum| <= 4096, within i16), then each min
+         * vector p against [ysum 2p, ysum 2p+1] in every i32 lane: lanes are rows */
+        const v128_t b0 = wasm_v128_load(y[t]->bsums), b1 = wasm_v128_load(y[t]->bsums + 8);
+        const v128_t ys = wasm_i16x8_narrow_i32x4(wasm_i32x4_extadd_pairwise_i16x8(b0),
+                                                  wasm_i32x4_extadd_pairwise_i16x8(b1));
+        v128_t m[2] = { wasm_i32x4_splat(0), wasm_i32x4_splat(0) };
+        SIMD_UNROLL
+        for (int p = 0; p < 4; p++) {
+            v128_t ysp;
+            switch (p) {
+            case 0: ysp = wasm_i32x4_shuffle(ys, ys, 0, 0, 0, 0); break;
+            case 1: ysp = wasm_i32x4_shuffle(ys, ys, 1, 1, 1, 1); break;
+            case 2: ysp = wasm_i32x4_shuffle(ys, ys, 2, 2, 2, 2); break;
+            default: ysp = wasm_i32x4_shuffle(ys, ys, 3, 3, 3, 3); break;
+            }
+            m[0] = wasm_i32x4_add(m[0], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(mn[p]), ysp));
+            m[1] = wasm_i32x4_add(m[1], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(mn[p]), ysp));
         }
-        for (int t = 0; t < nt; t++) {
-            sumi[t][r] = acc[t];
-            summ[t][r] = wasm_i32x4_dot_i16x8(mn16, ys[t]);
-        }
+        summ[t][0] = m[0];
+        summ[t][1] = m[1];
     }
 }
 
@@ -268,7 +285,7 @@ static void vec_dot_rows8_q4_K(int n, float *s, const void *vx, const void *vy)
     const block_q8_K *y = vy;
     v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) };
     for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][8], summ[2][8];
+        v128_t sumi[2][2], summ[2][2];
         const block_q8_K *yi[2] = { &y[i], &y[i] };
         q4_K_sums(&x[i], 1, yi, sumi, summ);
         finish8(acc, sumi[0], summ[0], x[i].d, x[i].dmin, y[i].d);
@@ -283,7 +300,7 @@ static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy
     const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride);
     v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] };
     for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][8], summ[2][8];
+        v128_t sumi[2][2], summ[2][2];
         const block_q8_K *yi[2] = { &y0[i], &y1[i] };
         q4_K_sums(&x[i], 2, yi, sumi, summ);
         finish8(acc0, sumi[0], summ[0], x[i].d, x[i].dmin, y0[i].d);
@@ -297,64 +314,79 @@ static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy
 
 /* ---- Q6_K ---- */
 
-/* The eight i16 vectors of a row's 64 values 64c.. (vector m: values 8m..8m+7, 0..63) */
-SIMD_INLINE void x_q6_K(const uint8_t *q, v128_t v[8])
+/* Dots of one row's values 64c.. with the activations of its half `half` (0: groups 4c, 4c+1
+ * from V0, V1; 1: groups 4c+2, 4c+3 from V2 and the top bits of V0..V2), y: that half's 32
+ * activations widened. pa, pb: the two groups' i32x4 partial dots, lanes of 4 products of at
+ * most 63 * 128: |lane| <= 32256, within i16. */
+SIMD_INLINE void half_dots_q6_K(const uint8_t *q, int half, const v128_t y[4], v128_t *pa, v128_t *pb)
 {
     const v128_t m6 = wasm_i16x8_splat(0x003f);
-    const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16), v2 = wasm_v128_load(q + 32);
-    v[0] = wasm_v128_and(v0, m6);
-    v[1] = wasm_v128_and(wasm_u16x8_shr(v0, 8), m6);
-    v[2] = wasm_v128_and(v1, m6);
-    v[3] = wasm_v128_and(wasm_u16x8_shr(v1, 8), m6);
-    v[4] = wasm_v128_and(v2, m6);
-    v[5] = wasm_v128_and(wasm_u16x8_shr(v2, 8), m6);
-    /* the top 2 bits of each byte of V0, V1, V2 are bits 0-1, 2-3, 4-5 of one more value */
-    const v128_t e = wasm_v128_or(
-        wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
-                     wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
-        wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
-    v[6] = wasm_v128_and(e, wasm_i16x8_splat(0x00ff));
-    v[7] = wasm_u16x8_shr(e, 8);
-}
-
-/* Dot of one group of 16 (x: two vectors) with yw: lanes of 4 products <= 63 * 128: |lane| <=
- * 32256, within i16. */
-SIMD_INLINE v128_t group_dot_q6_K(const v128_t x[2], const int16_t *yw)
-{
-    return wasm_i32x4_add(dot_y(x[0], yw), dot_y(x[1], yw + 8));
-}
-
-/* One super-block of the eight rows against NT activation super-blocks: sumi[t][r], lane sums
- * sum_g sc*dot(q-32, y_g) (the -32 as 32 * sum_g sc*bsum_g, exact). */
-SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][8])
-{
-    int16_t yw[2][QK_K];
-    v128_t bs[2][2];
-    for (int t = 0; t < nt; t++) {
-        widen_y(y[t]->qs, yw[t]);
-        bs[t][0] = wasm_v128_load(y[t]->bsums);
-        bs[t][1] = wasm_v128_load(y[t]->bsums + 8);
+    const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+    v128_t x[4];
+    if (!half) {
+        x[0] = wasm_v128_and(v0, m6);
+        x[1] = wasm_v128_and(wasm_u16x8_shr(v0, 8), m6);
+        x[2] = wasm_v128_and(v1, m6);
+        x[3] = wasm_v128_and(wasm_u16x8_shr(v1, 8), m6);
+    } else {
+        const v128_t v2 = wasm_v128_load(q + 32);
+        x[0] = wasm_v128_and(v2, m6);
+        x[1] = wasm_v128_and(wasm_u16x8_shr(v2, 8), m6);
+        /* the top 2 bits of each byte of V0, V1, V2 are bits 0-1, 2-3, 4-5 of one more value */
+        const v128_t e = wasm_v128_or(
+            wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
+                         wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
+            wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+        x[2] = wasm_v128_and(e, wasm_i16x8_splat(0x00ff));
+        x[3] = wasm_u16x8_shr(e, 8);
     }
-    SIMD_UNROLL
-    for (int r = 0; r < 8; r++) {
-        const v128_t sc8 = wasm_v128_load(x->scales[r]);
-        const v128_t sc[2] = { wasm_i16x8_extend_low_i8x16(sc8), wasm_i16x8_extend_high_i8x16(sc8) };
-        v128_t acc[2] = { wasm_i32x4_splat(0), wasm_i32x4_splat(0) };
+    *pa = wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[0], y[0]), wasm_i32x4_dot_i16x8(x[1], y[1]));
+    *pb = wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], y[2]), wasm_i32x4_dot_i16x8(x[3], y[3]));
+}
+
+/* One super-block of the eight rows against NT activation super-blocks: sumi[t] (rows 0-3,
+ * 4-7: sum_g sc*dot(q-32, y_g), the -32 as 32 * sum_g sc*bsum_g; exact). Half-chunk by
+ * half-chunk (32 values), the activations widened once serve the four row pairs (loops kept
+ * rolled as in q4_K_sums). */
+SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2])
+{
+    v128_t acc[2][4];
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = wasm_i32x4_splat(0);
+    KEEP_LOOP
+    for (int c = 0; c < 4; c++) {
         SIMD_UNROLL
-        for (int c = 0; c < 4; c++) {   /* groups 4c..4c+3 */
-            v128_t xv[8];
-            x_q6_K(x->q[r][c], xv);
-            const v128_t s01 = pair_scales(sc[c / 2], 2 * (c % 2)), s23 = pair_scales(sc[c / 2], 2 * (c % 2) + 1);
-            for (int t = 0; t < nt; t++) {
-                const int16_t *yc = yw[t] + 64 * c;
-                acc[t] = wasm_i32x4_add(acc[t], scaled_pair(group_dot_q6_K(xv, yc), group_dot_q6_K(xv + 2, yc + 16), s01));
-                acc[t] = wasm_i32x4_add(acc[t], scaled_pair(group_dot_q6_K(xv + 4, yc + 32), group_dot_q6_K(xv + 6, yc + 48), s23));
+        for (int half = 0; half < 2; half++) {   /* groups g, g+1 */
+            const int g = 4 * c + 2 * half;
+            v128_t yv[2][4];
+            for (int t = 0; t < nt; t++) y_group(y[t]->qs + 16 * g, yv[t]);
+            KEEP_LOOP
+            for (int p = 0; p < 4; p++) {
+                const v128_t w = wasm_i16x8_load8x8(x->scales[p][c]);
+                const v128_t sa = pair_scales(w, 2 * half), sb = pair_scales(w, 2 * half + 1);
+                for (int t = 0; t < nt; t++) {
+                    v128_t a0, b0, a1, b1;
+                    half_dots_q6_K(x->q[2 * p][c], half, yv[t], &a0, &b0);
+                    half_dots_q6_K(x->q[2 * p + 1][c], half, yv[t], &a1, &b1);
+                    acc[t][p] = add_scaled_pair(acc[t][p], a0, a1, sa);
+                    acc[t][p] = add_scaled_pair(acc[t][p], b0, b1, sb);
+                }
             }
         }
-        for (int t = 0; t < nt; t++) {
-            const v128_t corr = wasm_i32x4_add(wasm_i32x4_dot_i16x8(sc[0], bs[t][0]), wasm_i32x4_dot_i16x8(sc[1], bs[t][1]));
-            sumi[t][r] = wasm_i32x4_sub(acc[t], wasm_i32x4_shl(corr, 5));
+    }
+    for (int t = 0; t < nt; t++) {
+        SIMD_UNROLL
+        for (int p = 0; p < 4; p++) {
+            /* [row 2p, row 2p+1] scales of 4 groups against those groups' bsums, twice */
+            v128_t corr = wasm_i32x4_splat(0);
+            SIMD_UNROLL
+            for (int h = 0; h < 4; h++)
+                corr = wasm_i32x4_add(corr, wasm_i32x4_dot_i16x8(wasm_i16x8_load8x8(x->scales[p][h]),
+                                                                 wasm_v128_load64_splat(y[t]->bsums + 4 * h)));
+            acc[t][p] = wasm_i32x4_sub(acc[t][p], wasm_i32x4_shl(corr, 5));
         }
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
     }
 }
 
@@ -364,7 +396,7 @@ static void vec_dot_rows8_q6_K(int n, float *s, const void *vx, const void *vy)
     const block_q8_K *y = vy;
     v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) };
     for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][8];
+        v128_t sumi[2][2];
         const block_q8_K *yi[2] = { &y[i], &y[i] };
         q6_K_sums(&x[i], 1, yi, sumi);
         finish8(acc, sumi[0], NULL, x[i].d, NULL, y[i].d);
@@ -379,7 +411,7 @@ static void vec_dot_rows8x2_q6_K(int n, float *s, const void *vx, const void *vy
     const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride);
     v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] };
     for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][8];
+        v128_t sumi[2][2];
         const block_q8_K *yi[2] = { &y0[i], &y1[i] };
         q6_K_sums(&x[i], 2, yi, sumi);
         finish8(acc0, sumi[0], NULL, x[i].d, NULL, y0[i].d);
