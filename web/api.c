@@ -101,17 +101,19 @@ API int mwj_loader_info_json(const mw_loader *l, char *buf, int cap)
     return st ? st : info_json(&info, buf, cap);
 }
 
-/* Bytes a session of n_ctx tokens would allocate (the model's sliding window), or -1 when
- * the info could not be read (st != 0). */
-static double session_bytes(mw_status st, const mw_model_info *info, int n_ctx)
+/* Bytes a session of n_ctx tokens with a kv_type (MW_KV_F32 / MW_KV_F16) cache would allocate
+ * (the model's sliding window), or -1 when the info could not be read (st != 0) or kv_type is
+ * unknown. */
+static double session_bytes(mw_status st, const mw_model_info *info, int n_ctx, int kv_type)
 {
-    return st ? -1 : (double)mw_session_memory_needed(info, n_ctx, 0);
+    const uint64_t need = st ? 0 : mw_session_memory_needed_kv(info, n_ctx, 0, kv_type);
+    return need ? (double)need : -1;
 }
 
-API double mwj_loader_session_bytes(const mw_loader *l, int n_ctx)
+API double mwj_loader_session_bytes(const mw_loader *l, int n_ctx, int kv_type)
 {
     mw_model_info info;
-    return session_bytes(mw_loader_get_info(l, &info), &info, n_ctx);
+    return session_bytes(mw_loader_get_info(l, &info), &info, n_ctx, kv_type);
 }
 
 API int mwj_loader_finish(mw_loader *l, mw_model **out) { return mw_loader_finish(l, out); }
@@ -126,10 +128,10 @@ API int mwj_model_info_json(const mw_model *m, char *buf, int cap)
     return st ? st : info_json(&info, buf, cap);
 }
 
-API double mwj_model_session_bytes(const mw_model *m, int n_ctx)
+API double mwj_model_session_bytes(const mw_model *m, int n_ctx, int kv_type)
 {
     mw_model_info info;
-    return session_bytes(mw_model_get_info(m, &info), &info, n_ctx);
+    return session_bytes(mw_model_get_info(m, &info), &info, n_ctx, kv_type);
 }
 
 API int mwj_model_tensor_count(const mw_model *m) { return mw_model_tensor_count(m); }
@@ -226,11 +228,13 @@ static int32_t abort_hook(void *user)
     return js_abort_poll();
 }
 
+/* kv_type: MW_KV_F32 (0) or MW_KV_F16 (1) */
 API int mwj_session_create(const mw_model *m, int n_ctx, int n_threads, int sliding_window,
-                           int n_batch, mw_session **out)
+                           int n_batch, int kv_type, mw_session **out)
 {
     mw_session_params p = mw_session_params_default();
     p.n_ctx = n_ctx;
+    p.kv_type = kv_type;
     p.n_threads = n_threads;
     p.sliding_window = sliding_window;
     p.n_batch = n_batch;

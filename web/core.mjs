@@ -4,7 +4,7 @@
 // Sampler and Detok wrap the C handles and turn every negative mw_status into a typed error
 // (errors.mjs). Nothing here blocks on the network or on other threads: the caller (the engine
 // worker, or the Node CLI) drives everything. Used by worker.mjs and mw.mjs.
-import { errorFromStatus, MW_STATUS, MwError } from './errors.mjs';
+import { errorFromStatus, InvalidArgumentError, MW_STATUS, MwError } from './errors.mjs';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -120,7 +120,7 @@ export class Loader {
     return c.M._mwj_loader_header_ready(this.h, c.outPtr(1)) ? c.outF64(1) : null;
   }
   info() { return this.core.json((p, cap) => this.core.M._mwj_loader_info_json(this.h, p, cap)); }
-  sessionBytes(nCtx) { return this.core.M._mwj_loader_session_bytes(this.h, nCtx); }
+  sessionBytes(nCtx, kvType = 'f32') { return this.core.M._mwj_loader_session_bytes(this.h, nCtx, kvTypeId(kvType)); }
   /** Build the model (the loader is consumed whatever the outcome). */
   finish() {
     const c = this.core, h = this.h;
@@ -132,6 +132,13 @@ export class Loader {
 }
 
 export const CHAT_FORMATS = { auto: 0, mistral_v1: 1, mistral_v3: 2, raw: 3 };
+/** KV cache element types (mw.h MW_KV_F32 / MW_KV_F16): 'f16' halves the cache. */
+export const KV_TYPES = { f32: 0, f16: 1 };
+function kvTypeId(kvType) {
+  if (typeof kvType !== 'string' || !Object.hasOwn(KV_TYPES, kvType))
+    throw new InvalidArgumentError(`kvType must be 'f32' or 'f16', not ${JSON.stringify(kvType)}`);
+  return KV_TYPES[kvType];
+}
 export const TOKENIZE = { ADD_BOS: 1, ADD_EOS: 2, PARSE_SPECIAL: 4 };
 
 export class Model {
@@ -146,7 +153,7 @@ export class Model {
   eos() { return this.core.M._mwj_token_eos(this.h); }
   isEog(id) { return this.core.M._mwj_token_is_eog(this.h, id) !== 0; }
   tokenText(id) { const p = this.core.M._mwj_token_text(this.h, id) >>> 0; return p ? this.core.cstr(p) : null; }
-  sessionBytes(nCtx) { return this.core.M._mwj_model_session_bytes(this.h, nCtx); }
+  sessionBytes(nCtx, kvType = 'f32') { return this.core.M._mwj_model_session_bytes(this.h, nCtx, kvTypeId(kvType)); }
   chatFormat() { return this.core.M._mwj_chat_format_detect(this.h); }
 
   /** ids of text; flags: MW_TOKENIZE_* bits. */
@@ -209,13 +216,15 @@ export class Model {
 }
 
 export class Session {
-  /** nCtx tokens of context; threads incl. the caller; window: 0 = model's, <0 off; nBatch. */
-  constructor(model, { nCtx, threads = 1, window = 0, nBatch = 0 } = {}) {
+  /** nCtx tokens of context; threads incl. the caller; window: 0 = model's, <0 off; nBatch;
+   *  kvType 'f32' | 'f16' (KV_TYPES). */
+  constructor(model, { nCtx, threads = 1, window = 0, nBatch = 0, kvType = 'f32' } = {}) {
     const c = model.core;
     this.core = c;
     this.model = model;
     this.nCtx = nCtx;
-    c.check(c.M._mwj_session_create(model.h, nCtx, threads, window, nBatch, c.outPtr(0)), 'session',
+    this.kvType = kvType;
+    c.check(c.M._mwj_session_create(model.h, nCtx, threads, window, nBatch, kvTypeId(kvType), c.outPtr(0)), 'session',
             { loading: true });
     this.h = c.outU32(0);
   }

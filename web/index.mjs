@@ -120,6 +120,8 @@ class Engine {
     this.variant = loaded.variant;
     this.threads = loaded.threads;
     this.contextSize = loaded.nCtx;
+    /** 'f32' | 'f16': the KV cache element type (createEngine's kvType). */
+    this.kvType = loaded.kvType || 'f32';
     this.kernels = loaded.kernels;
     /** Last tokens/s and memory figures (updated after every request). */
     this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0,
@@ -365,6 +367,9 @@ async function spawnWorker() {
  * @param {'mt'|'st'} [o.variant]    force the threaded or single-thread module
  * @param {string} [o.moduleBase]    URL of the directory holding mw-mt.mjs / mw-st.mjs
  * @param {'auto'|'mistral_v1'|'mistral_v3'|'raw'} [o.chatFormat='auto']
+ * @param {'f32'|'f16'|'auto'} [o.kvType='f32']  KV cache element type: 'f16' halves the cache (K
+ *                                   and V rounded to fp16, llama.cpp's default; logits move by ~1e-2);
+ *                                   'auto': f16 for models of >= 1 GiB of weights, else f32
  */
 export async function createEngine(o = {}) {
   if (!hasWasmSimd()) throw new NoSimdError();
@@ -375,6 +380,9 @@ export async function createEngine(o = {}) {
   if (variant !== 'mt' && variant !== 'st') throw new InvalidArgumentError(`variant must be 'mt' or 'st'`);
   if (o.contextSize != null && !(Number.isInteger(o.contextSize) && o.contextSize > 0))
     throw new InvalidArgumentError('contextSize must be a positive integer');
+  const kvType = o.kvType ?? 'f32';
+  if (kvType !== 'f32' && kvType !== 'f16' && kvType !== 'auto')
+    throw new InvalidArgumentError(`kvType must be 'f32', 'f16' or 'auto'`);
   const threads = variant === 'st' ? 1 : Math.max(1, Math.floor(o.threads || (await defaultThreads())));
   const spec = describeModel(o.model);
   const buffer = spec.kind === 'pull' ? spec.bytes : null;
@@ -387,6 +395,7 @@ export async function createEngine(o = {}) {
     const loaded = await engine._call('load', {
       spec, contextSize: o.contextSize || 0, modelSha256: o.modelSha256, kvShift: o.kvShift !== false,
       memoryLimit: o.memoryLimit || (await defaultMemoryLimit()), cache: o.cache, cacheDir: o.cacheDir, nBatch: o.nBatch, chatFormat: o.chatFormat,
+      kvType,
     }, { signal, onProgress: o.onProgress, buffer });
     engine._setLoaded({ ...loaded, kernels: init.kernels });
     return engine;

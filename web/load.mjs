@@ -14,12 +14,20 @@ export function defaultContext(info) {
   return info.n_ctx_train > 0 && info.n_ctx_train < 4096 ? info.n_ctx_train : 4096;
 }
 
+/** kvType 'auto': an F16 cache for models of 1 GiB of weights or more (where the cache's size
+ * decides the context that fits, and its ~1e-2 logit noise is far below the quantization's),
+ * F32 for smaller ones. 'f32' / 'f16' stay as they are. */
+export function resolveKvType(kvType, info) {
+  return kvType === 'auto' ? (info.weight_bytes >= GiB ? 'f16' : 'f32') : kvType;
+}
+
 /**
  * Feed src (openModelSource result) into a new push loader and build the model.
- * opts: { nCtx (0 = default), budget, isAborted(), onHeader(info, fileSize) }.
- * Returns { model, nCtx }.
+ * opts: { nCtx (0 = default), kvType ('f32' | 'f16' | 'auto': the KV cache the budget counts),
+ * budget, isAborted(), onHeader(info, fileSize) }.
+ * Returns { model, nCtx, kvType } (kvType resolved).
  */
-export async function loadModel(core, src, { nCtx = 0, budget = DEFAULT_BUDGET, isAborted = () => false, onHeader } = {}) {
+export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = DEFAULT_BUDGET, isAborted = () => false, onHeader } = {}) {
   const loader = core.createLoader({ memoryLimit: budget });
   const early = (e) => (e instanceof MwError && e.code === 'truncated' && src.fromNetwork
     ? new DownloadError(`the download ended early: ${e.message}`) : e);
@@ -32,10 +40,11 @@ export async function loadModel(core, src, { nCtx = 0, budget = DEFAULT_BUDGET, 
         checked = true;
         const info = loader.info();
         if (!nCtx) nCtx = defaultContext(info);
-        const kv = loader.sessionBytes(nCtx);
+        kvType = resolveKvType(kvType, info);
+        const kv = loader.sessionBytes(nCtx, kvType);
         if (kv < 0 || info.weight_bytes + kv + SESSION_SLACK > budget)
           throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
-            `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context exceed the ${(budget / MiB).toFixed(0)} MiB ` +
+            `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context (${kvType} KV cache) exceed the ${(budget / MiB).toFixed(0)} MiB ` +
             `a wasm32 engine can use`);
         if (onHeader) onHeader(info, loader.headerReady());
       }
@@ -47,5 +56,5 @@ export async function loadModel(core, src, { nCtx = 0, budget = DEFAULT_BUDGET, 
   let model;
   try { model = loader.finish(); } catch (e) { throw early(e); }
   if (!nCtx) nCtx = defaultContext(model.info);
-  return { model, nCtx };
+  return { model, nCtx, kvType: resolveKvType(kvType, model.info) };
 }

@@ -35,10 +35,12 @@ function heldBack(text, stops) {
 }
 
 export class Runner {
-  /** model: core Model; nCtx, threads; kvShift: shift instead of failing when the context fills. */
-  constructor(model, { nCtx, threads = 1, kvShift = true, nBatch = 32, chatFormat = 'auto' } = {}) {
+  /** model: core Model; nCtx, threads; kvShift: shift instead of failing when the context fills;
+   *  kvType: 'f32' | 'f16' KV cache. */
+  constructor(model, { nCtx, threads = 1, kvShift = true, nBatch = 32, chatFormat = 'auto', kvType = 'f32' } = {}) {
     this.model = model;
     this.nCtx = nCtx;
+    this.kvType = kvType;
     this.threads = threads;
     this.kvShift = kvShift;
     this.nBatch = nBatch;
@@ -49,7 +51,7 @@ export class Runner {
     this.trimReplySpace = resolved !== CHAT_FORMATS.raw;
     const w = model.info.sliding_window;
     this.rolling = w > 0 && w < nCtx;   // the C KV cache rolls: it never fills
-    this.session = new Session(model, { nCtx, threads, nBatch });
+    this.session = new Session(model, { nCtx, threads, nBatch, kvType });
     this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0, memory_bytes: 0,
                    context_size: nCtx, context_used: 0, threads, shifts: 0 };
   }
@@ -256,7 +258,8 @@ export class Runner {
     const idsList = list.map((x) => (typeof x === 'string' ? this.tokenize(x) : Array.from(x)));
     const maxLen = Math.min(this.nCtx, Math.max(...idsList.map((x) => x.length)));
     const n_embd = this.model.nEmbd;
-    const sess = new Session(this.model, { nCtx: Math.max(8, maxLen), threads: this.threads, nBatch: this.nBatch });
+    const sess = new Session(this.model, { nCtx: Math.max(8, maxLen), threads: this.threads, nBatch: this.nBatch,
+                                           kvType: this.kvType });
     const out = [];
     let total = 0;
     try {

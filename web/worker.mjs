@@ -40,7 +40,7 @@ const handlers = {
   },
 
   async load(msg, req) {
-    const { spec, contextSize, modelSha256, kvShift = true, memoryLimit, cache, cacheDir, nBatch, chatFormat } = msg;
+    const { spec, contextSize, modelSha256, kvShift = true, memoryLimit, cache, cacheDir, nBatch, chatFormat, kvType = 'f32' } = msg;
     const budget = memoryLimit || DEFAULT_BUDGET;
     const onProgress = (p) => post({ type: 'progress', id: msg.id, ...p });
     const src = await openModelSource(spec, {
@@ -50,13 +50,13 @@ const handlers = {
         post({ type: 'pull', id: msg.id, offset, size });
       }),
     });
-    const { model: m, nCtx } = await loadModel(core, src, {
-      nCtx: contextSize || 0, budget, isAborted: req.isAborted,
+    const { model: m, nCtx, kvType: kv } = await loadModel(core, src, {
+      nCtx: contextSize || 0, kvType, budget, isAborted: req.isAborted,
       onHeader: (info, fileSize) => post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize }),
     });
     let r;
     try {
-      r = new Runner(m, { nCtx, threads: core.threads, kvShift, nBatch, chatFormat });
+      r = new Runner(m, { nCtx, threads: core.threads, kvShift, nBatch, chatFormat, kvType: kv });
     } catch (e) { m.free(); throw e; }
     if (runner) runner.dispose();
     if (model) model.free();
@@ -64,7 +64,7 @@ const handlers = {
     const path = String(src.name || '');
     modelName = m.info.name || path.split(/[\\/]/).pop().replace(/\?.*$/, '') || m.info.arch;
     post({ type: 'progress', id: msg.id, phase: 'ready', loaded: src.size, total: src.size, fraction: 1 });
-    return { info: { ...m.info, architecture: m.info.arch }, nCtx, name: modelName, variant: core.variant, threads: core.threads,
+    return { info: { ...m.info, architecture: m.info.arch }, nCtx, kvType: kv, name: modelName, variant: core.variant, threads: core.threads,
              kernels: core.kernels(), memoryBytes: core.memoryBytes(), fromCache: !!src.fromCache };
   },
 

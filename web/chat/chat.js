@@ -336,7 +336,8 @@ async function loadModel() {
     renderThreadsBadge(); renderMemory(); updateControls();
     if (old) { try { await old.dispose(); } catch { /* already gone */ } }
     const threads = isolated ? clampSetting('threads', s.threads) : 1;
-    const engine = await createEngine({ model, threads, onProgress, signal: ctl.signal });
+    // kvType 'auto': an F16 KV cache (half the memory) for models of >= 1 GiB of weights
+    const engine = await createEngine({ model, threads, onProgress, signal: ctl.signal, kvType: 'auto' });
     if (state.loading !== ctl) { try { await engine.dispose(); } catch {} return; }   // superseded
     state.engine = engine;
     state.modelLabel = label;
