@@ -171,6 +171,15 @@ SIMD_INLINE void add_terms4_xs(float *s, const v128_t xs[4][4], const v128_t yv[
     wasm_v128_store(s, wasm_f32x4_add(wasm_v128_load(s), wasm_f32x4_mul(wasm_f32x4_convert_i32x4(is), dxy)));
 }
 
+/* xs escapes to an empty asm statement, so the compiler keeps it in memory instead of making
+ * its 32 vectors SSA values: V8 then spilled them haphazardly (in Chromium 156 rows8xn Q8_0 ran
+ * 2x slower that way; no change under Node 20). */
+#if defined(__GNUC__) || defined(__clang__)
+#define KEEP_IN_MEMORY(p) __asm__ volatile("" : : "r"(p) : "memory")
+#else
+#define KEEP_IN_MEMORY(p) ((void)(p))
+#endif
+
 /* vec_dot_rows8xn_NAME: n_tok activation rows; per block, the eight rows are unpacked once
  * into xs (512 bytes, stays in L1) and every token's block reuses them: per row and token
  * four loads and dots, no unpacking. The float terms go into s in block order, as rows8. */
@@ -183,6 +192,7 @@ static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *
     for (int i = 0; i < n / 32; i++) { \
         SIMD_UNROLL \
         for (int r = 0; r < 8; r++) xs_##NAME(&x[i], r, xs[r]); \
+        KEEP_IN_MEMORY(xs); \
         const v128_t h = wasm_v128_load(x[i].d); \
         const v128_t dx_lo = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(h)); \
         const v128_t dx_hi = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(h)); \
