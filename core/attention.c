@@ -37,61 +37,85 @@ typedef struct attn_task {
     int32_t il, pos0, n_tok;
 } attn_task;
 
-/* probs[j] = scale * q . K[first + j] for one head, from the cache of the session's type */
-static void scores(const mw_session *s, int32_t il, int32_t first, int32_t n_keys, size_t k_off,
-                   float *q, float scale, float *probs)
+/* F32 cache: one (token, head) pair per item. */
+static void attn_f32(const attn_task *a, float *probs, int64_t item)
 {
-    const int32_t head_dim = s->model->info.head_dim;
-    if (s->kv_type == MW_KV_F16) {
-        /* this (token, head) pair owns its q slice: round it in place */
-        for (int32_t i = 0; i < head_dim; i++) q[i] = mw_fp16_to_f32(mw_f32_to_fp16(q[i]));
-        const uint16_t *kc = s->k_cache;
-        for (int32_t j = 0; j < n_keys; j++)
-            probs[j] = mw_kern->dot_f16(head_dim, kc + mw_kv_offset(s, il, first + j) + k_off, q) * scale;
-    } else {
-        const float *kc = s->k_cache;
-        for (int32_t j = 0; j < n_keys; j++)
-            probs[j] = mw_kern->dot_f32(head_dim, q, kc + mw_kv_offset(s, il, first + j) + k_off) * scale;
-    }
+    const mw_session *s = a->s;
+    const mw_model_info *hp = &s->model->info;
+    const int32_t head_dim = hp->head_dim, n_head = hp->n_head;
+    const int32_t t = (int32_t)(item / n_head), h = (int32_t)(item % n_head);
+    const size_t kv_off = (size_t)(h / (n_head / hp->n_head_kv)) * head_dim;
+    const int32_t pos = a->pos0 + t;
+    const int32_t first = s->window > 0 && pos - s->window + 1 > 0 ? pos - s->window + 1 : 0;
+    const int32_t n_keys = pos - first + 1;
+    const size_t q_off = (size_t)t * n_head * head_dim + (size_t)h * head_dim;
+    const float scale = 1.0f / sqrtf((float)head_dim);
+    const float *q = s->sc.q + q_off, *kc = s->k_cache, *vc = s->v_cache;
+    for (int32_t j = 0; j < n_keys; j++)
+        probs[j] = mw_kern->dot_f32(head_dim, q, kc + mw_kv_offset(s, a->il, first + j) + kv_off) * scale;
+    mw_softmax(probs, n_keys);
+    float *out = s->sc.attn + q_off;
+    memset(out, 0, (size_t)head_dim * sizeof(float));
+    for (int32_t j = 0; j < n_keys; j++)
+        mw_kern->axpy_f32(head_dim, probs[j], vc + mw_kv_offset(s, a->il, first + j) + kv_off, out);
 }
 
-/* out = sum_j probs[j] * V[first + j] for one head */
-static void weighted_v(const mw_session *s, int32_t il, int32_t first, int32_t n_keys, size_t v_off,
-                       const float *probs, float *out)
+/* F16 cache: one (token, KV head) pair per item, i.e. the `group` query heads sharing that KV
+ * head, so every fp16 K and V row is widened once for the group (kernels dot_f16 / axpy_f16).
+ * probs holds group rows of kv_size; each head's numbers are those of a per-head loop. */
+static void attn_f16(const attn_task *a, float *probs, int64_t item)
 {
-    const int32_t head_dim = s->model->info.head_dim;
-    memset(out, 0, (size_t)head_dim * sizeof(float));
-    if (s->kv_type == MW_KV_F16) {
-        const uint16_t *vc = s->v_cache;
-        for (int32_t j = 0; j < n_keys; j++)
-            mw_kern->axpy_f16(head_dim, probs[j], vc + mw_kv_offset(s, il, first + j) + v_off, out);
-    } else {
-        const float *vc = s->v_cache;
-        for (int32_t j = 0; j < n_keys; j++)
-            mw_kern->axpy_f32(head_dim, probs[j], vc + mw_kv_offset(s, il, first + j) + v_off, out);
+    const mw_session *s = a->s;
+    const mw_model_info *hp = &s->model->info;
+    const int32_t head_dim = hp->head_dim, n_head = hp->n_head, n_head_kv = hp->n_head_kv;
+    const int32_t group = n_head / n_head_kv;
+    const int32_t t = (int32_t)(item / n_head_kv), kvh = (int32_t)(item % n_head_kv);
+    const size_t kv_off = (size_t)kvh * head_dim;
+    const int32_t pos = a->pos0 + t;
+    const int32_t first = s->window > 0 && pos - s->window + 1 > 0 ? pos - s->window + 1 : 0;
+    const int32_t n_keys = pos - first + 1;
+    const size_t q_off = (size_t)t * n_head * head_dim + (size_t)kvh * group * head_dim;
+    const float scale = 1.0f / sqrtf((float)head_dim);
+    const uint16_t *kc = s->k_cache, *vc = s->v_cache;
+    float *q = s->sc.q + q_off;   /* the group's query rows, head_dim apart */
+    /* this item owns these rows: round them to fp16 in place, as ggml's F16 mul_mat does */
+    for (int32_t i = 0; i < group * head_dim; i++) q[i] = mw_fp16_to_f32(mw_f32_to_fp16(q[i]));
+    float sc[64];   /* one key's scores for up to 64 heads per kernel call */
+    for (int32_t j = 0; j < n_keys; j++) {
+        const uint16_t *k = kc + mw_kv_offset(s, a->il, first + j) + kv_off;
+        for (int32_t g0 = 0; g0 < group; g0 += 64) {
+            const int32_t ng = MW_MIN(64, group - g0);
+            mw_kern->dot_f16(head_dim, k, q + (size_t)g0 * head_dim, (size_t)head_dim, ng, sc);
+            for (int32_t g = 0; g < ng; g++) probs[(size_t)(g0 + g) * s->kv_size + j] = sc[g] * scale;
+        }
+    }
+    float *out = s->sc.attn + q_off;
+    for (int32_t g = 0; g < group; g++)
+        mw_softmax(probs + (size_t)g * s->kv_size, n_keys);
+    memset(out, 0, (size_t)group * head_dim * sizeof(float));
+    for (int32_t j = 0; j < n_keys; j++) {
+        const uint16_t *v = vc + mw_kv_offset(s, a->il, first + j) + kv_off;
+        for (int32_t g0 = 0; g0 < group; g0 += 64) {
+            const int32_t ng = MW_MIN(64, group - g0);
+            for (int32_t g = 0; g < ng; g++) sc[g] = probs[(size_t)(g0 + g) * s->kv_size + j];
+            mw_kern->axpy_f16(head_dim, sc, v, out + (size_t)g0 * head_dim, (size_t)head_dim, ng);
+        }
     }
 }
 
 static void attn_worker(void *arg, int ith, int nth)
 {
     const attn_task *a = arg;
-    mw_session *s = a->s;
+    const mw_session *s = a->s;
     const mw_model_info *hp = &s->model->info;
-    const int32_t head_dim = hp->head_dim, n_head = hp->n_head;
-    const int32_t group = n_head / hp->n_head_kv;
-    const float scale = 1.0f / sqrtf((float)head_dim);
-    float *probs = s->sc.scores + (size_t)ith * s->kv_size;
-    const int64_t n_items = (int64_t)a->n_tok * n_head;
+    const bool f16 = s->kv_type == MW_KV_F16;
+    float *probs = s->sc.scores + (size_t)ith * s->sc.scores_stride;
+    const int64_t n_items = (int64_t)a->n_tok * (f16 ? hp->n_head_kv : hp->n_head);
     for (int64_t item = n_items * ith / nth; item < n_items * (ith + 1) / nth; item++) {
-        const int32_t t = (int32_t)(item / n_head), h = (int32_t)(item % n_head);
-        const size_t kv_off = (size_t)(h / group) * head_dim;
-        const int32_t pos = a->pos0 + t;
-        const int32_t first = s->window > 0 && pos - s->window + 1 > 0 ? pos - s->window + 1 : 0;
-        const int32_t n_keys = pos - first + 1;
-        const size_t q_off = (size_t)t * n_head * head_dim + (size_t)h * head_dim;
-        scores(s, a->il, first, n_keys, kv_off, s->sc.q + q_off, scale, probs);
-        mw_softmax(probs, n_keys);
-        weighted_v(s, a->il, first, n_keys, kv_off, probs, s->sc.attn + q_off);
+        if (f16)
+            attn_f16(a, probs, item);
+        else
+            attn_f32(a, probs, item);
     }
 }
 

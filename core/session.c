@@ -32,7 +32,7 @@ static mw_status alloc_scratch(mw_session *s, int n_threads)
         alloc_floats(&sc->v, nb * n_kv) || alloc_floats(&sc->attn, nb * n_q) ||
         alloc_floats(&sc->proj, nb * n_embd) || alloc_floats(&sc->gate, nb * n_ff) ||
         alloc_floats(&sc->up, nb * n_ff) || alloc_floats(&sc->rope_cs, nb * hp->head_dim) ||
-        alloc_floats(&sc->scores, (size_t)n_threads * s->kv_size))
+        alloc_floats(&sc->scores, (size_t)n_threads * sc->scores_stride))
         st = MW_ERR_NO_MEMORY;
     /* widest activation row: n_q (wo input), n_ff (ffn_down input) or n_embd; 2 bytes/value
      * covers F16/BF16 and every Q8 block format (at most 36 bytes per 32 values) */
@@ -129,6 +129,7 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     s->abort_user = p.abort_user;
 
     s->kv_type = p.kv_type;
+    s->sc.scores_stride = (size_t)s->kv_size * (s->kv_type == MW_KV_F16 ? hp->n_head / hp->n_head_kv : 1);
 
     const size_t elt = mw_kv_type_size(s->kv_type);
     const size_t kv_elts = (size_t)hp->n_layer * s->kv_size * hp->n_head_kv * hp->head_dim;

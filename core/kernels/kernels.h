@@ -43,11 +43,12 @@ typedef struct mw_kernels {
     float (*dot_f32)(int n, const float *x, const float *y);
     void (*axpy_f32)(int n, float a, const float *x, float *y);   /* y += a*x */
     void (*scale_f32)(int n, float a, float *y);                  /* y *= a */
-    /* F16 KV cache (attention.c): dot of an fp16 row x with f32 y, eight interleaved partial
-     * sums as dot_f32 (with y = fp16-rounded values it equals vec_dot[MW_TYPE_F16] bit for
-     * bit); y += a*x for an fp16 row x. */
-    float (*dot_f16)(int n, const uint16_t *x, const float *y);
-    void (*axpy_f16)(int n, float a, const uint16_t *x, float *y);
+    /* F16 KV cache (attention.c), one fp16 row x against the n_y query heads sharing it (GQA),
+     * so x is widened once per head group. dot_f16: s[r] = x . y_r (y_r = y + r*y_stride
+     * floats), eight interleaved partial sums as dot_f32 (with y_r = fp16-rounded values it
+     * equals vec_dot[MW_TYPE_F16] bit for bit). axpy_f16: y_r += a[r] * x. */
+    void (*dot_f16)(int n, const uint16_t *x, const float *y, size_t y_stride, int n_y, float *s);
+    void (*axpy_f16)(int n, const float *a, const uint16_t *x, float *y, size_t y_stride, int n_y);
 } mw_kernels;
 
 extern const mw_kernels *mw_kern;

@@ -24,18 +24,22 @@ static void scale_f32(int n, float a, float *y)
     for (int i = 0; i < n; i++) y[i] *= a;
 }
 
-/* F16 KV cache: acc[i & 7] as mw_vec_dot_f32 / mw_vec_dot_f16 (the SIMD lane order), reduced
- * pairwise ((0+4)+(2+6)) + ((1+5)+(3+7)). */
-static float dot_f16(int n, const uint16_t *x, const float *y)
+/* F16 KV cache, per query row: acc[i & 7] as mw_vec_dot_f32 / mw_vec_dot_f16 (the SIMD lane
+ * order), reduced pairwise ((0+4)+(2+6)) + ((1+5)+(3+7)). */
+static void dot_f16(int n, const uint16_t *x, const float *y, size_t y_stride, int n_y, float *s)
 {
-    float acc[8] = { 0 };
-    for (int i = 0; i < n; i++) acc[i & 7] += fp16_to_f32(x[i]) * y[i];
-    return ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    for (int r = 0; r < n_y; r++) {
+        const float *yr = y + (size_t)r * y_stride;
+        float acc[8] = { 0 };
+        for (int i = 0; i < n; i++) acc[i & 7] += fp16_to_f32(x[i]) * yr[i];
+        s[r] = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
+    }
 }
 
-static void axpy_f16(int n, float a, const uint16_t *x, float *y)
+static void axpy_f16(int n, const float *a, const uint16_t *x, float *y, size_t y_stride, int n_y)
 {
-    for (int i = 0; i < n; i++) y[i] += a * fp16_to_f32(x[i]);
+    for (int r = 0; r < n_y; r++)
+        for (int i = 0; i < n; i++) y[(size_t)r * y_stride + i] += a[r] * fp16_to_f32(x[i]);
 }
 
 void mw_kernels_fill_scalar(mw_kernels *k)

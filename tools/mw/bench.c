@@ -3,11 +3,14 @@
  * evaluated one at a time), each from an empty context, repeated -r times; prints ONE JSON line
  * with the median tokens/s. Ids are pseudo-random from a fixed seed so runs are comparable.
  * -d N first fills the context with N tokens (untimed), so pp and tg are measured at that depth
- * (attention over a long cache); the JSON reports the KV cache type and bytes.
+ * (attention over a long cache); the JSON reports the KV cache type and bytes, and tg_cpu_tps:
+ * generation speed from the process's CPU time (all threads), steadier than wall time on a
+ * loaded machine.
  * --experts on a MoE model adds how many distinct experts each layer used (mw_session_expert_counts).
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 
@@ -70,7 +73,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
     mw_model *model = NULL;
     mw_session *s = NULL;
     int32_t *ids = NULL;
-    double *t_pp = NULL, *t_tg = NULL;
+    double *t_pp = NULL, *t_tg = NULL, *c_tg = NULL;
     expert_stats ex;
     memset(&ex, 0, sizeof(ex));
     mw_model_info info;
@@ -89,7 +92,8 @@ int mw_cmd_bench(const mw_cli_opts *o)
     ids = malloc((size_t)n_ids * sizeof(int32_t));
     t_pp = calloc((size_t)reps, sizeof(double));
     t_tg = calloc((size_t)reps, sizeof(double));
-    if (!ids || !t_pp || !t_tg) {
+    c_tg = calloc((size_t)reps, sizeof(double));
+    if (!ids || !t_pp || !t_tg || !c_tg) {
         cli_error("out of memory");
         goto done;
     }
@@ -135,6 +139,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
             if (fill_depth(s, ids, depth))
                 goto done;
             double t_experts = 0;   /* snapshot time is not generation time */
+            const clock_t c0 = clock();
             double t0 = cli_now();
             for (int32_t i = 0; i < n_tg; i++) {
                 double te = cli_now();
@@ -155,11 +160,12 @@ int mw_cmd_bench(const mw_cli_opts *o)
                 }
             }
             t_tg[r] = cli_now() - t0 - t_experts;
+            c_tg[r] = (double)(clock() - c0) / CLOCKS_PER_SEC;
         }
         fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, t_pp[r], t_tg[r]);
     }
 
-    double pp_s = median(t_pp, reps), tg_s = median(t_tg, reps);
+    double pp_s = median(t_pp, reps), tg_s = median(t_tg, reps), tg_cpu = median(c_tg, reps);
     FILE *f = stdout;
     fputs("{\"model\":", f);
     cli_json_string(f, cli_basename(o->model));
@@ -168,8 +174,9 @@ int mw_cmd_bench(const mw_cli_opts *o)
     fprintf(f, ",\"threads\":%d,\"pp\":%d,\"tg\":%d,\"pp_tps\":%.2f,\"tg_tps\":%.2f,\"reps\":%d",
             (int)o->n_threads, (int)n_pp, (int)n_tg, pp_s > 0 ? n_pp / pp_s : 0.0,
             tg_s > 0 ? n_tg / tg_s : 0.0, (int)reps);
-    fprintf(f, ",\"depth\":%d,\"kv_type\":\"%s\",\"kv_bytes\":%llu", (int)depth,
-            o->kv_type == MW_KV_F16 ? "f16" : "f32", (unsigned long long)mw_session_kv_bytes(s));
+    fprintf(f, ",\"tg_cpu_tps\":%.2f,\"depth\":%d,\"kv_type\":\"%s\",\"kv_bytes\":%llu",
+            tg_cpu > 0 ? n_tg / tg_cpu : 0.0, (int)depth, o->kv_type == MW_KV_F16 ? "f16" : "f32",
+            (unsigned long long)mw_session_kv_bytes(s));
     if (track_experts)
         fprintf(f, ",\"n_expert\":%d,\"n_expert_used\":%d,\"experts_pp_distinct\":%.3f,"
                    "\"experts_tg_distinct\":%.3f",
@@ -185,6 +192,7 @@ done:
     free(ex.after);
     free(t_pp);
     free(t_tg);
+    free(c_tg);
     free(ids);
     mw_session_free(s);
     mw_model_free(model);
