@@ -3,9 +3,9 @@
  * evaluated one at a time), each from an empty context, repeated -r times; prints ONE JSON line
  * with the median tokens/s. Ids are pseudo-random from a fixed seed so runs are comparable.
  * -d N first fills the context with N tokens (untimed), so pp and tg are measured at that depth
- * (attention over a long cache); the JSON reports the KV cache type and bytes, and tg_cpu_tps:
- * generation speed from the process's CPU time (all threads), steadier than wall time on a
- * loaded machine.
+ * (attention over a long cache); the JSON reports the KV cache type and bytes, and (native
+ * builds) tg_cpu_tps: generation speed from the process's CPU time (all threads), steadier than
+ * wall time on a loaded machine. WASI has no process clock and Emscripten's is wall time.
  * --experts on a MoE model adds how many distinct experts each layer used (mw_session_expert_counts).
  */
 #include <stdlib.h>
@@ -21,6 +21,16 @@
 #else
 #define BUILD_NAME "native"
 #endif
+
+/* Process CPU seconds, or -1 where there is no process clock. */
+static double cpu_seconds(void)
+{
+#if defined(__wasi__) || defined(__EMSCRIPTEN__)
+    return -1;
+#else
+    return (double)clock() / CLOCKS_PER_SEC;
+#endif
+}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -139,7 +149,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
             if (fill_depth(s, ids, depth))
                 goto done;
             double t_experts = 0;   /* snapshot time is not generation time */
-            const clock_t c0 = clock();
+            const double c0 = cpu_seconds();
             double t0 = cli_now();
             for (int32_t i = 0; i < n_tg; i++) {
                 double te = cli_now();
@@ -160,7 +170,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
                 }
             }
             t_tg[r] = cli_now() - t0 - t_experts;
-            c_tg[r] = (double)(clock() - c0) / CLOCKS_PER_SEC;
+            c_tg[r] = c0 < 0 ? -1 : cpu_seconds() - c0;
         }
         fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, t_pp[r], t_tg[r]);
     }
@@ -174,9 +184,10 @@ int mw_cmd_bench(const mw_cli_opts *o)
     fprintf(f, ",\"threads\":%d,\"pp\":%d,\"tg\":%d,\"pp_tps\":%.2f,\"tg_tps\":%.2f,\"reps\":%d",
             (int)o->n_threads, (int)n_pp, (int)n_tg, pp_s > 0 ? n_pp / pp_s : 0.0,
             tg_s > 0 ? n_tg / tg_s : 0.0, (int)reps);
-    fprintf(f, ",\"tg_cpu_tps\":%.2f,\"depth\":%d,\"kv_type\":\"%s\",\"kv_bytes\":%llu",
-            tg_cpu > 0 ? n_tg / tg_cpu : 0.0, (int)depth, o->kv_type == MW_KV_F16 ? "f16" : "f32",
-            (unsigned long long)mw_session_kv_bytes(s));
+    if (tg_cpu >= 0)
+        fprintf(f, ",\"tg_cpu_tps\":%.2f", tg_cpu > 0 ? n_tg / tg_cpu : 0.0);
+    fprintf(f, ",\"depth\":%d,\"kv_type\":\"%s\",\"kv_bytes\":%llu", (int)depth,
+            o->kv_type == MW_KV_F16 ? "f16" : "f32", (unsigned long long)mw_session_kv_bytes(s));
     if (track_experts)
         fprintf(f, ",\"n_expert\":%d,\"n_expert_used\":%d,\"experts_pp_distinct\":%.3f,"
                    "\"experts_tg_distinct\":%.3f",
