@@ -222,6 +222,29 @@ SIMD_INLINE v128_t group_dot_q4_K(const uint8_t *qs, const v128_t y[4])
     return wasm_i32x4_add(wasm_i32x4_add(d0, d1), wasm_i32x4_add(d2, d3));
 }
 
+/* summ of the eight rows (rows 0-3, 4-7: sum_g m*ysum_g, exact) from the unpacked min vectors:
+ * the group sums of y (32 values: two bsums; |sum| <= 4096, within i16), then each min vector
+ * p against [ysum 2p, ysum 2p+1] in every i32 lane: lanes are rows. */
+SIMD_INLINE void mins_q4_K(const v128_t mn[4], const int16_t *bsums, v128_t summ[2])
+{
+    const v128_t b0 = wasm_v128_load(bsums), b1 = wasm_v128_load(bsums + 8);
+    const v128_t ys = wasm_i16x8_narrow_i32x4(wasm_i32x4_extadd_pairwise_i16x8(b0),
+                                              wasm_i32x4_extadd_pairwise_i16x8(b1));
+    summ[0] = summ[1] = wasm_i32x4_splat(0);
+    SIMD_UNROLL
+    for (int p = 0; p < 4; p++) {
+        v128_t ysp;
+        switch (p) {
+        case 0: ysp = wasm_i32x4_shuffle(ys, ys, 0, 0, 0, 0); break;
+        case 1: ysp = wasm_i32x4_shuffle(ys, ys, 1, 1, 1, 1); break;
+        case 2: ysp = wasm_i32x4_shuffle(ys, ys, 2, 2, 2, 2); break;
+        default: ysp = wasm_i32x4_shuffle(ys, ys, 3, 3, 3, 3); break;
+        }
+        summ[0] = wasm_i32x4_add(summ[0], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(mn[p]), ysp));
+        summ[1] = wasm_i32x4_add(summ[1], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(mn[p]), ysp));
+    }
+}
+
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] and summ[t]
  * (rows 0-3, 4-7: sum_g sc*dot and sum_g m*ysum_g, exact). Group by group, the activations
  * widened once serve the four row pairs. The group loop stays a loop (KEEP_LOOP): V8 schedules
@@ -256,26 +279,7 @@ SIMD_INLINE void q4_K_sums(const block_q4_Kx8 *x, int nt, const block_q8_K *cons
     for (int t = 0; t < nt; t++) {
         sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
         sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
-        /* group sums of y (32 values: two bsums; |sum| <= 4096, within i16), then each min
-         * vector p against [ysum 2p, ysum 2p+1] in every i32 lane: lanes are rows */
-        const v128_t b0 = wasm_v128_load(y[t]->bsums), b1 = wasm_v128_load(y[t]->bsums + 8);
-        const v128_t ys = wasm_i16x8_narrow_i32x4(wasm_i32x4_extadd_pairwise_i16x8(b0),
-                                                  wasm_i32x4_extadd_pairwise_i16x8(b1));
-        v128_t m[2] = { wasm_i32x4_splat(0), wasm_i32x4_splat(0) };
-        SIMD_UNROLL
-        for (int p = 0; p < 4; p++) {
-            v128_t ysp;
-            switch (p) {
-            case 0: ysp = wasm_i32x4_shuffle(ys, ys, 0, 0, 0, 0); break;
-            case 1: ysp = wasm_i32x4_shuffle(ys, ys, 1, 1, 1, 1); break;
-            case 2: ysp = wasm_i32x4_shuffle(ys, ys, 2, 2, 2, 2); break;
-            default: ysp = wasm_i32x4_shuffle(ys, ys, 3, 3, 3, 3); break;
-            }
-            m[0] = wasm_i32x4_add(m[0], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(mn[p]), ysp));
-            m[1] = wasm_i32x4_add(m[1], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(mn[p]), ysp));
-        }
-        summ[t][0] = m[0];
-        summ[t][1] = m[1];
+        mins_q4_K(mn, y[t]->bsums, summ[t]);
     }
 }
 
@@ -314,15 +318,14 @@ static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy
 
 /* ---- Q6_K ---- */
 
-/* Dots of one row's values 64c.. with the activations of its half `half` (0: groups 4c, 4c+1
- * from V0, V1; 1: groups 4c+2, 4c+3 from V2 and the top bits of V0..V2), y: that half's 32
- * activations widened. pa, pb: the two groups' i32x4 partial dots, lanes of 4 products of at
- * most 63 * 128: |lane| <= 32256, within i16. */
-SIMD_INLINE void half_dots_q6_K(const uint8_t *q, int half, const v128_t y[4], v128_t *pa, v128_t *pb)
+/* Half `half` of one row's values 64c.. as four i16 vectors of values 0..63 (0: groups 4c,
+ * 4c+1 from V0, V1; 1: groups 4c+2, 4c+3 from V2 and the top bits of V0..V2); half_dots_q6_K:
+ * their dots with that half's 32 activations widened (y). pa, pb: the two groups' i32x4
+ * partial dots, lanes of 4 products of at most 63 * 128: |lane| <= 32256, within i16. */
+SIMD_INLINE void x_q6_K_half(const uint8_t *q, int half, v128_t x[4])
 {
     const v128_t m6 = wasm_i16x8_splat(0x003f);
     const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
-    v128_t x[4];
     if (!half) {
         x[0] = wasm_v128_and(v0, m6);
         x[1] = wasm_v128_and(wasm_u16x8_shr(v0, 8), m6);
@@ -340,6 +343,12 @@ SIMD_INLINE void half_dots_q6_K(const uint8_t *q, int half, const v128_t y[4], v
         x[2] = wasm_v128_and(e, wasm_i16x8_splat(0x00ff));
         x[3] = wasm_u16x8_shr(e, 8);
     }
+}
+
+SIMD_INLINE void half_dots_q6_K(const uint8_t *q, int half, const v128_t y[4], v128_t *pa, v128_t *pb)
+{
+    v128_t x[4];
+    x_q6_K_half(q, half, x);
     *pa = wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[0], y[0]), wasm_i32x4_dot_i16x8(x[1], y[1]));
     *pb = wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], y[2]), wasm_i32x4_dot_i16x8(x[3], y[3]));
 }
@@ -423,16 +432,151 @@ static void vec_dot_rows8x2_q6_K(int n, float *s, const void *vx, const void *vy
     wasm_v128_store(s + 12, acc1[1]);
 }
 
+/* ---- rows8xn (prefill): each super-block unpacked once for all the tokens ----
+ * xs_block: the eight rows' super-block as i16, unit u (values 32u..32u+31) of row r in four
+ * vectors, every value already times its group's scale (Q6_K: (q-32) * sc). Then a token's
+ * sumi is plain dots: |lane| <= 64 products of 945 * 128 (Q4_K) or 4096 * 128 (Q6_K), <= 2^25,
+ * exact in i32. 4 KiB, it stays in L1 while the tile's tokens pass over it. */
+typedef struct {
+    v128_t v[QK_K / 32][8][4];
+} xs_block;
+
+/* dot of one unit of a row (four vectors) with the unit's activations */
+SIMD_INLINE v128_t unit_dot(const v128_t x[4], const v128_t y[4])
+{
+    return wasm_i32x4_add(wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[0], y[0]), wasm_i32x4_dot_i16x8(x[1], y[1])),
+                          wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], y[2]), wasm_i32x4_dot_i16x8(x[3], y[3])));
+}
+
+/* sumi of the eight rows (rows 0-3, 4-7) against NT (1 or 2) activation super-blocks (quants
+ * yq[t]): each unit of xs loaded once for both */
+SIMD_INLINE void xs_sumi(const xs_block *xs, int nt, const int8_t *const yq[2], v128_t sumi[2][2])
+{
+    v128_t acc[2][8];
+    for (int t = 0; t < nt; t++)
+        for (int r = 0; r < 8; r++) acc[t][r] = wasm_i32x4_splat(0);
+    KEEP_LOOP
+    for (int u = 0; u < QK_K / 32; u++) {
+        v128_t yv[2][4];
+        for (int t = 0; t < nt; t++) y_group(yq[t] + 32 * u, yv[t]);
+        KEEP_LOOP
+        for (int r = 0; r < 8; r++)
+            for (int t = 0; t < nt; t++) acc[t][r] = wasm_i32x4_add(acc[t][r], unit_dot(xs->v[u][r], yv[t]));
+    }
+    for (int t = 0; t < nt; t++) {
+        sumi[t][0] = simd_hsum4_i32(acc[t][0], acc[t][1], acc[t][2], acc[t][3]);
+        sumi[t][1] = simd_hsum4_i32(acc[t][4], acc[t][5], acc[t][6], acc[t][7]);
+    }
+}
+
+/* Q4_K: xs (scales multiplied in: <= 15 * 63) and the min vectors mn for mins_q4_K */
+static void unpack_xs_q4_K(const block_q4_Kx8 *x, xs_block *xs, v128_t mn[4])
+{
+    v128_t sc[4];
+    unpack6(x->scales, x->scales + 64, sc);
+    unpack6(x->scales + 32, x->scales + 80, mn);
+    int16_t sc16[4][16];   /* row pair p: [row 2p groups 0-3, row 2p+1 groups 0-3, then 4-7] */
+    for (int p = 0; p < 4; p++) {
+        wasm_v128_store(sc16[p], wasm_u16x8_extend_low_u8x16(sc[p]));
+        wasm_v128_store(sc16[p] + 8, wasm_u16x8_extend_high_u8x16(sc[p]));
+    }
+    const v128_t m = wasm_i16x8_splat(0x000f);
+    KEEP_LOOP
+    for (int g = 0; g < QK_K / 32; g++)
+        for (int r = 0; r < 8; r++) {
+            const v128_t scale = wasm_v128_load16_splat(&sc16[r / 2][8 * (g / 4) + 4 * (r % 2) + g % 4]);
+            const v128_t q = wasm_v128_load(x->qs[g][r]);
+            v128_t *o = xs->v[g][r];
+            o[0] = wasm_i16x8_mul(wasm_v128_and(q, m), scale);
+            o[1] = wasm_i16x8_mul(wasm_v128_and(wasm_u16x8_shr(q, 4), m), scale);
+            o[2] = wasm_i16x8_mul(wasm_v128_and(wasm_u16x8_shr(q, 8), m), scale);
+            o[3] = wasm_i16x8_mul(wasm_u16x8_shr(q, 12), scale);
+        }
+}
+
+/* Q6_K: xs ((q-32) * sc, |.| <= 4096) */
+static void unpack_xs_q6_K(const block_q6_Kx8 *x, xs_block *xs)
+{
+    const v128_t bias = wasm_i16x8_splat(32);
+    KEEP_LOOP
+    for (int c = 0; c < 4; c++)
+        for (int r = 0; r < 8; r++)
+            for (int half = 0; half < 2; half++) {
+                v128_t xv[4];
+                x_q6_K_half(x->q[r][c], half, xv);
+                v128_t *o = xs->v[2 * c + half][r];
+                for (int k = 0; k < 4; k++) {   /* group 4c + 2*half + k/2 */
+                    const int8_t sc = x->scales[r / 2][c][4 * (r % 2) + 2 * half + k / 2];
+                    o[k] = wasm_i16x8_mul(wasm_i16x8_sub(xv[k], bias), wasm_i16x8_splat(sc));
+                }
+            }
+}
+
+/* s[8t + r] += the super-block's term for row r and token t (y: token 0's super-block), in
+ * block order as rows8; tokens two at a time */
+static void xs_finish_tokens(const xs_block *xs, const v128_t *mn, const uint16_t d[8], const uint16_t *dmin,
+                             const uint8_t *y, size_t y_stride, int n_tok, float *s)
+{
+    for (int t0 = 0; t0 < n_tok; t0 += 2) {
+        const int nt = n_tok - t0 >= 2 ? 2 : 1;
+        const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
+                                    (const block_q8_K *)(y + (size_t)(t0 + nt - 1) * y_stride) };
+        const int8_t *yq[2] = { yt[0]->qs, yt[1]->qs };
+        v128_t sumi[2][2];
+        if (nt == 2)
+            xs_sumi(xs, 2, yq, sumi);
+        else
+            xs_sumi(xs, 1, yq, sumi);
+        for (int t = 0; t < nt; t++) {
+            float *st = s + 8 * (t0 + t);
+            v128_t summ[2] = { wasm_i32x4_splat(0), wasm_i32x4_splat(0) };
+            if (mn)
+                mins_q4_K(mn, yt[t]->bsums, summ);
+            v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
+            finish8(acc, sumi[t], summ, d, dmin, yt[t]->d);
+            wasm_v128_store(st, acc[0]);
+            wasm_v128_store(st + 4, acc[1]);
+        }
+    }
+}
+
+static void vec_dot_rows8xn_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q4_Kx8 *x = vx;
+    xs_block xs;
+    v128_t mn[4];
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_xs_q4_K(&x[i], &xs, mn);
+        xs_finish_tokens(&xs, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
+                         y_stride, n_tok, s);
+    }
+}
+
+static void vec_dot_rows8xn_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q6_Kx8 *x = vx;
+    xs_block xs;
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_xs_q6_K(&x[i], &xs);
+        xs_finish_tokens(&xs, NULL, x[i].d, NULL, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
+                         y_stride, n_tok, s);
+    }
+}
+
 void mw_simd128_fill_repack_kquants(mw_kernels *k, const mw_kernels *scalar)
 {
     (void)scalar;
     k->repack[MW_TYPE_Q4_K] = repack_q4_K;
     k->vec_dot_rows8[MW_TYPE_Q4_K] = vec_dot_rows8_q4_K;
     k->vec_dot_rows8x2[MW_TYPE_Q4_K] = vec_dot_rows8x2_q4_K;
+    k->vec_dot_rows8xn[MW_TYPE_Q4_K] = vec_dot_rows8xn_q4_K;
     k->repack_group_bytes[MW_TYPE_Q4_K] = sizeof(block_q4_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q6_K] = repack_q6_K;
     k->vec_dot_rows8[MW_TYPE_Q6_K] = vec_dot_rows8_q6_K;
     k->vec_dot_rows8x2[MW_TYPE_Q6_K] = vec_dot_rows8x2_q6_K;
+    k->vec_dot_rows8xn[MW_TYPE_Q6_K] = vec_dot_rows8xn_q6_K;
     k->repack_group_bytes[MW_TYPE_Q6_K] = sizeof(block_q6_Kx8) / (QK_K / 32);
 }
 
