@@ -6,7 +6,10 @@
  * (one row against four activation rows, as in a prefill: 4 x weight bytes / time) where it
  * has them, vec_dot_rows8 on the weights repacked as the model loader does (rows8, timed
  * alternately with 4rows, best of each), the speed-up of the best single-token table kernel
- * over scalar, and whether the results equal the scalar ones bit for bit. Then the activation quantizers in M values/s.
+ * over scalar, and whether the results equal the scalar ones bit for bit. Then a prefill: the
+ * repacked matrix against 64 activation rows, walked as core/matmul.c does (rows8x2 pairs, or
+ * vec_dot_rows8xn tiles of 2-64 tokens), in GB/s of weight bytes x tokens, checked bit for bit
+ * against the scalar dots. Then the activation quantizers in M values/s.
  *   bench_kernels [rows] [cols] [type...]             (native, Emscripten: node bench_kernels.js)
  *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols] [type...]
  * Types by name (Q4_0 Q4_K ...); default all.
