@@ -1,6 +1,8 @@
 /*
  * attention.c — causal grouped-query attention over the rolling KV cache (F32 or F16).
- * Work is split over (token, head) pairs; each thread has its own row of probabilities.
+ * Work is split over (token, head) pairs (F32 cache) or (token, KV head) pairs (F16 cache: the
+ * query heads sharing a KV head together, so each fp16 row is widened once for the group);
+ * each thread has its own rows of probabilities.
  * Scores, softmax and the weighted sum of V follow ggml's non-flash path (scale applied
  * inside the softmax, sum in double). F16 cache: K and V are rounded to fp16 when stored and
  * the query is rounded to fp16 before the scores, as ggml's mul_mat converts it to the F16
