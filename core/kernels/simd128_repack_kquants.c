@@ -3,13 +3,17 @@
  * eight consecutive rows interleaved super-block by super-block, each group exactly the size
  * of the eight rows it replaces (the loader repacks in place). Inside a group the bits are
  * rearranged so one v128 load and a few 16-bit shifts/masks give eight-value i16 vectors that
- * line up with eight consecutive activation values: the activation super-block is widened to
- * i16 once and serves all eight rows. The per-group scales are applied to the exact integer
- * group dots by narrowing two groups' i32 partial sums to i16 (they fit: see the bounds below)
- * and one i32x4.dot_i16x8 against the two scales, instead of an i32 multiply per group.
- * Every integer sum is exact and the float finish per super-block is kq_dot's expression
- * lane by lane (d*yd*sumi - dmin*yd*summ, added in block order), so results are bit-identical
- * to the scalar reference. Activation values are in -128..127 (Q8_K).
+ * line up with eight consecutive activation values: each 32 activations are widened to i16
+ * once and serve all eight rows. The per-group scales are applied to the exact integer group
+ * dots of a row pair by narrowing the two rows' i32 partial sums to i16 (they fit: see the
+ * bounds below) and one i32x4.dot_i16x8 against their two scales, instead of an i32 multiply
+ * per row and group. rows8xn (prefill) unpacks a super-block once per tile of tokens, scales
+ * multiplied in. Every integer sum is exact and the float finish per super-block is kq_dot's
+ * expression lane by lane (d*yd*sumi - dmin*yd*summ, added in block order), so results are
+ * bit-identical to the scalar reference. Activation values are in -128..127 (Q8_K).
+ * The group loops are kept rolled (KEEP_LOOP): V8 schedules the pure SIMD operations of one
+ * long unrolled block freely and spilled most of them (the unrolled version ran at 0.4-0.7x
+ * the single-row kernels under Node; rolled, 1.5-2.2x, in Chromium too).
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
@@ -130,7 +134,7 @@ DEFINE_REPACK(q6_K, block_q6_K, block_q6_Kx8)
 
 /* ---- shared pieces of the dot kernels ---- */
 
-/* A loop left rolled (see q4_K_sums) */
+/* A loop left rolled (see the header) */
 #if defined(__clang__)
 #define KEEP_LOOP _Pragma("clang loop unroll(disable)")
 #else
@@ -247,8 +251,7 @@ SIMD_INLINE void mins_q4_K(const v128_t mn[4], const int16_t *bsums, v128_t summ
 
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] and summ[t]
  * (rows 0-3, 4-7: sum_g sc*dot and sum_g m*ysum_g, exact). Group by group, the activations
- * widened once serve the four row pairs. The group loop stays a loop (KEEP_LOOP): V8 schedules
- * the pure SIMD operations of one long unrolled block freely and spills most of them. */
+ * widened once serve the four row pairs. */
 SIMD_INLINE void q4_K_sums(const block_q4_Kx8 *x, int nt, const block_q8_K *const y[2],
                            v128_t sumi[2][2], v128_t summ[2][2])
 {
@@ -356,7 +359,7 @@ SIMD_INLINE void half_dots_q6_K(const uint8_t *q, int half, const v128_t y[4], v
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] (rows 0-3,
  * 4-7: sum_g sc*dot(q-32, y_g), the -32 as 32 * sum_g sc*bsum_g; exact). Half-chunk by
  * half-chunk (32 values), the activations widened once serve the four row pairs (loops kept
- * rolled as in q4_K_sums). */
+ * rolled). */
 SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2])
 {
     v128_t acc[2][4];
