@@ -40,7 +40,16 @@ typedef struct {
     int8_t scales[4][4][8];
     uint8_t q[8][4][48];
 } block_q6_Kx8;
+/* Q5_K x 8 rows: Q4_K's layout (the low 4 bits), then the 5th bits: u16 lane k of qh[g][h]
+ * holds in bit 4r+j that of value 32g + 8j + k of row 4h + r. */
+typedef struct {
+    uint16_t d[8], dmin[8];
+    uint8_t scales[96];
+    uint8_t qs[QK_K / 32][8][16];
+    uint8_t qh[QK_K / 32][2][16];
+} block_q5_Kx8;
 _Static_assert(sizeof(block_q4_Kx8) == 8 * sizeof(block_q4_K), "in-place repack");
+_Static_assert(sizeof(block_q5_Kx8) == 8 * sizeof(block_q5_K), "in-place repack");
 _Static_assert(sizeof(block_q6_Kx8) == 8 * sizeof(block_q6_K), "in-place repack");
 
 /* ---- repack (load time, scalar) ---- */
@@ -57,39 +66,71 @@ static void pack6(const uint8_t v[4][16], uint8_t *out)
     }
 }
 
-static void repack_q4_K_block(const block_q4_K *src[8], block_q4_Kx8 *o)
+/* The fields of one Q4_K / Q5_K super-block (qh NULL for Q4_K) */
+typedef struct {
+    uint16_t d, dmin;
+    const uint8_t *scales, *qs, *qh;
+} q45_view;
+
+/* Q4_K / Q5_K: the eight rows' super-blocks v into the fields of their repacked group (qh
+ * NULL for Q4_K) */
+static void repack_q45_K(const q45_view v[8], uint16_t d[8], uint16_t dmin[8], uint8_t scales[96],
+                         uint8_t qs[QK_K / 32][8][16], uint8_t (*qh)[2][16])
 {
     uint8_t sc[4][16], mn[4][16];
+    if (qh)
+        memset(qh, 0, (QK_K / 32) * sizeof *qh);
     for (int r = 0; r < 8; r++) {
-        const block_q4_K *b = src[r];
-        o->d[r] = b->d;
-        o->dmin[r] = b->dmin;
+        const q45_view *b = &v[r];
+        d[r] = b->d;
+        dmin[r] = b->dmin;
         for (int g = 0; g < 8; g++) {
             int s, m;
             get_scale_min_k4(g, b->scales, &s, &m);
             sc[r / 2][8 * (g / 4) + 4 * (r % 2) + g % 4] = (uint8_t)s;
             mn[g / 2][2 * r + g % 2] = (uint8_t)m;
         }
-        uint8_t q[QK_K];   /* value v = 64j + 32h + l: nibble h of qs[32j + l] */
-        for (int v = 0; v < QK_K; v++) {
-            const uint8_t byte = b->qs[32 * (v / 64) + v % 32];
-            q[v] = (v % 64) < 32 ? byte & 15 : byte >> 4;
+        uint8_t q[QK_K], hb[QK_K];   /* value v = 64j + 32h + l: nibble h of qs[32j + l], bit v/32 of qh[l] */
+        for (int i = 0; i < QK_K; i++) {
+            const uint8_t byte = b->qs[32 * (i / 64) + i % 32];
+            q[i] = (i % 64) < 32 ? byte & 15 : byte >> 4;
+            hb[i] = b->qh ? (b->qh[i % 32] >> (i / 32)) & 1 : 0;
         }
         for (int g = 0; g < 8; g++)
             for (int k = 0; k < 8; k++) {
-                const uint8_t *v = q + 32 * g + k;
-                o->qs[g][r][2 * k] = (uint8_t)(v[0] | v[8] << 4);
-                o->qs[g][r][2 * k + 1] = (uint8_t)(v[16] | v[24] << 4);
+                const uint8_t *vq = q + 32 * g + k, *vh = hb + 32 * g + k;
+                qs[g][r][2 * k] = (uint8_t)(vq[0] | vq[8] << 4);
+                qs[g][r][2 * k + 1] = (uint8_t)(vq[16] | vq[24] << 4);
+                if (qh) {
+                    const int bit = 4 * (r % 4);
+                    const unsigned lane = (unsigned)(vh[0] | vh[8] << 1 | vh[16] << 2 | vh[24] << 3) << bit;
+                    qh[g][r / 4][2 * k] |= (uint8_t)lane;
+                    qh[g][r / 4][2 * k + 1] |= (uint8_t)(lane >> 8);
+                }
             }
     }
     /* scales, then mins, then the scales' and the mins' top bits */
     uint8_t packed[2][48];
     pack6((const uint8_t(*)[16])sc, packed[0]);
     pack6((const uint8_t(*)[16])mn, packed[1]);
-    memcpy(o->scales, packed[0], 32);
-    memcpy(o->scales + 32, packed[1], 32);
-    memcpy(o->scales + 64, packed[0] + 32, 16);
-    memcpy(o->scales + 80, packed[1] + 32, 16);
+    memcpy(scales, packed[0], 32);
+    memcpy(scales + 32, packed[1], 32);
+    memcpy(scales + 64, packed[0] + 32, 16);
+    memcpy(scales + 80, packed[1] + 32, 16);
+}
+
+static void repack_q4_K_block(const block_q4_K *src[8], block_q4_Kx8 *o)
+{
+    q45_view v[8];
+    for (int r = 0; r < 8; r++) v[r] = (q45_view){ src[r]->d, src[r]->dmin, src[r]->scales, src[r]->qs, NULL };
+    repack_q45_K(v, o->d, o->dmin, o->scales, o->qs, NULL);
+}
+
+static void repack_q5_K_block(const block_q5_K *src[8], block_q5_Kx8 *o)
+{
+    q45_view v[8];
+    for (int r = 0; r < 8; r++) v[r] = (q45_view){ src[r]->d, src[r]->dmin, src[r]->scales, src[r]->qs, src[r]->qh };
+    repack_q45_K(v, o->d, o->dmin, o->scales, o->qs, o->qh);
 }
 
 static void repack_q6_K_block(const block_q6_K *src[8], block_q6_Kx8 *o)
@@ -130,6 +171,7 @@ static void repack_##NAME(int64_t n_rows, int n, const void *src, void *dst) \
         } \
 }
 DEFINE_REPACK(q4_K, block_q4_K, block_q4_Kx8)
+DEFINE_REPACK(q5_K, block_q5_K, block_q5_Kx8)
 DEFINE_REPACK(q6_K, block_q6_K, block_q6_Kx8)
 
 /* ---- shared pieces of the dot kernels ---- */
@@ -213,16 +255,35 @@ SIMD_INLINE void unpack6(const uint8_t *n, const uint8_t *c, v128_t v[4])
     v[3] = wasm_v128_or(simd_hi_nibbles(n1), wasm_v128_and(wasm_u16x8_shr(hi, 2), m30));
 }
 
-/* Dot of one group of a row (16 bytes of qs) with the group's activations y: i32x4 partial
- * sums, each of 8 products of at most 15 * 128: |lane| <= 15360, within i16. */
-SIMD_INLINE v128_t group_dot_q4_K(const uint8_t *qs, const v128_t y[4])
+/* The four i16 vectors of one group of a row (16 bytes of qs; values 8j..8j+7 in vector j),
+ * with_qh: + 16 * bit j of each lane of hr (Q5_K: the row's 5th bits moved to bits 0-3) */
+SIMD_INLINE void x_q45_K(const uint8_t *qs, int with_qh, v128_t hr, v128_t x[4])
 {
     const v128_t m = wasm_i16x8_splat(0x000f);
     const v128_t q = wasm_v128_load(qs);
-    const v128_t d0 = wasm_i32x4_dot_i16x8(wasm_v128_and(q, m), y[0]);
-    const v128_t d1 = wasm_i32x4_dot_i16x8(wasm_v128_and(wasm_u16x8_shr(q, 4), m), y[1]);
-    const v128_t d2 = wasm_i32x4_dot_i16x8(wasm_v128_and(wasm_u16x8_shr(q, 8), m), y[2]);
-    const v128_t d3 = wasm_i32x4_dot_i16x8(wasm_u16x8_shr(q, 12), y[3]);
+    x[0] = wasm_v128_and(q, m);
+    x[1] = wasm_v128_and(wasm_u16x8_shr(q, 4), m);
+    x[2] = wasm_v128_and(wasm_u16x8_shr(q, 8), m);
+    x[3] = wasm_u16x8_shr(q, 12);
+    if (with_qh) {
+        const v128_t b4 = wasm_i16x8_splat(0x0010);
+        x[0] = wasm_v128_or(x[0], wasm_v128_and(wasm_i16x8_shl(hr, 4), b4));
+        x[1] = wasm_v128_or(x[1], wasm_v128_and(wasm_i16x8_shl(hr, 3), b4));
+        x[2] = wasm_v128_or(x[2], wasm_v128_and(wasm_i16x8_shl(hr, 2), b4));
+        x[3] = wasm_v128_or(x[3], wasm_v128_and(wasm_i16x8_shl(hr, 1), b4));
+    }
+}
+
+/* Dot of one group of a row with the group's activations y: i32x4 partial sums, each of 8
+ * products of at most 31 * 128: |lane| <= 31744, within i16. */
+SIMD_INLINE v128_t group_dot_q45_K(const uint8_t *qs, int with_qh, v128_t hr, const v128_t y[4])
+{
+    v128_t x[4];
+    x_q45_K(qs, with_qh, hr, x);
+    const v128_t d0 = wasm_i32x4_dot_i16x8(x[0], y[0]);
+    const v128_t d1 = wasm_i32x4_dot_i16x8(x[1], y[1]);
+    const v128_t d2 = wasm_i32x4_dot_i16x8(x[2], y[2]);
+    const v128_t d3 = wasm_i32x4_dot_i16x8(x[3], y[3]);
     return wasm_i32x4_add(wasm_i32x4_add(d0, d1), wasm_i32x4_add(d2, d3));
 }
 
@@ -252,12 +313,13 @@ SIMD_INLINE void mins_q4_K(const v128_t mn[4], const int16_t *bsums, v128_t summ
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] and summ[t]
  * (rows 0-3, 4-7: sum_g sc*dot and sum_g m*ysum_g, exact). Group by group, the activations
  * widened once serve the four row pairs. */
-SIMD_INLINE void q4_K_sums(const block_q4_Kx8 *x, int nt, const block_q8_K *const y[2],
-                           v128_t sumi[2][2], v128_t summ[2][2])
+SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16], const uint8_t (*xqh)[2][16],
+                            int nt, const block_q8_K *const y[2], v128_t sumi[2][2], v128_t summ[2][2])
 {
+    const int with_qh = xqh != NULL;
     v128_t sc[4], mn[4];
-    unpack6(x->scales, x->scales + 64, sc);
-    unpack6(x->scales + 32, x->scales + 80, mn);
+    unpack6(xscales, xscales + 64, sc);
+    unpack6(xscales + 32, xscales + 80, mn);
     /* pair_scales of every group and row pair, for the loop to load */
     v128_t scales[QK_K / 32][4];
     SIMD_UNROLL
@@ -276,8 +338,17 @@ SIMD_INLINE void q4_K_sums(const block_q4_Kx8 *x, int nt, const block_q8_K *cons
         KEEP_LOOP
         for (int p = 0; p < 4; p++)
             for (int t = 0; t < nt; t++)
-                acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q4_K(x->qs[g][2 * p], yv[t]),
-                                            group_dot_q4_K(x->qs[g][2 * p + 1], yv[t]), scales[g][p]);
+            {
+                /* Q5_K: the 5th bits of rows 2p, 2p+1 moved to bits 0-3 */
+                v128_t h0 = wasm_i32x4_splat(0), h1 = h0;
+                if (with_qh) {
+                    const v128_t h = wasm_v128_load(xqh[g][p / 2]);
+                    h0 = wasm_u16x8_shr(h, 8 * (p % 2));
+                    h1 = wasm_u16x8_shr(h, 8 * (p % 2) + 4);
+                }
+                acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q45_K(xqs[g][2 * p], with_qh, h0, yv[t]),
+                                            group_dot_q45_K(xqs[g][2 * p + 1], with_qh, h1, yv[t]), scales[g][p]);
+            }
     }
     for (int t = 0; t < nt; t++) {
         sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
@@ -286,38 +357,41 @@ SIMD_INLINE void q4_K_sums(const block_q4_Kx8 *x, int nt, const block_q8_K *cons
     }
 }
 
-static void vec_dot_rows8_q4_K(int n, float *s, const void *vx, const void *vy)
-{
-    const block_q4_Kx8 *x = vx;
-    const block_q8_K *y = vy;
-    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2], summ[2][2];
-        const block_q8_K *yi[2] = { &y[i], &y[i] };
-        q4_K_sums(&x[i], 1, yi, sumi, summ);
-        finish8(acc, sumi[0], summ[0], x[i].d, x[i].dmin, y[i].d);
-    }
-    wasm_v128_store(s, acc[0]);
-    wasm_v128_store(s + 4, acc[1]);
+/* vec_dot_rows8_NAME, vec_dot_rows8x2_NAME of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
+#define DEFINE_ROWS8_Q45(NAME, XT, QH) \
+static void vec_dot_rows8_##NAME(int n, float *s, const void *vx, const void *vy) \
+{ \
+    const XT *x = vx; \
+    const block_q8_K *y = vy; \
+    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }; \
+    for (int i = 0; i < n / QK_K; i++) { \
+        v128_t sumi[2][2], summ[2][2]; \
+        const block_q8_K *yi[2] = { &y[i], &y[i] }; \
+        q45_K_sums(x[i].scales, x[i].qs, QH, 1, yi, sumi, summ); \
+        finish8(acc, sumi[0], summ[0], x[i].d, x[i].dmin, y[i].d); \
+    } \
+    wasm_v128_store(s, acc[0]); \
+    wasm_v128_store(s + 4, acc[1]); \
+} \
+static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
+{ \
+    const XT *x = vx; \
+    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride); \
+    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] }; \
+    for (int i = 0; i < n / QK_K; i++) { \
+        v128_t sumi[2][2], summ[2][2]; \
+        const block_q8_K *yi[2] = { &y0[i], &y1[i] }; \
+        q45_K_sums(x[i].scales, x[i].qs, QH, 2, yi, sumi, summ); \
+        finish8(acc0, sumi[0], summ[0], x[i].d, x[i].dmin, y0[i].d); \
+        finish8(acc1, sumi[1], summ[1], x[i].d, x[i].dmin, y1[i].d); \
+    } \
+    wasm_v128_store(s, acc0[0]); \
+    wasm_v128_store(s + 4, acc0[1]); \
+    wasm_v128_store(s + 8, acc1[0]); \
+    wasm_v128_store(s + 12, acc1[1]); \
 }
-
-static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
-{
-    const block_q4_Kx8 *x = vx;
-    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride);
-    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2], summ[2][2];
-        const block_q8_K *yi[2] = { &y0[i], &y1[i] };
-        q4_K_sums(&x[i], 2, yi, sumi, summ);
-        finish8(acc0, sumi[0], summ[0], x[i].d, x[i].dmin, y0[i].d);
-        finish8(acc1, sumi[1], summ[1], x[i].d, x[i].dmin, y1[i].d);
-    }
-    wasm_v128_store(s, acc0[0]);
-    wasm_v128_store(s + 4, acc0[1]);
-    wasm_v128_store(s + 8, acc1[0]);
-    wasm_v128_store(s + 12, acc1[1]);
-}
+DEFINE_ROWS8_Q45(q4_K, block_q4_Kx8, NULL)
+DEFINE_ROWS8_Q45(q5_K, block_q5_Kx8, x[i].qh)
 
 /* ---- Q6_K ---- */
 
@@ -472,28 +546,26 @@ SIMD_INLINE void xs_sumi(const xs_block *xs, int nt, const int8_t *const yq[2], 
     }
 }
 
-/* Q4_K: xs (scales multiplied in: <= 15 * 63) and the min vectors mn for mins_q4_K */
-static void unpack_xs_q4_K(const block_q4_Kx8 *x, xs_block *xs, v128_t mn[4])
+/* Q4_K / Q5_K: xs (scales multiplied in: <= 31 * 63) and the min vectors mn for mins_q4_K */
+SIMD_INLINE void unpack_xs_q45_K(const uint8_t *xscales, const uint8_t (*xqs)[8][16], const uint8_t (*xqh)[2][16],
+                                 xs_block *xs, v128_t mn[4])
 {
     v128_t sc[4];
-    unpack6(x->scales, x->scales + 64, sc);
-    unpack6(x->scales + 32, x->scales + 80, mn);
+    unpack6(xscales, xscales + 64, sc);
+    unpack6(xscales + 32, xscales + 80, mn);
     int16_t sc16[4][16];   /* row pair p: [row 2p groups 0-3, row 2p+1 groups 0-3, then 4-7] */
     for (int p = 0; p < 4; p++) {
         wasm_v128_store(sc16[p], wasm_u16x8_extend_low_u8x16(sc[p]));
         wasm_v128_store(sc16[p] + 8, wasm_u16x8_extend_high_u8x16(sc[p]));
     }
-    const v128_t m = wasm_i16x8_splat(0x000f);
     KEEP_LOOP
     for (int g = 0; g < QK_K / 32; g++)
         for (int r = 0; r < 8; r++) {
             const v128_t scale = wasm_v128_load16_splat(&sc16[r / 2][8 * (g / 4) + 4 * (r % 2) + g % 4]);
-            const v128_t q = wasm_v128_load(x->qs[g][r]);
-            v128_t *o = xs->v[g][r];
-            o[0] = wasm_i16x8_mul(wasm_v128_and(q, m), scale);
-            o[1] = wasm_i16x8_mul(wasm_v128_and(wasm_u16x8_shr(q, 4), m), scale);
-            o[2] = wasm_i16x8_mul(wasm_v128_and(wasm_u16x8_shr(q, 8), m), scale);
-            o[3] = wasm_i16x8_mul(wasm_u16x8_shr(q, 12), scale);
+            const v128_t hr = xqh ? wasm_u16x8_shr(wasm_v128_load(xqh[g][r / 4]), 4 * (r % 4)) : wasm_i32x4_splat(0);
+            v128_t xv[4];
+            x_q45_K(xqs[g][r], xqh != NULL, hr, xv);
+            for (int k = 0; k < 4; k++) xs->v[g][r][k] = wasm_i16x8_mul(xv[k], scale);
         }
 }
 
@@ -543,18 +615,21 @@ static void xs_finish_tokens(const xs_block *xs, const v128_t *mn, const uint16_
     }
 }
 
-static void vec_dot_rows8xn_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
-{
-    const block_q4_Kx8 *x = vx;
-    xs_block xs;
-    v128_t mn[4];
-    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
-    for (int i = 0; i < n / QK_K; i++) {
-        unpack_xs_q4_K(&x[i], &xs, mn);
-        xs_finish_tokens(&xs, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
-                         y_stride, n_tok, s);
-    }
+#define DEFINE_ROWS8XN_Q45(NAME, XT, QH) \
+static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok) \
+{ \
+    const XT *x = vx; \
+    xs_block xs; \
+    v128_t mn[4]; \
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f; \
+    for (int i = 0; i < n / QK_K; i++) { \
+        unpack_xs_q45_K(x[i].scales, x[i].qs, QH, &xs, mn); \
+        xs_finish_tokens(&xs, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K), \
+                         y_stride, n_tok, s); \
+    } \
 }
+DEFINE_ROWS8XN_Q45(q4_K, block_q4_Kx8, NULL)
+DEFINE_ROWS8XN_Q45(q5_K, block_q5_Kx8, x[i].qh)
 
 static void vec_dot_rows8xn_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
 {
@@ -576,6 +651,11 @@ void mw_simd128_fill_repack_kquants(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot_rows8x2[MW_TYPE_Q4_K] = vec_dot_rows8x2_q4_K;
     k->vec_dot_rows8xn[MW_TYPE_Q4_K] = vec_dot_rows8xn_q4_K;
     k->repack_group_bytes[MW_TYPE_Q4_K] = sizeof(block_q4_Kx8) / (QK_K / 32);
+    k->repack[MW_TYPE_Q5_K] = repack_q5_K;
+    k->vec_dot_rows8[MW_TYPE_Q5_K] = vec_dot_rows8_q5_K;
+    k->vec_dot_rows8x2[MW_TYPE_Q5_K] = vec_dot_rows8x2_q5_K;
+    k->vec_dot_rows8xn[MW_TYPE_Q5_K] = vec_dot_rows8xn_q5_K;
+    k->repack_group_bytes[MW_TYPE_Q5_K] = sizeof(block_q5_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q6_K] = repack_q6_K;
     k->vec_dot_rows8[MW_TYPE_Q6_K] = vec_dot_rows8_q6_K;
     k->vec_dot_rows8x2[MW_TYPE_Q6_K] = vec_dot_rows8x2_q6_K;
