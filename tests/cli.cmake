@@ -109,6 +109,9 @@ mw_cli_logits_test(mixtral_s_f32 ${MW_CLI_REF}/mixtral-s.F32.gguf "${LILY_PROMPT
                    ${MW_CLI_REF}/mixtral-s.F32.logits.f32 5e-4 0)
 mw_cli_logits_test(mistral_s_q4_k_m ${MW_CLI_REF}/mistral-s.Q4_K_M.gguf "${LILY_PROMPT}"
                    ${MW_CLI_REF}/mistral-s.Q4_K_M.logits.f32 1e-2 0)
+# F16 KV cache (llama.cpp's references use an F32 cache; its own switch to F16 moved them ~1e-2)
+mw_cli_logits_test(mistral_s_f32_kv_f16 ${MW_CLI_REF}/mistral-s.F32.gguf "${LILY_PROMPT}"
+                   ${MW_CLI_REF}/mistral-s.F32.logits.f32 2e-2 0 --kv-type f16)
 
 # ---- tokenize / detokenize / info / bench / help ----
 mw_cli_test(tokenize STDOUT_EQUALS "1 403 407 261 378 432 383 286 261 376 298 315 421\n"
@@ -125,6 +128,10 @@ mw_cli_test(info_json STDOUT_MATCHES "^{.*\"architecture\":\"llama\".*\"tensor_c
             ARGS info -m ${MW_CLI_MODEL} --json --tensors -c 256)
 mw_cli_test(bench STDOUT_MATCHES "^{\"model\":\"stories260K.gguf\",\"type\":\"F32\",\"threads\":1,\"pp\":16,\"tg\":8,\"pp_tps\":[0-9.]+,\"tg_tps\":[0-9.]+,.*\"kernels\":\"[a-z0-9_]+\",\"build\":\"[a-z]+\"}\n$"
             ARGS bench -m ${MW_CLI_MODEL} -p 16 -n 8 -r 1)
+mw_cli_test(bench_depth_f16 STDOUT_MATCHES "\"depth\":16,\"kv_type\":\"f16\",\"kv_bytes\":[1-9][0-9]*,"
+            ARGS bench -m ${MW_CLI_MODEL} -p 8 -n 4 -d 16 -r 1 --kv-type f16)
+mw_cli_test(err_kv_type RC 1 STDERR_MATCHES "--kv-type: expected one of f32.f16, got 'q8'"
+            ARGS generate -m ${MW_CLI_MODEL} -p "Once" --kv-type q8)
 mw_cli_test(help STDOUT_MATCHES "generate.*logits.*tokenize.*info.*bench" ARGS --help)
 mw_cli_test(generate_help STDOUT_MATCHES "--prompt-ids.*--seed.*--print-ids" ARGS generate --help)
 

@@ -257,6 +257,7 @@ API int mwj_session_eval_embd(mw_session *s, const int32_t *tokens, int n, float
 
 API const float *mwj_session_logits(const mw_session *s) { return mw_session_logits(s); }
 API int mwj_session_n_past(const mw_session *s) { return mw_session_n_past(s); }
+API double mwj_session_kv_bytes(const mw_session *s) { return (double)mw_session_kv_bytes(s); }
 API const int32_t *mwj_session_tokens(const mw_session *s) { return mw_session_tokens(s); }
 API int mwj_session_truncate(mw_session *s, int n_keep) { return mw_session_truncate(s, n_keep); }
 API void mwj_session_reset(mw_session *s) { mw_session_reset(s); }

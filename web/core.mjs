@@ -229,6 +229,8 @@ export class Session {
     this.h = c.outU32(0);
   }
   get nPast() { return this.core.M._mwj_session_n_past(this.h); }
+  /** bytes of this session's KV cache (both K and V, every layer) */
+  get kvBytes() { return this.core.M._mwj_session_kv_bytes(this.h); }
   tokens() {
     const n = this.nPast;
     const p = this.core.M._mwj_session_tokens(this.h) >>> 0;

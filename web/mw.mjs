@@ -20,7 +20,7 @@ const CMDS = {
   tokenize: ['-m MODEL [--no-bos] [--special] (TEXT | --file F)', 'print the token ids of a text, space-separated on one line'],
   detokenize: ['-m MODEL --ids IDS', 'print the text of token ids'],
   info: ['-m MODEL [-c CTX] [--tensors] [--json]', 'architecture, hyperparameters, tensor types, memory for a context'],
-  bench: ['-m MODEL [-p 128] [-n 64] [-t T] [-r 3] [--experts]', 'prompt-processing and generation speed as one JSON line'],
+  bench: ['-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--kv-type f32|f16] [--experts]', 'prompt-processing and generation speed as one JSON line'],
   chat: ['-m MODEL [--system TEXT] [options]', 'interactive chat in the terminal (one user line per turn)'],
 };
 const ALL = Object.keys(CMDS);
@@ -60,6 +60,8 @@ const OPTS = [
   ['-t', '--threads', 'int', 'n_threads', SESSION, 1, 1024, 'N', 'threads (default 1)'],
   ['-c', '--ctx-size', 'int', 'n_ctx', [...SESSION, 'info'], 0, 16777216, 'N', "context length in tokens (default: min(model's, 4096))"],
   [null, '--window', 'int', 'window', SESSION, -1, 16777216, 'N', "sliding-window attention size (default 0 = the model's; -1 = off)"],
+  [null, '--kv-type', 'str', 'kv_type', [...SESSION, 'info'], 0, 0, 'f32|f16', 'KV cache element type (default f32; f16 halves the cache, logits move by ~1e-2)'],
+  ['-d', '--depth', 'int', 'depth', ['bench'], 0, 16777216, 'N', 'tokens already in the context before each pp/tg measurement (default 0)'],
   [null, '--wasm', 'str', 'wasm', ALL, 0, 0, 'mt|st', 'wasm module: mt = SIMD + threads (default), st = SIMD single thread'],
   [null, '--module-base', 'str', 'module_base', ALL, 0, 0, 'DIR', 'directory of mw-mt.mjs / mw-st.mjs (default build-web/)'],
   ['-h', '--help', 'flag', 'help', ALL, 0, 0, null, 'show this help'],
@@ -71,7 +73,7 @@ const fail = (msg) => { throw new CliError(msg); };
 function defaults(cmd) {
   return { cmd, n_predict: cmd === 'chat' ? 512 : 64, n_prompt: 128, reps: 3, n_threads: 1, temperature: 0.8,
            top_k: 40, top_p: 0.95, min_p: 0.05, repeat_penalty: 1.0, repeat_last_n: 64, frequency_penalty: 0,
-           presence_penalty: 0, n_ctx: 0, window: 0, wasm: 'mt' };
+           presence_penalty: 0, n_ctx: 0, window: 0, kv_type: 'f32', depth: 0, wasm: 'mt' };
 }
 
 export function parseArgs(argv) {
@@ -112,6 +114,7 @@ export function parseArgs(argv) {
     o.text = a;
   }
   if (o.wasm !== 'mt' && o.wasm !== 'st') fail(`${first}: --wasm must be mt or st`);
+  if (o.kv_type !== 'f32' && o.kv_type !== 'f16') fail(`--kv-type: expected one of f32|f16, got '${o.kv_type}'`);
   checkRequired(o);
   return o;
 }
@@ -204,7 +207,7 @@ function openSession(o, model, minCtx) {
   if (nCtx === 0 && minCtx > 0 && minCtx > defaultContext(model.info)) nCtx = minCtx;
   if (nCtx === 0) nCtx = defaultContext(model.info);
   try {
-    return new Session(model, { nCtx, threads: o.n_threads, window: o.window });
+    return new Session(model, { nCtx, threads: o.n_threads, window: o.window, kvType: o.kv_type });
   } catch (e) { fail(`cannot create session: ${e.message}`); }
 }
 
@@ -326,7 +329,8 @@ async function cmdInfo(core, o) {
   const order = [...totals.keys()].sort((a, b) => (a === 'other') - (b === 'other') || a - b);
   const tname = (t) => (t === 'other' ? 'other' : core.typeName(t) || 'unknown');
   const nCtx = o.n_ctx || defaultContext(mi);
-  const sessionBytes = model.sessionBytes(nCtx);
+  const sessionBytes = model.sessionBytes(nCtx, o.kv_type);
+  const f16 = o.kv_type === 'f16';
   const js = (s) => JSON.stringify(s);
   if (o.json) {
     let s = `{"file":${js(o.model)},"architecture":${js(mi.arch)},"name":${js(mi.name)},"n_vocab":${mi.n_vocab},` +
@@ -337,7 +341,7 @@ async function cmdInfo(core, o) {
       `"weight_type":${js(tname(mi.weight_type))},"n_params":${mi.n_params},"weight_bytes":${mi.weight_bytes},` +
       `"tensor_count":${tensors.length},"types":{` +
       order.map((k) => `${js(tname(k))}:{"count":${totals.get(k).count},"bytes":${totals.get(k).bytes}}`).join(',') +
-      `},"n_ctx":${nCtx},"session_bytes":${sessionBytes}`;
+      `},"n_ctx":${nCtx}${f16 ? ',"kv_type":"f16"' : ''},"session_bytes":${sessionBytes}`;
     if (o.tensors)
       s += ',"tensors":[' + tensors.map((t) => `{"name":${js(t.name)},"type":${js(tname(t.type))},"shape":[${shape(t.ne, ',')}],"bytes":${t.bytes}}`).join(',') + ']';
     out(s + '}\n');
@@ -356,7 +360,7 @@ async function cmdInfo(core, o) {
     s += `  ${tname(k).padEnd(8)} ${String(t.count).padStart(4)} tensors ${String(t.bytes).padStart(14)} bytes (${mib(t.bytes)} MiB)\n`;
   }
   s += `weight bytes:    ${mi.weight_bytes} (${mib(mi.weight_bytes)} MiB)\n` +
-    `session n_ctx ${nCtx}: ${sessionBytes} bytes (${mib(sessionBytes)} MiB: KV cache + scratch)\n`;
+    `session n_ctx ${nCtx}: ${sessionBytes} bytes (${mib(sessionBytes)} MiB: ${f16 ? 'F16 ' : ''}KV cache + scratch)\n`;
   if (o.tensors) {
     s += `\n${'tensor'.padEnd(32)} ${'type'.padEnd(6)} ${'shape'.padEnd(22)} bytes\n`;
     for (const t of tensors) s += `${t.name.padEnd(32)} ${tname(t.type).padEnd(6)} ${shape(t.ne, ' x ').padEnd(22)} ${t.bytes}\n`;
@@ -380,11 +384,20 @@ function gfmt(x, p) {
 }
 const g6 = (x) => gfmt(x, 6), g9 = (x) => gfmt(x, 9);
 
+/** an empty context, then `depth` ids evaluated (not timed), as the native bench's fill_depth */
+function fillDepth(s, ids, depth) {
+  s.reset();
+  if (depth > 0) {
+    const e = s.eval(ids.slice(0, depth));
+    if (e.status) fail(`filling the context to depth ${depth} failed: ${e.message}`);
+  }
+}
+
 async function cmdBench(core, o) {
   const model = await openModel(core, o);
   const mi = model.info;
-  const nPP = o.n_prompt, nTG = o.n_predict, reps = o.reps;
-  const nIds = Math.max(nPP, nTG);
+  const nPP = o.n_prompt, nTG = o.n_predict, reps = o.reps, depth = o.depth;
+  const nIds = depth + Math.max(nPP, nTG);
   const s = openSession(o, model, nIds);
   const ids = [];
   let x = 0x6d772d62656e6368n;   // fixed seed ("mw-bench"): the same ids as the native bench
@@ -397,17 +410,17 @@ async function cmdBench(core, o) {
   for (let r = 0; r < reps; r++) {
     tPP[r] = 0; tTG[r] = 0;
     if (nPP > 0) {
-      s.reset();
+      fillDepth(s, ids, depth);
       const t0 = now();
-      const e = s.eval(ids.slice(0, nPP));
+      const e = s.eval(ids.slice(depth, depth + nPP));
       if (e.status) fail(`prompt evaluation failed: ${e.message}`);
       tPP[r] = now() - t0;
     }
     if (nTG > 0) {
-      s.reset();
+      fillDepth(s, ids, depth);
       const t0 = now();
       for (let i = 0; i < nTG; i++) {
-        const e = s.eval([ids[i]]);
+        const e = s.eval([ids[depth + i]]);
         if (e.status) fail(`generation evaluation failed: ${e.message}`);
       }
       tTG[r] = now() - t0;
@@ -418,7 +431,8 @@ async function cmdBench(core, o) {
   const pp = med(tPP), tg = med(tTG);
   out(`{"model":${JSON.stringify(path.basename(o.model))},"type":${JSON.stringify(core.typeName(mi.weight_type) || 'unknown')},` +
       `"threads":${o.n_threads},"pp":${nPP},"tg":${nTG},"pp_tps":${(pp > 0 ? nPP / pp : 0).toFixed(2)},` +
-      `"tg_tps":${(tg > 0 ? nTG / tg : 0).toFixed(2)},"reps":${reps},"kernels":${JSON.stringify(core.kernels())},` +
+      `"tg_tps":${(tg > 0 ? nTG / tg : 0).toFixed(2)},"reps":${reps},"depth":${depth},"kv_type":"${o.kv_type}",` +
+      `"kv_bytes":${s.kvBytes},"kernels":${JSON.stringify(core.kernels())},` +
       `"build":"emscripten-${core.variant}"}\n`);
 }
 
