@@ -4,7 +4,7 @@
 //   benchWllama({url, threads, pp, tg, reps})          @wllama/wllama (llama.cpp in wasm)
 // Both return {pp_tps, tg_tps, ...} as medians over reps, measured like `mw bench`: prefill =
 // one batch of pp tokens from an empty context, decode = tg single-token steps from an empty
-// context. Ours evaluates the same pseudo-random ids as `mw bench`; wllama gets a text prompt of
+// context (ours also tg_nohead_tps: the same steps without the output head). Ours evaluates the same pseudo-random ids as `mw bench`; wllama gets a text prompt of
 // pp tokens (BOS + "the" x (pp-1), checked against its reported prompt_n) and generates tg
 // tokens greedily with EOS ignored; its own timings (llama.cpp's t_prompt / t_eval) are used.
 import { loadCore, Session } from '/web/core.mjs';
@@ -24,7 +24,7 @@ window.benchOurs = async ({ url, variant = 'mt', threads = 1, pp = 128, tg = 64,
   const { model } = await loadModel(core, src, { nCtx: 512 });
   const s = new Session(model, { nCtx: 512, threads });
   const ids = benchIds(Math.max(pp, tg), model.info.n_vocab);
-  const tPP = [], tTG = [];
+  const tPP = [], tTG = [], tNoHead = [];
   for (let r = 0; r < reps; r++) {
     s.reset();
     let t0 = performance.now();
@@ -35,8 +35,16 @@ window.benchOurs = async ({ url, variant = 'mt', threads = 1, pp = 128, tg = 64,
     for (let i = 0; i < tg; i++)
       if (s.eval([ids[i]]).status) throw new Error('generation evaluation failed');
     tTG.push((performance.now() - t0) / 1000);
+    // the same steps without the output head (final hidden state only): the work native
+    // llama.cpp does when node-llama-cpp asks for no logits (run.mjs benchNative)
+    s.reset();
+    t0 = performance.now();
+    for (let i = 0; i < tg; i++)
+      if (s.eval([ids[i]], 'embd').status) throw new Error('generation evaluation failed');
+    tNoHead.push((performance.now() - t0) / 1000);
   }
-  const out = { pp_tps: pp / median(tPP), tg_tps: tg / median(tTG), kernels: core.kernels(),
+  const out = { pp_tps: pp / median(tPP), tg_tps: tg / median(tTG), tg_nohead_tps: tg / median(tNoHead),
+                kernels: core.kernels(),
                 variant: core.variant, isolated: self.crossOriginIsolated };
   s.free();
   model.free();

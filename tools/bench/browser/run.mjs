@@ -188,7 +188,8 @@ const ratio = (a, b) => (a && b ? a / b : null);
 function markdown(rows) {
   const head = ['model', 'type', 'threads', 'native pp', 'native tg', 'ours pp', 'ours tg', 'wllama pp',
                 'wllama tg', 'ours-Node pp', 'ours-Node tg', 'ours/native pp (≥0.3)', 'ours/native tg (≥0.5)',
-                'ours/wllama pp', 'ours/wllama tg', 'ours tg: % of bandwidth bound', 'native tg: % of bound'];
+                'ours/wllama pp', 'ours/wllama tg', 'ours tg: % of bandwidth bound', 'native tg: % of bound',
+                'ours tg no head', 'same work: ours/native tg (≥0.5)'];
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const r of rows) {
     const g = (k, fld) => (r[k] && !r[k].error ? r[k][fld] : null);
@@ -201,7 +202,8 @@ function markdown(rows) {
       f(g('node', 'tg_tps')), mark(rp, 0.3), mark(rt, 0.5),
       ratio(g('ours', 'pp_tps'), g('wllama', 'pp_tps'))?.toFixed(2) ?? '–',
       ratio(g('ours', 'tg_tps'), g('wllama', 'tg_tps'))?.toFixed(2) ?? '–',
-      pct(g('ours', 'tg_tps')), pct(g('native', 'tg_tps'))].join(' | ')} |`);
+      pct(g('ours', 'tg_tps')), pct(g('native', 'tg_tps')), f(g('ours', 'tg_nohead_tps')),
+      mark(ratio(g('ours', 'tg_nohead_tps'), g('native', 'tg_tps')), 0.5)].join(' | ')} |`);
   }
   const errs = rows.flatMap((r) => ['native', 'ours', 'wllama', 'node'].filter((k) => r[k]?.error)
     .map((k) => `- ${r.shape} ${r.type} t${r.threads} ${k}: ${r[k].error}`));
@@ -230,7 +232,7 @@ async function main() {
     const t0 = Date.now();
     try {
       const r = await fn();
-      log(`  ${label}: pp ${f(r.pp_tps)} tg ${f(r.tg_tps)} tok/s (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+      log(`  ${label}: pp ${f(r.pp_tps)} tg ${f(r.tg_tps)} tok/s${r.tg_nohead_tps ? ` (tg without the output head ${f(r.tg_nohead_tps)})` : ''} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
       return r;
     } catch (e) {
       log(`  ${label}: FAILED ${e.message}`);
