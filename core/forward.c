@@ -104,10 +104,11 @@ mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n_tok, 
         mw_matmul(s, n_out, sc->xn, 1, &out);
         memcpy(s->logits, logits_rows + (size_t)(n_out - 1) * hp->n_vocab,
                (size_t)hp->n_vocab * sizeof(float));
-    } else {
+    } else if (!embd_rows) {
         mw_matmul_job out = { &m->output, s->logits };
         mw_matmul(s, 1, sc->xn + (size_t)(n_out - 1) * hp->n_embd, 1, &out);
     }
-    s->have_logits = true;
+    /* embeddings skip the output head (the largest matrix of a small model) */
+    s->have_logits = !embd_rows || logits_rows;
     return MW_OK;
 }

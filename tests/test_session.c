@@ -70,6 +70,7 @@ int main(void)
     mw_session_reset(s);
     CHECK(mw_session_eval_embd(s, prompt, 21, embd2) == MW_OK);
     CHECK(memcmp(embd, embd2, sizeof(float) * 21 * info.n_embd) == 0);
+    CHECK(mw_session_logits(s) == NULL);   /* no output head for embeddings */
     double norm = 0;
     for (int i = 0; i < info.n_embd; i++) norm += embd[i] * embd[i];
     CHECK(norm > 1.0);  /* RMS-normed: sum of squares ~ n_embd */

@@ -254,7 +254,8 @@ void mw_session_free(mw_session *session);
 mw_status mw_session_eval(mw_session *session, const int32_t *tokens, int32_t n,
                           float *logits_all);
 /* Same evaluation, returning instead the final normed hidden state of every input token,
- * [n][n_embd] floats, for embeddings (mean or last-token pooling is the caller's choice). */
+ * [n][n_embd] floats, for embeddings (mean or last-token pooling is the caller's choice). The
+ * output head is skipped: mw_session_logits() is NULL until the next mw_session_eval. */
 mw_status mw_session_eval_embd(mw_session *session, const int32_t *tokens, int32_t n,
                                float *embd_all);
 const float *mw_session_logits(const mw_session *session);
