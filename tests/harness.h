@@ -54,4 +54,24 @@ static inline void *test_read_file(const char *path, size_t *size)
     return buf;
 }
 
+/* max |a[i] - b[i]| over n floats */
+static inline double test_max_diff(const float *a, const float *b, size_t n)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
+    return m;
+}
+
+/* A whole text file, NUL-terminated, in malloc'd memory; NULL if missing. */
+static inline char *test_read_text(const char *path)
+{
+    size_t n;
+    char *buf = test_read_file(path, &n);
+    if (!buf) return NULL;
+    char *s = realloc(buf, n + 1);
+    if (!s) { free(buf); return NULL; }
+    s[n] = 0;
+    return s;
+}
+
 #endif

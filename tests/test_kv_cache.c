@@ -141,38 +141,6 @@ static mw_session *new_session(mw_model *m, int32_t kv_type, int n_ctx, int wind
     return s;
 }
 
-static double max_diff(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
-    return m;
-}
-
-static int argmax(const float *x, int n)
-{
-    int best = 0;
-    for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
-    return best;
-}
-
-static double margin(const float *x, int n)
-{
-    int a = argmax(x, n);
-    double second = -1e30;
-    for (int i = 0; i < n; i++) if (i != a && x[i] > second) second = x[i];
-    return x[a] - second;
-}
-
-static char *read_text(const char *path)
-{
-    size_t n;
-    char *buf = test_read_file(path, &n);
-    if (!buf) return NULL;
-    char *s = realloc(buf, n + 1);
-    s[n] = 0;
-    return s;
-}
-
 typedef struct ref_case { const char *name, *gguf; int quantized; } ref_case;
 
 static const ref_case cases[] = {
@@ -205,23 +173,13 @@ static void test_reference(const ref_case *c)
     mw_model_info info;
     mw_model_get_info(m, &info);
     const int n_vocab = info.n_vocab;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/reference/%s.prompt.json", MW_TEST_DATA, c->name);
-    char *prompt_json = read_text(path);
-    snprintf(path, sizeof path, "%s/reference/%s.greedy.json", MW_TEST_DATA, c->name);
-    char *greedy_json = read_text(path);
-    int prompt[64], greedy[32];
-    double margins[32];
-    const int n_prompt = prompt_json ? ref_json_ints(prompt_json, "ids", prompt, 64) : -1;
-    const int n_greedy = greedy_json ? ref_json_ints(greedy_json, "ids", greedy, 32) : -1;
-    if (greedy_json) ref_json_numbers(greedy_json, "margins", margins, 32);
-    size_t b1 = 0, b2 = 0;
-    snprintf(path, sizeof path, "%s/reference/%s.logits.f32", MW_TEST_DATA, c->name);
-    float *ref_prompt = test_read_file(path, &b1);
-    snprintf(path, sizeof path, "%s/reference/%s.gen_logits.f32", MW_TEST_DATA, c->name);
-    float *ref_gen = test_read_file(path, &b2);
+    ref_set rs;
+    ref_set_load(&rs, c->name);
+    const int n_prompt = rs.n_prompt, n_greedy = rs.n_greedy;
+    const int *prompt = rs.prompt, *greedy = rs.greedy;
+    const float *ref_prompt = rs.prompt_logits, *ref_gen = rs.gen_logits;
     const int ok = n_prompt > 0 && n_prompt <= 64 && n_greedy == 32 && ref_prompt && ref_gen &&
-                   b1 == (size_t)n_prompt * n_vocab * 4 && b2 == (size_t)31 * n_vocab * 4;
+                   rs.prompt_bytes == (size_t)n_prompt * n_vocab * 4 && rs.gen_bytes == (size_t)31 * n_vocab * 4;
     CHECK_MSG(ok, "%s: reference files", c->name);
     const int n_rows = n_prompt + 31;
     float *ours = ok ? malloc(sizeof(float) * (size_t)n_rows * n_vocab) : NULL;
@@ -234,34 +192,23 @@ static void test_reference(const ref_case *c)
         goto done;
     }
     const double row_tol = c->quantized ? 0.5 : 0.02, noise = c->quantized ? 0.5 : 0.05;
-    double maxd = 0, sum = 0;
-    int rows_ok = 0, am_checked = 0, am_bad = 0;
-    for (int r = 0; r < n_rows; r++) {
-        const float *refrow = r < n_prompt ? ref_prompt + (size_t)r * n_vocab : ref_gen + (size_t)(r - n_prompt) * n_vocab;
-        const float *row = ours + (size_t)r * n_vocab;
-        double rmax = 0;
-        for (int i = 0; i < n_vocab; i++) {
-            const double d = fabs((double)row[i] - refrow[i]);
-            rmax = fmax(rmax, d);
-            sum += d;
-        }
-        maxd = fmax(maxd, rmax);
-        rows_ok += rmax <= row_tol;
-        if (margin(refrow, n_vocab) > noise) {
-            am_checked++;
-            am_bad += argmax(row, n_vocab) != argmax(refrow, n_vocab);
-        }
-    }
-    const double mean = sum / ((double)n_rows * n_vocab);
-    const double vs_f32 = max_diff(ours, f32c, (size_t)n_rows * n_vocab);
+    ref_totals t = { 0 };
+    for (int r = 0; r < n_rows; r++)
+        ref_account(&t, ours + (size_t)r * n_vocab,
+                    r < n_prompt ? ref_prompt + (size_t)r * n_vocab : ref_gen + (size_t)(r - n_prompt) * n_vocab,
+                    n_vocab, row_tol, noise);
+    const double maxd = t.max;
+    const int rows_ok = t.rows_ok, am_checked = t.argmax_checked, am_bad = t.argmax_bad;
+    const double mean = t.sum / (double)t.n_values;
+    const double vs_f32 = test_max_diff(ours, f32c, (size_t)n_rows * n_vocab);
 
     /* free-running greedy with the F16 cache up to the first low-margin step */
     const double greedy_noise = c->quantized ? 0.3 : 0.05;
     int free_ok = 0, free_checked = 0;
     mw_session *g = new_session(m, MW_KV_F16, 512, 0, 0, 1);
     if (g && mw_session_eval(g, prompt, n_prompt, NULL) == MW_OK) {
-        for (int j = 0; j < 32 && margins[j] >= greedy_noise; j++) {
-            int id = argmax(mw_session_logits(g), n_vocab);
+        for (int j = 0; j < 32 && rs.margins[j] >= greedy_noise; j++) {
+            int id = ref_argmax(mw_session_logits(g), n_vocab);
             free_checked++;
             if (id != greedy[j] || mw_session_eval(g, &id, 1, NULL) != MW_OK) break;
             free_ok++;
@@ -283,7 +230,8 @@ static void test_reference(const ref_case *c)
 done:
     mw_session_free(s16);
     mw_session_free(s32);
-    free(ours); free(f32c); free(ref_prompt); free(ref_gen); free(prompt_json); free(greedy_json);
+    free(ours); free(f32c);
+    ref_set_free(&rs);
     mw_model_free(m);
 }
 
@@ -313,9 +261,9 @@ static void test_bit_identity(void)
         mw_kern = build;
     }
     CHECK_MSG(memcmp(out[0], out[1], sizeof(float) * 41 * 512) == 0, "%s vs scalar table: max %g",
-              mw_kern->name, max_diff(out[0], out[1], 41 * 512));
+              mw_kern->name, test_max_diff(out[0], out[1], 41 * 512));
     CHECK_MSG(memcmp(out[0], out[2], sizeof(float) * 41 * 512) == 0, "1 vs 2 threads: max %g",
-              max_diff(out[0], out[2], 41 * 512));
+              test_max_diff(out[0], out[2], 41 * 512));
 
     /* truncate and re-evaluate: the F16 cache slots are rewritten exactly */
     mw_session *s = new_session(m, MW_KV_F16, 64, 0, 16, 1);
@@ -362,12 +310,12 @@ static void test_sliding_window(void)
     CHECK(plain && r4 && r1);
     if (plain && r4 && r1) {
         const size_t n = (size_t)SW_TOK * 512;
-        const double d = max_diff(plain, ref_sw, n);
+        const double d = test_max_diff(plain, ref_sw, n);
         printf("window 8, F16 cache vs numpy: plain %.3g, rolling/4 %.3g, rolling/1 %.3g\n", d,
-               max_diff(r4, ref_sw, n), max_diff(r1, ref_sw, n));
+               test_max_diff(r4, ref_sw, n), test_max_diff(r1, ref_sw, n));
         CHECK_MSG(d <= 0.02, "F16 cache, window 8: max |d| %g > 0.02", d);
-        CHECK_MSG(memcmp(plain, r4, n * sizeof(float)) == 0, "rolling/4 differs from plain: %g", max_diff(plain, r4, n));
-        CHECK_MSG(memcmp(plain, r1, n * sizeof(float)) == 0, "rolling/1 differs from plain: %g", max_diff(plain, r1, n));
+        CHECK_MSG(memcmp(plain, r4, n * sizeof(float)) == 0, "rolling/4 differs from plain: %g", test_max_diff(plain, r4, n));
+        CHECK_MSG(memcmp(plain, r1, n * sizeof(float)) == 0, "rolling/1 differs from plain: %g", test_max_diff(plain, r1, n));
     }
     /* generation past n_ctx in bounded memory */
     mw_session *s = new_session(m, MW_KV_F16, 16, 8, 4, 1);

@@ -44,61 +44,6 @@ static const ref_case cases[] = {
     { "stories260K.Q8_0", "models/stories260K.Q8_0.gguf", 2 },
 };
 
-typedef struct row_stats { double max, sum; int n; } row_stats;
-
-static row_stats compare_row(const float *a, const float *b, int n)
-{
-    row_stats r = { 0, 0, n };
-    for (int i = 0; i < n; i++) {
-        double d = fabs((double)a[i] - b[i]);
-        if (d > r.max) r.max = d;
-        r.sum += d;
-    }
-    return r;
-}
-
-static int argmax(const float *x, int n)
-{
-    int best = 0;
-    for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
-    return best;
-}
-
-static double margin(const float *x, int n)
-{
-    int a = argmax(x, n);
-    double second = -1e30;
-    for (int i = 0; i < n; i++) if (i != a && x[i] > second) second = x[i];
-    return x[a] - second;
-}
-
-static char *read_text(const char *path)
-{
-    size_t n;
-    char *buf = test_read_file(path, &n);
-    if (!buf) return NULL;
-    char *s = realloc(buf, n + 1);
-    s[n] = 0;
-    return s;
-}
-
-typedef struct totals { double max, sum; long n_values; int rows, rows_ok, argmax_checked, argmax_bad; } totals;
-
-static void account(totals *t, const float *ours, const float *ref, int n_vocab, double row_tol,
-                    double noise)
-{
-    row_stats r = compare_row(ours, ref, n_vocab);
-    if (r.max > t->max) t->max = r.max;
-    t->sum += r.sum;
-    t->n_values += n_vocab;
-    t->rows++;
-    if (r.max <= row_tol) t->rows_ok++;
-    if (margin(ref, n_vocab) > noise) {
-        t->argmax_checked++;
-        if (argmax(ours, n_vocab) != argmax(ref, n_vocab)) t->argmax_bad++;
-    }
-}
-
 static void run_case(const ref_case *c, int n_threads, float **prompt_logits_out)
 {
     char path[1024];
@@ -111,23 +56,15 @@ static void run_case(const ref_case *c, int n_threads, float **prompt_logits_out
     mw_model_get_info(m, &info);
     const int n_vocab = info.n_vocab;
 
-    snprintf(path, sizeof path, "%s/reference/%s.prompt.json", MW_TEST_DATA, c->name);
-    char *prompt_json = read_text(path);
-    snprintf(path, sizeof path, "%s/reference/%s.greedy.json", MW_TEST_DATA, c->name);
-    char *greedy_json = read_text(path);
-    CHECK(prompt_json && greedy_json);
-    int prompt[64], greedy[32];
-    double margins[32];
-    const int n_prompt = ref_json_ints(prompt_json, "ids", prompt, 64);
-    const int n_greedy = ref_json_ints(greedy_json, "ids", greedy, 32);
-    ref_json_numbers(greedy_json, "margins", margins, 32);
-    size_t bytes;
-    snprintf(path, sizeof path, "%s/reference/%s.logits.f32", MW_TEST_DATA, c->name);
-    float *ref_logits = test_read_file(path, &bytes);
-    CHECK(ref_logits && bytes == (size_t)n_prompt * n_vocab * 4);
-    snprintf(path, sizeof path, "%s/reference/%s.gen_logits.f32", MW_TEST_DATA, c->name);
-    float *ref_gen = test_read_file(path, &bytes);
-    CHECK(ref_gen && bytes == (size_t)31 * n_vocab * 4);
+    ref_set rs;
+    ref_set_load(&rs, c->name);
+    CHECK(rs.have_json);
+    const int n_prompt = rs.n_prompt, n_greedy = rs.n_greedy;
+    const int *prompt = rs.prompt, *greedy = rs.greedy;
+    const double *margins = rs.margins;
+    const float *ref_logits = rs.prompt_logits, *ref_gen = rs.gen_logits;
+    CHECK(ref_logits && rs.prompt_bytes == (size_t)n_prompt * n_vocab * 4);
+    CHECK(ref_gen && rs.gen_bytes == (size_t)31 * n_vocab * 4);
     if (!ref_logits || !ref_gen || n_prompt <= 0 || n_greedy != 32) goto done;
 
     const double row_tol = c->kind == 0 ? 5e-4 : c->kind == 1 ? 0.02 : 0.5;
@@ -148,9 +85,9 @@ static void run_case(const ref_case *c, int n_threads, float **prompt_logits_out
     float *logits = malloc((size_t)n_prompt * n_vocab * sizeof(float));
     st = mw_session_eval(s, prompt, n_prompt, logits);
     CHECK_MSG(st == MW_OK, "%s: eval: %s", c->name, mw_last_error());
-    totals tp = { 0 }, tg = { 0 };
+    ref_totals tp = { 0 }, tg = { 0 };
     for (int i = 0; i < n_prompt; i++)
-        account(&tp, logits + (size_t)i * n_vocab, ref_logits + (size_t)i * n_vocab, n_vocab, row_tol, noise);
+        ref_account(&tp, logits + (size_t)i * n_vocab, ref_logits + (size_t)i * n_vocab, n_vocab, row_tol, noise);
 
     /* free-running greedy, compared up to the first low-margin step */
     int free_ok = 0, free_checked = 0;
@@ -160,7 +97,7 @@ static void run_case(const ref_case *c, int n_threads, float **prompt_logits_out
         mw_session_eval(g, prompt, n_prompt, NULL);
         for (int j = 0; j < 32; j++) {
             if (margins[j] < greedy_noise) break;
-            int id = argmax(mw_session_logits(g), n_vocab);
+            int id = ref_argmax(mw_session_logits(g), n_vocab);
             free_checked++;
             if (id != greedy[j]) break;
             free_ok++;
@@ -174,14 +111,12 @@ static void run_case(const ref_case *c, int n_threads, float **prompt_logits_out
     for (int j = 0; j < 31; j++) {
         st = mw_session_eval(s, &greedy[j], 1, NULL);
         if (st) break;
-        account(&tg, mw_session_logits(s), ref_gen + (size_t)j * n_vocab, n_vocab, row_tol, noise);
+        ref_account(&tg, mw_session_logits(s), ref_gen + (size_t)j * n_vocab, n_vocab, row_tol, noise);
     }
     CHECK(st == MW_OK);
 
-    totals all = tp;
-    all.max = tp.max > tg.max ? tp.max : tg.max;
-    all.sum += tg.sum; all.n_values += tg.n_values; all.rows += tg.rows; all.rows_ok += tg.rows_ok;
-    all.argmax_checked += tg.argmax_checked; all.argmax_bad += tg.argmax_bad;
+    ref_totals all = tp;
+    ref_totals_add(&all, &tg);
     const double mean = all.sum / (double)all.n_values;
     printf("%-20s t=%d prompt max %.3g | gen max %.3g | mean %.3g | rows ok %d/%d | argmax %d/%d | greedy %d/%d\n",
            c->name, n_threads, tp.max, tg.max, mean, all.rows_ok, all.rows,
@@ -199,7 +134,7 @@ static void run_case(const ref_case *c, int n_threads, float **prompt_logits_out
     else free(logits);
     mw_session_free(s);
 done:
-    free(prompt_json); free(greedy_json); free(ref_logits); free(ref_gen);
+    ref_set_free(&rs);
     mw_model_free(m);
 }
 

@@ -15,13 +15,6 @@ static const int32_t ids[N_TOK] = { 1, 403, 407, 261, 378, 432, 383, 286, 261, 3
     395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292, 411, 322, 265, 282, 295, 433, 426,
     385, 328, 432, 358, 394, 261, 370, 432, 352, 266, 268, 388, 426, 338, 391, 266 };
 
-static double max_diff(const float *a, const float *b, size_t n)
-{
-    double m = 0;
-    for (size_t i = 0; i < n; i++) m = fmax(m, fabs((double)a[i] - b[i]));
-    return m;
-}
-
 /* logits of all 48 positions, evaluated in chunks of `step` tokens */
 static float *run(mw_model *m, int n_ctx, int window, int n_batch, int step)
 {
@@ -57,14 +50,14 @@ int main(void)
     CHECK(plain && rolling4 && rolling1 && nowin);
     if (plain && rolling4 && rolling1 && nowin) {
         const size_t n = (size_t)N_TOK * 512;
-        double d_plain = max_diff(plain, ref, n), d_r4 = max_diff(rolling4, ref, n), d_r1 = max_diff(rolling1, ref, n);
+        double d_plain = test_max_diff(plain, ref, n), d_r4 = test_max_diff(rolling4, ref, n), d_r1 = test_max_diff(rolling1, ref, n);
         printf("window %d vs numpy: plain %.3g, rolling/4 %.3g, rolling/1 %.3g\n", WINDOW, d_plain, d_r4, d_r1);
         CHECK(d_plain <= 5e-4);
         CHECK(d_r4 <= 5e-4);
         CHECK(d_r1 <= 5e-4);
         /* the first WINDOW positions see their whole past either way; later ones must not */
-        CHECK(max_diff(nowin, ref, (size_t)WINDOW * 512) <= 5e-4);
-        CHECK(max_diff(nowin + (size_t)WINDOW * 512, ref + (size_t)WINDOW * 512, n - (size_t)WINDOW * 512) > 0.01);
+        CHECK(test_max_diff(nowin, ref, (size_t)WINDOW * 512) <= 5e-4);
+        CHECK(test_max_diff(nowin + (size_t)WINDOW * 512, ref + (size_t)WINDOW * 512, n - (size_t)WINDOW * 512) > 0.01);
     }
 
     /* without a window the context is a hard limit; with one, generation goes past n_ctx */

@@ -157,25 +157,15 @@ static void test_vectors(const char *name)
 
 /* ---- reference prompts and continuations ---------------------------------------------- */
 
-static char *read_text(const char *path)
-{
-    size_t n;
-    char *s = test_read_file(path, &n);
-    if (!s) return NULL;
-    s = realloc(s, n + 1);
-    s[n] = 0;
-    return s;
-}
-
 static int ref_total, ref_ids_ok, ref_detok_ok, ref_gen_ok;
 
 static void test_reference(const char *name)
 {
     char path[512];
     snprintf(path, sizeof path, REFDIR "%s.prompt.json", name);
-    char *pj = read_text(path);
+    char *pj = test_read_text(path);
     snprintf(path, sizeof path, REFDIR "%s.greedy.json", name);
-    char *gj = read_text(path);
+    char *gj = test_read_text(path);
     CHECK_MSG(pj && gj, "%s: reference json missing", name);
     if (!pj || !gj) return;
     char *file = json_string(pj, "model", NULL);
