@@ -7,6 +7,7 @@
 #define MW_TEST_HARNESS_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +53,20 @@ static inline void *test_read_file(const char *path, size_t *size)
     fclose(f);
     if (size) *size = (size_t)n;
     return buf;
+}
+
+/* xorshift64 over a state the test owns: reproducible test data */
+static inline uint32_t test_rnd_u32(uint64_t *state)
+{
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return (uint32_t)(*state >> 32);
+}
+/* uniform in [-1, 1) */
+static inline float test_rnd_unit(uint64_t *state)
+{
+    return (float)((test_rnd_u32(state) >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f;
 }
 
 /* max |a[i] - b[i]| over n floats */

@@ -29,14 +29,8 @@ static mw_kernels ref;   /* the scalar table */
 
 /* ---- deterministic random numbers ---- */
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-static uint32_t rnd_u32(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 32);
-}
-static float rnd_unit(void) { return (float)((rnd_u32() >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f; }
+static uint32_t rnd_u32(void) { return test_rnd_u32(&rng_state); }
+static float rnd_unit(void) { return test_rnd_unit(&rng_state); }
 
 /* Weight-like values: each 32-value stretch has its own magnitude (so block scales vary),
  * occasional outliers, a few exact zeros. */

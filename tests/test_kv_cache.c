@@ -26,14 +26,8 @@
 static mw_kernels ref;   /* the scalar table */
 
 static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-static uint32_t rnd_u32(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint32_t)(rng_state >> 32);
-}
-static float rnd_unit(void) { return (float)((rnd_u32() >> 8) * (1.0 / 16777216.0)) * 2.0f - 1.0f; }
+static uint32_t rnd_u32(void) { return test_rnd_u32(&rng_state); }
+static float rnd_unit(void) { return test_rnd_unit(&rng_state); }
 
 static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
 
