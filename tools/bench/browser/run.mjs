@@ -10,8 +10,9 @@
 // module under Node (web/mw.mjs bench). Prefill = pp tokens in one batch, decode = tg
 // single-token steps, medians of reps; every engine computes the logits of the last prefill
 // position and of every decode step (as llama-bench does), and ours and native also decode
-// without the output head (final hidden state only) for a second comparison. Also a STREAM-style read probe (bench_bandwidth from the
-// native build) so decode can be stated as a fraction of the memory-bandwidth ceiling.
+// without the output head (final hidden state only) for a second comparison. Also a
+// STREAM-style read probe (bench_bandwidth from the native build) so decode can be stated as a
+// fraction of the memory-bandwidth ceiling.
 // Prints one markdown table (and writes it, with the raw JSON, next to --out).
 // Defaults: models from build-bench/models (made by tools/bench/run_benchmarks.sh or
 // mw_gen_model), modules from build-bench/web, native tools from build-bench/native.
@@ -51,7 +52,7 @@ function parseArgs(argv) {
     else if (a === '--skip') take().split(',').forEach((s) => o.skip.add(s));
     else if (a === '--out') o.out = path.resolve(take());
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
