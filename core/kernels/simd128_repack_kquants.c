@@ -52,18 +52,47 @@ _Static_assert(sizeof(block_q4_Kx8) == 8 * sizeof(block_q4_K), "in-place repack"
 _Static_assert(sizeof(block_q5_Kx8) == 8 * sizeof(block_q5_K), "in-place repack");
 _Static_assert(sizeof(block_q6_Kx8) == 8 * sizeof(block_q6_K), "in-place repack");
 
-/* ---- repack (load time, scalar) ---- */
+/* ---- repack (load time) ----
+ * Straight-line vector code per source block, every output written as whole 16-byte lanes: the
+ * loader repacks every K-quant weight of the model, so this runs over gigabytes (the scalar
+ * bit-by-bit version ran at ~0.2 GB/s under Node). 16-bit shifts plus a byte mask stand in for
+ * 8-bit shifts (one native instruction on x86, an 8-bit shift is not; see simd_hi_nibbles). */
 
-/* 64 6-bit values v[a][b] (a < 4, b < 16) into 48 bytes: the low 4 bits of v[0], v[1] as the
- * low and high nibbles of bytes 0..15, of v[2], v[3] in bytes 16..31; their top 2 bits as bits
- * 2a..2a+1 of byte 32 + b. */
-static void pack6(const uint8_t v[4][16], uint8_t *out)
+SIMD_INLINE v128_t bytes_and(v128_t v, int mask) { return wasm_v128_and(v, wasm_i8x16_splat((int8_t)mask)); }
+
+/* Bytes k and 8+k of v side by side (bytes 2k, 2k+1): the u16-lane order of the layouts */
+SIMD_INLINE v128_t pair_halves(v128_t v)
 {
-    for (int b = 0; b < 16; b++) {
-        out[b] = (uint8_t)((v[0][b] & 15) | (v[1][b] & 15) << 4);
-        out[16 + b] = (uint8_t)((v[2][b] & 15) | (v[3][b] & 15) << 4);
-        out[32 + b] = (uint8_t)(v[0][b] >> 4 | (v[1][b] >> 4) << 2 | (v[2][b] >> 4) << 4 | (v[3][b] >> 4) << 6);
-    }
+    return wasm_i8x16_shuffle(v, v, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+}
+
+/* 64 6-bit values v[a] (a < 4, byte b of each) into 48 bytes: the low 4 bits of v[0], v[1] as
+ * the low and high nibbles of bytes 0..15, of v[2], v[3] in bytes 16..31 (at n); their top 2
+ * bits as bits 2a..2a+1 of byte 32 + b (at c). unpack6 reads it back. */
+SIMD_INLINE void pack6(const v128_t v[4], uint8_t *n, uint8_t *c)
+{
+    wasm_v128_store(n, wasm_v128_or(bytes_and(v[0], 0x0f), bytes_and(wasm_i16x8_shl(v[1], 4), 0xf0)));
+    wasm_v128_store(n + 16, wasm_v128_or(bytes_and(v[2], 0x0f), bytes_and(wasm_i16x8_shl(v[3], 4), 0xf0)));
+    wasm_v128_store(c, wasm_v128_or(wasm_v128_or(bytes_and(wasm_u16x8_shr(v[0], 4), 0x03),
+                                                 bytes_and(wasm_u16x8_shr(v[1], 2), 0x0c)),
+                                    wasm_v128_or(bytes_and(v[2], 0x30), bytes_and(wasm_i16x8_shl(v[3], 2), 0xc0))));
+}
+
+/* The 12-byte Q4_K / Q5_K scale field as [scale 0..7, min 0..7] (get_scale_min_k4 for all 16:
+ * j < 4 the low 6 bits of one byte; j >= 4 a nibble of bytes 8..11 and the top 2 bits of the
+ * byte the j < 4 value came from) */
+SIMD_INLINE v128_t scales_mins_k4(const uint8_t *scales)
+{
+    uint8_t b[16] = { 0 };
+    memcpy(b, scales, 12);
+    const v128_t q = wasm_v128_load(b);
+    const v128_t lo = wasm_i8x16_shuffle(q, q, 0, 1, 2, 3, 8, 9, 10, 11, 4, 5, 6, 7, 8, 9, 10, 11);
+    const v128_t hi = wasm_i8x16_shuffle(q, q, 0, 1, 2, 3, 0, 1, 2, 3, 4, 5, 6, 7, 4, 5, 6, 7);
+    const v128_t m_lo = wasm_i8x16_make(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 0, 0, 0, 0);
+    const v128_t m_nib = wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15);
+    const v128_t m_top = wasm_i8x16_make(0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30, 0, 0, 0, 0, 0x30, 0x30, 0x30, 0x30);
+    return wasm_v128_or(wasm_v128_or(wasm_v128_and(lo, m_lo), wasm_v128_and(wasm_u16x8_shr(lo, 4), m_nib)),
+                        wasm_v128_and(wasm_u16x8_shr(hi, 2), m_top));
 }
 
 /* The fields of one Q4_K / Q5_K super-block (qh NULL for Q4_K) */
@@ -72,51 +101,74 @@ typedef struct {
     const uint8_t *scales, *qs, *qh;
 } q45_view;
 
+/* Q4_K / Q5_K 5th bits of rows 4h..4h+3 (each qh[l]: bit g that of value 32g + l) into qh[g][h]:
+ * for u16 lane k the 16 bits wanted (bit 4r+j: row 4h+r, value 32g + 8j + k) are bit g of 16
+ * source bytes. Those bytes gathered into one vector in bit order, i8x16.bitmask reads bit 7
+ * of each at once; doubling the bytes brings the next lower g to bit 7. */
+SIMD_INLINE void repack_qh_4rows(const q45_view v[4], uint8_t qh[QK_K / 32][2][16], int h)
+{
+    v128_t lo[4], hi[4];   /* row r: u32 lane k = the bytes of values 8j + k (j = 0..3), k < 4 / k >= 4 */
+    for (int r = 0; r < 4; r++) {
+        const v128_t q0 = wasm_v128_load(v[r].qh), q1 = wasm_v128_load(v[r].qh + 16);
+        lo[r] = wasm_i8x16_shuffle(q0, q1, 0, 8, 16, 24, 1, 9, 17, 25, 2, 10, 18, 26, 3, 11, 19, 27);
+        hi[r] = wasm_i8x16_shuffle(q0, q1, 4, 12, 20, 28, 5, 13, 21, 29, 6, 14, 22, 30, 7, 15, 23, 31);
+    }
+    for (int half = 0; half < 2; half++) {
+        const v128_t *a = half ? hi : lo;
+        /* 4x4 transpose of u32 lanes: vector k of bytes 4r + j */
+        const v128_t t0 = wasm_i32x4_shuffle(a[0], a[1], 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(a[0], a[1], 2, 6, 3, 7);
+        const v128_t t2 = wasm_i32x4_shuffle(a[2], a[3], 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(a[2], a[3], 2, 6, 3, 7);
+        v128_t x[4] = { wasm_i64x2_shuffle(t0, t2, 0, 2), wasm_i64x2_shuffle(t0, t2, 1, 3),
+                        wasm_i64x2_shuffle(t1, t3, 0, 2), wasm_i64x2_shuffle(t1, t3, 1, 3) };
+        for (int k = 0; k < 4; k++)
+            for (int g = QK_K / 32 - 1; g >= 0; g--) {
+                const uint16_t bits = (uint16_t)wasm_i8x16_bitmask(x[k]);
+                memcpy(&qh[g][h][2 * (4 * half + k)], &bits, 2);
+                x[k] = wasm_i8x16_add(x[k], x[k]);
+            }
+    }
+}
+
 /* Q4_K / Q5_K: the eight rows' super-blocks v into the fields of their repacked group (qh
  * NULL for Q4_K) */
 static void repack_q45_K(const q45_view v[8], uint16_t d[8], uint16_t dmin[8], uint8_t scales[96],
                          uint8_t qs[QK_K / 32][8][16], uint8_t (*qh)[2][16])
 {
-    uint8_t sc[4][16], mn[4][16];
-    if (qh)
-        memset(qh, 0, (QK_K / 32) * sizeof *qh);
+    v128_t sm[8];   /* row r: [scale 0..7, min 0..7] */
     for (int r = 0; r < 8; r++) {
-        const q45_view *b = &v[r];
-        d[r] = b->d;
-        dmin[r] = b->dmin;
-        for (int g = 0; g < 8; g++) {
-            int s, m;
-            get_scale_min_k4(g, b->scales, &s, &m);
-            sc[r / 2][8 * (g / 4) + 4 * (r % 2) + g % 4] = (uint8_t)s;
-            mn[g / 2][2 * r + g % 2] = (uint8_t)m;
+        d[r] = v[r].d;
+        dmin[r] = v[r].dmin;
+        sm[r] = scales_mins_k4(v[r].scales);
+        /* source byte l of each 32 holds value l (low nibble) and 32 + l (high nibble): bytes
+         * l, l + 8, l + 16, l + 24 of it side by side make a group's u16 lanes */
+        for (int j = 0; j < 4; j++) {
+            const v128_t a = wasm_v128_load(v[r].qs + 32 * j), b = wasm_v128_load(v[r].qs + 32 * j + 16);
+            const v128_t x = wasm_i8x16_shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            const v128_t y = wasm_i8x16_shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+            wasm_v128_store(qs[2 * j][r], wasm_v128_or(bytes_and(x, 0x0f), bytes_and(wasm_i16x8_shl(y, 4), 0xf0)));
+            wasm_v128_store(qs[2 * j + 1][r], wasm_v128_or(bytes_and(wasm_u16x8_shr(x, 4), 0x0f), bytes_and(y, 0xf0)));
         }
-        uint8_t q[QK_K], hb[QK_K];   /* value v = 64j + 32h + l: nibble h of qs[32j + l], bit v/32 of qh[l] */
-        for (int i = 0; i < QK_K; i++) {
-            const uint8_t byte = b->qs[32 * (i / 64) + i % 32];
-            q[i] = (i % 64) < 32 ? byte & 15 : byte >> 4;
-            hb[i] = b->qh ? (b->qh[i % 32] >> (i / 32)) & 1 : 0;
-        }
-        for (int g = 0; g < 8; g++)
-            for (int k = 0; k < 8; k++) {
-                const uint8_t *vq = q + 32 * g + k, *vh = hb + 32 * g + k;
-                qs[g][r][2 * k] = (uint8_t)(vq[0] | vq[8] << 4);
-                qs[g][r][2 * k + 1] = (uint8_t)(vq[16] | vq[24] << 4);
-                if (qh) {
-                    const int bit = 4 * (r % 4);
-                    const unsigned lane = (unsigned)(vh[0] | vh[8] << 1 | vh[16] << 2 | vh[24] << 3) << bit;
-                    qh[g][r / 4][2 * k] |= (uint8_t)lane;
-                    qh[g][r / 4][2 * k + 1] |= (uint8_t)(lane >> 8);
-                }
-            }
     }
+    if (qh) {
+        repack_qh_4rows(v, qh, 0);
+        repack_qh_4rows(v + 4, qh, 1);
+    }
+    /* scale vector p: rows 2p, 2p+1 (four scales each, twice); min vector p: u16 lane r = the
+     * mins of groups 2p, 2p+1 of row r (u16 lane 4 + p of sm[r]), a transpose */
+    v128_t sc[4], mn[4], t[4];
+    for (int p = 0; p < 4; p++) {
+        sc[p] = wasm_i8x16_shuffle(sm[2 * p], sm[2 * p + 1], 0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23);
+        t[p] = wasm_i16x8_shuffle(sm[2 * p], sm[2 * p + 1], 4, 12, 5, 13, 6, 14, 7, 15);
+    }
+    const v128_t u0 = wasm_i32x4_shuffle(t[0], t[1], 0, 4, 1, 5), u1 = wasm_i32x4_shuffle(t[0], t[1], 2, 6, 3, 7);
+    const v128_t w0 = wasm_i32x4_shuffle(t[2], t[3], 0, 4, 1, 5), w1 = wasm_i32x4_shuffle(t[2], t[3], 2, 6, 3, 7);
+    mn[0] = wasm_i64x2_shuffle(u0, w0, 0, 2);
+    mn[1] = wasm_i64x2_shuffle(u0, w0, 1, 3);
+    mn[2] = wasm_i64x2_shuffle(u1, w1, 0, 2);
+    mn[3] = wasm_i64x2_shuffle(u1, w1, 1, 3);
     /* scales, then mins, then the scales' and the mins' top bits */
-    uint8_t packed[2][48];
-    pack6((const uint8_t(*)[16])sc, packed[0]);
-    pack6((const uint8_t(*)[16])mn, packed[1]);
-    memcpy(scales, packed[0], 32);
-    memcpy(scales + 32, packed[1], 32);
-    memcpy(scales + 64, packed[0] + 32, 16);
-    memcpy(scales + 80, packed[1] + 32, 16);
+    pack6(sc, scales, scales + 64);
+    pack6(mn, scales + 32, scales + 80);
 }
 
 static void repack_q4_K_block(const block_q4_K *src[8], block_q4_Kx8 *o)
@@ -133,26 +185,39 @@ static void repack_q5_K_block(const block_q5_K *src[8], block_q5_Kx8 *o)
     repack_q45_K(v, o->d, o->dmin, o->scales, o->qs, o->qh);
 }
 
+/* Q6_K: per 128 values c, ql byte 64c + m holds the low 4 bits of chunk values m (low nibble,
+ * chunk 2c) and of chunk 2c+1 (high nibble); qh byte 32c + l their top 2 bits, bits 2k..2k+1
+ * for value 32k + l of the 128. Each chunk's four 16-value vectors p0..p3 are built with bytes
+ * k, 8+k already side by side (pair_halves), so Vi = pi with p3's bits 2i..2i+1 on top. */
 static void repack_q6_K_block(const block_q6_K *src[8], block_q6_Kx8 *o)
 {
     for (int r = 0; r < 8; r++) {
         const block_q6_K *b = src[r];
         o->d[r] = b->d;
-        for (int g = 0; g < QK_K / 16; g++) o->scales[r / 2][g / 4][4 * (r % 2) + g % 4] = b->scales[g];
-        uint8_t q[QK_K];   /* as kquants_q6.c's unpack, without the -32 */
-        for (int v = 0; v < QK_K; v++) {
-            const int c = v / 128, k = (v % 128) / 32, l = v % 32;
-            const int lo_byte = b->ql[64 * c + 32 * (k % 2) + l];
-            const int lo = k < 2 ? lo_byte & 15 : lo_byte >> 4;
-            q[v] = (uint8_t)(lo | ((b->qh[32 * c + l] >> (2 * k)) & 3) << 4);
-        }
-        for (int c = 0; c < 4; c++)
-            for (int i = 0; i < 3; i++)
-                for (int k = 0; k < 8; k++) {
-                    const uint8_t *v = q + 64 * c;
-                    o->q[r][c][16 * i + 2 * k] = (uint8_t)(v[16 * i + k] | ((v[48 + k] >> (2 * i)) & 3) << 6);
-                    o->q[r][c][16 * i + 2 * k + 1] = (uint8_t)(v[16 * i + 8 + k] | ((v[56 + k] >> (2 * i)) & 3) << 6);
+        for (int c = 0; c < 2; c++) {
+            v128_t ql[4], qh[2];
+            for (int i = 0; i < 4; i++) ql[i] = pair_halves(wasm_v128_load(b->ql + 64 * c + 16 * i));
+            for (int i = 0; i < 2; i++) qh[i] = pair_halves(wasm_v128_load(b->qh + 32 * c + 16 * i));
+            for (int e = 0; e < 2; e++) {   /* chunk 2c + e: values 32k + l with k = 2e, 2e + 1 */
+                v128_t p[4];
+                for (int i = 0; i < 4; i++) {
+                    const v128_t lo = e ? wasm_u16x8_shr(ql[i], 4) : ql[i];
+                    /* top bits 4e + 2*(i/2) of qh[i % 2] to bits 4-5 */
+                    const int s = 4 * e + 2 * (i / 2);
+                    const v128_t h = s < 4 ? wasm_i16x8_shl(qh[i % 2], 4 - s) : wasm_u16x8_shr(qh[i % 2], s - 4);
+                    p[i] = wasm_v128_or(bytes_and(lo, 0x0f), bytes_and(h, 0x30));
                 }
+                uint8_t *out = o->q[r][2 * c + e];
+                for (int i = 0; i < 3; i++)
+                    wasm_v128_store(out + 16 * i, wasm_v128_or(p[i], bytes_and(wasm_i16x8_shl(p[3], 6 - 2 * i), 0xc0)));
+            }
+        }
+    }
+    /* row pair p: [row 2p groups 4h..4h+3, row 2p+1 the same] for h = 0..3, u32 interleave */
+    for (int p = 0; p < 4; p++) {
+        const v128_t a = wasm_v128_load(src[2 * p]->scales), b = wasm_v128_load(src[2 * p + 1]->scales);
+        wasm_v128_store(o->scales[p][0], wasm_i32x4_shuffle(a, b, 0, 4, 1, 5));
+        wasm_v128_store(o->scales[p][2], wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
     }
 }
 
