@@ -9,7 +9,8 @@
  * over scalar, and whether the results equal the scalar ones bit for bit. Then a prefill: the
  * repacked matrix against 64 activation rows, walked as core/matmul.c does (rows8x2 pairs, or
  * vec_dot_rows8xn tiles of 2-64 tokens), in GB/s of weight bytes x tokens, checked bit for bit
- * against the scalar dots. Then the activation quantizers in M values/s.
+ * against the scalar dots; the load-time repack in MB/s of source rows. Then the activation
+ * quantizers in M values/s.
  *   bench_kernels [rows] [cols] [type...]             (native, Emscripten: node bench_kernels.js)
  *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols] [type...]
  * Types by name (Q4_0 Q4_K ...); default all.
@@ -214,6 +215,7 @@ int main(int argc, char **argv)
     enum { N_TOK = 64 };
     printf("prefill: %d tokens, GB/s of weight bytes x tokens (best of >= 1 s); tile = tokens per call\n", N_TOK);
     printf("%-5s %8s %8s %8s %8s %8s %8s %8s %s\n", "type", "rows8x2", "xn 2", "xn 3", "xn 4", "xn 8", "xn 16", "xn 64", "check");
+    double repack_mbs[sizeof types / sizeof types[0]] = { 0 };
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         const int32_t type = types[ti];
         const mw_type_traits *t = mw_type_traits_get(type);
@@ -228,7 +230,16 @@ int main(int argc, char **argv)
             mw_weight_quantizer(type)(xf + (size_t)r * cols, w + (size_t)r * row_bytes, cols);
         for (int r = DISTINCT; r < rows; r++)
             memcpy(w + (size_t)r * row_bytes, w + (size_t)(r % DISTINCT) * row_bytes, row_bytes);
-        mw_kern->repack[type](rows, cols, w, wp);
+        /* the load-time repack itself, 8 rows per call as the loader does: best of 5 passes */
+        double t_rp = 1e30;
+        for (int rep = 0; rep < 5; rep++) {
+            double t0 = now_s();
+            for (int g = 0; g < rows / 8; g++)
+                mw_kern->repack[type](8, cols, w + (size_t)g * 8 * row_bytes, wp + g * group_bytes);
+            const double t = now_s() - t0;
+            if (t < t_rp) t_rp = t;
+        }
+        repack_mbs[ti] = (double)row_bytes * rows / t_rp * 1e-6;
         float *ya = malloc(sizeof(float) * cols);
         for (int k = 0; k < N_TOK; k++) {
             for (int i = 0; i < cols; i++) ya[i] = rnd();
@@ -272,6 +283,11 @@ int main(int argc, char **argv)
         printf(" %s\n", check);
         free(w); free(wp); free(act); free(ya); free(o); free(o_ref);
     }
+
+    printf("repack at load (MB/s of source rows, 8 rows per call as the loader):");
+    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++)
+        if (repack_mbs[ti] > 0) printf(" %s %.0f", mw_type_traits_get(types[ti])->name, repack_mbs[ti]);
+    printf("\n");
 
     /* activation quantizers: M values per second on one 4096-value row, many times */
     static const int32_t act_types[] = { MW_TYPE_Q8_0, MW_TYPE_Q8_1, MW_TYPE_Q8_K };
