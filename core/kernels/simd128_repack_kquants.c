@@ -1,5 +1,5 @@
 /*
- * simd128_repack_kquants.c — Q4_K and Q6_K weights repacked at load for the SIMD128 matmul:
+ * simd128_repack_kquants.c — Q4_K, Q5_K and Q6_K weights repacked at load for the SIMD128 matmul:
  * eight consecutive rows interleaved super-block by super-block, each group exactly the size
  * of the eight rows it replaces (the loader repacks in place). Inside a group the bits are
  * rearranged so one v128 load and a few 16-bit shifts/masks give eight-value i16 vectors that
