@@ -99,30 +99,4 @@ static inline v128_t simd_f16x4_make(uint16_t a, uint16_t b, uint16_t c, uint16_
     return simd_f16x4_to_f32(wasm_i32x4_make(a, b, c, d));
 }
 
-/* GQA-group kernels (F32 and F16 KV cache): ROWS(n, x, y_r, y_stride, k, s_r) over the n_y
- * query rows in passes of k <= 4, k a constant in each call so a pass's accumulators stay in
- * registers. */
-#define SIMD_ROWS_BY_FOUR(ROWS, n, x, y, y_stride, n_y, s) \
-    for (int r0_ = 0; r0_ < (n_y); r0_ += 4) { \
-        const float *yr_ = (y) + (size_t)r0_ * (y_stride); \
-        switch ((n_y) - r0_) { \
-        case 1: ROWS(n, x, yr_, y_stride, 1, (s) + r0_); break; \
-        case 2: ROWS(n, x, yr_, y_stride, 2, (s) + r0_); break; \
-        case 3: ROWS(n, x, yr_, y_stride, 3, (s) + r0_); break; \
-        default: ROWS(n, x, yr_, y_stride, 4, (s) + r0_); break; \
-        } \
-    }
-
-/* y_r[0..7] += a[r] * [x0, x1] for the n_y rows y_stride floats apart (element-wise, so each
- * row is bit-identical to its own axpy) */
-static inline void simd_axpy8_rows(v128_t x0, v128_t x1, const float *a, float *y, size_t y_stride, int n_y)
-{
-    for (int r = 0; r < n_y; r++) {
-        float *yr = y + (size_t)r * y_stride;
-        const v128_t va = wasm_f32x4_splat(a[r]);
-        wasm_v128_store(yr, wasm_f32x4_add(wasm_v128_load(yr), wasm_f32x4_mul(va, x0)));
-        wasm_v128_store(yr + 4, wasm_f32x4_add(wasm_v128_load(yr + 4), wasm_f32x4_mul(va, x1)));
-    }
-}
-
 #endif

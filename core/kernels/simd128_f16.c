@@ -62,7 +62,15 @@ SIMD_INLINE void dot_f16_rows(int n, const uint16_t *x, const float *y, size_t y
 
 static void dot_f16(int n, const uint16_t *x, const float *y, size_t y_stride, int n_y, float *s)
 {
-    SIMD_ROWS_BY_FOUR(dot_f16_rows, n, x, y, y_stride, n_y, s)
+    for (int r0 = 0; r0 < n_y; r0 += 4) {
+        const float *yr = y + (size_t)r0 * y_stride;
+        switch (n_y - r0) {
+        case 1: dot_f16_rows(n, x, yr, y_stride, 1, s + r0); break;
+        case 2: dot_f16_rows(n, x, yr, y_stride, 2, s + r0); break;
+        case 3: dot_f16_rows(n, x, yr, y_stride, 3, s + r0); break;
+        default: dot_f16_rows(n, x, yr, y_stride, 4, s + r0); break;
+        }
+    }
 }
 
 /* y_r += a[r] * x, element-wise: x is widened once per 8 values for all n_y rows. */
@@ -72,7 +80,12 @@ static void axpy_f16(int n, const float *a, const uint16_t *x, float *y, size_t 
     for (; i + 8 <= n; i += 8) {
         v128_t x0, x1;
         f16x8_widen(x + i, &x0, &x1);
-        simd_axpy8_rows(x0, x1, a, y + i, y_stride, n_y);
+        for (int r = 0; r < n_y; r++) {
+            float *yr = y + (size_t)r * y_stride + i;
+            const v128_t va = wasm_f32x4_splat(a[r]);
+            wasm_v128_store(yr, wasm_f32x4_add(wasm_v128_load(yr), wasm_f32x4_mul(va, x0)));
+            wasm_v128_store(yr + 4, wasm_f32x4_add(wasm_v128_load(yr + 4), wasm_f32x4_mul(va, x1)));
+        }
     }
     if (i < n) scalar_k->axpy_f16(n - i, a, x + i, y + i, y_stride, n_y);
 }

@@ -70,7 +70,15 @@ static void vec_dot_f32(int n, float *s, const void *x, const void *y)
  * rows per pass; each s[r] is dot_f32(n, x, y_r) bit for bit (x*y_r and y_r*x round alike). */
 static void dot_f32_n(int n, const float *x, const float *y, size_t y_stride, int n_y, float *s)
 {
-    SIMD_ROWS_BY_FOUR(dot_f32_rows, n, x, y, y_stride, n_y, s)
+    for (int r0 = 0; r0 < n_y; r0 += 4) {
+        const float *yr = y + (size_t)r0 * y_stride;
+        switch (n_y - r0) {
+        case 1: dot_f32_rows(n, x, yr, y_stride, 1, s + r0); break;
+        case 2: dot_f32_rows(n, x, yr, y_stride, 2, s + r0); break;
+        case 3: dot_f32_rows(n, x, yr, y_stride, 3, s + r0); break;
+        default: dot_f32_rows(n, x, yr, y_stride, 4, s + r0); break;
+        }
+    }
 }
 
 /* y_r += a[r] * x, element-wise (so bit-identical to one axpy_f32 per row): x is loaded once
@@ -79,7 +87,13 @@ SIMD_INLINE void axpy_f32_rows(int n, const float *a, const float *x, float *y, 
 {
     int i = 0;
     for (; i + 8 <= n; i += 8) {
-        simd_axpy8_rows(wasm_v128_load(x + i), wasm_v128_load(x + i + 4), a, y + i, y_stride, n_y);
+        const v128_t x0 = wasm_v128_load(x + i), x1 = wasm_v128_load(x + i + 4);
+        for (int r = 0; r < n_y; r++) {
+            float *yr = y + (size_t)r * y_stride + i;
+            const v128_t va = wasm_f32x4_splat(a[r]);
+            wasm_v128_store(yr, wasm_f32x4_add(wasm_v128_load(yr), wasm_f32x4_mul(va, x0)));
+            wasm_v128_store(yr + 4, wasm_f32x4_add(wasm_v128_load(yr + 4), wasm_f32x4_mul(va, x1)));
+        }
     }
     if (i < n) scalar_k->axpy_f32_n(n - i, a, x + i, y + i, y_stride, n_y);
 }
