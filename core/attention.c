@@ -1,8 +1,8 @@
 /*
  * attention.c — causal grouped-query attention over the rolling KV cache (F32 or F16).
- * Work is split over (token, KV head) pairs: the query heads sharing a KV head (GQA) together,
- * so each K / V row is read (F16: widened) once for the group; each thread has its own rows of
- * probabilities.
+ * Work is split over (token, head) pairs (F32 cache) or (token, KV head) pairs (F16 cache: the
+ * query heads sharing a KV head together, so each fp16 row is widened once for the group);
+ * each thread has its own rows of probabilities.
  * Scores, softmax and the weighted sum of V follow ggml's non-flash path (scale applied
  * inside the softmax, sum in double). F16 cache: K and V are rounded to fp16 when stored and
  * the query is rounded to fp16 before the scores, as ggml's mul_mat converts it to the F16
@@ -39,17 +39,36 @@ typedef struct attn_task {
     int32_t il, pos0, n_tok;
 } attn_task;
 
-/* One (token, KV head) pair per item, i.e. the `group` query heads sharing that KV head, so
- * every K and V row is read once for the group (kernels dot_f32_n / axpy_f32_n, F32 cache) or
- * widened once (dot_f16 / axpy_f16, F16 cache) instead of once per query head: at long
- * contexts decode is bound by these reads. probs holds group rows of kv_size; each head's
- * numbers are those of a per-head loop bit for bit (the kernels give each row what the
- * single-row ones would, and the sums over keys run in the same order). */
-static void attn_group(const attn_task *a, float *probs, int64_t item)
+/* F32 cache: one (token, head) pair per item. */
+static void attn_f32(const attn_task *a, float *probs, int64_t item)
 {
     const mw_session *s = a->s;
     const mw_model_info *hp = &s->model->info;
-    const bool f16 = s->kv_type == MW_KV_F16;
+    const int32_t head_dim = hp->head_dim, n_head = hp->n_head;
+    const int32_t t = (int32_t)(item / n_head), h = (int32_t)(item % n_head);
+    const size_t kv_off = (size_t)(h / (n_head / hp->n_head_kv)) * head_dim;
+    const int32_t pos = a->pos0 + t;
+    const int32_t first = s->window > 0 && pos - s->window + 1 > 0 ? pos - s->window + 1 : 0;
+    const int32_t n_keys = pos - first + 1;
+    const size_t q_off = (size_t)t * n_head * head_dim + (size_t)h * head_dim;
+    const float scale = 1.0f / sqrtf((float)head_dim);
+    const float *q = s->sc.q + q_off, *kc = s->k_cache, *vc = s->v_cache;
+    for (int32_t j = 0; j < n_keys; j++)
+        probs[j] = mw_kern->dot_f32(head_dim, q, kc + mw_kv_offset(s, a->il, first + j) + kv_off) * scale;
+    mw_softmax(probs, n_keys);
+    float *out = s->sc.attn + q_off;
+    memset(out, 0, (size_t)head_dim * sizeof(float));
+    for (int32_t j = 0; j < n_keys; j++)
+        mw_kern->axpy_f32(head_dim, probs[j], vc + mw_kv_offset(s, a->il, first + j) + kv_off, out);
+}
+
+/* F16 cache: one (token, KV head) pair per item, i.e. the `group` query heads sharing that KV
+ * head, so every fp16 K and V row is widened once for the group (kernels dot_f16 / axpy_f16).
+ * probs holds group rows of kv_size; each head's numbers are those of a per-head loop. */
+static void attn_f16(const attn_task *a, float *probs, int64_t item)
+{
+    const mw_session *s = a->s;
+    const mw_model_info *hp = &s->model->info;
     const int32_t head_dim = hp->head_dim, n_head = hp->n_head, n_head_kv = hp->n_head_kv;
     const int32_t group = n_head / n_head_kv;
     const int32_t t = (int32_t)(item / n_head_kv), kvh = (int32_t)(item % n_head_kv);
@@ -59,21 +78,16 @@ static void attn_group(const attn_task *a, float *probs, int64_t item)
     const int32_t n_keys = pos - first + 1;
     const size_t q_off = (size_t)t * n_head * head_dim + (size_t)kvh * group * head_dim;
     const float scale = 1.0f / sqrtf((float)head_dim);
+    const uint16_t *kc = s->k_cache, *vc = s->v_cache;
     float *q = s->sc.q + q_off;   /* the group's query rows, head_dim apart */
-    /* F16 cache: this item owns these rows: round them to fp16 in place, as ggml's F16 mul_mat
-     * converts the query to its vec_dot type */
-    if (f16)
-        for (int32_t i = 0; i < group * head_dim; i++) q[i] = mw_fp16_to_f32(mw_f32_to_fp16(q[i]));
+    /* this item owns these rows: round them to fp16 in place, as ggml's F16 mul_mat does */
+    for (int32_t i = 0; i < group * head_dim; i++) q[i] = mw_fp16_to_f32(mw_f32_to_fp16(q[i]));
     float sc[64];   /* one key's scores for up to 64 heads per kernel call */
     for (int32_t j = 0; j < n_keys; j++) {
-        const size_t k_off = mw_kv_offset(s, a->il, first + j) + kv_off;
+        const uint16_t *k = kc + mw_kv_offset(s, a->il, first + j) + kv_off;
         for (int32_t g0 = 0; g0 < group; g0 += 64) {
             const int32_t ng = MW_MIN(64, group - g0);
-            const float *qg = q + (size_t)g0 * head_dim;
-            if (f16)
-                mw_kern->dot_f16(head_dim, (const uint16_t *)s->k_cache + k_off, qg, (size_t)head_dim, ng, sc);
-            else
-                mw_kern->dot_f32_n(head_dim, (const float *)s->k_cache + k_off, qg, (size_t)head_dim, ng, sc);
+            mw_kern->dot_f16(head_dim, k, q + (size_t)g0 * head_dim, (size_t)head_dim, ng, sc);
             for (int32_t g = 0; g < ng; g++) probs[(size_t)(g0 + g) * s->kv_size + j] = sc[g] * scale;
         }
     }
@@ -82,15 +96,11 @@ static void attn_group(const attn_task *a, float *probs, int64_t item)
         mw_softmax(probs + (size_t)g * s->kv_size, n_keys);
     memset(out, 0, (size_t)group * head_dim * sizeof(float));
     for (int32_t j = 0; j < n_keys; j++) {
-        const size_t v_off = mw_kv_offset(s, a->il, first + j) + kv_off;
+        const uint16_t *v = vc + mw_kv_offset(s, a->il, first + j) + kv_off;
         for (int32_t g0 = 0; g0 < group; g0 += 64) {
             const int32_t ng = MW_MIN(64, group - g0);
-            float *og = out + (size_t)g0 * head_dim;
             for (int32_t g = 0; g < ng; g++) sc[g] = probs[(size_t)(g0 + g) * s->kv_size + j];
-            if (f16)
-                mw_kern->axpy_f16(head_dim, sc, (const uint16_t *)s->v_cache + v_off, og, (size_t)head_dim, ng);
-            else
-                mw_kern->axpy_f32_n(head_dim, sc, (const float *)s->v_cache + v_off, og, (size_t)head_dim, ng);
+            mw_kern->axpy_f16(head_dim, sc, v, out + (size_t)g0 * head_dim, (size_t)head_dim, ng);
         }
     }
 }
@@ -99,10 +109,16 @@ static void attn_worker(void *arg, int ith, int nth)
 {
     const attn_task *a = arg;
     const mw_session *s = a->s;
+    const mw_model_info *hp = &s->model->info;
+    const bool f16 = s->kv_type == MW_KV_F16;
     float *probs = s->sc.scores + (size_t)ith * s->sc.scores_stride;
-    const int64_t n_items = (int64_t)a->n_tok * s->model->info.n_head_kv;
-    for (int64_t item = n_items * ith / nth; item < n_items * (ith + 1) / nth; item++)
-        attn_group(a, probs, item);
+    const int64_t n_items = (int64_t)a->n_tok * (f16 ? hp->n_head_kv : hp->n_head);
+    for (int64_t item = n_items * ith / nth; item < n_items * (ith + 1) / nth; item++) {
+        if (f16)
+            attn_f16(a, probs, item);
+        else
+            attn_f32(a, probs, item);
+    }
 }
 
 void mw_attention(mw_session *s, int32_t il, int32_t pos0, int32_t n_tok)

@@ -44,8 +44,8 @@ uint64_t mw_session_memory_needed_kv(const mw_model_info *hp, int32_t n_ctx, int
         per_tok += (uint64_t)hp->n_expert + 2 * (uint64_t)hp->n_expert_used +
                    (uint64_t)hp->n_expert_used * hp->n_embd + 2 * (uint64_t)hp->n_embd;
     const uint64_t maxc = (uint64_t)MW_MAX(hp->n_embd, hp->n_ff);
-    /* attention probabilities for 8 threads: one row per head of a KV group (either cache) */
-    const uint64_t score_rows = hp->n_head_kv > 0 ? (uint64_t)(hp->n_head / hp->n_head_kv) : 1;
+    /* attention probabilities for 8 threads: one row per head of a KV group with an F16 cache */
+    const uint64_t score_rows = kv_type == MW_KV_F16 && hp->n_head_kv > 0 ? (uint64_t)(hp->n_head / hp->n_head_kv) : 1;
     const uint64_t scratch = n_batch * per_tok * sizeof(float) + 3 * n_batch * maxc * 2 +
                              8 * score_rows * kv_size * sizeof(float);
     const uint64_t logits = (uint64_t)hp->n_vocab * sizeof(float);

@@ -129,7 +129,7 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     s->abort_user = p.abort_user;
 
     s->kv_type = p.kv_type;
-    s->sc.scores_stride = (size_t)s->kv_size * (size_t)(hp->n_head / hp->n_head_kv);
+    s->sc.scores_stride = (size_t)s->kv_size * (s->kv_type == MW_KV_F16 ? hp->n_head / hp->n_head_kv : 1);
 
     const size_t elt = mw_kv_type_size(s->kv_type);
     const size_t kv_elts = (size_t)hp->n_layer * s->kv_size * hp->n_head_kv * hp->head_dim;

@@ -27,8 +27,8 @@ typedef struct mw_scratch {
     float *up;         /* [n_batch][n_ff] */
     float *rope_cs;    /* [n_batch][head_dim] cos/sin per token */
     float *scores;     /* [n_threads][scores_stride] attention probabilities */
-    size_t scores_stride; /* n_head / n_head_kv rows of kv_size: attention.c handles a KV
-                           * head's whole query group at once */
+    size_t scores_stride; /* kv_size (F32 cache), or n_head / n_head_kv rows of kv_size (F16
+                           * cache: attention.c handles a KV head's whole query group at once) */
     void *act[3];      /* quantized activations, one buffer per vec_dot type in flight */
     size_t act_size;   /* bytes of each act buffer */
     /* MoE */
