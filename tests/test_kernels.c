@@ -11,9 +11,6 @@
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
- * - dot_f32_n / axpy_f32_n (F32 KV cache, a GQA group's 1..8 query rows, y_stride > n):
- *   every row bit-identical to dot_f32 / axpy_f32 of the same set and to the scalar set, rows'
- *   gaps untouched, for n = 0, 1, 3, 4, 7, 8, 9, 31, 64, 100, 128, 131;
  * - end to end: the logits of a 12-token prompt, then 1 and 2 more tokens, on each quantized
  *   reference model, computed with this build's table and with the scalar table (mw_kern
  *   swapped), are bit-identical.
@@ -305,54 +302,6 @@ static void test_f32_helpers(void)
 
 enum { E2E_ROWS = 15 };
 
-/* dot_f32_n / axpy_f32_n against one dot_f32 / axpy_f32 call per row (this set and scalar) */
-static void test_f32_group(void)
-{
-    enum { N_MAX = 131, NY_MAX = 8, STRIDE = N_MAX + 5 };
-    static const int lens[] = { 0, 1, 3, 4, 7, 8, 9, 31, 64, 100, 128, 131 };
-    static float x[N_MAX + 2], y[NY_MAX * STRIDE], before[NY_MAX * STRIDE], out_n[NY_MAX * STRIDE],
-        out_1[NY_MAX * STRIDE], out_ref[NY_MAX * STRIDE];
-    int dot_bad = 0, axpy_bad = 0, cases = 0;
-    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
-        for (int n_y = 1; n_y <= NY_MAX; n_y++) {
-            const int n = lens[li], off = (n + n_y) % 3;   /* unaligned starts too */
-            const size_t stride = STRIDE - (size_t)(n_y % 2);
-            fill_random(x, N_MAX + 2);
-            fill_random(y, NY_MAX * STRIDE);
-            float s[NY_MAX];
-            mw_kern->dot_f32_n(n, x + off, y + off, stride, n_y, s);
-            for (int r = 0; r < n_y; r++) {
-                const float *yr = y + off + (size_t)r * stride;
-                /* attention passes the K row as x and the queries as y; dot_f32 took q first */
-                const float one = mw_kern->dot_f32(n, yr, x + off), sc = ref.dot_f32(n, x + off, yr);
-                if (!same_bits(s[r], one) || !same_bits(s[r], sc)) {
-                    if (!dot_bad) fprintf(stderr, "dot_f32_n n=%d n_y=%d r=%d: %a vs %a / %a\n", n, n_y, r, s[r], one, sc);
-                    dot_bad++;
-                }
-            }
-            float a[NY_MAX];
-            for (int r = 0; r < n_y; r++) a[r] = 2.0f * rnd_unit() - 1.0f;
-            fill_random(before, NY_MAX * STRIDE);
-            memcpy(out_n, before, sizeof before);
-            memcpy(out_1, before, sizeof before);
-            memcpy(out_ref, before, sizeof before);
-            mw_kern->axpy_f32_n(n, a, x + off, out_n + off, stride, n_y);
-            for (int r = 0; r < n_y; r++) {
-                mw_kern->axpy_f32(n, a[r], x + off, out_1 + off + (size_t)r * stride);
-                ref.axpy_f32(n, a[r], x + off, out_ref + off + (size_t)r * stride);
-            }
-            /* whole buffers: the gaps between rows (stride > n) stay as they were */
-            if (memcmp(out_n, out_1, sizeof out_n) || memcmp(out_n, out_ref, sizeof out_n)) {
-                if (!axpy_bad) fprintf(stderr, "axpy_f32_n n=%d n_y=%d differs\n", n, n_y);
-                axpy_bad++;
-            }
-            cases++;
-        }
-    CHECK_MSG(dot_bad == 0, "dot_f32_n differs from dot_f32 in %d rows", dot_bad);
-    CHECK_MSG(axpy_bad == 0, "axpy_f32_n differs from axpy_f32 in %d of %d cases", axpy_bad, cases);
-    CHECK(cases == 12 * NY_MAX);
-}
-
 static float *eval_logits(const char *path, int *n_vocab)
 {
     mw_model *m = NULL;
@@ -442,7 +391,6 @@ int main(void)
     test_quantizer(MW_TYPE_Q8_1);
     test_quantizer(MW_TYPE_Q8_K);
     test_f32_helpers();
-    test_f32_group();
     test_end_to_end();
     return TEST_REPORT();
 }

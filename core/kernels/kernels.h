@@ -42,11 +42,6 @@ typedef struct mw_kernels {
     uint32_t repack_group_bytes[MW_TYPE_COUNT];    /* bytes per 32 columns of a repacked group */
     float (*dot_f32)(int n, const float *x, const float *y);
     void (*axpy_f32)(int n, float a, const float *x, float *y);   /* y += a*x */
-    /* F32 KV cache (attention.c), one K / V row x against the n_y query heads sharing it (GQA),
-     * so x is read once per head group: dot_f32_n: s[r] = dot_f32(n, x, y_r) with y_r =
-     * y + r*y_stride floats; axpy_f32_n: axpy_f32(n, a[r], x, y_r). Both bit for bit. */
-    void (*dot_f32_n)(int n, const float *x, const float *y, size_t y_stride, int n_y, float *s);
-    void (*axpy_f32_n)(int n, const float *a, const float *x, float *y, size_t y_stride, int n_y);
     void (*scale_f32)(int n, float a, float *y);                  /* y *= a */
     /* F16 KV cache (attention.c), one fp16 row x against the n_y query heads sharing it (GQA),
      * so x is widened once per head group. dot_f16: s[r] = x . y_r (y_r = y + r*y_stride

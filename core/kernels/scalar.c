@@ -19,18 +19,6 @@ static void axpy_f32(int n, float a, const float *x, float *y)
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-/* F32 KV cache, one K / V row x against the n_y query heads sharing it: one dot_f32 /
- * axpy_f32 per row, the oracle of the SIMD versions. */
-static void dot_f32_n(int n, const float *x, const float *y, size_t y_stride, int n_y, float *s)
-{
-    for (int r = 0; r < n_y; r++) s[r] = dot_f32(n, x, y + (size_t)r * y_stride);
-}
-
-static void axpy_f32_n(int n, const float *a, const float *x, float *y, size_t y_stride, int n_y)
-{
-    for (int r = 0; r < n_y; r++) axpy_f32(n, a[r], x, y + (size_t)r * y_stride);
-}
-
 static void scale_f32(int n, float a, float *y)
 {
     for (int i = 0; i < n; i++) y[i] *= a;
@@ -76,8 +64,6 @@ void mw_kernels_fill_scalar(mw_kernels *k)
         k->quantize_row[act_types[i]] = mw_type_traits_get(act_types[i])->quantize_row;
     k->dot_f32 = dot_f32;
     k->axpy_f32 = axpy_f32;
-    k->dot_f32_n = dot_f32_n;
-    k->axpy_f32_n = axpy_f32_n;
     k->scale_f32 = scale_f32;
     k->dot_f16 = dot_f16;
     k->axpy_f16 = axpy_f16;
