@@ -4,8 +4,9 @@
 //   benchWllama({url, threads, pp, tg, reps})          @wllama/wllama (llama.cpp in wasm)
 // Both return {pp_tps, tg_tps, ...} as medians over reps, measured like `mw bench`: prefill =
 // one batch of pp tokens from an empty context, decode = tg single-token steps from an empty
-// context (ours also tg_nohead_tps: the same steps without the output head). Ours evaluates the same pseudo-random ids as `mw bench`; wllama gets a text prompt of
-// pp tokens (BOS + "the" x (pp-1), checked against its reported prompt_n) and generates tg
+// context (ours also tg_nohead_tps: the same steps without the output head). Ours evaluates
+// the same pseudo-random ids as `mw bench`; wllama gets a text prompt of pp tokens (BOS +
+// "the" x (pp-1), checked against its reported prompt_n) and generates tg
 // tokens greedily with EOS ignored; its own timings (llama.cpp's t_prompt / t_eval) are used.
 import { loadCore, Session } from '/web/core.mjs';
 import { openModelSource } from '/web/download.mjs';

@@ -116,6 +116,8 @@ let llamaPromise = null;
 async function decodeNative(seq, tokens, logits) {
   if (typeof seq._decodeTokens !== 'function')
     throw new Error('node-llama-cpp without LlamaContextSequence._decodeTokens: install the pinned 3.21.1');
+  // (tokens, logit flags, evaluation priority: node-llama-cpp's default 5, token meter, context
+  // shift options: never used at context 512, per-logit callback: nothing to read)
   await seq._decodeTokens(tokens, logits, 5, seq._tokenMeter, { size: 16, strategy: 'eraseBeginning' }, () => undefined);
 }
 
@@ -134,7 +136,7 @@ async function benchNative(o, file, info, threads) {
       // prefill: the logits of the last position, as llama-bench (and ours) compute them
       await seq.clearHistory();
       let t0 = performance.now();
-      await decodeNative(seq, ids.slice(0, o.pp), ids.slice(0, o.pp).map((_, i) => i === o.pp - 1));
+      await decodeNative(seq, ids.slice(0, o.pp), Array.from({ length: o.pp }, (_, i) => i === o.pp - 1));
       tPP.push((performance.now() - t0) / 1000);
       // decode: every step's logits (llama-bench's tg; ours computes them too), no sampling
       await seq.clearHistory();
