@@ -3,14 +3,20 @@
 // openModelSource(spec) yields Uint8Array chunks in file order, for the wasm push loader:
 //   - a URL: fetch with progress; in browsers the bytes are also written to OPFS (Cache API
 //     when OPFS is missing) and read from there next time; an interrupted download resumes
-//     with an HTTP Range request (If-Range on the ETag). In Node the same happens under
-//     `cacheDir` when one is given, else the bytes just stream through.
+//     with an HTTP Range request (If-Range on the ETag / Last-Modified). In Node the same
+//     happens under `cacheDir` when one is given, else the bytes just stream through.
+//     A stored copy is trusted only as far as it can be checked: bytes that do not start with
+//     the GGUF magic are never stored; a copy is marked complete only by commit(), which the
+//     loader calls once the model has been built from it (so its header, and the size the
+//     header implies, have been checked); a resume needs the validator the copy was saved
+//     with, and starts over when the server's validator changed, when it answers 416, or when
+//     it answers the Range request with a whole new file.
 //   - a Blob/File (read through its stream), a Uint8Array/ArrayBuffer (sliced, no copy),
 //   - in Node a file path (read in 4 MiB pieces), or a `pull(offset, size)` callback (the engine
 //     pulls a caller's buffer across the Worker boundary one chunk at a time).
 // Size (Content-Length / Content-Range) and an optional sha256 are checked as the bytes pass;
 // a mismatch throws DownloadError and drops the stored copy. Nothing holds the whole file.
-import { AbortError, DownloadError, InvalidArgumentError, MwError } from './errors.mjs';
+import { AbortError, DownloadError, InvalidArgumentError, MwError, NotGgufError } from './errors.mjs';
 import { createSha256, Sha256 } from './sha256.mjs';
 import { isNode } from './env.mjs';
 
@@ -61,7 +67,11 @@ function throttled(onProgress, phase, total, extra) {
  * Async-iterable source of the model's bytes. spec: from describeModel (or a Uint8Array).
  * opts: { signal, onProgress({phase, loaded, total, fraction}), sha256, cache (default true),
  *         cacheDir (Node), pull(offset, size) → Promise<Uint8Array> for kind 'pull', fetch }.
- * Returns { name, size (null if unknown), fromNetwork, chunks() }.
+ * Returns { name, size (null if unknown), fromNetwork, chunks(), commit(), drop() }.
+ * The caller sets `impliedSize` (the file size the GGUF header implies) as soon as it knows it:
+ * a body that breaks off after that many bytes is then complete (a server whose Content-Length
+ * was too large). commit() marks a stored download complete (call it once the model loaded);
+ * drop() deletes the stored copy (call it when the bytes turned out not to be a usable model).
  */
 export async function openModelSource(spec, opts = {}) {
   if (spec instanceof Uint8Array) spec = { kind: 'pull', size: spec.length, bytes: spec, name: 'buffer' };
@@ -75,7 +85,9 @@ export async function openModelSource(spec, opts = {}) {
     case 'pull': src = pullSource(spec, opts.pull); break;
     default: throw new InvalidArgumentError(`unknown model spec ${spec && spec.kind}`);
   }
-  return { ...src, chunks: () => verified(src, opts) };
+  const out = { commit: async () => {}, drop: null, impliedSize: null, ...src };
+  out.chunks = () => verified(out, opts);
+  return out;
 }
 
 /** Pass chunks through, checking abort, progress, size and sha256 on the way. */
@@ -84,7 +96,7 @@ async function* verified(src, { signal, onProgress, sha256 }) {
   // a resumed download reports how many bytes came from the stored partial copy
   const progress = throttled(onProgress, src.phase, src.size, src.resumedFrom ? { resumedFrom: src.resumedFrom } : null);
   let loaded = 0;
-  const it = src.iterate();
+  const it = src.iterate(src);
   try {
     for await (const chunk of it) {
       if (signal && signal.aborted) throw new AbortError('the model load was aborted');
@@ -94,7 +106,10 @@ async function* verified(src, { signal, onProgress, sha256 }) {
       yield chunk;
     }
     progress(loaded, true);
-    if (src.size != null && loaded !== src.size) {
+    // a body cut short after all the bytes the GGUF header implies (Content-Length too large)
+    const expected = src.impliedSize != null && src.size != null && loaded >= src.impliedSize && loaded < src.size
+      ? loaded : src.size;
+    if (expected != null && loaded !== expected) {
       if (src.drop) await src.drop();
       throw new DownloadError(`${src.name}: got ${loaded} bytes, expected ${src.size}`);
     }
@@ -168,7 +183,8 @@ async function pathSource(p) {
 
 function storeKey(url) { return new Sha256().update(enc.encode(url)).hex().slice(0, 32); }
 
-/** A place to keep downloaded models: { meta(), saveMeta(m), size(), read(n), writer(at), drop() }. */
+/** A place to keep downloaded models: { meta(), saveMeta(m), size(), read(n), writer(at), drop() };
+ *  meta: { url, etag (the validator: ETag or Last-Modified), size, complete }. */
 /** cache: true (OPFS, else the Cache API), 'opfs', 'cache-api', or false. */
 async function openStore(url, { cache = true, cacheDir } = {}) {
   if (cache === false) return null;
@@ -264,16 +280,25 @@ async function opfsStore(key) {
 }
 
 /** Cache API: whole files only (no resume); the body is collected into blob parts as it
- *  streams, which the browser may keep on disk. */
+ *  streams, which the browser may keep on disk, and put into the cache on commit. */
 async function cacheApiStore(url) {
   const cache = await caches.open('mistral-wasm-models');
+  let whole = null;   // the finished download, waiting for saveMeta({ complete: true })
   return {
     async meta() {
       const r = await cache.match(url);
       return r ? { url, complete: true, size: Number(r.headers.get('content-length')) } : null;
     },
-    async saveMeta() {},
-    async size() { const r = await cache.match(url); return r ? Number(r.headers.get('content-length')) : 0; },
+    async saveMeta(m) {
+      if (!m.complete || !whole) return;
+      await cache.put(url, new Response(whole, { headers: { 'content-length': String(whole.size) } }));
+      whole = null;
+    },
+    async size() {
+      if (whole) return whole.size;
+      const r = await cache.match(url);
+      return r ? Number(r.headers.get('content-length')) : 0;
+    },
     async *read() {
       const r = await cache.match(url);
       const reader = r.body.getReader();
@@ -284,17 +309,23 @@ async function cacheApiStore(url) {
       const parts = [];
       return {
         async write(chunk) { parts.push(chunk.slice()); },
-        async close(complete) {
-          if (!complete) return;
-          const blob = new Blob(parts);
-          await cache.put(url, new Response(blob, { headers: { 'content-length': String(blob.size) } }));
-        },
+        async close(complete) { whole = complete ? new Blob(parts) : null; },
       };
     },
-    async drop() { await cache.delete(url); },
+    async drop() { whole = null; await cache.delete(url); },
     noResume: true,
   };
 }
+
+const GGUF_MAGIC = [0x47, 0x47, 0x55, 0x46];   // "GGUF"
+
+async function startsWithMagic(store) {
+  for await (const head of store.read(GGUF_MAGIC.length))
+    return head.length >= GGUF_MAGIC.length && GGUF_MAGIC.every((b, i) => head[i] === b);
+  return false;
+}
+
+function cancelBody(resp) { if (resp.body) resp.body.cancel().catch(() => {}); }
 
 async function urlSource(url, opts) {
   const { signal } = opts;
@@ -307,63 +338,110 @@ async function urlSource(url, opts) {
       return { name: url, size: have, phase: 'cache', fromNetwork: false, fromCache: true,
                iterate: () => store.read(have), drop: () => store.drop() };
   }
+  // resume only a copy saved with a validator: without one, the server's file cannot be
+  // told apart from the one the copy came from
   let partial = 0;
-  if (store && !store.noResume && meta && !meta.complete && meta.url === url) partial = await store.size();
-  const headers = {};
-  if (partial > 0) {
-    headers.Range = `bytes=${partial}-`;
-    if (meta.etag) headers['If-Range'] = meta.etag;
-  }
-  let resp;
-  try {
-    resp = await fetchImpl(url, { signal, headers });
-  } catch (e) {
-    throw asAbortError(e, signal) || new DownloadError(`cannot fetch ${url}: ${e.message}${e.cause ? ` (${e.cause.message || e.cause})` : ''}`);
-  }
-  let total = null;
-  if (resp.status === 206 && partial > 0) {
-    const m = /bytes\s+(\d+)-(\d+)\/(\d+|\*)/.exec(resp.headers.get('content-range') || '');
-    if (!m || Number(m[1]) !== partial) {
-      if (resp.body) resp.body.cancel().catch(() => {});
-      throw new DownloadError(`${url}: the server answered the resume request with range ${m ? m[0] : '?'}`);
+  if (store && !store.noResume && meta && !meta.complete && meta.url === url && meta.etag) partial = await store.size();
+  if (partial >= GGUF_MAGIC.length && !(await startsWithMagic(store))) partial = 0;   // an error page's prefix
+  if (store && meta && !meta.complete && !partial) await store.drop();
+  for (;;) {
+    const headers = {};
+    if (partial > 0) {
+      headers.Range = `bytes=${partial}-`;
+      headers['If-Range'] = meta.etag;
     }
-    total = m[3] === '*' ? null : Number(m[3]);
-  } else if (resp.ok) {
-    partial = 0;
-    const cl = resp.headers.get('content-length');
-    total = cl != null ? Number(cl) : null;
-  } else {
-    if (resp.body) resp.body.cancel().catch(() => {});
-    throw new DownloadError(`cannot download ${url}: HTTP ${resp.status} ${resp.statusText}`.trim(), { status: resp.status });
+    let resp;
+    try {
+      resp = await fetchImpl(url, { signal, headers });
+    } catch (e) {
+      throw asAbortError(e, signal) || new DownloadError(`cannot fetch ${url}: ${e.message}${e.cause ? ` (${e.cause.message || e.cause})` : ''}`);
+    }
+    const etag = resp.headers.get('etag') || resp.headers.get('last-modified') || null;
+    let total = null;
+    if (partial > 0 && (resp.status === 206 || resp.status === 416)) {
+      const m = /bytes\s+(\d+)-(\d+)\/(\d+|\*)/.exec(resp.headers.get('content-range') || '');
+      total = m && m[3] !== '*' ? Number(m[3]) : null;
+      // a resume is only safe onto the same file: same validator, same size, the range asked for
+      const sameFile = resp.status === 206 && m && Number(m[1]) === partial && etag === meta.etag &&
+                       (meta.size == null || total == null || total === meta.size);
+      if (!sameFile) {
+        cancelBody(resp);
+        await store.drop();   // the stored prefix belongs to another file (or is all there is): start over
+        partial = 0;
+        continue;
+      }
+    } else if (resp.ok) {
+      partial = 0;            // a whole file (a 200 answering a Range request replaces the copy)
+      const cl = resp.headers.get('content-length');
+      total = cl != null ? Number(cl) : null;
+    } else {
+      cancelBody(resp);
+      throw new DownloadError(`cannot download ${url}: HTTP ${resp.status} ${resp.statusText}`.trim(), { status: resp.status });
+    }
+    const commit = store
+      ? async () => store.saveMeta({ url, etag, size: await store.size(), complete: true })
+      : async () => {};
+    return {
+      name: url, size: total, phase: 'download', fromNetwork: true, resumedFrom: partial,
+      drop: store ? () => store.drop() : null, commit,
+      iterate: (src) => downloadChunks(resp, store, partial, { url, etag, total, src }),
+    };
   }
-  const etag = resp.headers.get('etag') || resp.headers.get('last-modified') || null;
-  return {
-    name: url, size: total, phase: 'download', fromNetwork: true, resumedFrom: partial,
-    drop: store ? () => store.drop() : null,
-    iterate: () => downloadChunks(resp, store, partial, { url, etag, total }),
+}
+
+/** Throws NotGgufError when the first bytes seen are not the GGUF magic. */
+function magicChecker(url, resp) {
+  let seen = 0;
+  return (chunk) => {
+    for (let i = 0; i < chunk.length && seen < GGUF_MAGIC.length; i++, seen++) {
+      if (chunk[i] !== GGUF_MAGIC[seen]) {
+        const head = new TextDecoder().decode(chunk.subarray(0, 16)).replace(/\s+/g, ' ');
+        const type = resp.headers.get('content-type');
+        throw new NotGgufError(`${url} is not a GGUF file: it starts with "${head}"` +
+                               (type ? ` (${type})` : '') + '; check the URL');
+      }
+    }
   };
 }
 
-async function* downloadChunks(resp, store, partial, { url, etag, total }) {
-  if (partial) yield* store.read(partial);
-  let writer = null;
+async function* downloadChunks(resp, store, partial, { url, etag, total, src }) {
+  const checkMagic = magicChecker(url, resp);
+  let writer = null, got = partial;
   const reader = resp.body.getReader();
   let complete = false;
   try {
+    if (partial) {
+      for await (const chunk of store.read(partial)) { checkMagic(chunk); yield chunk; }
+    }
     if (store) {
       writer = await store.writer(partial);
       await store.saveMeta({ url, etag, size: total, complete: false });
     }
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (writer) await writer.write(value);
-      yield value;
+      let r;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        // a server whose Content-Length was too large breaks off after the real end of the file
+        if (src.impliedSize != null && got >= src.impliedSize) break;
+        throw e instanceof MwError || (e && e.name === 'AbortError') ? e
+          : new DownloadError(`${url}: the download broke off after ${got} bytes: ${e.message}${e.cause ? ` (${e.cause.message || e.cause})` : ''}`);
+      }
+      if (r.done) break;
+      checkMagic(r.value);
+      if (writer) await writer.write(r.value);
+      got += r.value.length;
+      yield r.value;
     }
     complete = true;
+  } catch (e) {
+    if (e instanceof NotGgufError && store) {   // never keep (or resume) something that is no model
+      if (writer) { await writer.close(false); writer = null; }
+      await store.drop();
+    }
+    throw e;
   } finally {
     if (!complete) reader.cancel().catch(() => {});
     if (writer) await writer.close(complete);
-    if (store && complete) await store.saveMeta({ url, etag, size: await store.size(), complete: true });
   }
 }

@@ -2,7 +2,7 @@
 // rejecting a model that cannot fit as soon as its GGUF header has arrived: weights + the KV
 // cache of the requested context against the memory budget of a wasm32 engine. Shared by the
 // engine worker and the Node CLI.
-import { AbortError, DownloadError, ModelTooLargeError, MwError } from './errors.mjs';
+import { AbortError, DownloadError, InvalidArgumentError, ModelTooLargeError, MwError, NotGgufError, UnsupportedModelError } from './errors.mjs';
 
 const GiB = 1024 ** 3, MiB = 1024 ** 2;
 /** wasm32 addresses 4 GiB; keep room for the runtime, stacks, tokenizer and allocator slack. */
@@ -21,8 +21,14 @@ export function resolveKvType(kvType, info) {
   return kvType === 'auto' ? (info.weight_bytes >= GiB ? 'f16' : 'f32') : kvType;
 }
 
+/** A stored copy that produced this error is no usable model: it is deleted, not kept for
+ *  next time (aborts, network failures and budget refusals keep it). */
+const isBadCopy = (e) => e instanceof NotGgufError || e instanceof UnsupportedModelError;
+
 /**
- * Feed src (openModelSource result) into a new push loader and build the model.
+ * Feed src (openModelSource result) into a new push loader and build the model. A stored
+ * download is marked complete (src.commit) only once the model has been built from it, and
+ * deleted (src.drop) when it is not a usable model.
  * opts: { nCtx (0 = default), kvType ('f32' | 'f16' | 'auto': the KV cache the budget counts),
  * budget, isAborted(), onHeader(info, fileSize) }.
  * Returns { model, nCtx, kvType } (kvType resolved).
@@ -38,7 +44,13 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
       loader.feed(chunk);
       if (!checked && loader.headerReady() !== null) {
         checked = true;
+        const fileSize = loader.headerReady();
+        src.impliedSize = fileSize;
+        if (src.size != null && fileSize > src.size)
+          throw new NotGgufError(`${src.name}: the GGUF header describes ${fileSize} bytes but the file has ${src.size}`,
+                                 { code: 'truncated' });
         const info = loader.info();
+        const askedCtx = nCtx;
         if (!nCtx) nCtx = defaultContext(info);
         kvType = resolveKvType(kvType, info);
         const kv = loader.sessionBytes(nCtx, kvType);
@@ -46,15 +58,23 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
           throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
             `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context (${kvType} KV cache) exceed the ${(budget / MiB).toFixed(0)} MiB ` +
             `a wasm32 engine can use`);
+        if (askedCtx && info.n_ctx_train > 0 && askedCtx > info.n_ctx_train)
+          throw new InvalidArgumentError(`contextSize ${askedCtx} exceeds the model's training context (${info.n_ctx_train} tokens)`);
         if (onHeader) onHeader(info, loader.headerReady());
       }
     }
   } catch (e) {
     loader.free();
+    if (isBadCopy(e) && src.drop) await src.drop();
     throw early(e);
   }
   let model;
-  try { model = loader.finish(); } catch (e) { throw early(e); }
+  try { model = loader.finish(); } catch (e) {
+    // a copy read from storage that does not build is bad; a download that ended early can resume
+    if ((isBadCopy(e) && !(e.code === 'truncated' && src.fromNetwork)) && src.drop) await src.drop();
+    throw early(e);
+  }
+  if (src.commit) await src.commit();
   if (!nCtx) nCtx = defaultContext(model.info);
   return { model, nCtx, kvType: resolveKvType(kvType, model.info) };
 }

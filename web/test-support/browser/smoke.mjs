@@ -53,8 +53,10 @@ async function run() {
   const w = await (await dir.getFileHandle(key + '.gguf')).createWritable();
   await w.write(whole.subarray(0, 300000));
   await w.close();
+  // the validator (Last-Modified) stays: a copy saved without one is not resumed
+  const meta = JSON.parse(await (await (await dir.getFileHandle(key + '.json')).getFile()).text());
   const mw = await (await dir.getFileHandle(key + '.json')).createWritable();
-  await mw.write(JSON.stringify({ url: model, etag: null, size: null, complete: false }));
+  await mw.write(JSON.stringify({ ...meta, size: null, complete: false }));
   await mw.close();
   let resumedFrom = 0;
   const e5 = await createEngine({ model, onProgress: (p) => { if (p.resumedFrom) resumedFrom = p.resumedFrom; } });
