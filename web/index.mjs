@@ -207,17 +207,33 @@ class Engine {
     if (!this.#crashed && !this.#disposed) this.#worker.postMessage({ type: 'abort', target: id });
   }
 
-  /** Runs a generation request; with stream, returns an async iterable of chunk objects. */
+  /** Runs a generation request; with stream, returns an async iterable of chunk objects.
+   *  Once the stream is aborted (signal, or the consumer leaving the loop) it yields no more
+   *  content, however much was already queued: only the final chunk, finish_reason 'abort'. */
   #generate(type, payload, signal, stream, makeChunk, makeFinal) {
     if (!stream) return this._call(type, payload, { signal }).then((r) => this.#recordStats(r) && makeFinal(r));
-    const queue = [];
-    let wake = null, done = false, failure = null, abortFn = null;
+    const queue = [];   // content chunks, then the final chunk, then null (the end)
+    let wake = null, done = false, failure = null, abortFn = null, aborted = false;
     const push = (x) => { queue.push(x); if (wake) { wake(); wake = null; } };
-    const onDelta = (text) => push(makeChunk(text, null));
+    const onDelta = (text) => { if (!aborted) push(makeChunk(text, null)); };
+    const onAbort = () => {
+      if (aborted || done) return;
+      aborted = true;
+      queue.length = 0;   // what the worker sent before it saw the abort is not delivered
+    };
+    if (signal) {
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }
     const p = this._call(type, payload, { signal, onDelta });
     abortFn = onDelta.abort;
-    p.then((r) => { this.#recordStats(r); push(makeChunk(null, r)); done = true; push(null); },
-           (e) => { failure = e; done = true; push(null); });
+    const finish = () => { done = true; if (signal) signal.removeEventListener('abort', onAbort); };
+    p.then((r) => {
+      this.#recordStats(r);
+      push(makeChunk(null, aborted ? { ...r, finish_reason: 'abort' } : r));
+      finish();
+      push(null);
+    }, (e) => { failure = e; finish(); push(null); });
     const iter = {
       async next() {
         for (;;) {
@@ -232,7 +248,7 @@ class Engine {
         }
       },
       async return() {   // the consumer stopped early (break): stop generating
-        if (!done && abortFn) abortFn();
+        if (!done && abortFn) { onAbort(); abortFn(); }
         await p.catch(() => {});
         return { value: undefined, done: true };
       },
