@@ -11,6 +11,7 @@
 // follow the OpenAI / Mistral chat-completion schema.
 import { describeModel } from './download.mjs';
 import { DEFAULT_BUDGET } from './load.mjs';
+import { checkEngineOptions } from './options.mjs';
 import { isNode } from './env.mjs';
 import {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
@@ -36,14 +37,6 @@ export function hasWasmSimd() {
 export function chooseVariant() {
   if (isNode) return 'mt';
   return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' ? 'mt' : 'st';
-}
-
-async function defaultThreads() {
-  if (isNode) {
-    const os = await import('node:os');
-    return os.availableParallelism ? os.availableParallelism() : os.cpus().length;
-  }
-  return (typeof navigator === 'object' && navigator.hardwareConcurrency) || 1;
 }
 
 const GiB = 1024 ** 3;
@@ -334,7 +327,9 @@ class Engine {
   async dispose() {
     if (this.#disposed) return;
     if (!this.#crashed) {
-      await Promise.race([this._call('dispose').catch(() => {}), new Promise((r) => setTimeout(r, 2000))]);
+      let timer;
+      await Promise.race([this._call('dispose').catch(() => {}), new Promise((r) => { timer = setTimeout(r, 2000); })]);
+      clearTimeout(timer);   // a pending timer would keep Node running for 2 s after dispose
     }
     this.#disposed = true;
     for (const p of this.#pending.values()) p.reject(new MwError('the engine has been disposed', { code: 'disposed' }));
@@ -351,7 +346,8 @@ async function spawnWorker() {
   let w;
   if (isNode) {
     const { Worker } = await import('node:worker_threads');
-    w = new Worker(url);
+    // not the caller's flags: e.g. --input-type (node -e) makes a file worker fail to start
+    w = new Worker(url, { execArgv: [] });
   } else {
     w = new Worker(url, { type: 'module' });
   }
@@ -389,17 +385,10 @@ async function spawnWorker() {
  */
 export async function createEngine(o = {}) {
   if (!hasWasmSimd()) throw new NoSimdError();
-  if (o.model == null) throw new InvalidArgumentError('createEngine needs a model (URL, File/Blob, bytes or path)');
+  const opts = await checkEngineOptions(o, { variant: chooseVariant, memoryLimit: defaultMemoryLimit });
   const { signal } = o;
   if (signal && signal.aborted) throw new AbortError('createEngine was aborted');
-  const variant = o.variant || chooseVariant();
-  if (variant !== 'mt' && variant !== 'st') throw new InvalidArgumentError(`variant must be 'mt' or 'st'`);
-  if (o.contextSize != null && !(Number.isInteger(o.contextSize) && o.contextSize > 0))
-    throw new InvalidArgumentError('contextSize must be a positive integer');
-  const kvType = o.kvType ?? 'f32';
-  if (kvType !== 'f32' && kvType !== 'f16' && kvType !== 'auto')
-    throw new InvalidArgumentError(`kvType must be 'f32', 'f16' or 'auto'`);
-  const threads = variant === 'st' ? 1 : Math.max(1, Math.floor(o.threads || (await defaultThreads())));
+  const { variant, threads, kvType } = opts;
   const spec = describeModel(o.model);
   const buffer = spec.kind === 'pull' ? spec.bytes : null;
   if (buffer) delete spec.bytes;
@@ -407,10 +396,10 @@ export async function createEngine(o = {}) {
   const worker = await spawnWorker();
   const engine = new Engine(worker)._attach();
   try {
-    const init = await engine._call('init', { variant, threads, moduleBase: o.moduleBase });
+    const init = await engine._call('init', { variant, threads, moduleBase: opts.moduleBase });
     const loaded = await engine._call('load', {
-      spec, contextSize: o.contextSize || 0, modelSha256: o.modelSha256, kvShift: o.kvShift !== false,
-      memoryLimit: o.memoryLimit || (await defaultMemoryLimit()), cache: o.cache, cacheDir: o.cacheDir, nBatch: o.nBatch, chatFormat: o.chatFormat,
+      spec, contextSize: opts.contextSize, modelSha256: opts.modelSha256, kvShift: opts.kvShift,
+      memoryLimit: opts.memoryLimit, cache: opts.cache, cacheDir: opts.cacheDir, nBatch: opts.nBatch, chatFormat: opts.chatFormat,
       kvType,
     }, { signal, onProgress: o.onProgress, buffer });
     engine._setLoaded({ ...loaded, kernels: init.kernels });
