@@ -255,9 +255,15 @@ class Engine {
     return true;
   }
 
+  /** OpenAI usage plus what the engine had to leave out: prompt_tokens_dropped (tokens of the
+   *  request that were not in the prompt the model saw), prompt_messages_dropped (oldest chat
+   *  turns dropped; 0 for completions) and context_shifts (times generation went past the end of
+   *  the context and dropped older tokens). */
   #usage(r) {
     return { prompt_tokens: r.prompt_tokens, completion_tokens: r.completion_tokens,
-             total_tokens: r.prompt_tokens + r.completion_tokens, prompt_tokens_evaluated: r.prompt_tokens_evaluated };
+             total_tokens: r.prompt_tokens + r.completion_tokens, prompt_tokens_evaluated: r.prompt_tokens_evaluated,
+             prompt_tokens_dropped: r.prompt_tokens_dropped ?? 0, prompt_messages_dropped: r.prompt_messages_dropped ?? 0,
+             context_shifts: r.context_shifts ?? 0 };
   }
 
   #chatCreate(req = {}) {

@@ -103,7 +103,8 @@ export class Runner {
   }
 
   /** Chat prompt ids: drop the oldest turns (keeping a leading system message) while the
-   *  conversation does not fit; returns { ids, nKeep, droppedMessages }. */
+   *  conversation does not fit; returns { ids, nKeep, droppedMessages, droppedTokens } (the
+   *  whole conversation's tokens minus ids.length: what the caller must be told was cut). */
   chatPrompt(messages, maxTokens) {
     if (!Array.isArray(messages) || !messages.length)
       throw new InvalidArgumentError('messages must be a non-empty array');
@@ -114,6 +115,7 @@ export class Runner {
     const head = messages[0].role === 'system' ? [messages[0]] : [];
     let rest = messages.slice(head.length);
     let ids = this.model.chatTokenize(messages, this.chatFormat);
+    const nWhole = ids.length;
     let dropped = 0;
     if (!this.rolling && ids.length > this.nCtx - reserve) {
       if (!this.kvShift)
@@ -134,26 +136,33 @@ export class Runner {
       const probe = this.model.chatTokenize(head.concat([{ role: 'user', content: '\u2026' }]), this.chatFormat);
       nKeep = Math.max(1, commonPrefix(ids, probe));
     }
-    return { ids: this.#fitTokens(ids, nKeep, reserve), nKeep, droppedMessages: dropped };
+    ids = this.#fitTokens(ids, nKeep, reserve);
+    return { ids, nKeep, droppedMessages: dropped, droppedTokens: nWhole - ids.length };
   }
 
   completionPrompt(prompt, maxTokens) {
     if (typeof prompt !== 'string') throw new InvalidArgumentError('prompt must be a string');
     const ids = this.tokenize(prompt);
     const nKeep = ids.length && ids[0] === this.model.bos() ? 1 : 0;
-    return { ids: this.#fitTokens(ids, nKeep, this.#reserve(maxTokens)), nKeep };
+    const fitted = this.#fitTokens(ids, nKeep, this.#reserve(maxTokens));
+    return { ids: fitted, nKeep, droppedTokens: ids.length - fitted.length };
   }
 
   /**
    * Generate after prompt ids. opts: sampling params (OpenAI names), max_tokens, stop,
    * nKeep (tokens a shift keeps), onText(piece) for streaming, isAborted(), trimLeadingSpace.
-   * Returns { text, finish_reason, prompt_tokens, prompt_tokens_evaluated, completion_tokens, ids }.
+   * Without max_tokens generation stops where the context ends (finish_reason 'length'), so a
+   * model that never emits end-of-generation cannot run forever; an explicit max_tokens beyond
+   * that shifts the context (kvShift) and counts the shifts in context_shifts.
+   * Returns { text, finish_reason, prompt_tokens, prompt_tokens_evaluated, completion_tokens,
+   * context_shifts, ids }.
    */
   async generate(promptIds, opts = {}) {
     const isAborted = opts.isAborted || (() => false);
     const onText = opts.onText || (() => {});
     const stops = (opts.stop == null ? [] : Array.isArray(opts.stop) ? opts.stop : [opts.stop]).filter((s) => s);
-    const maxTokens = opts.max_tokens ?? Infinity;
+    const maxTokens = opts.max_tokens ?? Math.max(1, this.nCtx - promptIds.length);
+    const shifts0 = this.stats.shifts;
     const nKeep = opts.nKeep ?? 1;
     const s = this.session;
     if (!promptIds.length) throw new InvalidArgumentError('the prompt is empty and the model has no BOS token');
@@ -234,6 +243,7 @@ export class Runner {
       detok.free();
     }
     res.text = full;
+    res.context_shifts = this.stats.shifts - shifts0;
     this.#updateStats(res, t0, t1, performance.now());
     return res;
   }

@@ -70,18 +70,18 @@ const handlers = {
 
   async chat({ id, request }, req) {
     need();
-    const { ids, nKeep, droppedMessages } = runner.chatPrompt(request.messages, request.max_tokens);
+    const { ids, nKeep, droppedMessages, droppedTokens } = runner.chatPrompt(request.messages, request.max_tokens);
     const r = await runner.generate(ids, { ...request, nKeep, trimLeadingSpace: runner.trimReplySpace, isAborted: req.isAborted,
       onText: request.stream ? (text) => post({ type: 'delta', id, text }) : null });
-    return { ...strip(r), dropped_messages: droppedMessages, stats: runner.stats };
+    return { ...strip(r), prompt_messages_dropped: droppedMessages, prompt_tokens_dropped: droppedTokens, stats: runner.stats };
   },
 
   async completion({ id, request }, req) {
     need();
-    const { ids, nKeep } = runner.completionPrompt(request.prompt, request.max_tokens);
+    const { ids, nKeep, droppedTokens } = runner.completionPrompt(request.prompt, request.max_tokens);
     const r = await runner.generate(ids, { ...request, nKeep, isAborted: req.isAborted,
       onText: request.stream ? (text) => post({ type: 'delta', id, text }) : null });
-    return { ...strip(r), stats: runner.stats };
+    return { ...strip(r), prompt_tokens_dropped: droppedTokens, stats: runner.stats };
   },
 
   async embed({ input, pooling }, req) {

@@ -38,7 +38,8 @@ test('greedy completion equals llama.cpp on both modules', async () => {
     assert.equal(r.choices[0].text, GREEDY_48);
     assert.equal(r.choices[0].finish_reason, 'length');
     assert.deepEqual(r.usage, { prompt_tokens: 5, completion_tokens: 48, total_tokens: 53,
-                                prompt_tokens_evaluated: r.usage.prompt_tokens_evaluated });
+                                prompt_tokens_evaluated: r.usage.prompt_tokens_evaluated,
+                                prompt_tokens_dropped: 0, prompt_messages_dropped: 0, context_shifts: 0 });
   }
 });
 
