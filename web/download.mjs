@@ -183,6 +183,48 @@ async function pathSource(p) {
 
 function storeKey(url) { return new Sha256().update(enc.encode(url)).hex().slice(0, 32); }
 
+const localLocks = new Map();   // lock name → the promise the next holder waits for
+
+/**
+ * Run fn() while holding the lock of the stored copy of spec's URL, so two loads of one model
+ * (two tabs, two engines) never write one file at once: the second waits, then reads the copy
+ * the first finished (or resumes / starts over if the first failed). Browsers, and Node when it
+ * has navigator.locks: the Web Locks API, shared by every tab and worker of an origin; other
+ * Node versions: within this process (not across processes). Without a store there is no lock.
+ * opts: { cache, cacheDir, signal } as for openModelSource.
+ */
+export async function withModelLock(spec, { cache = true, cacheDir, signal } = {}, fn) {
+  if (!spec || spec.kind !== 'url' || cache === false || (isNode && !cacheDir)) return fn();
+  let name = `mistral-wasm-model:${storeKey(spec.url)}`;
+  if (isNode) name += `:${(await import('node:path')).resolve(cacheDir)}`;
+  const aborted = () => new AbortError('the model load was aborted');
+  const locks = typeof navigator === 'object' && navigator.locks;
+  if (locks && typeof locks.request === 'function') {
+    try {
+      return await locks.request(name, signal ? { signal } : {}, () => fn());
+    } catch (e) {
+      throw asAbortError(e, signal) || e;
+    }
+  }
+  const prev = localLocks.get(name) || Promise.resolve();
+  let release;
+  const mine = new Promise((r) => { release = r; });
+  const tail = prev.then(() => mine);
+  localLocks.set(name, tail);
+  try {
+    if (signal) {
+      if (signal.aborted) throw aborted();
+      let onAbort;
+      const stop = new Promise((_, reject) => { onAbort = () => reject(aborted()); signal.addEventListener('abort', onAbort, { once: true }); });
+      try { await Promise.race([prev, stop]); } finally { signal.removeEventListener('abort', onAbort); }
+    } else await prev;
+    return await fn();
+  } finally {
+    release();
+    if (localLocks.get(name) === tail) localLocks.delete(name);
+  }
+}
+
 /** A place to keep downloaded models: { meta(), saveMeta(m), size(), read(n), writer(at), drop() };
  *  meta: { url, etag (the validator: ETag or Last-Modified), size, complete }. */
 /** cache: true (OPFS, else the Cache API), 'opfs', 'cache-api', or false. */

@@ -9,7 +9,7 @@
 // in a Worker / worker_thread (worker.mjs) and streams the model into it. Every method posts a
 // message and awaits the answer, so the caller's thread never blocks on inference. Results
 // follow the OpenAI / Mistral chat-completion schema.
-import { describeModel } from './download.mjs';
+import { describeModel, withModelLock } from './download.mjs';
 import { DEFAULT_BUDGET } from './load.mjs';
 import { checkEngineOptions } from './options.mjs';
 import { isNode } from './env.mjs';
@@ -403,11 +403,12 @@ export async function createEngine(o = {}) {
   const engine = new Engine(worker)._attach();
   try {
     const init = await engine._call('init', { variant, threads, moduleBase: opts.moduleBase });
-    const loaded = await engine._call('load', {
+    // one load at a time per stored model (two tabs or engines loading one URL)
+    const loaded = await withModelLock(spec, { cache: opts.cache, cacheDir: opts.cacheDir, signal }, () => engine._call('load', {
       spec, contextSize: opts.contextSize, modelSha256: opts.modelSha256, kvShift: opts.kvShift,
       memoryLimit: opts.memoryLimit, cache: opts.cache, cacheDir: opts.cacheDir, nBatch: opts.nBatch, chatFormat: opts.chatFormat,
       kvType,
-    }, { signal, onProgress: o.onProgress, buffer });
+    }, { signal, onProgress: o.onProgress, buffer }));
     engine._setLoaded({ ...loaded, kernels: init.kernels });
     return engine;
   } catch (err) {
