@@ -118,3 +118,39 @@ export function ggufWithHugeTensor(bytes, name = 'output.weight', rows = 2 ** 28
 function u64(n) { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A route serving a model the way real (and misbehaving) servers do, for the download tests:
+ * `bytes` (or a function returning the bytes of the moment, for a file replaced on the server)
+ * with a validator (`etag`), `bytes=N-` ranges (416 past the end; If-Range ignored when
+ * honourIfRange is false), optionally a Content-Length `extraLength` bytes too large (the
+ * connection then breaks after the real bytes), a content `type`, and throttling (`chunkMs`:
+ * 64 KiB every that many ms, so that two loads overlap).
+ */
+export function modelRoute(bytes, { etag = '"v1"', honourIfRange = true, extraLength = 0,
+                                    type = 'application/octet-stream', chunkMs = 0 } = {}) {
+  return (req, res) => {
+    const body = typeof bytes === 'function' ? bytes() : bytes;
+    const headers = { 'content-type': type, etag, 'accept-ranges': 'bytes', 'cache-control': 'no-store' };
+    const m = /bytes=(\d+)-$/.exec(req.headers.range || '');
+    let start = 0, status = 200;
+    if (m && (!honourIfRange || !req.headers['if-range'] || req.headers['if-range'] === etag)) {
+      start = Number(m[1]);
+      if (start >= body.length) { res.writeHead(416, { 'content-range': `bytes */${body.length}` }).end(); return; }
+      status = 206;
+      headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
+    }
+    headers['content-length'] = String(body.length - start + extraLength);
+    res.writeHead(status, headers);
+    const finish = () => (extraLength ? res.destroy() : res.end());   // too large: the promised rest never comes
+    if (!chunkMs) { res.write(body.subarray(start), finish); return; }
+    let off = start;
+    const timer = setInterval(() => {
+      const end = Math.min(body.length, off + 65536);
+      res.write(body.subarray(off, end));
+      off = end;
+      if (off >= body.length) { clearInterval(timer); finish(); }
+    }, chunkMs);
+    res.on('close', () => clearInterval(timer));
+  };
+}

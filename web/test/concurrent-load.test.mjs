@@ -8,38 +8,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createEngine } from '../index.mjs';
-import { MODEL_BYTES, MODULE_BASE, GREEDY_48, requireModules, startServer } from '../test-support/helpers.mjs';
+import { MODEL_BYTES, MODULE_BASE, GREEDY_48, requireModules, startServer, modelRoute } from '../test-support/helpers.mjs';
 
 before(() => requireModules());
 
-/** Serves the model slowly (64 KiB every 20 ms), so two loads overlap. */
-function slowRoute(bytes, { etag = '"v1"' } = {}) {
-  return (req, res) => {
-    let start = 0, status = 200;
-    const headers = { 'content-type': 'application/octet-stream', etag, 'accept-ranges': 'bytes' };
-    const m = /bytes=(\d+)-$/.exec(req.headers.range || '');
-    if (m) {
-      start = Number(m[1]);
-      if (start >= bytes.length) { res.writeHead(416, { 'content-range': `bytes */${bytes.length}` }).end(); return; }
-      status = 206;
-      headers['content-range'] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
-    }
-    headers['content-length'] = String(bytes.length - start);
-    res.writeHead(status, headers);
-    let off = start;
-    const timer = setInterval(() => {
-      if (res.destroyed) { clearInterval(timer); return; }
-      const end = Math.min(bytes.length, off + 65536);
-      res.write(bytes.subarray(off, end));
-      off = end;
-      if (off >= bytes.length) { clearInterval(timer); res.end(); }
-    }, 20);
-    res.on('close', () => clearInterval(timer));
-  };
-}
-
 test('two engines loading the same URL into one cacheDir at once both load', { timeout: 120_000 }, async () => {
-  const server = await startServer({ '/m.gguf': slowRoute(MODEL_BYTES) });
+  const server = await startServer({ '/m.gguf': modelRoute(MODEL_BYTES, { chunkMs: 20 }) });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-concurrent-'));
   const engines = [];
   try {

@@ -10,40 +10,22 @@ import os from 'node:os';
 import path from 'node:path';
 import { createEngine, NotGgufError } from '../index.mjs';
 import { Sha256 } from '../sha256.mjs';
-import { MODEL_BYTES, MODULE_BASE, GREEDY_48, requireModules, startServer } from '../test-support/helpers.mjs';
+import { MODEL_BYTES, MODULE_BASE, GREEDY_48, requireModules, startServer, modelRoute } from '../test-support/helpers.mjs';
 
 before(() => requireModules());
 
 const SIZE = MODEL_BYTES.length;
 const HTML = Buffer.from('<!doctype html><html><head><title>Sign in</title></head><body>please log in</body></html>\n');
 
-/** A route serving `current()` bytes with the given validator; honours `bytes=N-` ranges
- *  (ignoring If-Range when told to), answers 416 past the end, and can announce a wrong
- *  Content-Length (then breaks the connection after the real bytes). */
-function route({ current, etag = '"v1"', honourIfRange = true, extraLength = 0, type = 'application/octet-stream' }) {
-  return (req, res) => {
-    const bytes = current();
-    const headers = { 'content-type': type, etag, 'accept-ranges': 'bytes' };
-    const m = /bytes=(\d+)-$/.exec(req.headers.range || '');
-    const rangeOk = m && (!honourIfRange || !req.headers['if-range'] || req.headers['if-range'] === etag);
-    let start = 0, status = 200;
-    if (rangeOk) {
-      start = Number(m[1]);
-      if (start >= bytes.length) {
-        res.writeHead(416, { 'content-range': `bytes */${bytes.length}` }).end();
-        return;
-      }
-      status = 206;
-      headers['content-range'] = `bytes ${start}-${bytes.length - 1}/${bytes.length}`;
-    }
-    headers['content-length'] = String(bytes.length - start + extraLength);
-    res.writeHead(status, headers);
-    if (!extraLength) { res.end(bytes.subarray(start)); return; }
-    res.write(bytes.subarray(start), () => res.destroy());   // …and the promised rest never comes
-  };
+/** Run fn(url, cacheDir, server) against a server with `route` at /m.gguf and a fresh cacheDir. */
+async function withServer(route, fn) {
+  const server = await startServer({ '/m.gguf': route });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cache-'));
+  try { await fn(server.url('/m.gguf'), dir, server); } finally {
+    await server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
-
-const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'mw-cache-'));
 const keyOf = (url) => new Sha256().update(new TextEncoder().encode(url)).hex().slice(0, 32);
 
 /** Leave a copy in cacheDir as an earlier (interrupted or finished) download would have. */
@@ -70,10 +52,7 @@ async function greedy(e) {
 
 test('a 200 HTML page is not cached as a model: the next load downloads the model', async () => {
   let body = HTML;
-  const server = await startServer({ '/m.gguf': route({ current: () => body, type: 'text/html' }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(() => body, { type: 'text/html' }), async (url, dir, server) => {
     await assert.rejects(load(url, dir), (e) => e instanceof NotGgufError && /not a GGUF file.*text\/html/.test(e.message));
     assert.equal(stored(dir, url).bytes, null, 'the HTML page was stored');
     body = MODEL_BYTES;
@@ -81,54 +60,42 @@ test('a 200 HTML page is not cached as a model: the next load downloads the mode
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
     assert.equal(server.log.length, n + 1, 'the second load asked the server');
     assert.equal(stored(dir, url).meta.complete, true);
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
 
 test('a stored HTML prefix is not resumed: the download starts over', async () => {
-  const server = await startServer({ '/m.gguf': route({ current: () => MODEL_BYTES }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(MODEL_BYTES), async (url, dir, server) => {
     seed(dir, url, HTML, { etag: '"v1"', size: SIZE, complete: false });
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
     assert.equal(server.log.at(-1).range, null, 'asked for the whole file');
     assert.equal(stored(dir, url).bytes.length, SIZE);
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
 
 test('a file replaced on a server that ignores If-Range is downloaded again, not spliced', async () => {
   // the old file: the same model with different weights in its first 300 kB
   const old = Buffer.from(MODEL_BYTES);
   for (let i = 100_000; i < 300_000; i++) old[i] ^= 0x5a;
-  const server = await startServer({ '/m.gguf': route({ current: () => MODEL_BYTES, etag: '"v2"', honourIfRange: false }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(MODEL_BYTES, { etag: '"v2"', honourIfRange: false }), async (url, dir, server) => {
     seed(dir, url, old.subarray(0, 300_000), { etag: '"v1"', size: SIZE, complete: false });
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
     assert.ok(Buffer.from(stored(dir, url).bytes).equals(MODEL_BYTES), 'the stored copy is the new file');
     assert.equal(stored(dir, url).meta.etag, '"v2"');
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
 
 test('a partial copy saved without a validator is not resumed', async () => {
   const old = Buffer.from(MODEL_BYTES);
   for (let i = 100_000; i < 300_000; i++) old[i] ^= 0x5a;
-  const server = await startServer({ '/m.gguf': route({ current: () => MODEL_BYTES, honourIfRange: false }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(MODEL_BYTES, { honourIfRange: false }), async (url, dir, server) => {
     seed(dir, url, old.subarray(0, 300_000), { etag: null, size: SIZE, complete: false });
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
     assert.equal(server.log.at(-1).range, null);
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
 
 test('a Content-Length larger than the file: the load succeeds and is cached, no 416 loop', async () => {
-  const server = await startServer({ '/m.gguf': route({ current: () => MODEL_BYTES, extraLength: 1000 }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(MODEL_BYTES, { extraLength: 1000 }), async (url, dir, server) => {
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
     assert.equal(stored(dir, url).meta.complete, true);
     assert.equal(stored(dir, url).bytes.length, SIZE);
@@ -136,43 +103,34 @@ test('a Content-Length larger than the file: the load succeeds and is cached, no
     assert.equal(await greedy(await load(url, dir, events)), GREEDY_48);
     assert.equal(server.log.length, n, 'the second load used the stored copy');
     assert.ok(events.includes('cache'), events.join());
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
 
 test('a 416 answering a resume starts the download over', async () => {
-  const server = await startServer({ '/m.gguf': route({ current: () => MODEL_BYTES }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(MODEL_BYTES), async (url, dir, server) => {
     // all the bytes, still marked incomplete (as a download cut after its last byte leaves it)
     seed(dir, url, MODEL_BYTES, { etag: '"v1"', size: SIZE + 1000, complete: false });
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
     assert.deepEqual(server.log.map((r) => r.range), [`bytes=${SIZE}-`, null]);
     assert.equal(stored(dir, url).meta.complete, true);
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
 
 test('a stored copy that does not load is dropped', async () => {
-  const server = await startServer({ '/m.gguf': route({ current: () => MODEL_BYTES }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(MODEL_BYTES), async (url, dir, server) => {
     const bad = Buffer.from(MODEL_BYTES);
     bad.write('GGUX', 0);
     seed(dir, url, bad, { etag: '"v1"', size: SIZE, complete: true });
     await assert.rejects(load(url, dir), NotGgufError);
     assert.equal(stored(dir, url).bytes, null, 'the bad copy is gone');
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
 
 test('a resumed download continues the stored prefix (same validator)', async () => {
-  const server = await startServer({ '/m.gguf': route({ current: () => MODEL_BYTES }) });
-  const dir = tmpDir();
-  try {
-    const url = server.url('/m.gguf');
+  await withServer(modelRoute(MODEL_BYTES), async (url, dir, server) => {
     seed(dir, url, MODEL_BYTES.subarray(0, 300_000), { etag: '"v1"', size: SIZE, complete: false });
     assert.equal(await greedy(await load(url, dir)), GREEDY_48);
     assert.deepEqual(server.log.map((r) => [r.range, r.ifRange]), [['bytes=300000-', '"v1"']]);
-  } finally { await server.close(); fs.rmSync(dir, { recursive: true, force: true }); }
+  });
 });
