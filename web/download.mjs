@@ -281,7 +281,8 @@ async function nodeStore(dir, key) {
 async function opfsStore(key) {
   const root = await navigator.storage.getDirectory();
   const dir = await root.getDirectoryHandle('mistral-wasm-models', { create: true });
-  const fh = await dir.getFileHandle(key + '.gguf', { create: true });
+  // looked up for every use: after drop() the old handle names a removed file
+  const dataFile = () => dir.getFileHandle(key + '.gguf', { create: true });
   const metaName = key + '.json';
   return {
     async meta() {
@@ -292,13 +293,14 @@ async function opfsStore(key) {
       await w.write(JSON.stringify(m));
       await w.close();
     },
-    async size() { return (await fh.getFile()).size; },
+    async size() { return (await (await dataFile()).getFile()).size; },
     async *read(n) {
-      const file = await fh.getFile();
+      const file = await (await dataFile()).getFile();
       for (let off = 0; off < n; off += READ_CHUNK)
         yield new Uint8Array(await file.slice(off, Math.min(n, off + READ_CHUNK)).arrayBuffer());
     },
     async writer(at) {
+      const fh = await dataFile();
       if (fh.createSyncAccessHandle) {
         // dedicated workers: writes land in place, so a crash still leaves a resumable prefix
         const ah = await fh.createSyncAccessHandle();
