@@ -26,6 +26,7 @@ static struct {
     int32_t n_workers;    /* workers that entered mw_wasm_worker_run */
     int32_t run_lock;
     int32_t n_threads;    /* threads of the current task */
+    int32_t worker_runs;  /* task shares run by workers (tests check the workers really work) */
     mw_task_fn fn;
     void *arg;
 } hub;
@@ -53,6 +54,7 @@ __attribute__((export_name("mw_wasm_worker_run"))) void mw_wasm_worker_run(int32
             continue;
         if (ith < nth) {
             fn(arg, ith, nth);
+            __atomic_fetch_add(&hub.worker_runs, 1, __ATOMIC_RELAXED);
             __atomic_fetch_sub(&hub.pending, 1, __ATOMIC_ACQ_REL);
         }
     }
@@ -62,6 +64,12 @@ __attribute__((export_name("mw_wasm_worker_run"))) void mw_wasm_worker_run(int32
 __attribute__((export_name("mw_wasm_workers_ready"))) int32_t mw_wasm_workers_ready(void)
 {
     return __atomic_load_n(&hub.n_workers, __ATOMIC_ACQUIRE);
+}
+
+/* Task shares the workers have run so far. */
+__attribute__((export_name("mw_wasm_worker_runs"))) int32_t mw_wasm_worker_runs(void)
+{
+    return __atomic_load_n(&hub.worker_runs, __ATOMIC_RELAXED);
 }
 
 mw_status mw_pool_create(int n_threads, mw_pool **out)

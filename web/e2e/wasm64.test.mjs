@@ -1,0 +1,85 @@
+// wasm64.test.mjs — the freestanding memory64 module (build-wasm64/mw64.wasm, built by
+// `bash tools/test.sh wasm64` or `cmake -S web/wasm64 -B build-wasm64 && cmake --build
+// build-wasm64`) in headless Chromium through its own glue (web/wasm64/glue.mjs): shared
+// 64-bit memory, pool workers with their own stacks and thread-locals, the bundled
+// stories260K streamed in through the push loader. Checks llama.cpp's prompt logits (the
+// module's own libm, core/mathf.c, in RoPE/softmax/SwiGLU) and greedy continuation with 1 and
+// 2 threads, then the same with the model placed above 4 GiB. Node 20 has no memory64
+// (../shared/TOOLCHAIN.md §7), hence the browser. MW_BUILD_WASM64=<dir> tests another build.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { REPO, skipReason, startServer, launchBrowser } from './harness.mjs';
+import { GREEDY_IDS } from '../test-support/helpers.mjs';
+
+const buildDir = path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64');
+const wasmMissing = !fs.existsSync(path.join(buildDir, 'mw64.wasm'));
+const skip = skipReason || false;
+const PROMPT_IDS = [1, 403, 407, 261, 378]; // "Once upon a time" with BOS (tests/cli.cmake)
+const N_VOCAB = 512;
+const refLogits = Array.from(new Float32Array(fs.readFileSync(
+  path.join(REPO, 'tests/data/reference/stories260K.F32.logits.f32')).buffer.slice(0)));
+const N_GEN = 48;
+
+let server, browser;
+before(async () => {
+  if (skip || wasmMissing) return;
+  server = await startServer({ extraArgs: ['--build-web', buildDir] });
+  browser = await launchBrowser();
+  await browser.page.goto(`${server.origin}/web/e2e/wasm64.html`);
+  await browser.page.waitForFunction(() => window.mw64PageReady === true, null, { timeout: 20000 });
+});
+after(async () => {
+  if (browser) {
+    if (process.env.MW_E2E_VERBOSE) console.log(browser.logs.join('\n'));
+    await browser.close();
+  }
+  if (server) await server.close();
+});
+
+function requireBuild() {
+  assert.ok(!wasmMissing, `${buildDir}/mw64.wasm missing: build it first (bash tools/test.sh wasm64)`);
+}
+
+const check = (opts) => browser.page.evaluate((o) => window.mw64Check(o), {
+  moduleUrl: '/build-web/mw64.wasm', modelUrl: '/models/stories260K.gguf', prompt: 'Once upon a time',
+  nGen: N_GEN, refLogits, ...opts,
+});
+
+function assertRuns(r, label) {
+  assert.equal(r.crossOriginIsolated, true);
+  assert.deepEqual(r.promptIds, PROMPT_IDS);
+  assert.equal(r.info.n_vocab, N_VOCAB);
+  assert.equal(r.info.rope_theta, 10000);
+  assert.equal(r.info.weight_type_name, 'F32');
+  for (const run of r.runs) {
+    console.log(`${label}, ${run.threads} thread(s): decode ${run.decodeTokPerS.toFixed(0)} tok/s, prompt ` +
+                `${run.promptMs.toFixed(1)} ms, max |logit - llama.cpp| ${run.maxLogitDiff.toExponential(2)}, ` +
+                `worker task shares ${run.workerRuns}`);
+    assert.ok(run.maxLogitDiff <= 1e-4, `${run.threads} threads: logits within 1e-4 of llama.cpp (${run.maxLogitDiff})`);
+    assert.deepEqual(run.ids, GREEDY_IDS.slice(0, N_GEN), `${run.threads} threads: llama.cpp's greedy ids`);
+    if (run.threads > 1) assert.ok(run.workerRuns > 0, 'the pool worker ran task shares');
+    else assert.equal(run.workerRuns, 0);
+  }
+  assert.equal(r.tooManyThreads.status, -1);
+  assert.match(r.tooManyThreads.error, /workers, but the page started/);
+}
+
+test('wasm64 module: llama.cpp logits and greedy ids with 1 and 2 threads', { skip, timeout: 120000 }, async () => {
+  requireBuild();
+  const r = await check({ threads: [1, 2] });
+  console.log(`kernels ${r.kernels}, model streamed in ${r.loadMs.toFixed(0)} ms, memory ${r.memoryBytes} bytes`);
+  assertRuns(r, 'low memory');
+  assert.ok(r.probePtr < 2 ** 32);
+});
+
+test('wasm64 module: the same with the model above 4 GiB (memory grown past 4 GiB)', { skip, timeout: 120000 }, async () => {
+  requireBuild();
+  const dummyBytes = Math.round(4.1 * 2 ** 30);
+  const r = await check({ threads: [1, 2], dummyBytes });
+  console.log(`dummy block at ${r.dummyPtr}, allocations after the model at ${r.probePtr}, memory ${r.memoryBytes} bytes`);
+  assert.ok(r.memoryBytes > dummyBytes, `memory grew past 4.1 GiB (${r.memoryBytes})`);
+  assert.ok(r.probePtr > 2 ** 32, `allocated above 4 GiB (${r.probePtr})`);
+  assertRuns(r, 'above 4 GiB');
+});
