@@ -174,9 +174,10 @@ void qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const voi
 /* ---- vsnprintf ---------------------------------------------------------------------------
  * %d %i %u %x %X %o %c %s %p %% with flags - 0 + space, width, .precision, h/l/ll/z/j/t
  * sizes; %e %g (and %E %G) for doubles. Floating point: integral values below 2^64 print
- * exactly (sizes, counts); others go through double arithmetic, good to ~15 significant
- * digits (the core prints floats with %.9g). %f is not supported (prints as %g would not be
- * right, so it prints "%f" literally to be noticed). */
+ * exactly (sizes, counts); others are scaled in long double (113 bits on wasm), which rounds
+ * like printf except in ties closer than ~1e-30 (the core prints floats with %.9g; the
+ * native test compares 200k of them). %f is not supported: it prints "%f" literally, to be
+ * noticed. */
 
 typedef struct out { char *buf; size_t cap, len; } out;
 
@@ -231,7 +232,6 @@ static int utoa(char *end, uint64_t v, unsigned base, int upper)
 /* v > 0 finite: nsig (1..17) significant decimal digits into d, returns the decimal exponent */
 static int decimal_digits(double v, int nsig, char *d)
 {
-    static const double p10[] = { 1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256 };
     uint64_t pow10[20];
     pow10[0] = 1;
     for (int i = 1; i < 20; i++)
@@ -251,18 +251,19 @@ static int decimal_digits(double v, int nsig, char *d)
             digits *= pow10[nsig - nd];
         }
     } else {
-        /* scale into [1, 10) by binary powers of ten */
+        /* the decimal exponent, estimated in double (off by one at most: fixed below) */
+        static const double p10d[] = { 1e1, 1e2, 1e4, 1e8, 1e16, 1e32, 1e64, 1e128, 1e256 };
         double m = v;
         if (m >= 10.0) {
             for (int i = 8; i >= 0; i--)
-                if (m >= p10[i]) {
-                    m /= p10[i];
+                if (m >= p10d[i]) {
+                    m /= p10d[i];
                     e10 += 1 << i;
                 }
         } else if (m < 1.0) {
             for (int i = 8; i >= 0; i--)
-                if (m * p10[i] < 10.0) {
-                    m *= p10[i];
+                if (m * p10d[i] < 10.0) {
+                    m *= p10d[i];
                     e10 -= 1 << i;
                 }
             while (m < 1.0) { /* subnormals */
@@ -270,10 +271,35 @@ static int decimal_digits(double v, int nsig, char *d)
                 e10--;
             }
         }
-        double scaled = m * (double)pow10[nsig - 1];
-        digits = (uint64_t)(scaled + 0.5);
+        /* then v times 10^(nsig-1-e10) in one correctly rounded long double operation
+         * (binary128 in software on wasm, 80-bit x87 natively; powers of ten exact up to 10^27),
+         * so values with few fraction bits keep their exact ties. No long double comparisons:
+         * compiler-rt's wasm64 comparison helpers do not link (signature mismatch). */
+        static const long double p10[] = { 1e1L, 1e2L, 1e4L, 1e8L, 1e16L, 1e32L, 1e64L, 1e128L, 1e256L };
+        for (int pass = 0; pass < 3; pass++) {
+            const int k = nsig - 1 - e10;
+            long double p = 1.0L;
+            for (int i = 0, a = k < 0 ? -k : k; a; i++, a >>= 1)
+                if (a & 1)
+                    p *= p10[i];
+            const long double scaled = k >= 0 ? (long double)v * p : (long double)v / p;
+            digits = (uint64_t)(int64_t)scaled; /* truncated (< 10^18: the signed conversion, whose helper links) */
+            if (digits >= pow10[nsig] && pass < 2) {
+                e10++;
+                continue;
+            }
+            if (digits < pow10[nsig - 1] && pass < 2) {
+                e10--;
+                continue;
+            }
+            /* [0, 1), in double: volatile, or clang folds the comparison back into long double */
+            volatile double rest_v = (double)(scaled - (long double)digits);
+            const double rest = rest_v;
+            digits += rest > 0.5 || (rest == 0.5 && (digits & 1)); /* ties to even, as printf */
+            break;
+        }
     }
-    if (digits >= pow10[nsig]) { /* rounding carried into a new digit */
+    if (digits >= pow10[nsig]) { /* rounding carried into a new digit (999.. + 1) */
         digits /= 10;
         e10++;
     }

@@ -31,7 +31,14 @@ typedef struct chunk {
     struct chunk *next, *prev; /* bin links, only while free */
 } chunk;
 
+/* The memory the heap lives in. tests/test_freestanding.c defines these three to simulate
+ * wasm memory natively (a reserved region) and includes this file. */
+#ifndef HEAP_START
 extern unsigned char __heap_base;
+#define HEAP_START ((size_t)&__heap_base)
+#define MEMORY_END() (__builtin_wasm_memory_size(0) * PAGE)
+#define MEMORY_GROW(pages) (__builtin_wasm_memory_grow(0, pages) != (size_t)-1)
+#endif
 
 static chunk *bins[NBINS];
 static chunk *top;            /* the wilderness: free, in no bin, reaches heap_end */
@@ -87,12 +94,12 @@ static int init_heap(void)
 {
     if (top)
         return 1;
-    const size_t base = ((size_t)&__heap_base + ALIGN - 1) & ~(size_t)(ALIGN - 1);
-    heap_end = __builtin_wasm_memory_size(0) * PAGE;
+    const size_t base = (HEAP_START + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+    heap_end = MEMORY_END();
     if (heap_end < base + MIN_CHUNK + HDR) {
-        if (__builtin_wasm_memory_grow(0, 1) == (size_t)-1)
+        if (!MEMORY_GROW(1))
             return 0;
-        heap_end = __builtin_wasm_memory_size(0) * PAGE;
+        heap_end = MEMORY_END();
     }
     top = (chunk *)base;
     top->size = (heap_end - base) | PINUSE;
@@ -103,16 +110,15 @@ static int init_heap(void)
 static int grow_top(size_t need)
 {
     const size_t have = csize(top);
-    const size_t mem_end = __builtin_wasm_memory_size(0) * PAGE;
+    const size_t mem_end = MEMORY_END();
     const int contiguous = mem_end == heap_end;
     size_t want = contiguous ? need - have : need + HDR;
     /* grow by at least 1/8 of the heap (few memory.grow calls while a model streams in), at
      * most what is asked when that fails */
     size_t pages = (want + PAGE - 1) / PAGE, extra = heap_end / PAGE / 8;
-    if (__builtin_wasm_memory_grow(0, pages + extra) == (size_t)-1 &&
-        __builtin_wasm_memory_grow(0, pages) == (size_t)-1)
+    if (!MEMORY_GROW(pages + extra) && !MEMORY_GROW(pages))
         return 0;
-    const size_t new_end = __builtin_wasm_memory_size(0) * PAGE;
+    const size_t new_end = MEMORY_END();
     if (contiguous) {
         top->size = (new_end - (size_t)top) | (top->size & PINUSE);
     } else {
