@@ -85,3 +85,33 @@ window.mw64Check = async ({ moduleUrl, modelUrl, threads, dummyBytes = 0, prompt
   return out;
 };
 window.mw64PageReady = true;
+
+// Prompt logits [n_ids][n_vocab] of each model (the reference set's models), one instance.
+window.mw64Logits = async ({ moduleUrl, models, threads }) => {
+  const mw = await createMw64({ url: moduleUrl, threads });
+  const out = [];
+  try {
+    for (const { url, ids } of models) {
+      const model = await mw.loadModel(download(url));
+      const info = mw.malloc(4096);
+      const nVocab = JSON.parse(new TextDecoder().decode(
+        mw.u8(info, mw.check(mw.fn.mwj_model_info_json(model, info, 4096), 'info')).slice())).n_vocab;
+      mw.free(info);
+      const sp = mw.malloc(8);
+      mw.check(mw.fn.mwj_session_create(model, 64, threads, 0, 0, 0, sp), 'session');
+      const s = mw.u64(sp);
+      mw.free(sp);
+      const tok = mw.malloc(4 * ids.length), logits = mw.malloc(4 * ids.length * nVocab);
+      mw.i32(tok, ids.length).set(ids);
+      mw.check(mw.fn.mwj_session_eval(s, tok, ids.length, logits), `eval ${url}`);
+      out.push({ url, nVocab, logits: Array.from(mw.f32(logits, ids.length * nVocab)) });
+      mw.free(tok);
+      mw.free(logits);
+      mw.fn.mwj_session_free(s);
+      mw.fn.mwj_model_free(model);
+    }
+  } finally {
+    mw.terminate();
+  }
+  return out;
+};

@@ -4,7 +4,8 @@
 // 64-bit memory, pool workers with their own stacks and thread-locals, the bundled
 // stories260K streamed in through the push loader. Checks llama.cpp's prompt logits (the
 // module's own libm, core/mathf.c, in RoPE/softmax/SwiGLU) and greedy continuation with 1 and
-// 2 threads, then the same with the model placed above 4 GiB. Node 20 has no memory64
+// 2 threads, then the same with the model placed above 4 GiB, then the prompt logits of the
+// reference set's small models (every weight type's kernels, MoE) against llama.cpp's. Node 20 has no memory64
 // (../shared/TOOLCHAIN.md §7), hence the browser. MW_BUILD_WASM64=<dir> tests another build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,12 +28,19 @@ const N_VOCAB = 512;
 const refLogits = Array.from(new Float32Array(fs.readFileSync(
   path.join(REPO, 'tests/data/reference/stories260K.F32.logits.f32')).buffer.slice(0)));
 const N_GEN = 48;
+const REF_DIR = path.join(REPO, 'tests/data/reference');
 
 let server, browser;
 before(async () => {
   if (skip || wasmMissing) return;
   server = await startServer({ extraArgs: ['--build-web', buildDir] });
   browser = await launchBrowser();
+  // tests/data/reference is not one of serve.mjs's folders: the browser gets it from here
+  await browser.context.route('**/refdata/*', (route) => {
+    const file = path.join(REF_DIR, path.basename(new URL(route.request().url()).pathname));
+    if (!fs.existsSync(file)) return route.fulfill({ status: 404, body: 'not found' });
+    return route.fulfill({ status: 200, contentType: 'application/octet-stream', body: fs.readFileSync(file) });
+  });
   await browser.page.goto(`${server.origin}/web/e2e/wasm64.html`);
   await browser.page.waitForFunction(() => window.mw64PageReady === true, null, { timeout: 20000 });
 });
@@ -88,4 +96,34 @@ test('wasm64 module: the same with the model above 4 GiB (memory grown past 4 Gi
   assert.ok(r.memoryBytes > dummyBytes, `memory grew past 4.1 GiB (${r.memoryBytes})`);
   assert.ok(r.probePtr > 2 ** 32, `allocated above 4 GiB (${r.probePtr})`);
   assertRuns(r, 'above 4 GiB');
+});
+
+// tolerances of tests/test_reference.c: F32 5e-4, F16/BF16 0.02, quantized 0.5 (llama.cpp
+// quantizes activations differently); the last row's argmax must agree
+const REF_MODELS = [['mistral-s.F32', 5e-4], ['mistral-s.BF16', 0.02], ['mistral-s.F16', 0.02],
+  ['mistral-s.Q8_0', 0.5], ['mistral-s.Q4_0', 0.5], ['mistral-s.Q4_1', 0.5], ['mistral-s.Q5_0', 0.5],
+  ['mistral-s.Q5_1', 0.5], ['mistral-s.Q2_K', 0.5], ['mistral-s.Q3_K_M', 0.5], ['mistral-s.Q4_K_M', 0.5],
+  ['mistral-s.Q5_K_M', 0.5], ['mistral-s.Q6_K', 0.5], ['mixtral-s.Q4_K_M', 0.5], ['mixtral-s.F32', 5e-4]];
+
+test('wasm64 module: prompt logits of the reference models (all weight types, MoE) vs llama.cpp, 2 threads', { skip, timeout: 180000 }, async () => {
+  requireBuild();
+  const models = REF_MODELS.map(([name]) => ({
+    url: `/refdata/${name}.gguf`,
+    ids: JSON.parse(fs.readFileSync(path.join(REF_DIR, `${name}.prompt.json`), 'utf8')).ids,
+  }));
+  const got = await browser.page.evaluate((o) => window.mw64Logits(o), { moduleUrl: '/build-web/mw64.wasm', models, threads: 2 });
+  const argmax = (a, off, n) => { let b = 0; for (let i = 1; i < n; i++) if (a[off + i] > a[off + b]) b = i; return b; };
+  const bad = [];
+  for (let m = 0; m < REF_MODELS.length; m++) {
+    const [name, tol] = REF_MODELS[m];
+    const ref = new Float32Array(fs.readFileSync(path.join(REF_DIR, `${name}.logits.f32`)).buffer.slice(0));
+    const { logits, nVocab } = got[m];
+    assert.equal(logits.length, ref.length, `${name}: ${logits.length} logits vs ${ref.length}`);
+    let max = 0;
+    for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(logits[i] - ref[i]));
+    const last = ref.length - nVocab, same = argmax(logits, last, nVocab) === argmax(ref, last, nVocab);
+    console.log(`${name}: max |logit - llama.cpp| ${max.toExponential(2)} (tolerance ${tol}), last argmax ${same ? 'same' : 'DIFFERS'}`);
+    if (!(max <= tol) || !same) bad.push(name);
+  }
+  assert.deepEqual(bad, [], 'every reference model within tolerance with the same argmax');
 });
