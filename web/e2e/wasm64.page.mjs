@@ -26,20 +26,14 @@ window.mw64Check = async ({ moduleUrl, modelUrl, threads, dummyBytes = 0, prompt
     out.loadMs = performance.now() - t0;
     out.memoryBytes = mw.byteLength;
     out.probePtr = mw.malloc(64); // where allocations made after the model land
-    const info = mw.malloc(4096);
-    const len = mw.check(mw.fn.mwj_model_info_json(model, info, 4096), 'info');
-    out.info = JSON.parse(new TextDecoder().decode(mw.u8(info, len).slice()));
-    mw.free(info);
+    out.info = mw.modelInfo(model);
     out.kernels = mw.cstring(mw.fn.mwj_kernels_name());
     const ids = mw.tokenize(model, prompt);
     out.promptIds = ids;
     const nVocab = out.info.n_vocab;
     for (const t of threads) {
       const run = { threads: t };
-      const sp = mw.malloc(8);
-      mw.check(mw.fn.mwj_session_create(model, 256, t, 0, 0, 0, sp), 'session');
-      const s = mw.u64(sp);
-      mw.free(sp);
+      const s = mw.createSession(model, { nCtx: 256, threads: t });
       const tok = mw.malloc(4 * ids.length), logits = mw.malloc(4 * ids.length * nVocab);
       mw.i32(tok, ids.length).set(ids);
       const runsBefore = mw.fn.mw_wasm_worker_runs();
@@ -93,14 +87,8 @@ window.mw64Logits = async ({ moduleUrl, models, threads }) => {
   try {
     for (const { url, ids } of models) {
       const model = await mw.loadModel(download(url));
-      const info = mw.malloc(4096);
-      const nVocab = JSON.parse(new TextDecoder().decode(
-        mw.u8(info, mw.check(mw.fn.mwj_model_info_json(model, info, 4096), 'info')).slice())).n_vocab;
-      mw.free(info);
-      const sp = mw.malloc(8);
-      mw.check(mw.fn.mwj_session_create(model, 64, threads, 0, 0, 0, sp), 'session');
-      const s = mw.u64(sp);
-      mw.free(sp);
+      const nVocab = mw.modelInfo(model).n_vocab;
+      const s = mw.createSession(model, { nCtx: 64, threads });
       const tok = mw.malloc(4 * ids.length), logits = mw.malloc(4 * ids.length * nVocab);
       mw.i32(tok, ids.length).set(ids);
       mw.check(mw.fn.mwj_session_eval(s, tok, ids.length, logits), `eval ${url}`);

@@ -233,6 +233,17 @@ void free(void *p)
     unlock();
 }
 
+/* c (in use, size bytes) keeps need bytes; a tail worth a chunk is freed */
+static void trim(chunk *c, size_t size, size_t need)
+{
+    if (size - need >= MIN_CHUNK) {
+        chunk *rest = at(c, need);
+        c->size = need | (c->size & FLAGS);
+        rest->size = (size - need) | CINUSE | PINUSE;
+        free_locked(rest);
+    }
+}
+
 void *realloc(void *p, size_t n)
 {
     if (!p)
@@ -243,13 +254,8 @@ void *realloc(void *p, size_t n)
     lock();
     chunk *c = of(p);
     const size_t size = csize(c);
-    if (need <= size) { /* shrink in place (the tail is freed when worth it) */
-        if (size - need >= MIN_CHUNK) {
-            chunk *rest = at(c, need);
-            c->size = need | (c->size & FLAGS);
-            rest->size = (size - need) | CINUSE | PINUSE;
-            free_locked(rest);
-        }
+    if (need <= size) { /* shrink in place */
+        trim(c, size, need);
         unlock();
         return p;
     }
@@ -268,12 +274,7 @@ void *realloc(void *p, size_t n)
         const size_t total = size + csize(nx);
         c->size = total | (c->size & FLAGS);
         at(c, total)->size |= PINUSE;
-        if (total - need >= MIN_CHUNK) {
-            chunk *rest = at(c, need);
-            c->size = need | (c->size & FLAGS);
-            rest->size = (total - need) | CINUSE | PINUSE;
-            free_locked(rest);
-        }
+        trim(c, total, need);
         unlock();
         return p;
     }

@@ -161,6 +161,22 @@ class Mw64 {
       this.free(out);
     }
   }
+  /** The model's mw_model_info as an object (web/api.c's JSON). */
+  modelInfo(model) {
+    const buf = this.malloc(4096);
+    try {
+      const len = this.check(this.fn.mwj_model_info_json(model, buf, 4096), 'model info');
+      return JSON.parse(new TextDecoder().decode(this.u8(buf, len).slice()));
+    } finally { this.free(buf); }
+  }
+  /** An mw_session pointer (kvType 0 = F32, 1 = F16; window 0 = the model's). */
+  createSession(model, { nCtx = 0, threads = 1, window = 0, nBatch = 0, kvType = 0 } = {}) {
+    const out = this.malloc(8);
+    try {
+      this.check(this.fn.mwj_session_create(model, nCtx, threads, window, nBatch, kvType, out), 'session');
+      return this.u64(out);
+    } finally { this.free(out); }
+  }
   /** Token ids of text (MW_TOKENIZE_ADD_BOS = 1 by default). */
   tokenize(model, text, flags = 1) {
     const s = this.string(text), cap = s.len + 8, ids = this.malloc(4 * cap), n = this.malloc(4);
