@@ -116,10 +116,16 @@ class Mw64 {
   free(p) { this.fn.free(p); }
   cstring(ptr) {
     if (!ptr) return '';
-    const all = new Uint8Array(this.memory.buffer);
-    let end = ptr;
-    while (all[end]) end++;
-    return new TextDecoder().decode(all.slice(ptr, end));
+    // windows, not one view of the whole memory: typed arrays past 2^32 elements are not
+    // guaranteed in every engine
+    const parts = [];
+    for (let at = ptr; ; at += 4096) {
+      const view = this.u8(at, Math.min(4096, this.byteLength - at));
+      const end = view.indexOf(0);
+      parts.push(view.slice(0, end < 0 ? view.length : end));
+      if (end >= 0 || at + view.length >= this.byteLength) break;
+    }
+    return new TextDecoder().decode(parts.length === 1 ? parts[0] : new Uint8Array(parts.flatMap((p) => [...p])));
   }
   /** A NUL-terminated copy of s in wasm memory: { ptr, len } (free ptr when done). */
   string(s) {
