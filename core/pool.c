@@ -5,7 +5,8 @@
  * (a decode step issues tasks every few microseconds, and a sleep/wake round trip would cost
  * more than the work) and then sleep on a condition variable. The caller runs share 0 and
  * spins until the pending count drops to zero. Without pthreads (WASI, single-thread wasm)
- * the same API runs every task inline on one thread.
+ * the same API runs every task inline on one thread. The freestanding wasm64 module defines
+ * MW_POOL_WASM and brings its own backend (wasm atomics, workers started by JS).
  */
 #include "pool.h"
 
@@ -151,7 +152,7 @@ void mw_pool_run(mw_pool *pool, uint64_t work, mw_task_fn fn, void *arg)
     }
 }
 
-#else /* single-thread twin */
+#elif !defined(MW_POOL_WASM) /* single-thread twin; MW_POOL_WASM: web/freestanding/pool_wasm.c */
 
 struct mw_pool { int n_threads; };
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # test.sh — runs every test suite, one stage per build; each stage ends with its own summary
 # (ctest's "N% tests passed ... out of N", node --test's "# pass N / # fail N").
-#   bash tools/test.sh                 all stages: native asan wasi web js fuzz
+#   bash tools/test.sh                 all stages: native asan wasi web wasm64 js fuzz
 #   bash tools/test.sh native          only the native build (any subset of stage names works)
 # Stages:
 #   native  gcc/cc build in build/       + ctest
 #   asan    ASan+UBSan build in build-asan/ (-DMW_SANITIZE=ON) + ctest
 #   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
+#   wasm64  freestanding memory64 module build-wasm64/mw64.wasm (clang-22, web/wasm64/) + its
+#           headless-Chromium test web/e2e/wasm64.test.mjs (Node 20 has no memory64)
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
 #           need build-web/ from the web stage; dirs that don't exist are left out)
 #   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
@@ -18,7 +20,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(native asan wasi web js fuzz)
+[ ${#stages[@]} -eq 0 ] && stages=(native asan wasi web wasm64 js fuzz)
 
 need() {  # need <what> <test command...>: fail the stage with a clear message if missing
   local what=$1; shift
@@ -68,6 +70,26 @@ stage_web() {
   build_and_test build-web emcmake cmake -DCMAKE_BUILD_TYPE=Release
 }
 
+stage_wasm64() {
+  need "clang-22" command -v clang-22 && need "wasm-ld (lld-22)" command -v wasm-ld-22 &&
+  need "compiler-rt wasm64 (libclang-rt-22-dev-wasm64)" sh -c 'ls /usr/lib/llvm-22/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm64.a' &&
+  need node command -v node || return 1
+  mkdir -p build-wasm64
+  if ! cmake -S web/wasm64 -B build-wasm64 -DCMAKE_BUILD_TYPE=Release >build-wasm64/configure.log 2>&1; then
+    cat build-wasm64/configure.log >&2; echo "!! configure failed in build-wasm64" >&2; return 1
+  fi
+  if ! cmake --build build-wasm64 -j"$JOBS" >build-wasm64/build.log 2>&1; then
+    grep -E -A4 "error:|warning:|Error [0-9]|\*\*\*" build-wasm64/build.log | head -60 >&2
+    echo "!! build failed in build-wasm64 (full log: build-wasm64/build.log)" >&2; return 1
+  fi
+  grep -E "warning:" build-wasm64/build.log | sort -u | head -40 >&2
+  if [ -f web/package.json ] && [ ! -d web/node_modules ]; then
+    echo "!! web/node_modules missing: run (cd web && npm ci) first (.ci/run does)" >&2
+    return 1
+  fi
+  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs
+}
+
 stage_js() {
   local dirs=() d
   for d in web/test web/e2e; do [ -d "$d" ] && dirs+=("$d/"); done
@@ -88,7 +110,7 @@ stage_fuzz() {
 declare -A result
 for s in "${stages[@]}"; do
   if ! declare -F "stage_$s" >/dev/null; then
-    echo "unknown stage '$s' (native asan wasi web js fuzz)" >&2; exit 2
+    echo "unknown stage '$s' (native asan wasi web wasm64 js fuzz)" >&2; exit 2
   fi
   echo "==================== stage: $s ===================="
   t0=$SECONDS
