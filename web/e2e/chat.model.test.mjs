@@ -206,9 +206,8 @@ describe('chat page, real engine, model URL on an origin allowed with --allow-or
       localStorage.clear();
       localStorage.setItem('mistral-wasm.chat.settings.v1', JSON.stringify({ source: 'url', url, max_tokens: 12 }));
     }, { url: `${hostOrigin}/m/stories.gguf` });
-    await page.reload();
+    await page.reload();                               // the chosen URL loads by itself
     assert.equal(await page.isChecked('input[name=source][value=url]'), true);
-    await page.click('#load');
     await waitForModel(page, 90000);
     assert.match(await page.textContent('#badge-model'), /stories\.gguf/);
     assert.ok(hits.some((h) => h.startsWith('GET /m/stories.gguf')), `model fetched from the host: ${hits}`);
