@@ -342,7 +342,6 @@ async function loadModel() {
   updateControls();
 
   const t0 = performance.now();
-  let engine = null;
   try {
     if (s.source === 'url') model = await checkUrl(s.url.trim(), ctl.signal);
     const { createEngine } = await api();
@@ -353,11 +352,11 @@ async function loadModel() {
     const onLoadProgress = (p) => {
       if (state.loading !== ctl) return;
       if (p.phase === 'header') dropEngine();
-      onProgress(p);
+      else onProgress(p);
     };
     const threads = clampSetting('threads', s.threads);
     // kvType 'auto': an F16 KV cache (half the memory) for models of >= 1 GiB of weights
-    engine = await createEngine({ model, threads, onProgress: onLoadProgress, signal: ctl.signal, kvType: 'auto' });
+    const engine = await createEngine({ model, threads, onProgress: onLoadProgress, signal: ctl.signal, kvType: 'auto' });
     if (state.loading !== ctl) { engine.dispose().catch(() => {}); return; }    // cancelled or superseded
     dropEngine();
     state.engine = engine;
@@ -486,9 +485,9 @@ async function send(text) {
   } finally {
     const secs = ((tLast || performance.now()) - (tFirst || t0)) / 1000;
     const tps = n > 1 && secs > 0 ? (n - 1) / secs : NaN;
-    // The engine's own decode speed (it times the tokens, not their display); it is 0 until a
-    // reply of two tokens or more has been timed.
-    const statTps = state.engine === engine ? engine.stats.decode_tokens_per_s : NaN;
+    // The engine's own decode speed (it times the tokens, not their display); it is updated
+    // only by replies of two tokens or more, so a shorter one would show the previous speed.
+    const statTps = state.engine === engine && n > 1 ? engine.stats.decode_tokens_per_s : NaN;
     const shown = statTps > 0 ? statTps : tps;
     if (state.engine === engine) renderSpeed(shown);
     const tokens = usage && Number.isFinite(usage.completion_tokens) ? usage.completion_tokens : n;
