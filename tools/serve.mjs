@@ -110,7 +110,8 @@ export function lookup(mounts, urlPath) {
     real = resolvePath(mounts, urlPath + 'index.html');        // the final file is checked too
     if (!real) return null;
   }
-  const realMount = fs.realpathSync(mounts[parts[0]]);
+  let realMount;
+  try { realMount = fs.realpathSync(mounts[parts[0]]); } catch { return null; }
   return SERVED[parts[0]] && SERVED[parts[0]](path.relative(realMount, real)) ? { file: real } : null;
 }
 
