@@ -59,7 +59,7 @@ export function contentSecurityPolicy(allowOrigins = []) {
 }
 
 // The path segments of a request path, or null. Rejects anything that is not plainly a
-// path inside the tree: encoded separators, NULs, dot segments, dotfiles (.git, .env, ...) and
+// path inside the tree: backslashes, NULs, dot segments (also encoded), dotfiles (.git, .env) and
 // empty segments (so '//x' can never reach a Location header as a protocol-relative URL). A
 // trailing '/' gives a final '' segment: "the directory itself".
 export function pathSegments(urlPath) {
@@ -106,7 +106,7 @@ export function lookup(mounts, urlPath) {
   try { st = fs.statSync(real); } catch { return null; }      // gone since: not found
   if (st.isDirectory()) {
     // Built from the checked segments: always one leading '/', never '//host'.
-    if (parts[parts.length - 1] !== '') return { redirect: '/' + parts.join('/') + '/' };
+    if (parts[parts.length - 1] !== '') return { redirect: '/' + parts.map(encodeURIComponent).join('/') + '/' };
     real = resolvePath(mounts, urlPath + 'index.html');        // the final file is checked too
     if (!real) return null;
   }
