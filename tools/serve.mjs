@@ -181,7 +181,10 @@ export function createServer({ root = REPO, buildWeb = null, isolation = true, a
       res.writeHead(status, { ...h, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (!hostAllowed(req.headers.host, req.socket.localPort)) return done(403, {}, 'forbidden host\n');
+    if (!hostAllowed(req.headers.host, req.socket.localPort)) {
+      return done(403, {}, `forbidden host: this server answers only to http://127.0.0.1:${req.socket.localPort}/ ` +
+                           `(or localhost, [::1]), so that no other site's name can be pointed at it\n`);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') return done(405, { Allow: 'GET, HEAD' }, 'method not allowed\n');
     // The raw path, not a URL-normalised one: '/x/..//models' must not become '//models'.
     const urlPath = req.url.split('?')[0];
