@@ -425,13 +425,22 @@ function history() {
   return out;
 }
 
-// When the conversation no longer fits the context, the engine leaves out the oldest turns
-// (keeping the system prompt) and says how many prompt tokens it dropped.
+// What the engine had to leave out (web/README.md, usage): the oldest turns of a conversation
+// that no longer fits the context (the system prompt is kept), or older text dropped when the
+// reply ran past the end of the context. Read defensively: absent fields say nothing.
 function droppedNote(usage) {
-  const dropped = usage ? usage.prompt_tokens_dropped : undefined;
-  if (!(typeof dropped === 'number' && dropped > 0)) return '';
-  return `The conversation no longer fits the model's context: ${dropped} token${dropped === 1 ? '' : 's'} ` +
-         'of the oldest turns were left out of this reply\'s prompt. Start a new chat to keep everything in view.';
+  const count = (name) => (usage && typeof usage[name] === 'number' && usage[name] > 0 ? usage[name] : 0);
+  const tokens = count('prompt_tokens_dropped'), turns = count('prompt_messages_dropped'), shifts = count('context_shifts');
+  const notes = [];
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (tokens || turns) {
+    notes.push(`The conversation no longer fits the model's context: ` +
+      (turns ? `the ${plural(turns, 'oldest message')} (${plural(tokens, 'token')}) were` : `${plural(tokens, 'token')} of the oldest turns were`) +
+      ' left out of this reply\'s prompt.');
+  }
+  if (shifts) notes.push('The context filled up during this reply; older text was dropped to go on.');
+  if (notes.length) notes.push('Start a new chat to keep everything in view.');
+  return notes.join(' ');
 }
 
 async function send(text) {
@@ -495,6 +504,7 @@ async function send(text) {
                   (finish && reply.status === 'done' ? ` · ${finish}` : '');
     reply.dropped = droppedNote(usage);
     updateMessageNode(node, reply);
+    scrollToEnd();
     state.generating = null;
     saveChat(true);
     refreshStats();

@@ -160,20 +160,27 @@ test('a crashed engine is disposed and reported; the page can load again', opts,
   await chat('back', 2);
 });
 
-test('a reply whose prompt lost old turns to the context says so (usage.prompt_tokens_dropped)', opts, async () => {
+test('a reply whose prompt lost old turns to the context says so (usage.prompt_tokens_dropped, prompt_messages_dropped, context_shifts)', opts, async () => {
   await freshPage();
   await waitForModel(page);
   await page.evaluate(() => { globalThis.__mockDelayMs = 5; });
   await chat('short', 2);
   assert.equal(await page.isHidden('#log .msg.assistant:last-child .note'), true);
-  await page.evaluate(() => { globalThis.__mockDropped = 37; });
-  await chat('long', 2);
-  const note = await page.textContent('#log .msg.assistant:last-child .note');
-  assert.match(note, /37 tokens of the oldest turns were left out/);
+  const noteOf = async (usage) => {
+    await page.evaluate((u) => { globalThis.__mockUsage = u; }, usage);
+    await chat('long', 2);
+    return page.textContent('#log .msg.assistant:last-child .note');
+  };
+  assert.match(await noteOf({ prompt_tokens_dropped: 37 }), /37 tokens of the oldest turns were left out/);
   assert.equal(await page.isVisible('#log .msg.assistant:last-child .note'), true);
+  assert.match(await noteOf({ prompt_tokens_dropped: 40, prompt_messages_dropped: 2 }),
+               /the 2 oldest messages \(40 tokens\) were left out/);
+  assert.match(await noteOf({ context_shifts: 1 }), /context filled up during this reply/);
+  assert.equal(await noteOf({ prompt_tokens_dropped: 0, prompt_messages_dropped: 0, context_shifts: 0 }), '');
+  assert.match(await noteOf({ prompt_tokens_dropped: 37 }), /37 tokens/);
   await screenshot(page, 'ui-dropped-note');
   // The note is kept with the conversation.
-  await page.evaluate(() => { globalThis.__mockDropped = 0; });
+  await page.evaluate(() => { globalThis.__mockUsage = null; });
   await page.reload();
   await waitForModel(page);
   assert.match(await page.textContent('#log .msg.assistant:last-child .note'), /37 tokens/);

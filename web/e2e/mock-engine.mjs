@@ -10,7 +10,7 @@
 //   __mockStartMs    ms before createEngine looks at its signal (the real one starts a Worker and
 //                    compiles the module first)
 //   __mockCrash      the next reply fails with a crashed worker (WorkerCrashedError)
-//   __mockDropped    usage.prompt_tokens_dropped of the next replies
+//   __mockUsage      extra usage fields of the next replies (prompt_tokens_dropped, ...)
 // and reads back: __mockLive (engines created and not yet disposed), __mockDisposed (disposals).
 class EngineError extends Error {
   constructor(name, message, code) { super(message); this.name = name; this.code = code; }
@@ -64,7 +64,7 @@ export async function createEngine({ model, threads = 1, onProgress, signal } = 
     }
     if (i > 1) stats.decode_tokens_per_s = stats.tokens_per_s = i / ((performance.now() - t0) / 1000);
     const usage = { prompt_tokens: 10, completion_tokens: i, total_tokens: 10 + i, prompt_tokens_evaluated: 10 };
-    if (g.__mockDropped) usage.prompt_tokens_dropped = g.__mockDropped;
+    Object.assign(usage, g.__mockUsage || {});
     yield { object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: finish }], usage };
   }
   g.__mockLive++;
