@@ -11,8 +11,10 @@
 // connections are same-origin only. A model URL on another host is refused by the browser
 // unless that origin is named with --allow-origin (MW_ALLOW_ORIGINS, comma separated):
 // the page can then talk to exactly the hosts the user chose when starting the server.
-// Not a general web server: GET/HEAD only, no directory listings, no symlinks out of
-// the tree, single byte ranges (for resumable model downloads).
+// Not a general web server: GET/HEAD only, Host must be a loopback name with this port (no DNS
+// rebinding), only the files the page needs (no dotfiles, nothing of build-web/ but the
+// modules), no directory listings, no symlinks out of the tree, single byte ranges with
+// If-Range on the ETag / Last-Modified (for resumable model downloads).
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -56,32 +58,106 @@ export function contentSecurityPolicy(allowOrigins = []) {
   ].join('; ');
 }
 
-// Map a request path to a file inside one of the mounts, or null. Rejects anything that
-// is not plainly inside: encoded separators, NULs, dot segments, symlinks pointing out.
-// mounts: { web: dir, 'build-web': dir, models: dir }.
-export function resolvePath(mounts, urlPath) {
+// The path segments of a request path, or null. Rejects anything that is not plainly a
+// path inside the tree: backslashes, NULs, dot segments (also encoded), dotfiles (.git, .env) and
+// empty segments (so '//x' can never reach a Location header as a protocol-relative URL). A
+// trailing '/' gives a final '' segment: "the directory itself".
+export function pathSegments(urlPath) {
   let p;
   try { p = decodeURIComponent(urlPath); } catch { return null; }
-  if (p.includes('\0') || p.includes('\\')) return null;
-  const parts = p.split('/').filter(Boolean);
-  if (parts.some(s => s === '.' || s === '..')) return null;
-  if (parts.length === 0 || !Object.hasOwn(mounts, parts[0])) return null;
-  const mount = mounts[parts[0]];
-  const file = path.join(mount, ...parts.slice(1));
-  let real, realMount;
-  try { real = fs.realpathSync(file); realMount = fs.realpathSync(mount); } catch { return null; }
-  if (real !== realMount && !real.startsWith(realMount + path.sep)) return null;
-  return real;
+  if (!p.startsWith('/') || p.includes('\0') || p.includes('\\')) return null;
+  const parts = p.slice(1).split('/');
+  if (parts.slice(0, -1).some(s => s === '')) return null;
+  if (parts.some(s => s.startsWith('.'))) return null;
+  return parts;
 }
 
-function parseRange(header, size) {
+const insideDir = (real, realDir) => real === realDir || real.startsWith(realDir + path.sep);
+
+// Map a request path to the real path of a file or directory inside one of the mounts, or
+// null (see pathSegments; symlinks pointing out of the mount are refused: the check is on the
+// final real path). mounts: { web: dir, 'build-web': dir, models: dir }.
+export function resolvePath(mounts, urlPath) {
+  const parts = pathSegments(urlPath);
+  if (!parts || !Object.hasOwn(mounts, parts[0])) return null;
+  const mount = mounts[parts[0]];
+  let real, realMount;
+  try { real = fs.realpathSync(path.join(mount, ...parts.slice(1))); realMount = fs.realpathSync(mount); } catch { return null; }
+  return insideDir(real, realMount) ? real : null;
+}
+
+// What the page needs from each mount, by the real path relative to the mount; everything
+// else is 404: build-web/ holds CMakeCache.txt, logs and object files that name local paths,
+// web/ has node_modules. (resolvePath has already refused dotfiles.)
+const SERVED = {
+  web: (rel) => /\.(html|css|mjs|js|svg|png|ico)$/i.test(rel) && !rel.split(path.sep).includes('node_modules'),
+  'build-web': (rel) => /^mw-(mt|st)(\.worker)?\.(mjs|js|wasm)$/.test(rel),
+  models: (rel) => /\.gguf$/i.test(rel),
+};
+
+// A request path -> { file } (real path, allowed), { redirect } (a directory without its
+// final '/'), or null (404).
+export function lookup(mounts, urlPath) {
+  const parts = pathSegments(urlPath);
+  if (!parts) return null;
+  let real = resolvePath(mounts, urlPath);
+  if (!real) return null;
+  let st;
+  try { st = fs.statSync(real); } catch { return null; }      // gone since: not found
+  if (st.isDirectory()) {
+    // Built from the checked segments: always one leading '/', never '//host'.
+    if (parts[parts.length - 1] !== '') return { redirect: '/' + parts.map(encodeURIComponent).join('/') + '/' };
+    real = resolvePath(mounts, urlPath + 'index.html');        // the final file is checked too
+    if (!real) return null;
+  }
+  let realMount;
+  try { realMount = fs.realpathSync(mounts[parts[0]]); } catch { return null; }
+  return SERVED[parts[0]] && SERVED[parts[0]](path.relative(realMount, real)) ? { file: real } : null;
+}
+
+// A single byte range of a file of `size` bytes: { start, end }, 'unsatisfiable' (416), or null
+// when there is none to honour: no header, another unit, several ranges, or an invalid one such
+// as bytes=5-2 (RFC 9110 14.2: an invalid Range is ignored and the whole file is sent).
+export function parseRange(header, size) {
   const m = /^bytes=(\d*)-(\d*)$/.exec(header || '');
   if (!m || (m[1] === '' && m[2] === '')) return null;
   let start, end;
-  if (m[1] === '') { start = Math.max(0, size - Number(m[2])); end = size - 1; }
-  else { start = Number(m[1]); end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1); }
-  if (start > end || start >= size) return 'bad';
+  if (m[1] === '') {                                   // suffix: the last N bytes
+    if (Number(m[2]) === 0) return 'unsatisfiable';
+    start = Math.max(0, size - Number(m[2])); end = size - 1;
+  } else {
+    start = Number(m[1]);
+    if (m[2] !== '' && Number(m[2]) < start) return null;
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size) return 'unsatisfiable';
   return { start, end };
+}
+
+// Validators of an open file: a strong ETag (inode, size, mtime in ns) and Last-Modified.
+function validators(stBig) {
+  const etag = `"${stBig.ino.toString(16)}-${stBig.size.toString(16)}-${stBig.mtimeNs.toString(16)}"`;
+  const mtimeMs = Number(stBig.mtimeMs);
+  return { etag, mtimeMs, lastModified: new Date(mtimeMs).toUTCString() };
+}
+
+// RFC 9110 13.1.5 If-Range: honour the Range only when the validator matches with the strong
+// comparison: the same strong ETag (a weak W/ tag never matches), or exactly the Last-Modified
+// date when that is itself strong (at least a second older than now, 8.8.2.2).
+export function ifRangeMatches(value, { etag, mtimeMs }, now = Date.now()) {
+  const v = String(value).trim();
+  if (v.startsWith('W/')) return false;
+  if (v.startsWith('"')) return v === etag;
+  const t = Date.parse(v);
+  if (!Number.isFinite(t)) return false;
+  return t === Math.floor(mtimeMs / 1000) * 1000 && now - mtimeMs >= 1000;
+}
+
+// DNS rebinding: a page on evil.example whose name later resolves to 127.0.0.1 reaches this
+// server with its own Host header. Only the loopback names with this port are accepted.
+export function hostAllowed(host, port) {
+  const h = String(host || '').toLowerCase();
+  return ['127.0.0.1', 'localhost', '[::1]'].some(n => h === `${n}:${port}` || (port === 80 && h === n));
 }
 
 export function createServer({ root = REPO, buildWeb = null, isolation = true, allowOrigins = [], log = null } = {}) {
@@ -105,32 +181,48 @@ export function createServer({ root = REPO, buildWeb = null, isolation = true, a
       res.writeHead(status, { ...h, 'Content-Type': 'text/plain; charset=utf-8', ...extra });
       res.end(req.method === 'HEAD' ? undefined : body);
     };
-    if (req.method !== 'GET' && req.method !== 'HEAD') return done(405, { Allow: 'GET, HEAD' }, 'method not allowed\n');
-    let url;
-    try { url = new URL(req.url, 'http://127.0.0.1'); } catch { return done(400, {}, 'bad request\n'); }
-    if (url.pathname === '/' || url.pathname === '/chat' || url.pathname === '/chat/') return done(302, { Location: '/web/chat/' });
-    let file = resolvePath(mounts, url.pathname);
-    if (!file) return done(404, {}, 'not found\n');
-    let st = fs.statSync(file);
-    if (st.isDirectory()) {
-      if (!url.pathname.endsWith('/')) return done(301, { Location: url.pathname + '/' + url.search });
-      file = path.join(file, 'index.html');
-      try { st = fs.statSync(file); } catch { return done(404, {}, 'not found\n'); }
+    if (!hostAllowed(req.headers.host, req.socket.localPort)) {
+      return done(403, {}, `forbidden host: this server answers only to http://127.0.0.1:${req.socket.localPort}/ ` +
+                           `(or localhost, [::1]), so that no other site's name can be pointed at it\n`);
     }
-    if (!st.isFile()) return done(404, {}, 'not found\n');
-    const type = TYPES[path.extname(file).toLowerCase()] || 'application/octet-stream';
-    const fileHeaders = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'Last-Modified': st.mtime.toUTCString() };
-    const range = req.headers.range ? parseRange(req.headers.range, st.size) : null;
-    if (range === 'bad') return done(416, { 'Content-Range': `bytes */${st.size}` }, 'range not satisfiable\n');
-    const { start, end } = range || { start: 0, end: st.size - 1 };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return done(405, { Allow: 'GET, HEAD' }, 'method not allowed\n');
+    // The raw path, not a URL-normalised one: '/x/..//models' must not become '//models'.
+    const urlPath = req.url.split('?')[0];
+    if (urlPath === '/' || urlPath === '/chat' || urlPath === '/chat/') return done(302, { Location: '/web/chat/' });
+    const found = lookup(mounts, urlPath);
+    if (!found) return done(404, {}, 'not found\n');
+    if (found.redirect) return done(301, { Location: found.redirect + (req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '') });
+    // Open once and answer from the descriptor: a file deleted or replaced after the check
+    // is a 404, never an uncaught error; O_NOFOLLOW refuses a symlink swapped in since.
+    let fd, st;
+    try {
+      fd = fs.openSync(found.file, fs.constants.O_RDONLY | (fs.constants.O_NOFOLLOW || 0));
+      st = fs.fstatSync(fd, { bigint: true });
+    } catch {
+      if (fd !== undefined) fs.closeSync(fd);
+      return done(404, {}, 'not found\n');
+    }
+    if (!st.isFile()) { fs.closeSync(fd); return done(404, {}, 'not found\n'); }
+    const size = Number(st.size);
+    const v = validators(st);
+    const type = TYPES[path.extname(found.file).toLowerCase()] || 'application/octet-stream';
+    const fileHeaders = { 'Content-Type': type, 'Accept-Ranges': 'bytes', 'ETag': v.etag, 'Last-Modified': v.lastModified };
+    let range = req.headers.range ? parseRange(req.headers.range, size) : null;
+    if (range && req.headers['if-range'] !== undefined && !ifRangeMatches(req.headers['if-range'], v)) range = null;
+    if (range === 'unsatisfiable') {
+      fs.closeSync(fd);
+      return done(416, { 'Content-Range': `bytes */${size}` }, 'range not satisfiable\n');
+    }
+    const { start, end } = range || { start: 0, end: size - 1 };
     const status = range ? 206 : 200;
-    if (range) fileHeaders['Content-Range'] = `bytes ${start}-${end}/${st.size}`;
-    fileHeaders['Content-Length'] = String(st.size === 0 ? 0 : end - start + 1);
+    if (range) fileHeaders['Content-Range'] = `bytes ${start}-${end}/${size}`;
+    fileHeaders['Content-Length'] = String(size === 0 ? 0 : end - start + 1);
     if (log) log(`${status} ${req.method} ${req.url}`);
     res.writeHead(status, { ...h, ...fileHeaders });
-    if (req.method === 'HEAD' || st.size === 0) return res.end();
-    const stream = fs.createReadStream(file, { start, end });
+    if (req.method === 'HEAD' || size === 0) { fs.closeSync(fd); return res.end(); }
+    const stream = fs.createReadStream(null, { fd, start, end });
     stream.on('error', () => res.destroy());
+    res.on('close', () => stream.destroy());
     stream.pipe(res);
   });
 }

@@ -1,7 +1,9 @@
-// chat.js — the private chat page's logic, over the JS API of web/index.mjs:
-//   createEngine({ model, threads, onProgress, signal }) -> engine
+// chat.js — the private chat page's logic, over the JS API of web/index.mjs (web/README.md):
+//   createEngine({ model, threads, onProgress({ phase, loaded, total, fraction }), signal, kvType })
 //   engine.chat.completions.create({ messages, temperature, top_p, max_tokens, stream: true, signal })
-//   engine.stats, engine.dispose()
+//   engine.stats.{ memory_bytes, decode_tokens_per_s }, engine.threads / variant / info /
+//   contextSize / kernels, engine.getStats(), engine.dispose(); errors carry .code (errors.mjs).
+// The names are the package's own, read directly (chat.contract.test.mjs checks them).
 // The engine runs in a Worker, so this thread only renders. Model output is always inserted as
 // text (never as HTML). Settings and the conversation live in localStorage; a local model file
 // is handed to the engine as a File and read in this tab, never sent anywhere.
@@ -12,7 +14,7 @@ const BUNDLED = { label: 'stories260K', url: new URL('../../models/stories260K.g
 const isolated = globalThis.crossOriginIsolated === true;
 const cores = Math.max(1, navigator.hardwareConcurrency || 1);
 const DEFAULTS = Object.freeze({
-  source: 'bundled', url: '', system: '',
+  source: 'bundled', url: '', fileName: '', system: '',
   temperature: 0.8, top_p: 0.95, max_tokens: 256, threads: isolated ? Math.min(cores, 4) : 1,
 });
 
@@ -69,7 +71,9 @@ function loadChat() {
 
 const NUMERIC = {
   temperature: { min: 0, max: 2, int: false }, top_p: { min: 0, max: 1, int: false },
-  max_tokens: { min: 1, max: 32768, int: true }, threads: { min: 1, max: 64, int: true },
+  max_tokens: { min: 1, max: 32768, int: true },
+  // More threads than cores only adds contention; without isolation there is one.
+  threads: { min: 1, max: isolated ? cores : 1, int: true },
 };
 function clampSetting(name, v) {
   const r = NUMERIC[name], n = Number(v);
@@ -83,6 +87,7 @@ function loadSettings() {
   if (!['bundled', 'file', 'url'].includes(s.source)) s.source = 'bundled';
   if (typeof s.system !== 'string') s.system = '';
   if (typeof s.url !== 'string') s.url = '';
+  if (typeof s.fileName !== 'string') s.fileName = '';
   return s;
 }
 function saveSettings() { writeJSON(KEY_SETTINGS, state.settings); }
@@ -96,7 +101,7 @@ function renderSettings() {
   ui.srcFile.hidden = s.source !== 'file';
   ui.srcUrl.hidden = s.source !== 'url';
   if (!isolated) { ui.threads.value = '1'; ui.threads.disabled = true; }
-  ui.threads.max = String(isolated ? cores : 1);
+  ui.threads.max = String(NUMERIC.threads.max);
   ui.threadsHint.textContent = isolated
     ? `Cross-origin isolated: the threaded engine can use up to ${cores} threads (applies at next load).`
     : 'Not cross-origin isolated: the single-thread engine is used. Serve the page with COOP/COEP (tools/serve.mjs does) for threads.';
@@ -134,7 +139,9 @@ function messageNode(m, index) {
   li.append(who, body);
   const meta = document.createElement('div');
   meta.className = 'meta';
-  li.append(meta);
+  const note = document.createElement('div');   // the context did not hold the whole conversation
+  note.className = 'note';
+  li.append(meta, note);
   updateMessageNode(li, m);
   return li;
 }
@@ -150,6 +157,9 @@ function updateMessageNode(li, m) {
   if (m.stats && m.status !== 'streaming') parts.push(m.stats);
   meta.textContent = parts.join(' · ');
   meta.hidden = parts.length === 0;
+  const note = li.querySelector('.note');
+  note.textContent = m.dropped || '';
+  note.hidden = !m.dropped;
 }
 function renderLog() {
   ui.log.replaceChildren(...state.messages.map(messageNode));
@@ -193,28 +203,15 @@ function renderThreadsBadge() {
   b.classList.toggle('on', isolated);
 }
 
-// Engine statistics: the shape is the engine's; read what is there and show what we can.
-function engineStats() {
-  const e = state.engine;
-  if (!e) return null;
-  try { return typeof e.stats === 'function' ? e.stats() : e.stats; } catch { return null; }
-}
-function pick(obj, names) {
-  if (!obj) return undefined;
-  for (const n of names) {
-    const v = n.split('.').reduce((o, k) => (o == null ? undefined : o[k]), obj);
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-  }
-  return undefined;
-}
 function renderMemory() {
-  const st = engineStats();
-  const mem = pick(st, ['memory_bytes', 'memoryBytes', 'memory.wasm', 'memory.total', 'memory', 'wasmMemoryBytes']);
-  ui.badgeMemory.textContent = mem !== undefined ? `memory ${fmtBytes(mem)}` : 'memory –';
+  const mem = state.engine ? state.engine.stats.memory_bytes : NaN;
+  ui.badgeMemory.textContent = Number.isFinite(mem) && mem > 0 ? `memory ${fmtBytes(mem)}` : 'memory –';
 }
+// The speed of the last reply of the loaded model; NaN clears it (no model, a new model).
 function renderSpeed(tps) {
   ui.badgeSpeed.textContent = Number.isFinite(tps) ? `${tps.toFixed(1)} tok/s` : '– tok/s';
   if (Number.isFinite(tps)) ui.badgeSpeed.dataset.tps = tps.toFixed(2);
+  else delete ui.badgeSpeed.dataset.tps;
 }
 
 // ---------- errors from the engine ----------
@@ -238,7 +235,8 @@ function describeError(err, what) {
   const msg = err.message || String(err);
   return plain ? `${what} failed: ${plain}. (${name}${msg})` : `${what} failed — ${name}${msg}`;
 }
-const isAbort = (err) => err && (err.name === 'AbortError' || err.code === 'ABORTED' || err.code === 'aborted');
+// The package's AbortError and fetch()'s DOMException share the name.
+const isAbort = (err) => err && err.name === 'AbortError';
 
 // ---------- the engine package ----------
 
@@ -255,21 +253,22 @@ function api() {
 
 // ---------- model loading ----------
 
-// For a URL on another origin, ask first (HEAD) so that a CSP refusal or CORS failure gives a
-// clear message here instead of a bare network error from inside the worker.
+// Ask first (HEAD) so that a bad URL — a 404, an HTML page, text typed as a path, a CSP refusal
+// or a CORS failure — gives a clear message here, and the loaded model stays.
 let cspViolations = [];
 document.addEventListener('securitypolicyviolation', (e) => cspViolations.push(e.blockedURI || ''));
 
-async function checkUrl(raw) {
+async function checkUrl(raw, signal) {
   let u;
   try { u = new URL(raw, location.href); } catch { throw new Error(`"${raw}" is not a valid URL.`); }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`only http(s) URLs can be loaded, not ${u.protocol}`);
-  if (u.origin === location.origin) return u.href;
+  const sameOrigin = u.origin === location.origin;
   cspViolations = [];
   let res;
   try {
-    res = await fetch(u.href, { method: 'HEAD', cache: 'no-store', credentials: 'omit' });
-  } catch {
+    res = await fetch(u.href, { method: 'HEAD', cache: 'no-store', credentials: 'omit', signal });
+  } catch (err) {
+    if (isAbort(err)) throw err;
     await new Promise(r => setTimeout(r, 50));     // violation events are queued after the rejection
     if (cspViolations.some(b => b.startsWith(u.origin))) {
       throw new Error(`this page may not connect to ${u.origin}: its Content-Security-Policy allows only ` +
@@ -278,27 +277,46 @@ async function checkUrl(raw) {
     }
     throw new Error(`could not reach ${u.origin} (network error, or the server does not allow cross-origin requests).`);
   }
-  if (!res.ok) throw new Error(`${u.href} answered HTTP ${res.status}.`);
+  const hint = sameOrigin ? ' Enter the path or URL of a .gguf file, e.g. /models/stories260K.Q8_0.gguf.' : '';
+  if (!res.ok) throw new Error(`${u.href} answered HTTP ${res.status}${res.status === 404 ? ' (not found)' : ''}.${hint}`);
+  if (/^text\/html\b/i.test(res.headers.get('content-type') || '')) throw new Error(`${u.href} is a web page, not a model file.${hint}`);
   return u.href;
 }
 
 function progressText(p) {
-  if (typeof p === 'number') return { frac: p, text: `${Math.round(p * 100)}%` };
-  if (!p || typeof p !== 'object') return { frac: NaN, text: '' };
-  const loaded = pick(p, ['loaded', 'bytes', 'received']);
-  const total = pick(p, ['total', 'size']);
-  let frac = pick(p, ['fraction', 'progress']);
-  if (frac === undefined && loaded !== undefined && total) frac = loaded / total;
-  const phase = p.phase || p.stage || p.status || '';
-  const amount = loaded !== undefined ? `${fmtBytes(loaded)}${total ? ` / ${fmtBytes(total)}` : ''}` : '';
+  const frac = p.fraction ?? (p.total ? p.loaded / p.total : NaN);
+  const amount = Number.isFinite(p.loaded) ? `${fmtBytes(p.loaded)}${p.total ? ` / ${fmtBytes(p.total)}` : ''}` : '';
   const pct = Number.isFinite(frac) ? ` (${Math.round(frac * 100)}%)` : '';
-  return { frac, text: [phase, amount].filter(Boolean).join(' ') + pct };
+  return { frac, text: [p.phase, amount].filter(Boolean).join(' ') + pct };
 }
 function onProgress(p) {
   const { frac, text } = progressText(p);
   if (Number.isFinite(frac)) ui.progress.value = Math.min(1, Math.max(0, frac));
   else ui.progress.removeAttribute('value');              // indeterminate
   ui.progressText.textContent = text;
+}
+
+// Forget the loaded engine and free its worker (a crashed one too: dispose() terminates it).
+function dropEngine() {
+  const e = state.engine;
+  if (!e) return;
+  if (state.generating) state.generating.abort();
+  state.engine = null; state.engineInfo = null;
+  renderSpeed(NaN); renderThreadsBadge(); renderMemory(); updateControls();
+  e.dispose().catch(() => { /* already gone */ });
+}
+
+// Cancel is immediate for the page: the load in flight is marked superseded and whatever it
+// still produces is disposed when it arrives (a Worker that is starting or compiling the
+// module notices the abort only after that step). The loaded model stays.
+function cancelLoad() {
+  const ctl = state.loading;
+  if (!ctl) return;
+  state.loading = null;
+  ctl.abort();
+  ui.progressWrap.hidden = true;
+  ui.modelInfo.textContent = state.engine ? `Loading cancelled; ${state.modelLabel} is still loaded.` : 'Loading cancelled.';
+  renderThreadsBadge(); renderMemory(); updateControls();
 }
 
 async function loadModel() {
@@ -314,8 +332,7 @@ async function loadModel() {
     label = s.url.trim().split('/').pop() || s.url.trim();
   }
 
-  if (state.generating) state.generating.abort();
-  if (state.loading) state.loading.abort();
+  cancelLoad();
   const ctl = new AbortController();
   state.loading = ctl;
   ui.progressWrap.hidden = false;
@@ -326,32 +343,37 @@ async function loadModel() {
 
   const t0 = performance.now();
   try {
-    // Checks that need no engine come first, so a bad URL leaves the loaded model in place.
-    if (s.source === 'url') model = await checkUrl(s.url.trim());
+    if (s.source === 'url') model = await checkUrl(s.url.trim(), ctl.signal);
     const { createEngine } = await api();
     if (state.loading !== ctl) return;
-    // One model at a time: free the old one before the new one takes memory.
-    const old = state.engine;
-    state.engine = null; state.engineInfo = null;
-    renderThreadsBadge(); renderMemory(); updateControls();
-    if (old) { try { await old.dispose(); } catch { /* already gone */ } }
-    const threads = isolated ? clampSetting('threads', s.threads) : 1;
+    // One model at a time, but the loaded one stays until the new one is known to be good: its
+    // header checked (a GGUF the engine runs, within the memory budget) — only then is it freed,
+    // before the weights stream in. A bad file, a failed download or Cancel before that keeps it.
+    const onLoadProgress = (p) => {
+      if (state.loading !== ctl) return;
+      if (p.phase === 'header') dropEngine();
+      else onProgress(p);
+    };
+    const threads = clampSetting('threads', s.threads);
     // kvType 'auto': an F16 KV cache (half the memory) for models of >= 1 GiB of weights
-    const engine = await createEngine({ model, threads, onProgress, signal: ctl.signal, kvType: 'auto' });
-    if (state.loading !== ctl) { try { await engine.dispose(); } catch {} return; }   // superseded
+    const engine = await createEngine({ model, threads, onProgress: onLoadProgress, signal: ctl.signal, kvType: 'auto' });
+    if (state.loading !== ctl) { engine.dispose().catch(() => {}); return; }    // cancelled or superseded
+    dropEngine();
     state.engine = engine;
     state.modelLabel = label;
-    state.engineInfo = describeEngine(engine, threads);
+    state.engineInfo = describeEngine(engine);
     const secs = (performance.now() - t0) / 1000;
-    ui.modelInfo.textContent = `Loaded ${label} in ${secs.toFixed(1)} s` +
-      (state.engineInfo.detail ? ` · ${state.engineInfo.detail}` : '');
+    ui.modelInfo.textContent = `Loaded ${label} in ${secs.toFixed(1)} s · ${state.engineInfo.detail}`;
     ui.progressWrap.hidden = true;
     refreshStats();
   } catch (err) {
-    if (state.loading !== ctl) return;
+    if (state.loading !== ctl) return;                 // cancelled or superseded: already said
     ui.progressWrap.hidden = true;
-    if (ctl.signal.aborted || isAbort(err)) ui.modelInfo.textContent = 'Loading cancelled.';
-    else showError(describeError(err, `Loading ${label}`));
+    if (isAbort(err)) ui.modelInfo.textContent = 'Loading cancelled.';
+    else {
+      showError(describeError(err, `Loading ${label}`));
+      if (state.engine) ui.modelInfo.textContent = `${state.modelLabel} is still loaded.`;
+    }
   } finally {
     if (state.loading === ctl) state.loading = null;
     renderThreadsBadge(); renderMemory(); updateControls();
@@ -359,25 +381,30 @@ async function loadModel() {
 }
 
 // What the engine reports about how it runs: which wasm module, how many threads, context.
-function describeEngine(engine, requested) {
-  const st = engineStats() || {};
-  const info = engine.info || {};
-  const threads = [engine.threads, st.threads].find(Number.isFinite) ?? (isolated ? requested : 1);
-  const variant = String(engine.variant || st.variant || (threads > 1 ? 'mt' : 'st'));
+function describeEngine(engine) {
+  const { threads, variant } = engine;
   const bits = [];
-  if (info.arch) bits.push(info.arch);
+  if (engine.info && engine.info.arch) bits.push(engine.info.arch);
   bits.push(variant === 'mt' ? 'threaded module' : 'single-thread module');
   bits.push(`${threads} thread${threads === 1 ? '' : 's'}`);
-  if (Number.isFinite(engine.contextSize) && engine.contextSize > 0) bits.push(`context ${engine.contextSize}`);
+  if (engine.contextSize > 0) bits.push(`context ${engine.contextSize}`);
   if (engine.kernels) bits.push(`kernels ${engine.kernels}`);
   return { threads, variant, detail: bits.join(' · ') };
+}
+
+// A crashed worker: say so, and dispose of the engine (its Worker is terminated).
+function onEngineCrash(err) {
+  showError(describeError(err, 'The engine'));
+  dropEngine();
 }
 
 // Fresh memory figures from the worker, when it is idle (it answers between requests).
 async function refreshStats() {
   const e = state.engine;
-  if (!e || state.generating || typeof e.getStats !== 'function') return;
-  try { await e.getStats(); } catch { /* a crashed worker is reported by the next request */ }
+  if (!e || state.generating) return;
+  try { await e.getStats(); } catch (err) {
+    if (err && err.code === 'worker_crashed' && state.engine === e) onEngineCrash(err);
+  }
   renderMemory();
 }
 
@@ -398,6 +425,24 @@ function history() {
   return out;
 }
 
+// What the engine had to leave out (web/README.md, usage): the oldest turns of a conversation
+// that no longer fits the context (the system prompt is kept), or older text dropped when the
+// reply ran past the end of the context. Read defensively: absent fields say nothing.
+function droppedNote(usage) {
+  const count = (name) => (usage && typeof usage[name] === 'number' && usage[name] > 0 ? usage[name] : 0);
+  const tokens = count('prompt_tokens_dropped'), turns = count('prompt_messages_dropped'), shifts = count('context_shifts');
+  const notes = [];
+  const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (tokens || turns) {
+    notes.push(`The conversation no longer fits the model's context: ` +
+      (turns ? `the ${plural(turns, 'oldest message')} (${plural(tokens, 'token')}) were` : `${plural(tokens, 'token')} of the oldest turns were`) +
+      ' left out of this reply\'s prompt.');
+  }
+  if (shifts) notes.push('The context filled up during this reply; older text was dropped to go on.');
+  if (notes.length) notes.push('Start a new chat to keep everything in view.');
+  return notes.join(' ');
+}
+
 async function send(text) {
   if (!state.engine || state.generating) return;
   clearError();
@@ -414,8 +459,9 @@ async function send(text) {
 
   let n = 0, tFirst = 0, tLast = 0, finish = '', usage = null;
   const t0 = performance.now();
+  const engine = state.engine;
   try {
-    const stream = await state.engine.chat.completions.create({
+    const stream = await engine.chat.completions.create({
       messages, temperature: s.temperature, top_p: s.top_p, max_tokens: s.max_tokens,
       stream: true, signal: ctl.signal,
     });
@@ -442,19 +488,23 @@ async function send(text) {
     else {
       reply.status = 'error';
       reply.note = err && err.message ? err.message : String(err);
-      showError(describeError(err, 'Generating a reply'));
-      if (err && err.code === 'worker_crashed') { state.engine = null; state.engineInfo = null; renderThreadsBadge(); }
+      if (err && err.code === 'worker_crashed') onEngineCrash(err);
+      else showError(describeError(err, 'Generating a reply'));
     }
   } finally {
     const secs = ((tLast || performance.now()) - (tFirst || t0)) / 1000;
     const tps = n > 1 && secs > 0 ? (n - 1) / secs : NaN;
-    const statTps = pick(engineStats(), ['decode_tokens_per_s', 'tokens_per_s', 'tokensPerSecond']);
+    // The engine's own decode speed (it times the tokens, not their display); it is updated
+    // only by replies of two tokens or more, so a shorter one would show the previous speed.
+    const statTps = state.engine === engine && n > 1 ? engine.stats.decode_tokens_per_s : NaN;
     const shown = statTps > 0 ? statTps : tps;
-    renderSpeed(shown);
+    if (state.engine === engine) renderSpeed(shown);
     const tokens = usage && Number.isFinite(usage.completion_tokens) ? usage.completion_tokens : n;
     reply.stats = `${tokens} token${tokens === 1 ? '' : 's'}` + (Number.isFinite(shown) ? ` · ${shown.toFixed(1)} tok/s` : '') +
                   (finish && reply.status === 'done' ? ` · ${finish}` : '');
+    reply.dropped = droppedNote(usage);
     updateMessageNode(node, reply);
+    scrollToEnd();
     state.generating = null;
     saveChat(true);
     refreshStats();
@@ -481,12 +531,18 @@ function useFile(file) {
   if (!file) return;
   state.file = file;
   state.settings.source = 'file';
+  state.settings.fileName = file.name;       // only the name, to ask for the file after a reload
   saveSettings(); renderSettings();
   ui.modelInfo.textContent = `Selected ${file.name} (${fmtBytes(file.size)}), read locally.`;
   loadModel();
 }
 
 // ---------- wiring ----------
+
+function openPanel(open = true) {
+  ui.panel.classList.toggle('closed', !open);
+  ui.togglePanel.setAttribute('aria-expanded', String(open));
+}
 
 function init() {
   state.settings = loadSettings();
@@ -508,7 +564,7 @@ function init() {
   ui.url.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); loadModel(); } });
   ui.file.addEventListener('change', () => useFile(ui.file.files && ui.file.files[0]));
   ui.load.addEventListener('click', () => loadModel());
-  ui.cancelLoad.addEventListener('click', () => state.loading && state.loading.abort());
+  ui.cancelLoad.addEventListener('click', cancelLoad);
   ui.errorClose.addEventListener('click', clearError);
 
   ui.composer.addEventListener('submit', (e) => {
@@ -524,14 +580,8 @@ function init() {
   ui.stop.addEventListener('click', () => state.generating && state.generating.abort());
   ui.newChat.addEventListener('click', newChat);
 
-  ui.togglePanel.addEventListener('click', () => {
-    const open = ui.panel.classList.toggle('closed') === false;
-    ui.togglePanel.setAttribute('aria-expanded', String(open));
-  });
-  if (matchMedia('(max-width: 760px)').matches) {
-    ui.panel.classList.add('closed');
-    ui.togglePanel.setAttribute('aria-expanded', 'false');
-  }
+  ui.togglePanel.addEventListener('click', () => openPanel(ui.panel.classList.contains('closed')));
+  if (matchMedia('(max-width: 760px)').matches) openPanel(false);
 
   window.addEventListener('dragenter', (e) => { if (!hasFiles(e)) return; e.preventDefault(); dragDepth++; ui.dropzone.hidden = false; });
   window.addEventListener('dragover', (e) => { if (hasFiles(e)) e.preventDefault(); });
@@ -544,8 +594,17 @@ function init() {
   window.addEventListener('pagehide', () => saveChat(true));
   setInterval(renderMemory, 1000);
 
-  // The bundled model is 1.2 MB from this server: load it right away so the page is ready.
-  if (state.settings.source === 'bundled') loadModel();
+  // Load what was chosen last, so the page is ready: the bundled model (1.2 MB from this
+  // server) or the URL (a download already made is read from the browser's cache). A local
+  // file is not kept across reloads (the page never stores its bytes): say so.
+  const s = state.settings;
+  if (s.source === 'bundled' || (s.source === 'url' && s.url.trim())) loadModel();
+  else if (s.source === 'url') ui.modelInfo.textContent = 'Enter a model URL and press Load model.';
+  else {
+    ui.modelInfo.textContent = 'A local file is not kept when the page reloads: choose ' +
+      (s.fileName ? `${s.fileName} again` : 'a .gguf file') + ' (or drop it on the page), or pick another source.';
+    openPanel();
+  }
 }
 
 init();

@@ -151,6 +151,31 @@ for (const isolation of [true, false]) {
       assert.deepEqual(await messages(page), before);
       assert.equal(await page.isEnabled('#prompt'), true);
       assert.equal(await page.isEnabled('#load'), true);
+      assert.equal(await page.getAttribute('body', 'data-model'), 'ready', 'the loaded model stays');
+      assert.match(await page.textContent('#badge-model'), /model: stories260K$/);
+    });
+
+    test('a bad URL and Cancel while the engine starts keep the loaded model', { skip, timeout: 120000 }, async () => {
+      requireBuild();
+      await page.check('input[name=source][value=url]');
+      await page.fill('#url', '/models/missing.gguf');
+      await page.click('#load');
+      await page.waitForFunction(() => !document.getElementById('error').hidden && document.body.dataset.model !== 'loading');
+      assert.match(await page.textContent('#error-text'), /HTTP 404/);
+      assert.equal(await page.getAttribute('body', 'data-model'), 'ready');
+      // Cancel right away, while the new engine's Worker starts and compiles the module.
+      await page.fill('#url', '/models/stories260K.Q8_0.gguf');
+      await page.evaluate(() => { document.getElementById('load').click(); document.getElementById('cancel-load').click(); });
+      assert.equal(await page.getAttribute('body', 'data-model'), 'ready');
+      assert.match(await page.textContent('#model-info'), /cancelled; stories260K is still loaded/);
+      await page.waitForTimeout(1500);
+      assert.match(await page.textContent('#badge-model'), /model: stories260K$/);
+      await page.fill('#max_tokens', '4');
+      await page.fill('#prompt', 'Still here?');
+      await page.press('#prompt', 'Enter');
+      await page.waitForFunction(() => document.body.dataset.generating === 'false' &&
+        document.querySelector('#log .msg.assistant:last-child')?.dataset.status === 'done', null, { timeout: 60000 });
+      await page.check('input[name=source][value=bundled]');
     });
 
     test('every request went to the page\'s own server, and only GET/HEAD', { skip }, () => {
@@ -206,9 +231,8 @@ describe('chat page, real engine, model URL on an origin allowed with --allow-or
       localStorage.clear();
       localStorage.setItem('mistral-wasm.chat.settings.v1', JSON.stringify({ source: 'url', url, max_tokens: 12 }));
     }, { url: `${hostOrigin}/m/stories.gguf` });
-    await page.reload();
+    await page.reload();                               // the chosen URL loads by itself
     assert.equal(await page.isChecked('input[name=source][value=url]'), true);
-    await page.click('#load');
     await waitForModel(page, 90000);
     assert.match(await page.textContent('#badge-model'), /stories\.gguf/);
     assert.ok(hits.some((h) => h.startsWith('GET /m/stories.gguf')), `model fetched from the host: ${hits}`);

@@ -6,11 +6,8 @@
 // The real engine is exercised by chat.model.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { REPO, skipReason, startServer, launchBrowser, screenshot, lastReply, waitForModel } from './harness.mjs';
+import { skipReason, startServer, launchBrowser, screenshot, lastReply, waitForModel, useMockEngine } from './harness.mjs';
 
-const MOCK = fs.readFileSync(path.join(REPO, 'web/e2e/mock-engine.mjs'), 'utf8');
 let server, browser, page, requests;
 
 before(async () => {
@@ -20,9 +17,7 @@ before(async () => {
   page = browser.page;
   requests = [];
   page.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
-  await page.route(/\/web\/index\.mjs$/, (route) => route.fulfill({
-    status: 200, contentType: 'text/javascript', body: MOCK,
-  }));
+  await useMockEngine(page);
 });
 after(async () => {
   if (browser) await browser.close();

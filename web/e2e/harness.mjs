@@ -72,6 +72,13 @@ export async function screenshot(page, name) {
   return file;
 }
 
+/** Route the page's import of web/index.mjs to mock-engine.mjs (the page's own behaviour,
+ *  without the wasm build). */
+export async function useMockEngine(page) {
+  const body = fs.readFileSync(path.join(REPO, 'web/e2e/mock-engine.mjs'), 'utf8');
+  await page.route(/\/web\/index\.mjs$/, (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body }));
+}
+
 /** Text of the last assistant message in the page. */
 export const lastReply = (page) => page.evaluate(() => {
   const all = document.querySelectorAll('#log .msg.assistant .content');

@@ -1,10 +1,13 @@
 // serve.test.mjs — tools/serve.mjs over real HTTP on 127.0.0.1 (no browser needed): the mounts,
-// MIME types, COOP/COEP on and off, the CSP, byte ranges, and refusal of traversal, other
-// methods and files outside web/, build-web/, models/.
+// MIME types, COOP/COEP on and off, the CSP, byte ranges with If-Range, and refusal of
+// traversal, other methods, files outside web/, build-web/, models/ (also through a symlinked
+// index.html), dotfiles and build files, foreign Host headers (DNS rebinding) and
+// protocol-relative redirects; a file deleted during a request is a 404, not a crash.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createServer, parseArgs, contentSecurityPolicy } from '../../tools/serve.mjs';
@@ -21,6 +24,7 @@ function get(port, rawPath, { method = 'GET', headers = {} } = {}) {
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on('error', reject);
+    req.setTimeout(5000, () => req.destroy(new Error(`no answer to ${method} ${rawPath}`)));
     req.end();
   });
 }
@@ -35,6 +39,26 @@ before(async () => {
   fs.writeFileSync(path.join(root, 'models/m.gguf'), Buffer.from('GGUF0123456789'));
   fs.writeFileSync(path.join(root, 'secret/key.txt'), 'secret');
   fs.symlinkSync(path.join(root, 'secret'), path.join(root, 'web/link'));
+  // A directory inside web/ whose index.html is a symlink out of the tree.
+  fs.mkdirSync(path.join(root, 'web/sym'));
+  fs.symlinkSync(path.join(root, 'secret/key.txt'), path.join(root, 'web/sym/index.html'));
+  fs.mkdirSync(path.join(root, 'web/etc'));
+  fs.symlinkSync('/etc/passwd', path.join(root, 'web/etc/index.html'));
+  // What a build tree and a checkout hold besides what the page needs.
+  fs.writeFileSync(path.join(root, 'build-web/CMakeCache.txt'), `CMAKE_HOME_DIRECTORY:INTERNAL=${root}/secret\n`);
+  fs.mkdirSync(path.join(root, 'build-web/CMakeFiles'));
+  fs.writeFileSync(path.join(root, 'build-web/CMakeFiles/CMakeOutput.log'), `${root}/secret`);
+  fs.writeFileSync(path.join(root, 'build-web/configure.log'), `${root}/secret`);
+  fs.writeFileSync(path.join(root, 'web/.env'), 'secret');
+  fs.mkdirSync(path.join(root, 'web/.git'));
+  fs.writeFileSync(path.join(root, 'web/.git/config'), 'secret');
+  fs.writeFileSync(path.join(root, 'models/.hidden.gguf'), 'secret');
+  fs.writeFileSync(path.join(root, 'web/package.json'), '{"secret":1}');
+  fs.mkdirSync(path.join(root, 'web/node_modules/x'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'web/node_modules/x/index.js'), '// secret');
+  fs.writeFileSync(path.join(root, 'models/old.gguf'), Buffer.from('GGUF0123456789'));
+  const hourAgo = new Date(Date.now() - 3600e3);
+  fs.utimesSync(path.join(root, 'models/old.gguf'), hourAgo, hourAgo);
   iso = await listen(createServer({ root }));
   noiso = await listen(createServer({ root, isolation: false, allowOrigins: ['https://huggingface.co'] }));
 });
@@ -122,4 +146,122 @@ test('arguments: port, isolation, origins (no CSP injection)', () => {
   assert.throws(() => parseArgs(['--allow-origin', 'javascript:alert(1)'], {}));
   assert.throws(() => parseArgs(['--port', '99999'], {}));
   assert.throws(() => parseArgs(['--bogus'], {}));
+});
+
+test('a symlinked index.html pointing out of the tree is 404', async () => {
+  for (const p of ['/web/sym/', '/web/sym/index.html', '/web/etc/', '/web/etc/index.html']) {
+    const r = await get(iso, p);
+    assert.equal(r.status, 404, p);
+    assert.ok(!/secret|root:/.test(r.body.toString()), p);
+  }
+});
+
+test('only what the page needs: no dotfiles, build files or node_modules', async () => {
+  for (const p of ['/build-web/CMakeCache.txt', '/build-web/CMakeFiles/CMakeOutput.log', '/build-web/configure.log',
+                   '/web/.env', '/web/.git/config', '/web/%2egit/config', '/models/.hidden.gguf',
+                   '/web/package.json', '/web/node_modules/x/index.js']) {
+    const r = await get(iso, p);
+    assert.equal(r.status, 404, p);
+    assert.ok(!r.body.toString().includes('secret'), p);
+  }
+  for (const p of ['/web/chat/', '/web/index.mjs', '/build-web/mw-st.wasm', '/build-web/mw-st.worker.js', '/models/m.gguf']) {
+    assert.equal((await get(iso, p)).status, 200, p);
+  }
+});
+
+test('a file deleted between the path check and the read is a 404; the server keeps running', async () => {
+  const victim = path.join(root, 'models/vanish.gguf');
+  fs.writeFileSync(victim, 'GGUF');
+  // Delete the file right after the server has resolved it: the race, made deterministic.
+  const realpathSync = fs.realpathSync;
+  fs.realpathSync = function (p, ...rest) {
+    const real = realpathSync.call(this, p, ...rest);
+    if (real.endsWith('vanish.gguf') && fs.existsSync(real)) fs.unlinkSync(real);
+    return real;
+  };
+  try {
+    const r = await get(iso, '/models/vanish.gguf');
+    assert.equal(r.status, 404);
+  } finally {
+    fs.realpathSync = realpathSync;
+  }
+  assert.equal((await get(iso, '/models/m.gguf')).status, 200, 'still serving');
+});
+
+// One request with exactly the given Host header (or none), over a raw socket.
+function rawHost(port, host) {
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1', () => {
+      s.write(`GET /models/m.gguf HTTP/1.0\r\n${host === null ? '' : `Host: ${host}\r\n`}\r\n`);
+    });
+    let out = '';
+    s.on('data', (d) => { out += d; });
+    s.on('end', () => resolve({ status: Number(out.split(' ')[1]), text: out }));
+    s.on('error', reject);
+  });
+}
+
+test('Host must be a loopback name with the port (DNS rebinding)', async () => {
+  for (const host of [`127.0.0.1:${iso}`, `localhost:${iso}`, `LOCALHOST:${iso}`, `[::1]:${iso}`]) {
+    assert.equal((await rawHost(iso, host)).status, 200, host);
+  }
+  for (const host of [`evil.example:${iso}`, 'evil.example', `127.0.0.1:${iso + 1}`, '127.0.0.1', 'localhost',
+                      `127.0.0.1.evil.example:${iso}`, `localhost:${iso}@evil.example`, '', null]) {
+    const r = await rawHost(iso, host);
+    assert.equal(r.status, 403, String(host));
+    assert.ok(!r.text.includes('GGUF0123'), String(host));
+  }
+});
+
+test('no protocol-relative redirects: empty segments are 404', async () => {
+  for (const p of ['/x/..//models', '/x/..//models/', '//models', '//evil.example/', '/web//chat', '/web/chat//',
+                   '/x/../%2fevil.example', '/%2f%2fevil.example/']) {
+    const r = await get(iso, p);
+    assert.ok(!(r.headers.location || '').startsWith('//'), `${p} -> ${r.headers.location}`);
+    assert.equal(r.status, 404, p);
+  }
+  const d = await get(iso, '/web/chat?x=1');
+  assert.equal(d.status, 301);
+  assert.equal(d.headers.location, '/web/chat/?x=1');
+});
+
+test('an invalid range (last < first) is ignored: 200 with the whole file', async () => {
+  const r = await get(iso, '/models/m.gguf', { headers: { Range: 'bytes=5-2' } });
+  assert.equal(r.status, 200);
+  assert.equal(r.headers['content-range'], undefined);
+  assert.equal(r.body.toString(), 'GGUF0123456789');
+  assert.equal((await get(iso, '/models/m.gguf', { headers: { Range: 'bytes=-0' } })).status, 416);
+  assert.equal((await get(iso, '/models/m.gguf', { headers: { Range: 'bytes=0-1,4-5' } })).status, 200);
+  assert.equal((await get(iso, '/models/m.gguf', { headers: { Range: 'items=0-1' } })).status, 200);
+});
+
+test('ETag, Last-Modified and If-Range (RFC 9110 13.1.5)', async () => {
+  const full = await get(iso, '/models/old.gguf');
+  const etag = full.headers.etag, lastModified = full.headers['last-modified'];
+  assert.match(etag, /^"[^"]+"$/, 'a strong ETag');
+  assert.equal(new Date(lastModified).getTime(), Math.floor(fs.statSync(path.join(root, 'models/old.gguf')).mtimeMs / 1000) * 1000);
+  assert.equal((await get(iso, '/models/old.gguf', { method: 'HEAD' })).headers.etag, etag);
+  const ranged = (ifRange) => get(iso, '/models/old.gguf', { headers: { Range: 'bytes=4-7', 'If-Range': ifRange } });
+  let r = await ranged(etag);
+  assert.equal(r.status, 206, 'same ETag: the range');
+  assert.equal(r.body.toString(), '0123');
+  r = await ranged(lastModified);
+  assert.equal(r.status, 206, 'same (strong) Last-Modified: the range');
+  for (const stale of ['"other"', `W/${etag}`, new Date(Date.parse(lastModified) - 1000).toUTCString(), 'garbage']) {
+    r = await ranged(stale);
+    assert.equal(r.status, 200, `If-Range ${stale}: the whole file`);
+    assert.equal(r.body.toString(), 'GGUF0123456789');
+    assert.equal(r.headers['content-range'], undefined);
+  }
+  // A changed file gets another ETag, so a resumed download restarts from 0.
+  fs.writeFileSync(path.join(root, 'models/old.gguf'), 'GGUF0123456789-changed');
+  r = await ranged(etag);
+  assert.equal(r.status, 200);
+  assert.notEqual(r.headers.etag, etag);
+  // A Last-Modified within the last second is weak: the date never matches (8.8.2.2).
+  const fresh = await get(iso, '/models/m.gguf');
+  fs.utimesSync(path.join(root, 'models/m.gguf'), new Date(), new Date());
+  const lm = (await get(iso, '/models/m.gguf', { method: 'HEAD' })).headers['last-modified'];
+  assert.equal((await get(iso, '/models/m.gguf', { headers: { Range: 'bytes=0-1', 'If-Range': lm } })).status, 200);
+  assert.equal(fresh.status, 200);
 });
