@@ -5,6 +5,10 @@
 //   /web/...        the page and the JS package      (/ redirects to /web/chat/)
 //   /build-web/...  the Emscripten modules (.mjs + .wasm + worker)
 //   /models/...     the bundled default model
+//   /vendor/...     the browser builds of the page's two libraries (marked, DOMPurify), each
+//                   named once in VENDOR and read from web/node_modules (nothing else of it)
+//   /csp.json       the connect-src origins of this server, so the page can tell whether a hub
+//                   is allowed before it asks (it cannot read its own CSP)
 // Every response carries COOP/COEP (so the page is cross-origin isolated and can use
 // threads; --no-isolation or MW_NO_ISOLATION=1 leaves them out to test the single-thread
 // path) and one strict Content-Security-Policy: scripts, workers, styles, images and
@@ -90,14 +94,31 @@ export function resolvePath(mounts, urlPath) {
 // else is 404: build-web/ holds CMakeCache.txt, logs and object files that name local paths,
 // web/ has node_modules. (resolvePath has already refused dotfiles.)
 const SERVED = {
-  web: (rel) => /\.(html|css|mjs|js|svg|png|ico)$/i.test(rel) && !rel.split(path.sep).includes('node_modules'),
+  // catalogue.json is the chat page's model list; no other JSON (package.json ...) is served.
+  web: (rel) => (/\.(html|css|mjs|js|svg|png|ico)$/i.test(rel) || rel === path.join('chat', 'catalogue.json')) &&
+               !rel.split(path.sep).includes('node_modules'),
   'build-web': (rel) => /^mw-(mt|st)(\.worker)?\.(mjs|js|wasm)$/.test(rel),
   models: (rel) => /\.gguf$/i.test(rel),
 };
 
+// The vendored libraries, an explicit allow-list: request path -> file under web/node_modules
+// (versions pinned exactly in web/package.json; tools/chat.sh runs npm ci when they are missing).
+export const VENDOR = Object.freeze({
+  '/vendor/marked.esm.js': 'marked/lib/marked.esm.js',
+  '/vendor/purify.es.mjs': 'dompurify/dist/purify.es.mjs',
+});
+
 // A request path -> { file } (real path, allowed), { redirect } (a directory without its
 // final '/'), or null (404).
 export function lookup(mounts, urlPath) {
+  if (Object.hasOwn(VENDOR, urlPath)) {
+    // Checked like a mount: the real path must stay inside web/node_modules (no symlink out).
+    const dir = path.join(mounts.web, 'node_modules');
+    try {
+      const real = fs.realpathSync(path.join(dir, VENDOR[urlPath]));
+      return insideDir(real, fs.realpathSync(dir)) ? { file: real } : null;
+    } catch { return null; }
+  }
   const parts = pathSegments(urlPath);
   if (!parts) return null;
   let real = resolvePath(mounts, urlPath);
@@ -189,6 +210,10 @@ export function createServer({ root = REPO, buildWeb = null, isolation = true, a
     // The raw path, not a URL-normalised one: '/x/..//models' must not become '//models'.
     const urlPath = req.url.split('?')[0];
     if (urlPath === '/' || urlPath === '/chat' || urlPath === '/chat/') return done(302, { Location: '/web/chat/' });
+    if (urlPath === '/csp.json') {
+      return done(200, { 'Content-Type': 'application/json; charset=utf-8' },
+                  JSON.stringify({ connectSrc: ["'self'", ...allowOrigins] }) + '\n');
+    }
     const found = lookup(mounts, urlPath);
     if (!found) return done(404, {}, 'not found\n');
     if (found.redirect) return done(301, { Location: found.redirect + (req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '') });
