@@ -32,6 +32,9 @@ export class HttpError extends Error {
   }
 }
 
+/** The client closed its connection (never sent: there is no one to answer). */
+const clientGone = () => new HttpError(499, 'the client went away', { code: 'client_closed' });
+
 function sendJson(res, status, body, headers = {}) {
   const data = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...headers });
@@ -54,8 +57,9 @@ function sendError(res, err) {
 }
 
 /** The request body as a JSON object; 413 past maxBytes, 400 when it is not a JSON object. */
-function readJson(req, maxBytes) {
+function readJson(req, maxBytes, signal) {
   return new Promise((resolve, reject) => {
+    signal.addEventListener('abort', () => reject(clientGone()), { once: true });
     const declared = Number(req.headers['content-length']);
     const tooLarge = () => new HttpError(413, `the request body is larger than ${maxBytes} bytes`, { code: 'body_too_large' });
     if (declared > maxBytes) { req.resume(); reject(tooLarge()); return; }
@@ -98,7 +102,7 @@ class Queue {
       const job = { run, resolve, reject, signal };
       const leave = () => {
         const i = this.#waiting.indexOf(job);
-        if (i >= 0) { this.#waiting.splice(i, 1); reject(new HttpError(499, 'the client went away', { code: 'client_closed' })); }
+        if (i >= 0) { this.#waiting.splice(i, 1); reject(clientGone()); }
       };
       job.leave = leave;
       signal.addEventListener('abort', leave, { once: true });
@@ -232,10 +236,10 @@ export function createServer({ engine, modelId, maxQueue = DEFAULT_MAX_QUEUE, ma
       throw new HttpError(405, `${req.method} is not allowed on ${path} (use ${Object.keys(route).join(', ')})`,
                           { code: 'method_not_allowed', headers: { allow: Object.keys(route).join(', ') } });
     }
-    const body = req.method === 'POST' ? await readJson(req, maxBodyBytes) : null;
     // the client closing its connection before the answer is complete aborts the request
     const ctl = new AbortController();
     res.on('close', () => { if (!res.writableFinished) ctl.abort(); });
+    const body = req.method === 'POST' ? await readJson(req, maxBodyBytes, ctl.signal) : null;
     await run(body, res, ctl.signal);
   }
 
