@@ -33,5 +33,8 @@ if (process.argv.includes('--clean')) {
   const wasm64 = path.join(BUILD_WASM64, 'mw64.wasm');
   if (fs.existsSync(wasm64)) files.push(wasm64);
   for (const f of files) fs.copyFileSync(f, path.join(DIST, path.basename(f)));
+  // Emscripten's .js files (the pthread worker, the CLI) are CommonJS: the package's
+  // "type": "module" must not reach them
+  fs.writeFileSync(path.join(DIST, 'package.json'), '{ "type": "commonjs" }\n');
   console.error(`copy-modules: ${files.map((f) => path.basename(f)).join(' ')} → dist/`);
 }
