@@ -5,35 +5,23 @@
 // `tsc --noEmit --strict` on test-support/types-example.ts against the installed index.d.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MODEL, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
+import { GREEDY_48, requireModules } from '../test-support/helpers.mjs';
+import { packAndInstall, WEB } from '../test-support/pack.mjs';
 
-const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--loglevel=error'];
-let tmp, project, tarball, packed;
+let pkg, project, packed, installed;
 
-const npm = (args, cwd) => execFileSync('npm', [...args, ...NPM_FLAGS], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-const installed = (...p) => path.join(project, 'node_modules', 'mistral-wasm', ...p);
 const bin = (name) => path.join(project, 'node_modules', '.bin', name);
 const run = (file, args, opts = {}) => spawnSync(file, args, { cwd: project, encoding: 'utf8', timeout: 120_000, ...opts });
 
 before(() => {
   requireModules();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-pack-'));
-  const out = npm(['pack', '--json', '--pack-destination', tmp], WEB);
-  packed = JSON.parse(out.slice(out.indexOf('[')))[0];
-  tarball = path.join(tmp, packed.filename);
-  project = path.join(tmp, 'project');
-  fs.mkdirSync(path.join(project, 'models'), { recursive: true });
-  fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'empty', version: '1.0.0', type: 'module', private: true }));
-  fs.copyFileSync(MODEL, path.join(project, 'models', 'stories260K.gguf'));
-  npm(['install', '--offline', tarball], project);   // the package has no dependencies: no network
+  pkg = packAndInstall();
+  ({ project, packed, installed } = pkg);
 });
-after(() => { if (tmp) fs.rmSync(tmp, { recursive: true, force: true }); });
+after(() => { if (pkg) pkg.cleanup(); });
 
 test('the tarball holds the modules, types, licence and bin, and no tests or build tools', () => {
   const files = packed.files.map((f) => f.path).sort();
