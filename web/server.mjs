@@ -32,6 +32,9 @@ export class HttpError extends Error {
   }
 }
 
+/** Responses that are server-sent event streams. */
+const streaming = new WeakSet();
+
 /** The client closed its connection (never sent: there is no one to answer). */
 const clientGone = () => new HttpError(499, 'the client went away', { code: 'client_closed' });
 
@@ -52,8 +55,13 @@ function errorAnswer(err) {
 
 function sendError(res, err) {
   const e = errorAnswer(err);
-  if (res.headersSent) { res.end(); return; }
-  sendJson(res, e.status, { error: { message: e.message, type: e.type, param: e.param, code: e.code } }, e.headers);
+  const error = { message: e.message, type: e.type, param: e.param, code: e.code };
+  if (res.headersSent) {   // a stream that fails midway ends with an error event, as OpenAI's do
+    if (streaming.has(res)) res.write(`data: ${JSON.stringify({ error })}\n\n`);
+    res.end();
+    return;
+  }
+  sendJson(res, e.status, { error }, e.headers);
 }
 
 /** The request body as a JSON object; 413 past maxBytes, 400 when it is not a JSON object. */
@@ -182,6 +190,7 @@ export function createServer({ engine, modelId, maxQueue = DEFAULT_MAX_QUEUE, ma
       const stream = await create({ ...request, stream: true });
       let last = null;
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      streaming.add(res);
       for await (const chunk of stream) {
         last = { ...chunk, model: id };
         if (!signal.aborted) res.write(`data: ${JSON.stringify(last)}\n\n`);

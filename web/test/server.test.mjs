@@ -269,3 +269,31 @@ test('a client that disconnects while waiting in the queue leaves it; one that d
   assert.equal(runs[0].finish_reason, 'abort');
   assert.ok(runs[0].completion_tokens < 100000);
 });
+
+test('a stream whose engine fails midway ends with an error event in OpenAI shape', async () => {
+  const e2 = await createEngine({ model: MODEL, moduleBase: MODULE_BASE, variant: 'st' });
+  const s2 = createServer({ engine: e2 });
+  const url = await listen(s2, { port: 0 });
+  try {
+    const text = await new Promise((resolve, reject) => {
+      const req = http.request(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let t = '';
+        res.setEncoding('utf8');
+        res.once('data', () => e2._crashForTest());
+        res.on('data', (d) => { t += d; });
+        res.on('end', () => resolve(t));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ prompt: PROMPT, temperature: 0.8, max_tokens: 100000, stream: true }));
+    });
+    const events = text.split('\n\n').filter(Boolean);
+    const last = JSON.parse(events.at(-1).slice('data: '.length));
+    assert.ok(isOpenAiError(last), events.at(-1));
+    assert.equal(last.error.code, 'worker_crashed');
+    assert.ok(!text.includes('[DONE]'));
+  } finally {
+    s2.closeAllConnections();
+    await new Promise((r) => s2.close(r));
+    await e2.dispose();
+  }
+});
