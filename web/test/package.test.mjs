@@ -30,12 +30,12 @@ test('the tarball holds the modules, types, licence and bin, and no tests or bui
     assert.ok(files.includes(f), `${f} missing from ${files.join(' ')}`);
   assert.ok(!files.some((f) => /^(test|e2e|test-support|node_modules|chat)\//.test(f) || f === 'api.c' || f === 'bin/copy-modules.mjs'), files.join(' '));
   assert.match(fs.readFileSync(installed('LICENSE'), 'utf8'), /^MIT License/);
-  assert.ok(!fs.existsSync(path.join(WEB, 'dist')), 'postpack removes web/dist (no stale copy in the checkout)');
-  const pkg = JSON.parse(fs.readFileSync(installed('package.json'), 'utf8'));
-  assert.equal(pkg.license, 'MIT');
-  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './dist/*', './package.json', './server', './worker']);
-  assert.equal(pkg.exports['.'].types, './index.d.ts');
-  assert.deepEqual(pkg.dependencies ?? {}, {});
+  assert.ok(!fs.existsSync(path.join(pkg.tmp, 'web', 'dist')), 'postpack removes dist/ (no stale copy in a checkout)');
+  const manifest = JSON.parse(fs.readFileSync(installed('package.json'), 'utf8'));
+  assert.equal(manifest.license, 'MIT');
+  assert.deepEqual(Object.keys(manifest.exports).sort(), ['.', './dist/*', './package.json', './server', './worker']);
+  assert.equal(manifest.exports['.'].types, './index.d.ts');
+  assert.deepEqual(manifest.dependencies ?? {}, {});
 });
 
 test("the README's Node example runs in the installed package (greedy text of llama.cpp)", () => {
