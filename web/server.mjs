@@ -94,16 +94,16 @@ function readJson(req, maxBytes, signal) {
   });
 }
 
-/** One job at a time, in arrival order; at most maxWaiting wait. run(job) gets the job's signal. */
+/** One job at a time, in arrival order; at most maxWaiting wait while one runs. */
 class Queue {
   #waiting = []; #running = false;
   constructor(maxWaiting) { this.maxWaiting = maxWaiting; }
   get waiting() { return this.#waiting.length; }
 
-  /** Resolves with run()'s result; rejects 503 when the queue is full and with the signal's
-   *  reason when it fires while the job still waits. */
+  /** Resolves with run()'s result; rejects 503 when the queue is full, and clientGone() when
+   *  signal fires while the job still waits. */
   push(run, signal) {
-    if (this.#waiting.length >= this.maxWaiting)
+    if (this.#running && this.#waiting.length >= this.maxWaiting)
       return Promise.reject(new HttpError(503, `the server is busy: ${this.#waiting.length} requests are waiting; retry later`,
                                           { type: 'server_error', code: 'queue_full', headers: { 'retry-after': '1' } }));
     return new Promise((resolve, reject) => {

@@ -236,6 +236,13 @@ test('requests are queued in order, not interleaved; the queue is bounded (503 w
   }
   const order = finished.slice(-2).map((f) => f.completion_tokens);
   assert.deepEqual(order, [400, 400]);
+  // maxQueue 0: nothing waits, but an idle server still answers
+  const s0 = createServer({ engine, maxQueue: 0 });
+  const url0 = await listen(s0, { port: 0 });
+  try {
+    const r = await fetch(`${url0}/v1/completions`, { method: 'POST', body: JSON.stringify({ prompt: PROMPT, max_tokens: 2 }) });
+    assert.equal(r.status, 200);
+  } finally { await new Promise((r) => s0.close(r)); }
 });
 
 test('a client that disconnects while waiting in the queue leaves it; one that disconnects mid-stream aborts it', async () => {
