@@ -304,3 +304,23 @@ test('a stream whose engine fails midway ends with an error event in OpenAI shap
     await e2.dispose();
   }
 });
+
+test('tools, tool_choice and response_format reach the engine unchanged (until constrained decoding reads them)', async () => {
+  const seen = [];
+  const recording = { model: engine.model, chat: { completions: { create: (req) => { seen.push(req); return engine.chat.completions.create(req); } } } };
+  const s = createServer({ engine: recording });
+  const url = await listen(s, { port: 0 });
+  try {
+    const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }];
+    const response_format = { type: 'json_schema', json_schema: { name: 'w', schema: { type: 'object' }, strict: true } };
+    const c = new OpenAI({ apiKey: 'unused', baseURL: `${url}/v1`, maxRetries: 0 });
+    const r = await c.chat.completions.create({ model: 'm', messages: chatMsg, max_tokens: 4, tools, tool_choice: 'auto', response_format });
+    assert.equal(r.choices[0].finish_reason, 'length');
+    assert.deepEqual(seen[0].tools, tools);
+    assert.equal(seen[0].tool_choice, 'auto');
+    assert.deepEqual(seen[0].response_format, response_format);
+    assert.deepEqual(seen[0].messages, chatMsg);
+  } finally {
+    await new Promise((r) => s.close(r));
+  }
+});
