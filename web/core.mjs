@@ -5,19 +5,33 @@
 // (errors.mjs). Nothing here blocks on the network or on other threads: the caller (the engine
 // worker, or the Node CLI) drives everything. Used by worker.mjs and mw.mjs.
 import { errorFromStatus, InvalidArgumentError, MW_STATUS, MwError } from './errors.mjs';
+import { isNode } from './env.mjs';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 const CHUNK = 1 << 20;          // bytes copied into wasm memory per mw_loader_feed call
 
-/** Where the Emscripten modules live unless the caller says otherwise. */
-export const DEFAULT_MODULE_BASE = new URL('../build-web/', import.meta.url).href;
+// Where the Emscripten modules live unless the caller says otherwise: the package's own dist/
+// (an installed package: npm pack's prepack copies them there), else build-web/ of a checkout.
+// Node looks; a browser cannot, so it tries dist/ first and falls back to build-web/.
+const PACKAGE_MODULES = new URL('./dist/', import.meta.url).href;
+const REPO_MODULES = new URL('../build-web/', import.meta.url).href;
+const nodeFs = isNode ? await import('node:fs') : null;
+export const DEFAULT_MODULE_BASE = !nodeFs || nodeFs.existsSync(new URL('mw-st.mjs', PACKAGE_MODULES))
+  ? PACKAGE_MODULES : REPO_MODULES;
+
+/** Import mw-<variant>.mjs from moduleBase, or from the default place(s). */
+async function importModule(variant, moduleBase) {
+  const bases = moduleBase ? [moduleBase] : nodeFs ? [DEFAULT_MODULE_BASE] : [PACKAGE_MODULES, REPO_MODULES];
+  for (let i = 0; ; i++) {
+    const base = bases[i].endsWith('/') ? bases[i] : bases[i] + '/';
+    try { return await import(new URL(`mw-${variant}.mjs`, base).href); } catch (e) { if (i + 1 === bases.length) throw e; }
+  }
+}
 
 /** Load mw-<variant>.mjs and return a WasmCore. threads sizes the pthread pool (mt only). */
-export async function loadCore({ variant = 'st', threads = 1, moduleBase = DEFAULT_MODULE_BASE } = {}) {
-  const base = moduleBase.endsWith('/') ? moduleBase : moduleBase + '/';
-  const url = new URL(`mw-${variant}.mjs`, base).href;
-  const { default: factory } = await import(url);
+export async function loadCore({ variant = 'st', threads = 1, moduleBase } = {}) {
+  const { default: factory } = await importModule(variant, moduleBase);
   const opts = variant === 'mt' ? { nThreads: Math.max(1, threads) } : {};
   const M = await factory(opts);
   return new WasmCore(M, variant, variant === 'mt' ? Math.max(1, threads) : 1);
