@@ -710,41 +710,35 @@ done:
 
 /* ---- special-token partition ---------------------------------------------------------- */
 
-typedef struct fragment {
-    int32_t id;            /* special token id, or -1 for text */
-    size_t off, len;       /* text fragments: bytes of the input */
-} fragment;
-
-typedef struct frag_list {
-    fragment *v;
-    size_t n, cap;
-} frag_list;
-
-static int frag_push(frag_list *l, int32_t id, size_t off, size_t len)
+static int frag_push(mw_fragments *l, int32_t id, size_t off, size_t len)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap * 2 + 8;
-        fragment *v = mw_realloc(l->v, cap * sizeof *v);
+        mw_fragment *v = mw_realloc(l->v, cap * sizeof *v);
         if (!v)
             return 0;
         l->v = v;
         l->cap = cap;
     }
-    fragment f = { id, off, len };
+    mw_fragment f = { id, off, len };
     l->v[l->n++] = f;
     return 1;
 }
 
-/* first occurrence of needle in hay, or NULL */
-static const char *find_bytes(const char *hay, size_t hlen, const char *needle, size_t nlen)
+/* first occurrence of needle in hay, or NULL; *steps += bytes looked at */
+static const char *find_bytes(const char *hay, size_t hlen, const char *needle, size_t nlen,
+                              uint64_t *steps)
 {
     if (nlen == 0 || nlen > hlen)
         return NULL;
     const char *end = hay + (hlen - nlen) + 1;
     for (const char *p = hay; p < end;) {
-        p = memchr(p, needle[0], (size_t)(end - p));
-        if (!p)
+        const char *q = memchr(p, needle[0], (size_t)(end - p));
+        *steps += (uint64_t)((q ? q + 1 : end) - p);
+        if (!q)
             return NULL;
+        p = q;
+        *steps += nlen;
         if (memcmp(p, needle, nlen) == 0)
             return p;
         p++;
@@ -754,25 +748,26 @@ static const char *find_bytes(const char *hay, size_t hlen, const char *needle, 
 
 /* Cut every occurrence of special token id out of the text fragments of *cur. */
 static mw_status partition_one(const mw_tokenizer *t, const char *text, int32_t id,
-                               frag_list *cur, frag_list *next)
+                               mw_fragments *cur, mw_fragments *next)
 {
     const char *s = t->text[id];
     size_t slen = t->text_len[id];
     int found = 0;
     for (size_t i = 0; i < cur->n && !found; i++)
-        found = cur->v[i].id < 0 && find_bytes(text + cur->v[i].off, cur->v[i].len, s, slen);
+        found = cur->v[i].id < 0 &&
+                find_bytes(text + cur->v[i].off, cur->v[i].len, s, slen, &cur->steps);
     if (!found)
         return MW_OK;
     next->n = 0;
     for (size_t i = 0; i < cur->n; i++) {
-        fragment f = cur->v[i];
+        mw_fragment f = cur->v[i];
         int ok = 1;
         if (f.id >= 0) {
             ok = frag_push(next, f.id, 0, 0);
         } else {
             size_t pos = f.off, end = f.off + f.len;
             const char *m;
-            while (ok && (m = find_bytes(text + pos, end - pos, s, slen)) != NULL) {
+            while (ok && (m = find_bytes(text + pos, end - pos, s, slen, &cur->steps)) != NULL) {
                 size_t at = (size_t)(m - text);
                 if (at > pos)
                     ok = frag_push(next, -1, pos, at - pos);
@@ -785,9 +780,37 @@ static mw_status partition_one(const mw_tokenizer *t, const char *text, int32_t 
         if (!ok)
             return mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory splitting special tokens");
     }
-    frag_list tmp = *cur;
+    next->steps = cur->steps;
+    mw_fragments tmp = *cur;
     *cur = *next;
     *next = tmp;
+    return MW_OK;
+}
+
+mw_status mw_tokenizer_split(const mw_tokenizer *t, const char *text, size_t len,
+                             int parse_special, mw_fragments *out)
+{
+    mw_fragments cur = { 0 }, next = { 0 };
+    *out = cur;
+    if (len == 0)
+        return MW_OK;
+    if (!frag_push(&cur, -1, 0, len))
+        return mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory");
+    mw_status st = MW_OK;
+    /* user-defined tokens are always cut out; control and unknown ones only on request */
+    if (parse_special || t->n_user_defined > 0) {
+        for (int32_t i = 0; i < t->n_special && st == MW_OK; i++) {
+            int32_t id = t->special[i];
+            if (parse_special || t->type[id] == MW_TOKEN_USER_DEFINED)
+                st = partition_one(t, text, id, &cur, &next);
+        }
+    }
+    mw_free(next.v);
+    if (st != MW_OK) {
+        mw_free(cur.v);
+        return st;
+    }
+    *out = cur;
     return MW_OK;
 }
 
@@ -797,30 +820,18 @@ mw_status mw_tokenizer_encode(const mw_tokenizer *t, const char *text, size_t le
     if (len > MAX_TEXT_BYTES)
         return mw_fail(MW_ERR_TOO_LARGE, "tokenize: %zu bytes of text (limit %zu)", len,
                        MAX_TEXT_BYTES);
-    int parse_special = (flags & MW_TOKENIZE_PARSE_SPECIAL) != 0;
     if ((flags & MW_TOKENIZE_ADD_BOS) && t->bos_id >= 0)
         mw_id_sink_push(sink, t->bos_id);
 
-    mw_status st = MW_OK;
-    frag_list cur = { 0 }, next = { 0 };
-    if (len > 0 && !frag_push(&cur, -1, 0, len)) {
-        st = mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory");
-        goto done;
-    }
-    /* user-defined tokens are always cut out; control and unknown ones only on request */
-    if (len > 0 && (parse_special || t->n_user_defined > 0)) {
-        for (int32_t i = 0; i < t->n_special && st == MW_OK; i++) {
-            int32_t id = t->special[i];
-            if (parse_special || t->type[id] == MW_TOKEN_USER_DEFINED)
-                st = partition_one(t, text, id, &cur, &next);
-        }
-        if (st != MW_OK)
-            goto done;
-    }
+    mw_fragments frags;
+    mw_status st = mw_tokenizer_split(t, text, len, (flags & MW_TOKENIZE_PARSE_SPECIAL) != 0,
+                                      &frags);
+    if (st != MW_OK)
+        return st;
     /* the dummy prefix goes before text that starts the input or follows a special token */
     int prev_special = 1;
-    for (size_t i = 0; i < cur.n; i++) {
-        const fragment *f = &cur.v[i];
+    for (size_t i = 0; i < frags.n; i++) {
+        const mw_fragment *f = &frags.v[i];
         if (f->id >= 0) {
             mw_id_sink_push(sink, f->id);
             prev_special = 1;
@@ -834,8 +845,7 @@ mw_status mw_tokenizer_encode(const mw_tokenizer *t, const char *text, size_t le
     if ((flags & MW_TOKENIZE_ADD_EOS) && t->eos_id >= 0)
         mw_id_sink_push(sink, t->eos_id);
 done:
-    mw_free(cur.v);
-    mw_free(next.v);
+    mw_free(frags.v);
     return st;
 }
 

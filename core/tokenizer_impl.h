@@ -60,6 +60,25 @@ static inline void mw_id_sink_push(mw_id_sink *s, int32_t id)
     s->n++;
 }
 
+/* A piece of the input once special tokens are cut out: id >= 0 is that special token, id -1
+ * the text bytes [off, off + len). */
+typedef struct mw_fragment {
+    int32_t id;
+    size_t off, len;
+} mw_fragment;
+
+typedef struct mw_fragments {
+    mw_fragment *v;           /* mw_free() it */
+    size_t n, cap;
+    uint64_t steps;           /* bytes of text (and vocabulary) the split looked at: the work
+                                 count test_tokenizer bounds, since tests never assert time */
+} mw_fragments;
+
+/* Step 1 of encoding: cut text at special tokens (user-defined always, control and unknown with
+ * parse_special), in SentencePiece/llama.cpp order. */
+mw_status mw_tokenizer_split(const mw_tokenizer *t, const char *text, size_t len,
+                             int parse_special, mw_fragments *out);
+
 /* Encode text (MW_TOKENIZE_* flags) and append the ids to sink. */
 mw_status mw_tokenizer_encode(const mw_tokenizer *t, const char *text, size_t len, int32_t flags,
                               mw_id_sink *sink);
