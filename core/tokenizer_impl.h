@@ -31,8 +31,13 @@ struct mw_tokenizer {
     int32_t add_bos, add_eos;         /* the GGUF's tokenizer.ggml.add_*_token (defaults 1, 0) */
     int32_t add_space_prefix;         /* tokenizer.ggml.add_space_prefix (default 1) */
     uint32_t max_len;                 /* longest vocabulary string, bytes */
-    int32_t *special;         /* control / unknown / user-defined ids, longest text first */
-    int32_t n_special;
+    /* trie of the special texts (control, unknown, user-defined): node 0 is the root, its
+     * children in trie_root, every other edge in the hash trie_edges (child 0 = empty slot) */
+    uint32_t trie_root[256];
+    struct mw_trie_edge { uint32_t parent, child; uint8_t byte; } *trie_edges;
+    uint32_t trie_mask;
+    int32_t (*trie_id)[2];    /* [node] lowest id whose text ends here: [0] user-defined only,
+                                 [1] any special type; -1 = none */
     int32_t n_user_defined;
     int32_t n_unused;
     uint64_t *pairs;          /* hash set of character pairs adjacent inside some mergeable piece
