@@ -32,6 +32,29 @@
 /* Longest input we accept: keeps every symbol index and id count inside int32. */
 #define MAX_TEXT_BYTES ((size_t)128 << 20)
 
+/* Checked sizes: with a 32-bit size_t (wasm32) the arrays of a large text can pass 4 GiB, and a
+ * wrapped size would allocate a small array and write past it. */
+static int array_bytes(size_t count, size_t elem, size_t *bytes)
+{
+    if (elem != 0 && count > SIZE_MAX / elem)
+        return 0;
+    *bytes = count * elem;
+    return 1;
+}
+
+/* v (cap elements of elem bytes) grown to about twice cap; NULL (v untouched) when out of memory
+ * or past size_t. */
+static void *grow_array(void *v, size_t *cap, size_t elem)
+{
+    size_t bytes;
+    if (*cap > (SIZE_MAX - 16) / 2 || !array_bytes(*cap * 2 + 16, elem, &bytes))
+        return NULL;
+    void *grown = mw_realloc(v, bytes);
+    if (grown)
+        *cap = *cap * 2 + 16;
+    return grown;
+}
+
 /* ---- the vocabulary hash map ---------------------------------------------------------- */
 
 static uint32_t hash_bytes(const char *s, size_t len)
@@ -558,14 +581,12 @@ static int before(const bigram *a, const bigram *b)
 static void heap_push(spm_work *w, bigram g)
 {
     if (w->n_heap == w->cap_heap) {
-        size_t cap = w->cap_heap * 2 + 16;
-        bigram *h = mw_realloc(w->heap, cap * sizeof *h);
+        bigram *h = grow_array(w->heap, &w->cap_heap, sizeof *h);
         if (!h) {
             w->failed = 1;
             return;
         }
         w->heap = h;
-        w->cap_heap = cap;
     }
     size_t i = w->n_heap++;
     while (i > 0) {
@@ -666,11 +687,18 @@ static mw_status spm_fragment(const mw_tokenizer *t, const char *src, size_t len
     spm_work w = { 0 };
     w.t = t;
     int track = t->n_unused > 0;   /* merge tree only when some piece is unused */
+    size_t sym_bytes, sym_node_bytes = 0, node_bytes = 0;
+    if (!array_bytes(blen, sizeof *w.sym, &sym_bytes) ||
+        (track && (!array_bytes(blen, sizeof *w.sym_node, &sym_node_bytes) ||
+                   !array_bytes(blen, 2 * sizeof *w.nodes, &node_bytes))))
+        return mw_fail(MW_ERR_TOO_LARGE,
+                       "tokenize: %zu bytes of text with %zu spaces need symbol arrays larger than "
+                       "the address space; split the text", len, n_space);
+    w.sym = mw_alloc(sym_bytes);   /* the largest first: a refusal costs nothing else */
     w.text = mw_alloc(blen);
-    w.sym = mw_alloc(blen * sizeof *w.sym);
     if (track) {
-        w.sym_node = mw_alloc(blen * sizeof *w.sym_node);
-        w.nodes = mw_alloc(2 * blen * sizeof *w.nodes);
+        w.sym_node = mw_alloc(sym_node_bytes);
+        w.nodes = mw_alloc(node_bytes);
     }
     w.cap_heap = 256;   /* grows as needed; runs are usually words */
     w.heap = mw_alloc(w.cap_heap * sizeof *w.heap);
@@ -802,12 +830,10 @@ typedef struct cand_heap {
 static int cand_push(cand_heap *h, candidate c)
 {
     if (h->n == h->cap) {
-        size_t cap = h->cap * 2 + 16;
-        candidate *v = mw_realloc(h->v, cap * sizeof *v);
+        candidate *v = grow_array(h->v, &h->cap, sizeof *v);
         if (!v)
             return 0;
         h->v = v;
-        h->cap = cap;
     }
     size_t i = h->n++;
     while (i > 0 && cand_before(&c, &h->v[(i - 1) / 2])) {
@@ -862,12 +888,10 @@ static candidate longest_special(const mw_tokenizer *t, const char *text, size_t
 static int frag_push(mw_fragments *l, int32_t id, size_t off, size_t len)
 {
     if (l->n == l->cap) {
-        size_t cap = l->cap * 2 + 8;
-        mw_fragment *v = mw_realloc(l->v, cap * sizeof *v);
+        mw_fragment *v = grow_array(l->v, &l->cap, sizeof *v);
         if (!v)
             return 0;
         l->v = v;
-        l->cap = cap;
     }
     mw_fragment f = { id, off, len };
     l->v[l->n++] = f;

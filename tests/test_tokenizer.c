@@ -796,6 +796,47 @@ static void test_alloc_failures(void)
     mw_set_allocator(NULL);
 }
 
+/* ---- a fragment too large for the address space ---------------------------------------- */
+
+static void *capped_alloc(void *user, size_t size)
+{
+    (void)user;
+    return size > ((size_t)1 << 30) ? NULL : malloc(size);
+}
+
+static void *capped_realloc(void *user, void *p, size_t size)
+{
+    (void)user;
+    return size > ((size_t)1 << 30) ? NULL : realloc(p, size);
+}
+
+/* Issue 15 item 2: 9e7 spaces escape to 2.7e8 bytes ("▁" each), whose symbol array (16 bytes a
+ * symbol) is past 4 GiB: with a 32-bit size_t (wasm32) the size wrapped, a small array was
+ * allocated and the symbols were written out of bounds. Now MW_ERR_TOO_LARGE before any
+ * allocation there. A 64-bit size_t holds the sizes: an allocator refusing more than 1 GiB at once
+ * makes it MW_ERR_NO_MEMORY instead of a multi-gigabyte test. */
+static void test_huge_fragment(void)
+{
+    mw_model *m = open_model(TOKDIR "ggml-vocab-mistral-v1.gguf");
+    size_t len = 90000000;
+    char *text = malloc(len);
+    if (!m || !text) { mw_model_free(m); free(text); return; }
+    memset(text, ' ', len);
+    mw_allocator a = { capped_alloc, capped_realloc, fail_free, NULL };
+    mw_set_allocator(&a);
+    int32_t n = -1;
+    mw_status st = mw_tokenize(m, text, len, 0, NULL, 0, &n);
+    mw_set_allocator(NULL);
+    mw_status want = sizeof(size_t) < 8 ? MW_ERR_TOO_LARGE : MW_ERR_NO_MEMORY;
+    CHECK_MSG(st == want, "9e7 spaces: status %d (want %d): %s", (int)st, (int)want, mw_last_error());
+    printf("9e7 spaces, %zu-bit size_t: %s\n", sizeof(size_t) * 8, mw_last_error());
+    /* and the same model still works */
+    int32_t ids[8];
+    CHECK(mw_tokenize(m, "  Hello", 7, 0, ids, 8, &n) == MW_OK && n >= 2);
+    free(text);
+    mw_model_free(m);
+}
+
 int main(void)
 {
     test_vectors("ggml-vocab-llama-spm.gguf");
@@ -819,6 +860,7 @@ int main(void)
     test_alloc_failures();
     test_split_reference();
     test_split_work();
+    test_huge_fragment();
     test_id_round_trip("ggml-vocab-mistral-v1.gguf", 0);
     test_id_round_trip("ggml-vocab-mistral-v3.gguf", 20);
     test_codepoints("ggml-vocab-mistral-v1.gguf");
