@@ -217,7 +217,9 @@ static mw_status build_special_trie(mw_tokenizer *t)
     while (size < 2 * n_bytes)
         size <<= 1;
     t->trie_edges = mw_calloc(size, sizeof *t->trie_edges);
-    t->trie_id = mw_alloc(((size_t)n_bytes + 1) * sizeof *t->trie_id);
+    size_t id_bytes;
+    if (array_bytes((size_t)n_bytes + 1, sizeof *t->trie_id, &id_bytes))
+        t->trie_id = mw_alloc(id_bytes);
     if (!t->trie_edges || !t->trie_id)
         return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory");
     t->trie_mask = size - 1;
@@ -429,6 +431,9 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
                            (unsigned long long)tokens[i].len);
         text_bytes += tokens[i].len + 1;
     }
+    if (text_bytes > SIZE_MAX / 2)
+        return mw_fail(MW_ERR_TOO_LARGE, "tokenizer: %llu bytes of token text",
+                       (unsigned long long)text_bytes);
 
     uint32_t map_size = 1;
     while (map_size < 4u * (uint32_t)n)   /* load <= 1/4: short probe runs */
