@@ -75,8 +75,9 @@ typedef struct mw_fragment {
 typedef struct mw_fragments {
     mw_fragment *v;           /* mw_free() it */
     size_t n, cap;
-    uint64_t steps;           /* bytes of text (and vocabulary) the split looked at: the work
-                                 count test_tokenizer bounds, since tests never assert time */
+    uint64_t steps;           /* text bytes the split looked at (each position once, each
+                                 trie step, each byte of a candidate checked): the work count
+                                 test_tokenizer bounds, since tests never assert time */
 } mw_fragments;
 
 /* Step 1 of encoding: cut text at special tokens (user-defined always, control and unknown with
