@@ -639,7 +639,7 @@ static void test_split_work(void)
     tokens[n] = "</s>"; types[n++] = MW_TOKEN_CONTROL;
     static const char *const normal[] = { "\xE2\x96\x81", "a", "e", "i", "o", "s", "t", "<", ">",
                                           "_", "x", "d", "0", "1", "2", "3", "4", "5", "6", "7",
-                                          "8", "9", "\xE2\x96\x81" "t", "es", "st" };
+                                          "8", "9", "\xE2\x96\x81t", "es", "st" };
     for (size_t i = 0; i < sizeof normal / sizeof normal[0]; i++) {
         tokens[n] = normal[i]; types[n++] = MW_TOKEN_NORMAL;
     }
