@@ -374,6 +374,7 @@ static void test_random_logits(mw_model *m, int seeds)
             CHECK_MSG(ok, "schema %d seed %d budget %d: ended %d after %d tokens, %zu bytes: %s",
                       si, seed, (int)bytes, r.ended, (int)r.n_tokens, r.len, r.text);
             failures += !ok;
+            if (getenv("MW_SHOW")) printf("[%d/%d b%d] %s\n", si, seed, (int)bytes, r.text);
             runs++;
             mw_constraint_free(c);
         }
@@ -424,6 +425,7 @@ static void test_model_logits(const char *path, int seeds)
             int ok = r.ended && valid_doc(schemas[si], r.text, r.len);
             CHECK_MSG(ok, "%s schema %d seed %d: %s", path, si, seed, r.text);
             invalid += !ok;
+            if (getenv("MW_SHOW")) printf("[m %d/%d] %s\n", si, seed, r.text);
             runs++;
             mw_constraint_free(c);
             mw_session_free(s);
