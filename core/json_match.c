@@ -123,8 +123,11 @@ static uint32_t frame_rest(const mw_jframe *f)
     switch (f->kind) {
     case K_VALUE: return n->min_bytes;
     case K_LIT: return lit_rest(f);
-    case K_NUM: return f->phase == N_ZERO || f->phase == N_INT || f->phase == N_FRAC ||
-                       f->phase == N_EXP_DIGIT ? 0 : 1;
+    case K_NUM:
+        if (f->a < n->num_min_digits)
+            return (uint32_t)(n->num_min_digits - f->a);   /* digits still owed (no sign) */
+        return f->phase == N_ZERO || f->phase == N_INT || f->phase == N_FRAC ||
+               f->phase == N_EXP_DIGIT ? 0 : 1;
     case K_STR: {
         uint32_t chars = f->a < n->min_len ? (uint32_t)(n->min_len - f->a) : 0;
         uint32_t open = f->phase == S_ESC ? 1 : f->phase == S_NORMAL ? 0 : (uint32_t)f->b;
@@ -193,6 +196,8 @@ static int start_frame(const mw_jnode *n, uint8_t c, int32_t depth, mw_jframe *o
     } else if (c == '"' && (t & MW_JT_STR)) {
         f.kind = K_STR;
     } else if ((c == '-' || is_digit(c)) && (t & (MW_JT_INT | MW_JT_NUM))) {
+        if (n->num_nonneg && (c == '-' || (c == '0' && n->num_min_digits > 0)))
+            return 0;
         f.kind = K_NUM;
         f.phase = c == '-' ? N_SIGN : c == '0' ? N_ZERO : N_INT;
         f.a = 1;
@@ -261,7 +266,8 @@ static int step_lit(mw_jstate *st, mw_jframe *f, uint8_t c)
 
 static int step_num(mw_jstate *st, mw_jframe *f, uint8_t c)
 {
-    int room1 = f->a + 1 <= MW_JM_MAX_NUMBER, room2 = f->a + 2 <= MW_JM_MAX_NUMBER;
+    int cap = f->node->num_nonneg ? f->node->num_max_digits : MW_JM_MAX_NUMBER;
+    int room1 = f->a + 1 <= cap, room2 = f->a + 2 <= cap;
     int frac_ok = !f->lo && room2, d = is_digit(c), e = c == 'e' || c == 'E';
     int next = -1;
     switch (f->phase) {

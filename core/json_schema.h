@@ -8,8 +8,9 @@
  * skipped), no whitespace except at most one ' ' or '\n' in each gap between tokens (none inside
  * an empty array, none before ':'), strings of at most maxLength characters (256 when the schema
  * sets none), numbers of at most 24 characters, arrays of at most maxItems items (64 when unset),
- * free-form objects (no "properties") of at most 16 members, and free-form values nested at most
- * MW_JM_FREE_DEPTH deep. On top of that every step keeps used bytes + the fewest bytes that
+ * free-form objects (no "properties") of at most 16 members, free-form values nested at most
+ * MW_JM_FREE_DEPTH deep, and bounded numbers (minimum / maximum ...) as integers: every integer
+ * of a range up to 1024 wide, else a subset (json_schema.c, compile_bounds). On top of that every step keeps used bytes + the fewest bytes that
  * still complete the document within a byte budget, so generation always ends within it.
  */
 #ifndef MW_JSON_SCHEMA_H
@@ -58,6 +59,11 @@ struct mw_jnode {
     int32_t min_items, max_items;
     /* strings (characters) */
     int32_t min_len, max_len;
+    /* bounded numbers, lower bound >= 0, range too wide to enumerate: non-negative integers (no
+     * '-') of at most num_max_digits digits and, when num_min_digits > 0, at least that many,
+     * the first one 1-9 */
+    uint8_t num_nonneg;
+    int32_t num_min_digits, num_max_digits;
     uint32_t min_bytes;           /* fewest bytes of any accepted value */
 };
 

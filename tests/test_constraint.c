@@ -95,6 +95,14 @@ static int validate(const mw_json *doc, const mw_json *s, const mw_json *v)
             any |= type_ok(k->items[i]->text, v);
         if (!any) return 0;
     }
+    if (v->kind == MW_JSON_NUMBER) {
+        double x = strtod(v->text, NULL);
+        if (((k = mw_json_get(s, "minimum")) && x < strtod(k->text, NULL)) ||
+            ((k = mw_json_get(s, "maximum")) && x > strtod(k->text, NULL)) ||
+            ((k = mw_json_get(s, "exclusiveMinimum")) && x <= strtod(k->text, NULL)) ||
+            ((k = mw_json_get(s, "exclusiveMaximum")) && x >= strtod(k->text, NULL)))
+            return 0;
+    }
     if (v->kind == MW_JSON_STRING) {
         long n = count_chars(v->text, v->len);
         if (n < num_of(s, "minLength", 0) || n > num_of(s, "maxLength", 1L << 30)) return 0;
@@ -173,6 +181,10 @@ static const char *const schemas[] = {
     "\"required\":[\"location\",\"unit\"],\"additionalProperties\":false}",
     "{\"type\":\"number\"}",
     "{\"type\":\"object\",\"additionalProperties\":false}",
+    "{\"type\":\"object\",\"properties\":{\"age\":{\"type\":\"integer\",\"minimum\":0,"
+    "\"maximum\":150},\"n\":{\"type\":\"integer\",\"minimum\":10},\"p\":{\"type\":\"number\","
+    "\"exclusiveMinimum\":0,\"maximum\":100000},\"t\":{\"type\":[\"integer\",\"null\"],"
+    "\"minimum\":-3,\"maximum\":3}},\"required\":[\"age\",\"n\",\"p\",\"t\"]}",
     "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\",\"minLength\":4,"
     "\"maxLength\":4},\"list\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":"
     "{\"type\":\"boolean\"},\"minItems\":1}}},\"required\":[\"list\",\"q\"]}",
@@ -259,6 +271,27 @@ static void test_recognizer(void)
     CHECK(match("{}", "3", 1000) == 0);
     CHECK(match(schemas[10], "{\"a\":1,\"b\":2}", 1000) == 1);
     CHECK(match(schemas[10], "{\"a\":\"x\"}", 1000) == 0);
+    /* numeric bounds: exact enumeration of narrow ranges, digit-count subsets of wide ones */
+    const char *r15 = "{\"type\":\"integer\",\"minimum\":1,\"maximum\":5}";
+    CHECK(match(r15, "3", 100) == 1 && match(r15, "5", 100) == 1 && match(r15, "1", 100) == 1);
+    CHECK(match(r15, "0", 100) == 0 && match(r15, "6", 100) == 0 && match(r15, "-1", 100) == 0);
+    CHECK(match(r15, "3.0", 100) == 0);
+    const char *nonneg = "{\"type\":\"integer\",\"minimum\":0}";
+    CHECK(match(nonneg, "0", 100) == 1 && match(nonneg, "9876543210", 100) == 1);
+    CHECK(match(nonneg, "-1", 100) == 0 && match(nonneg, "01", 100) == 0);
+    const char *adult = "{\"type\":\"integer\",\"minimum\":18}";
+    CHECK(match(adult, "100", 100) == 1 && match(adult, "18", 100) == 0 && match(adult, "5", 100) == 0);
+    const char *wide = "{\"type\":\"number\",\"minimum\":0,\"maximum\":1e6}";
+    CHECK(match(wide, "999999", 100) == 1 && match(wide, "1000000", 100) == 0);
+    CHECK(match(wide, "0.5", 100) == 0 && match(wide, "-2", 100) == 0);
+    const char *orNull = "{\"type\":[\"integer\",\"null\"],\"minimum\":-3,\"maximum\":3}";
+    CHECK(match(orNull, "null", 100) == 1 && match(orNull, "-3", 100) == 1);
+    CHECK(match(orNull, "-4", 100) == 0 && match(orNull, "4", 100) == 0);
+    const char *excl = "{\"type\":\"integer\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":10}";
+    CHECK(match(excl, "1", 100) == 1 && match(excl, "9", 100) == 1);
+    CHECK(match(excl, "0", 100) == 0 && match(excl, "10", 100) == 0);
+    const char *neg = "{\"type\":\"integer\",\"maximum\":-5}";
+    CHECK(match(neg, "-5", 100) == 1 && match(neg, "-900", 100) == 1 && match(neg, "-4", 100) == 0);
 }
 
 static void expect_error(const char *schema, mw_status want, const char *fragment)
@@ -282,7 +315,10 @@ static void test_schema_errors(void)
     expect_error("false", MW_ERR_INVALID_ARG, "false");
     expect_error("[1]", MW_ERR_INVALID_ARG, "object or a boolean");
     expect_error("{\"type\":\"string\",\"pattern\":\"^a\"}", MW_ERR_UNSUPPORTED, "\"pattern\"");
-    expect_error("{\"type\":\"integer\",\"minimum\":0}", MW_ERR_UNSUPPORTED, "\"minimum\"");
+    expect_error("{\"type\":\"integer\",\"multipleOf\":2}", MW_ERR_UNSUPPORTED, "\"multipleOf\"");
+    expect_error("{\"type\":\"integer\",\"minimum\":5,\"maximum\":2}", MW_ERR_INVALID_ARG,
+                 "no integer");
+    expect_error("{\"type\":\"integer\",\"minimum\":\"1\"}", MW_ERR_INVALID_ARG, "\"minimum\"");
     expect_error("{\"$ref\":\"http://x\"}", MW_ERR_UNSUPPORTED, "$ref");
     expect_error("{\"$defs\":{\"a\":{\"$ref\":\"#/$defs/a\"}},\"$ref\":\"#/$defs/a\"}",
                  MW_ERR_UNSUPPORTED, "recursive");
@@ -353,13 +389,24 @@ static mw_sampler_params params_for(int variant, uint64_t seed)
     return p;
 }
 
+static int32_t shortest(const char *schema)
+{
+    mw_jschema *s = NULL;
+    mw_jschema_compile(schema, schema ? strlen(schema) : 0, &s);
+    int32_t n = s ? (int32_t)mw_jschema_root(s)->min_bytes : 0;
+    mw_jschema_free(s);
+    return n;
+}
+
 static void test_random_logits(mw_model *m, int seeds)
 {
     int runs = 0, failures = 0;
     for (int si = 0; si < N_SCHEMAS; si++) {
         for (int seed = 0; seed < seeds; seed++) {
             const char *schema = schemas[si];
-            int32_t budget = seed % 3 == 0 ? 0 : seed % 3 == 1 ? 700 : 60 + seed % 50;
+            /* default, roomy, tight, and just above the shortest document */
+            int32_t budget = seed % 4 == 0 ? 0 : seed % 4 == 1 ? 700 : seed % 4 == 2
+                           ? 60 + seed % 50 : shortest(schema) + seed % 9;
             mw_constraint *c = NULL;
             mw_status st = mw_constraint_create_json(m, schema, schema ? strlen(schema) : 0,
                                                      budget, &c);
@@ -370,7 +417,7 @@ static void test_random_logits(mw_model *m, int seeds)
             mw_sampler_params p = params_for(seed % 4, (uint64_t)seed * 7919 + (uint64_t)si);
             gen_result r;
             generate(m, NULL, &p, c, 0x9E3779B97F4A7C15ull ^ (uint64_t)(seed * 131 + si), bytes + 1, &r);
-            int ok = r.ended && (int32_t)r.len <= bytes + 1 && valid_doc(schema, r.text, r.len);
+            int ok = r.ended && (int32_t)r.len <= bytes && valid_doc(schema, r.text, r.len);
             CHECK_MSG(ok, "schema %d seed %d budget %d: ended %d after %d tokens, %zu bytes: %s",
                       si, seed, (int)bytes, r.ended, (int)r.n_tokens, r.len, r.text);
             failures += !ok;
