@@ -4,6 +4,14 @@
  * each byte goes to the top frame, which consumes it, rejects it, or (a number or literal that
  * is already complete) pops itself and hands the byte to its parent.
  *
+ * anyOf / oneOf: when several alternatives can start with a value's first byte, the value's
+ * frame becomes undecided (K_ALT): it keeps the bytes read (up to MW_JM_ALT_BYTES) and the
+ * alternatives still alive, each checked by replaying those bytes on a scratch copy of the
+ * state, until one is left, the value ends, or the byte store is full (then the alternative with
+ * the shortest completion wins). So alternatives told apart by a later member, such as
+ * {"name":"a",...} versus {"name":"b",...}, both stay reachable. Inside a replay the choice is
+ * made at the first byte (state.eager), so only one value is undecided at a time.
+ *
  * Termination: mw_jstate_rest() is the exact fewest bytes that complete the document (each
  * frame's own remainder, summed), and a step is refused when used + rest would exceed the
  * budget. Every rest is reachable one byte at a time (each step of the shortest completion
@@ -11,7 +19,7 @@
  */
 #include "json_schema.h"
 
-enum { K_VALUE, K_LIT, K_NUM, K_STR, K_ARR, K_OBJ };
+enum { K_VALUE, K_LIT, K_NUM, K_STR, K_ARR, K_OBJ, K_ALT };
 enum { R_OK, R_REJECT, R_AGAIN };                  /* AGAIN: the byte goes to the new top */
 enum { WS_MAX = 1 };                               /* whitespace bytes per gap */
 /* phases: numbers */
@@ -133,6 +141,7 @@ static uint32_t frame_rest(const mw_jframe *f)
         uint32_t open = f->phase == S_ESC ? 1 : f->phase == S_NORMAL ? 0 : (uint32_t)f->b;
         return chars + open + 1;
     }
+    case K_ALT: return (uint32_t)f->c;   /* kept up to date by step_alt */
     case K_ARR: {
         uint64_t mb = n->items->min_bytes, mi = (uint64_t)n->min_items, a = (uint64_t)f->a, k;
         uint64_t r;
@@ -236,12 +245,85 @@ static void lit_maybe_close(mw_jstate *st)
     }
 }
 
+/* ---- undecided alternatives ---- */
+
+/* *out = st with its top frame (undecided, alternatives of node) replaced by alternative i, then
+ * the bytes read so far and c stepped through it eagerly; 0 if they do not fit */
+static int alt_replay(const mw_jstate *st, const mw_jnode *node, int32_t i, uint8_t c,
+                      mw_jstate *out)
+{
+    mw_jstate_copy(out, st);
+    out->eager = 1;
+    out->alt_len = 0;
+    mw_jframe *t = &out->f[out->depth - 1];
+    memset(t, 0, sizeof *t);
+    t->kind = K_VALUE;
+    t->node = node->alt[i];
+    t->ws = WS_MAX;   /* the value's whitespace was read before it became undecided */
+    for (int32_t k = 0; k < st->alt_len; k++)
+        if (!mw_jstate_step(out, st->alt_bytes[k], INT32_MAX))
+            return 0;
+    return mw_jstate_step(out, c, INT32_MAX);
+}
+
+/* f (the top frame) is undecided: a = the alternatives alive, c = their fewest bytes to finish */
+static int step_alt(mw_jstate *st, mw_jframe *f, uint8_t c)
+{
+    mw_jstate scratch, best;
+    uint32_t alive = 0, below = 0, best_rest = UINT32_MAX;
+    int32_t n_alive = 0, ended = 0, used = st->used;
+    for (int32_t i = 0; i < st->depth - 1; i++)
+        below = mw_jsat_add(below, frame_rest(&st->f[i]));
+    for (int32_t i = 0; i < f->node->n_alts; i++) {
+        if (!((uint32_t)f->a >> i & 1) || !alt_replay(st, f->node, i, c, &scratch))
+            continue;
+        alive |= 1u << i;
+        n_alive++;
+        ended |= scratch.depth < st->depth;   /* a value ended (its parent may have moved on) */
+        uint32_t rest = (uint32_t)mw_jstate_rest(&scratch);
+        if (rest < best_rest) {   /* the shortest completion wins a forced choice */
+            best_rest = rest;
+            mw_jstate_copy(&best, &scratch);
+        }
+    }
+    if (n_alive == 0)
+        return R_REJECT;
+    if (n_alive == 1 || ended || st->alt_len == MW_JM_ALT_BYTES) {   /* commit */
+        mw_jstate_copy(st, &best);
+        st->eager = 0;
+        st->used = used;   /* the caller counts c */
+        return R_OK;
+    }
+    f->a = (int32_t)alive;
+    f->c = (int32_t)(best_rest - below);
+    st->alt_bytes[st->alt_len++] = c;
+    return R_OK;
+}
+
 /* ---- per-kind byte handlers (f is the top frame) ---- */
 
 static int step_value(mw_jstate *st, mw_jframe *f, uint8_t c)
 {
     if (is_ws(c))
         return f->ws < WS_MAX ? (f->ws++, R_OK) : R_REJECT;
+    const mw_jnode *n = f->node;
+    if (!st->eager && n->n_alts > 1 && n->n_alts <= MW_JM_MAX_ALTS) {
+        uint32_t starts = 0;
+        int32_t n_starts = 0;
+        for (int32_t i = 0; i < n->n_alts; i++) {
+            mw_jframe g;
+            if (start_frame(n->alt[i], c, st->depth, &g)) {
+                starts |= 1u << i;
+                n_starts++;
+            }
+        }
+        if (n_starts > 1) {   /* undecided until a later byte tells them apart */
+            f->kind = K_ALT;
+            f->a = (int32_t)starts;
+            st->alt_len = 0;
+            return step_alt(st, f, c);
+        }
+    }
     if (!start_frame(f->node, c, st->depth, f))
         return R_REJECT;
     lit_maybe_close(st);
@@ -488,6 +570,7 @@ int mw_jstate_step(mw_jstate *st, uint8_t c, int32_t budget)
         case K_NUM: r = step_num(st, f, c); break;
         case K_STR: r = step_str(st, f, c); break;
         case K_ARR: r = step_arr(st, f, c); break;
+        case K_ALT: r = step_alt(st, f, c); break;
         default: r = step_obj(st, f, c); break;
         }
         if (r == R_REJECT)

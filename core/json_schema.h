@@ -31,7 +31,9 @@ enum {
     MW_JM_MAX_KEY = 64,           /* free-form member names (characters) */
     MW_JM_MAX_NUMBER = 24,        /* characters of a number */
     MW_JM_MAX_ITEMS = 64,         /* default maxItems */
-    MW_JM_MAX_MEMBERS = 16        /* free-form object members */
+    MW_JM_MAX_MEMBERS = 16,       /* free-form object members */
+    MW_JM_ALT_BYTES = 96,         /* anyOf / oneOf: bytes read before committing to one */
+    MW_JM_MAX_ALTS = 31           /* ... when it has at most this many alternatives */
 };
 
 typedef struct mw_jnode mw_jnode;
@@ -103,6 +105,9 @@ typedef struct mw_jframe {
 typedef struct mw_jstate {
     int32_t depth;                /* frames in use; 0 = the document is closed */
     int32_t used;                 /* bytes consumed */
+    int32_t eager;                /* 1: choose anyOf alternatives at their first byte */
+    int32_t alt_len;              /* bytes of the undecided anyOf value (the top frame) */
+    uint8_t alt_bytes[MW_JM_ALT_BYTES];
     mw_jframe f[MW_JM_MAX_STACK];
 } mw_jstate;
 
@@ -113,6 +118,9 @@ static inline void mw_jstate_copy(mw_jstate *dst, const mw_jstate *src)
 {
     dst->depth = src->depth;
     dst->used = src->used;
+    dst->eager = src->eager;
+    dst->alt_len = src->alt_len;
+    memcpy(dst->alt_bytes, src->alt_bytes, (size_t)src->alt_len);
     memcpy(dst->f, src->f, (size_t)src->depth * sizeof(mw_jframe));
 }
 /* Consume one byte: 1 if it continues a document that can still be completed within budget

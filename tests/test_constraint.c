@@ -188,6 +188,18 @@ static const char *const schemas[] = {
     "{\"type\":\"object\",\"properties\":{\"q\":{\"type\":\"string\",\"minLength\":4,"
     "\"maxLength\":4},\"list\":{\"type\":\"array\",\"items\":{\"type\":\"array\",\"items\":"
     "{\"type\":\"boolean\"},\"minItems\":1}}},\"required\":[\"list\",\"q\"]}",
+    /* a forced choice between two tools: told apart only by the "name" member */
+    "{\"anyOf\":[{\"type\":\"object\",\"properties\":{\"name\":{\"const\":\"get_weather\"},"
+    "\"arguments\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},"
+    "\"required\":[\"city\"],\"additionalProperties\":false}},\"required\":[\"name\","
+    "\"arguments\"],\"additionalProperties\":false},{\"type\":\"object\",\"properties\":"
+    "{\"name\":{\"const\":\"add\"},\"arguments\":{\"type\":\"object\",\"properties\":{\"a\":"
+    "{\"type\":\"integer\"},\"b\":{\"type\":\"integer\"}},\"required\":[\"a\",\"b\"],"
+    "\"additionalProperties\":false}},\"required\":[\"name\",\"arguments\"],"
+    "\"additionalProperties\":false}]}",
+    "{\"type\":\"array\",\"items\":{\"anyOf\":[{\"type\":\"integer\"},{\"type\":\"string\","
+    "\"maxLength\":2},{\"type\":\"string\",\"minLength\":5,\"maxLength\":7},{\"type\":"
+    "\"number\"}]},\"maxItems\":5}",
 };
 enum { N_SCHEMAS = sizeof schemas / sizeof schemas[0] };
 
@@ -271,6 +283,17 @@ static void test_recognizer(void)
     CHECK(match("{}", "3", 1000) == 0);
     CHECK(match(schemas[10], "{\"a\":1,\"b\":2}", 1000) == 1);
     CHECK(match(schemas[10], "{\"a\":\"x\"}", 1000) == 0);
+    /* anyOf alternatives that share their first bytes stay open until told apart */
+    const char *tools = schemas[N_SCHEMAS - 2], *mixed = schemas[N_SCHEMAS - 1];
+    CHECK(match(tools, "{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":2}}", 1000) == 1);
+    CHECK(match(tools, "{\"name\":\"get_weather\",\"arguments\":{\"city\":\"Paris\"}}", 1000) == 1);
+    CHECK(match(tools, "{\"name\":\"add\",\"arguments\":{\"city\":\"Paris\"}}", 1000) == 0);
+    CHECK(match(tools, "{\"name\":\"sub\",\"arguments\":{}}", 1000) == 0);
+    CHECK(match(tools, "{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":2}}", 40) == 1);   /* 40 bytes */
+    CHECK(match(tools, "{\"name\":\"add\",\"arguments\":{\"a\":1,\"b\":2}}", 39) == 0);
+    CHECK(match(mixed, "[12,3.5,\"ab\",\"abcde\",-0]", 1000) == 1);
+    CHECK(match(mixed, "[\"abc\"]", 1000) == 0);
+    CHECK(match(mixed, "[\"abcdefgh\"]", 1000) == 0);
     /* numeric bounds: exact enumeration of narrow ranges, digit-count subsets of wide ones */
     const char *r15 = "{\"type\":\"integer\",\"minimum\":1,\"maximum\":5}";
     CHECK(match(r15, "3", 100) == 1 && match(r15, "5", 100) == 1 && match(r15, "1", 100) == 1);
