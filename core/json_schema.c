@@ -4,7 +4,7 @@
  * additionalProperties, items, minItems / maxItems, minLength / maxLength, anyOf / oneOf,
  * allOf of one schema, $ref into the same document ("#/$defs/..."; not recursive), boolean
  * schemas, and minimum / maximum / exclusiveMinimum / exclusiveMaximum on numbers (generated as
- * integers in the range, see compile_bounds). Annotations (title, description, default, format, ...) are ignored. Keywords whose
+ * integers in the range: json_bounds.c). Annotations (title, description, default, format, ...) are ignored. Keywords whose
  * constraint the recognizer cannot enforce ("pattern", "minimum", ...) are refused with
  * MW_ERR_UNSUPPORTED rather than silently producing documents that might not validate.
  */
@@ -25,7 +25,7 @@ static const mw_jnode any_node = {
     .min_bytes = 1,
 };
 
-static void *take(mw_jschema *s, size_t size)
+void *mw_jschema_take(mw_jschema *s, size_t size)
 {
     if (s->n_allocs == s->cap_allocs) {
         size_t cap = s->cap_allocs ? s->cap_allocs * 2 : 16;
@@ -74,6 +74,23 @@ static mw_status get_count(const mw_json *schema, const char *key, int32_t *out,
         return mw_fail(MW_ERR_INVALID_ARG,
                        "JSON schema: \"%s\" must be a non-negative integer up to 1000000", key);
     *out = (int32_t)x;
+    return MW_OK;
+}
+
+/* A min / max pair of counts (minItems / maxItems, ...); an absent max is max(dflt, min). */
+static mw_status get_range(const mw_json *v, const char *min_key, const char *max_key,
+                           int32_t dflt, int32_t *lo, int32_t *hi)
+{
+    int has_min, has_max;
+    mw_status st;
+    if ((st = get_count(v, min_key, lo, &has_min)) != MW_OK ||
+        (st = get_count(v, max_key, hi, &has_max)) != MW_OK)
+        return st;
+    if (!has_max)
+        *hi = MW_MAX(dflt, *lo);
+    if (*lo > *hi)
+        return mw_fail(MW_ERR_INVALID_ARG, "JSON schema: %s %d > %s %d", min_key, (int)*lo,
+                       max_key, (int)*hi);
     return MW_OK;
 }
 
@@ -138,8 +155,8 @@ static mw_status compile_types(const mw_json *v, mw_jnode *n)
 static mw_status compile_lits(mw_jschema *s, const mw_json *const *vals, int32_t n_vals,
                               mw_jnode *n)
 {
-    n->lit = take(s, (size_t)n_vals * sizeof *n->lit);
-    n->lit_len = take(s, (size_t)n_vals * sizeof *n->lit_len);
+    n->lit = mw_jschema_take(s, (size_t)n_vals * sizeof *n->lit);
+    n->lit_len = mw_jschema_take(s, (size_t)n_vals * sizeof *n->lit_len);
     if (!n->lit || !n->lit_len)
         return oom();
     n->min_bytes = 1u << 30;
@@ -147,7 +164,7 @@ static mw_status compile_lits(mw_jschema *s, const mw_json *const *vals, int32_t
         size_t len = mw_json_write(vals[i], NULL, 0);
         if (len > 4096)
             return mw_fail(MW_ERR_UNSUPPORTED, "JSON schema: an enum value over 4096 bytes");
-        if (!(n->lit[i] = take(s, len + 1)))
+        if (!(n->lit[i] = mw_jschema_take(s, len + 1)))
             return oom();
         mw_json_write(vals[i], n->lit[i], len);
         n->lit_len[i] = (uint32_t)len;
@@ -162,7 +179,7 @@ static mw_status compile_alts(mw_jschema *s, const mw_json *list, int depth, int
 {
     if (list->kind != MW_JSON_ARRAY || list->n == 0)
         return mw_fail(MW_ERR_INVALID_ARG, "JSON schema: anyOf / oneOf must be a non-empty array");
-    n->alt = take(s, (size_t)list->n * sizeof *n->alt);
+    n->alt = mw_jschema_take(s, (size_t)list->n * sizeof *n->alt);
     if (!n->alt)
         return oom();
     n->min_bytes = 1u << 30;
@@ -226,13 +243,13 @@ static mw_status compile_object(mw_jschema *s, const mw_json *v, int depth, int 
         return MW_OK;
     }
     size_t m = (size_t)n_members;
-    n->key = take(s, m * sizeof *n->key);
-    n->key_len = take(s, m * sizeof *n->key_len);
-    n->prop = take(s, m * sizeof *n->prop);
-    n->required = take(s, m);
-    n->req_bytes = take(s, (m + 1) * sizeof *n->req_bytes);
-    n->req_count = take(s, (m + 1) * sizeof *n->req_count);
-    n->opt_min = take(s, (m + 1) * sizeof *n->opt_min);
+    n->key = mw_jschema_take(s, m * sizeof *n->key);
+    n->key_len = mw_jschema_take(s, m * sizeof *n->key_len);
+    n->prop = mw_jschema_take(s, m * sizeof *n->prop);
+    n->required = mw_jschema_take(s, m);
+    n->req_bytes = mw_jschema_take(s, (m + 1) * sizeof *n->req_bytes);
+    n->req_count = mw_jschema_take(s, (m + 1) * sizeof *n->req_count);
+    n->opt_min = mw_jschema_take(s, (m + 1) * sizeof *n->opt_min);
     if (!n->key || !n->key_len || !n->prop || !n->required || !n->req_bytes || !n->req_count ||
         !n->opt_min)
         return oom();
@@ -257,7 +274,7 @@ static mw_status compile_object(mw_jschema *s, const mw_json *v, int depth, int 
                 continue;
         }
         size_t klen = mw_json_write_string(name, len, NULL, 0);
-        if (!(n->key[j] = take(s, klen + 2)))
+        if (!(n->key[j] = mw_jschema_take(s, klen + 2)))
             return oom();
         mw_json_write_string(name, len, n->key[j], klen);
         n->key[j][klen] = ':';
@@ -294,16 +311,10 @@ static mw_status compile_array(mw_jschema *s, const mw_json *v, int depth, int r
                                mw_jnode *n)
 {
     const mw_json *items = mw_json_get(v, "items");
-    int has_min, has_max;
-    mw_status st;
-    if ((st = get_count(v, "minItems", &n->min_items, &has_min)) != MW_OK ||
-        (st = get_count(v, "maxItems", &n->max_items, &has_max)) != MW_OK)
+    mw_status st = get_range(v, "minItems", "maxItems", MW_JM_MAX_ITEMS, &n->min_items,
+                             &n->max_items);
+    if (st != MW_OK)
         return st;
-    if (!has_max)
-        n->max_items = MW_MAX(MW_JM_MAX_ITEMS, n->min_items);
-    if (n->min_items > n->max_items)
-        return mw_fail(MW_ERR_INVALID_ARG, "JSON schema: minItems %d > maxItems %d",
-                       (int)n->min_items, (int)n->max_items);
     if (items && items->kind == MW_JSON_ARRAY)
         return mw_fail(MW_ERR_UNSUPPORTED, "JSON schema: tuple \"items\" (an array) is not supported");
     if (items)
@@ -314,21 +325,11 @@ static mw_status compile_array(mw_jschema *s, const mw_json *v, int depth, int r
 
 static mw_status compile_string(const mw_json *v, mw_jnode *n)
 {
-    int has_min, has_max;
-    mw_status st;
-    if ((st = get_count(v, "minLength", &n->min_len, &has_min)) != MW_OK ||
-        (st = get_count(v, "maxLength", &n->max_len, &has_max)) != MW_OK)
-        return st;
-    if (!has_max)
-        n->max_len = MW_MAX(MW_JM_MAX_STRING, n->min_len);
-    if (n->min_len > n->max_len)
-        return mw_fail(MW_ERR_INVALID_ARG, "JSON schema: minLength %d > maxLength %d",
-                       (int)n->min_len, (int)n->max_len);
-    return MW_OK;
+    return get_range(v, "minLength", "maxLength", MW_JM_MAX_STRING, &n->min_len, &n->max_len);
 }
 
 /* fewest bytes of a typed node (no enum / anyOf) */
-static uint32_t typed_min_bytes(const mw_jnode *n)
+uint32_t mw_jnode_typed_min_bytes(const mw_jnode *n)
 {
     uint32_t best = 1u << 30;
     if (n->types & (MW_JT_INT | MW_JT_NUM))
@@ -347,160 +348,6 @@ static uint32_t typed_min_bytes(const mw_jnode *n)
     if (n->types & MW_JT_OBJ)
         best = MW_MIN(best, n->n_props ? mw_jsat_add(mw_jnode_close_cost(n, 0, 1), 1) : 2u);
     return best;
-}
-
-/* ---- numeric bounds ---- */
-
-enum { MAX_ENUMERATED = 1024 };
-#define BOUND_LIMIT 1e15   /* bounds are clamped to +-1e15 (16 digits fit in 24 characters) */
-
-/* the value of a JSON number's text (plain double arithmetic: bounds only need integers) */
-static double number_value(const char *s)
-{
-    double sign = 1, v = 0, scale = 1;
-    int exp = 0, exp_sign = 1;
-    if (*s == '-') { sign = -1; s++; }
-    while (*s >= '0' && *s <= '9') v = v * 10 + (*s++ - '0');
-    if (*s == '.')
-        for (s++; *s >= '0' && *s <= '9'; s++) { scale /= 10; v += (*s - '0') * scale; }
-    if (*s == 'e' || *s == 'E') {
-        s++;
-        if (*s == '+' || *s == '-') exp_sign = *s++ == '-' ? -1 : 1;
-        while (*s >= '0' && *s <= '9' && exp < 400) exp = exp * 10 + (*s++ - '0');
-    }
-    for (; exp > 0; exp--) v = exp_sign > 0 ? v * 10 : v / 10;
-    return sign * v;
-}
-
-static double floor_of(double x) { double t = (double)(int64_t)x; return t > x ? t - 1 : t; }
-static double ceil_of(double x) { double t = (double)(int64_t)x; return t < x ? t + 1 : t; }
-
-/* The integer range [*lo, *hi] a node's bounds allow (+-BOUND_LIMIT * 2 when open). 0 if the
- * node has no bound; MW_ERR_INVALID_ARG if one is not a number or the range is empty. */
-static mw_status integer_range(const mw_json *v, int64_t *lo, int64_t *hi, int *bounded)
-{
-    double l = -2 * BOUND_LIMIT, h = 2 * BOUND_LIMIT;
-    static const char *const keys[] = { "minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum" };
-    int excl_min = 0, excl_max = 0;
-    *bounded = 0;
-    for (int i = 0; i < 4; i++) {
-        const mw_json *b = mw_json_get(v, keys[i]);
-        if (!b)
-            continue;
-        if (b->kind == MW_JSON_BOOL && (i == 1 || i == 3)) {   /* draft 4: a flag on the other */
-            if (i == 1) excl_min = b->boolean; else excl_max = b->boolean;
-            continue;
-        }
-        if (b->kind != MW_JSON_NUMBER)
-            return mw_fail(MW_ERR_INVALID_ARG, "JSON schema: \"%s\" must be a number", keys[i]);
-        double x = number_value(b->text);
-        x = x < -BOUND_LIMIT ? -BOUND_LIMIT : x > BOUND_LIMIT ? BOUND_LIMIT : x;
-        *bounded = 1;
-        if (i == 0) l = MW_MAX(l, ceil_of(x));
-        if (i == 1) l = MW_MAX(l, floor_of(x) + 1);
-        if (i == 2) h = MW_MIN(h, floor_of(x));
-        if (i == 3) h = MW_MIN(h, ceil_of(x) - 1);
-    }
-    const mw_json *mn = mw_json_get(v, "minimum"), *mx = mw_json_get(v, "maximum");
-    if (excl_min && mn && mn->kind == MW_JSON_NUMBER && ceil_of(number_value(mn->text)) ==
-                                                        number_value(mn->text))
-        l += 1;
-    if (excl_max && mx && mx->kind == MW_JSON_NUMBER && floor_of(number_value(mx->text)) ==
-                                                        number_value(mx->text))
-        h -= 1;
-    if (*bounded && l > h)
-        return mw_fail(MW_ERR_INVALID_ARG, "JSON schema: no integer lies within the bounds");
-    *lo = (int64_t)l;
-    *hi = (int64_t)h;
-    return MW_OK;
-}
-
-/* digits of n >= 0 */
-static int32_t n_digits(int64_t n)
-{
-    int32_t d = 1;
-    while (n >= 10) { n /= 10; d++; }
-    return d;
-}
-
-/* The integers [lo, hi] as an enum. */
-static mw_status enumerate(mw_jschema *s, int64_t lo, int64_t hi, mw_jnode *num)
-{
-    int32_t count = (int32_t)(hi - lo + 1);
-    num->lit = take(s, (size_t)count * sizeof *num->lit);
-    num->lit_len = take(s, (size_t)count * sizeof *num->lit_len);
-    if (!num->lit || !num->lit_len)
-        return oom();
-    num->min_bytes = 1u << 30;
-    for (int32_t i = 0; i < count; i++) {
-        char text[24];
-        size_t len = mw_format(text, sizeof text, "%lld", (long long)(lo + i));
-        if (!(num->lit[i] = take(s, len + 1)))
-            return oom();
-        memcpy(num->lit[i], text, len + 1);
-        num->lit_len[i] = (uint32_t)len;
-        num->min_bytes = MW_MIN(num->min_bytes, (uint32_t)len);
-    }
-    num->n_lits = count;
-    return MW_OK;
-}
-
-/* Bounds on a numeric node: numbers become integers within them. A range up to
- * MAX_ENUMERATED wide is enumerated exactly; a lower bound >= 0 without a usable upper bound
- * gives the non-negative integers of at least as many digits as make the bound hold; other
- * wide ranges give their first (or, open below, last) MAX_ENUMERATED integers. Other types of
- * the node stay as they were, as an alternative. */
-static mw_status compile_bounds(mw_jschema *s, const mw_json *v, mw_jnode *n)
-{
-    int64_t lo = 0, hi = 0;
-    int bounded;
-    mw_status st = integer_range(v, &lo, &hi, &bounded);
-    if (st != MW_OK || !bounded)
-        return st;
-    n->types = (n->types & ~(uint32_t)MW_JT_NUM) | MW_JT_INT;
-    int64_t open = (int64_t)BOUND_LIMIT;
-    if (lo >= 0 && (hi > open || hi - lo >= MAX_ENUMERATED)) {
-        /* D digits or more (first digit 1-9) are >= 10^(D-1) >= lo; E digits or fewer are
-         * <= 10^E - 1 <= hi */
-        int32_t d = lo == 0 ? 0 : lo == 1 ? 1 : n_digits(lo - 1) + 1;
-        int32_t e = hi > open ? MW_JM_MAX_NUMBER : n_digits(hi + 1) - 1;
-        if (MW_MAX(d, 1) <= e) {
-            n->num_nonneg = 1;
-            n->num_min_digits = d;
-            n->num_max_digits = e;
-            n->min_bytes = typed_min_bytes(n);
-            return MW_OK;
-        }
-    }
-    if (hi - lo >= MAX_ENUMERATED) {
-        if (lo >= -open)
-            hi = lo + MAX_ENUMERATED - 1;
-        else
-            lo = hi - MAX_ENUMERATED + 1;
-    }
-    mw_jnode *num = take(s, sizeof *num);
-    if (!num)
-        return oom();
-    if ((st = enumerate(s, lo, hi, num)) != MW_OK)
-        return st;
-    n->types &= ~(uint32_t)MW_JT_INT;
-    if (!n->types) {   /* only numbers: the node is the enum */
-        *n = *num;
-        return MW_OK;
-    }
-    mw_jnode *rest = take(s, sizeof *rest);
-    const mw_jnode **alt = take(s, 2 * sizeof *alt);
-    if (!rest || !alt)
-        return oom();
-    *rest = *n;
-    rest->min_bytes = typed_min_bytes(rest);
-    memset(n, 0, sizeof *n);
-    alt[0] = num;
-    alt[1] = rest;
-    n->alt = alt;
-    n->n_alts = 2;
-    n->min_bytes = MW_MIN(num->min_bytes, rest->min_bytes);
-    return MW_OK;
 }
 
 /* "#/a/b" inside the document (JSON Pointer, ~0 / ~1 escapes not decoded) */
@@ -559,7 +406,7 @@ static mw_status compile(mw_jschema *s, const mw_json *v, int depth, int refs,
             return mw_fail(MW_ERR_UNSUPPORTED, "JSON schema: allOf is supported with one schema only");
         return compile(s, all->items[0], depth + 1, refs, out);
     }
-    mw_jnode *n = take(s, sizeof *n);
+    mw_jnode *n = mw_jschema_take(s, sizeof *n);
     if (!n)
         return oom();
     *out = n;
@@ -584,9 +431,9 @@ static mw_status compile(mw_jschema *s, const mw_json *v, int depth, int refs,
     if (st == MW_OK && (n->types & MW_JT_STR))
         st = compile_string(v, n);
     if (st == MW_OK)
-        n->min_bytes = typed_min_bytes(n);
+        n->min_bytes = mw_jnode_typed_min_bytes(n);
     if (st == MW_OK && (n->types & (MW_JT_INT | MW_JT_NUM)))
-        st = compile_bounds(s, v, n);
+        st = mw_jschema_compile_bounds(s, v, n);
     return st;
 }
 
@@ -609,13 +456,13 @@ mw_status mw_jschema_compile(const char *text, size_t len, mw_jschema **out)
     }
     if (st == MW_OK && root->types == MW_JT_ANY && !root->n_lits && !root->n_alts) {
         /* an unrestricted root is an object: response_format and tool arguments are objects */
-        mw_jnode *obj = take(s, sizeof *obj);
+        mw_jnode *obj = mw_jschema_take(s, sizeof *obj);
         if (!obj) {
             st = oom();
         } else {
             *obj = *root;
             obj->types = MW_JT_OBJ;
-            obj->min_bytes = typed_min_bytes(obj);
+            obj->min_bytes = mw_jnode_typed_min_bytes(obj);
             root = obj;
         }
     }

@@ -94,6 +94,13 @@ mw_status mw_jschema_compile(const char *text, size_t len, mw_jschema **out);
 void mw_jschema_free(mw_jschema *s);
 const mw_jnode *mw_jschema_root(const mw_jschema *s);
 
+/* Compiler internals shared with json_bounds.c: a zeroed block owned by the schema; the fewest
+ * bytes of a typed node (no enum / anyOf); numeric bounds applied to node n of schema v. */
+struct mw_json;
+void *mw_jschema_take(mw_jschema *s, size_t size);
+uint32_t mw_jnode_typed_min_bytes(const mw_jnode *n);
+mw_status mw_jschema_compile_bounds(mw_jschema *s, const struct mw_json *v, mw_jnode *n);
+
 /* ---- recognizer ---- */
 
 typedef struct mw_jframe {
