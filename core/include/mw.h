@@ -304,21 +304,27 @@ void mw_sampler_free(mw_sampler *sampler);
  * parses and validates, whatever the model's weights. Use: create it for the request, attach it
  * to the sampler (or mask logits yourself with mw_constraint_apply), and after each sampled id
  * call mw_constraint_accept; stop when mw_constraint_done returns 1 or the model emits EOS
- * (which is allowed only once the document is complete, and then is the only token allowed).
+ * (allowed only once the document is complete; once nothing else can follow, the only token
+ * allowed).
  *
  * Supported schema keywords: type (a name or a list), properties, required,
  * additionalProperties, items, minItems, maxItems, minLength, maxLength, enum, const,
- * anyOf / oneOf, allOf of one schema, $ref into the same document (not recursive), boolean
- * schemas; annotations (title, description, default, format, ...) are ignored. Keywords that
- * cannot be enforced ("pattern", "minimum", "uniqueItems", ...) give MW_ERR_UNSUPPORTED; text
- * that is not a valid schema gives MW_ERR_INVALID_ARG; mw_last_error() says which.
+ * anyOf / oneOf, allOf of one schema, $ref into the same document (not recursive), minimum,
+ * maximum, exclusiveMinimum, exclusiveMaximum, boolean schemas; annotations (title,
+ * description, default, format, ...) are ignored. Keywords that cannot be enforced ("pattern",
+ * "multipleOf", "uniqueItems", "prefixItems", ...) give MW_ERR_UNSUPPORTED; text that is not a
+ * valid schema gives MW_ERR_INVALID_ARG; mw_last_error() says which.
  *
  * The generated document is a deliberately plain subset of the valid ones: object members in
  * the schema's order (every required one; optional ones may be left out), no properties beyond
  * the listed ones, at most one space or newline between tokens, strings of at most maxLength
  * characters (256 when unset), numbers of at most 24 characters, arrays of at most maxItems
- * items (64 when unset), free-form objects (no "properties") of at most 16 members and
- * free-form values nested at most 24 deep. Generation always ends: a token is allowed only if
+ * items (64 when unset), free-form objects (no "properties") of at most 16 members,
+ * free-form values nested at most 24 deep, and bounded numbers as integers (every integer of a
+ * range up to 1024 wide; of wider ones a subset, e.g. minimum 18 gives 100 and up). anyOf /
+ * oneOf alternatives that begin alike stay open until a byte tells them apart (up to 96 bytes),
+ * so a choice between objects told apart by a "name" member works; oneOf alternatives should
+ * exclude each other, as only one is followed. Generation always ends: a token is allowed only if
  * the document can still be completed within max_bytes bytes in total. Every token is at least
  * one byte, so max_bytes = (tokens the caller can still afford) - 1 guarantees the document
  * and its EOS fit. */
@@ -328,9 +334,9 @@ typedef struct mw_constraint mw_constraint;
  * means json_object mode: any JSON object. A root schema that does not restrict the type
  * ("{}") also means an object, since response formats and tool arguments are objects.
  * max_bytes bounds the document's length in bytes (0 = 4096); MW_ERR_INVALID_ARG if even the
- * shortest valid document is longer. The model's vocabulary is indexed once here (sorted
- * token pieces), so create one constraint per request and reuse it through mw_constraint_reset
- * when the schema repeats. */
+ * shortest valid document is longer. The vocabulary is indexed here (its token pieces sorted:
+ * about 10 ms for 32000 tokens); mw_constraint_reset starts another document with the same
+ * schema without redoing that. A mask then costs about 2 ms per token for 32000 tokens. */
 mw_status mw_constraint_create_json(const mw_model *model, const char *schema, size_t len,
                                     int32_t max_bytes, mw_constraint **out);
 /* Set logits[i] to -INFINITY for every token that cannot come next (n_vocab must be the
