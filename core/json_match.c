@@ -101,7 +101,7 @@ static uint32_t obj_rest(const mw_jframe *f)
     if (n->n_props == 0) {
         switch (f->phase) {
         case C_COLON: return mw_jsat_add(extra, 2);             /* ':' value '}' */
-        case C_NEED: return mw_jsat_add(extra, 5);              /* "" ':' value '}' */
+        case C_NEED: return mw_jsat_add(extra, 4);              /* "" : value } */
         default: return 1;                                      /* '}' */
         }
     }

@@ -5,6 +5,7 @@
  * that parses as JSON and validates against the schema. The validator here is written against
  * the parsed document and schema (core's plain JSON parser), independent of the recognizer;
  * and unmasked sampling is shown to fail it, so the property test can fail.
+ * MW_SHOW=1 prints every generated document; MW_WALKS=N sets the byte walks per schema (40).
  */
 #include "harness.h"
 #include "json_schema.h"
@@ -317,6 +318,65 @@ static void test_recognizer(void)
     CHECK(match(neg, "-5", 100) == 1 && match(neg, "-900", 100) == 1 && match(neg, "-4", 100) == 0);
 }
 
+/* Byte-level walks: from every state a random walk reaches, some byte lowers the fewest bytes
+ * to completion by exactly one (so the budget can never strand a document), and the walk ends
+ * with a document that parses and validates. */
+static void test_byte_walks(int seeds)
+{
+    int walks = 0, stuck = 0;
+    for (int si = 0; si < N_SCHEMAS; si++) {
+        mw_jschema *s = NULL;
+        CHECK(mw_jschema_compile(schemas[si], schemas[si] ? strlen(schemas[si]) : 0, &s) == MW_OK);
+        if (!s)
+            continue;
+        for (int seed = 0; seed < seeds; seed++) {
+            uint64_t rnd = 0x243F6A8885A308D3ull + (uint64_t)(seed * 977 + si);
+            int32_t budget = (int32_t)mw_jschema_root(s)->min_bytes + seed % 4 * 20;
+            mw_jstate st, next;
+            mw_jstate_init(&st, mw_jschema_root(s));
+            char doc[1024];
+            int32_t len = 0;
+            for (;;) {
+                int32_t rest = mw_jstate_rest(&st);
+                uint8_t ok[256];
+                int n_ok = 0, lowers = 0;
+                for (int b = 0; b < 256; b++) {
+                    mw_jstate_copy(&next, &st);
+                    ok[b] = (uint8_t)mw_jstate_step(&next, (uint8_t)b, budget);
+                    n_ok += ok[b];
+                    lowers |= ok[b] && mw_jstate_rest(&next) == rest - 1;
+                }
+                if (rest > 0 && !lowers) {
+                    stuck++;
+                    CHECK_MSG(0, "schema %d seed %d: stuck after \"%.*s\" (rest %d)", si, seed,
+                              (int)len, doc, (int)rest);
+                    break;
+                }
+                /* stop at a complete document sometimes, always when nothing may follow */
+                if (n_ok == 0 || (rest == 0 && test_rnd_u32(&rnd) % 4 == 0))
+                    break;
+                int pick = (int)(test_rnd_u32(&rnd) % (uint32_t)n_ok);
+                int b = 0;
+                for (;; b++)
+                    if (ok[b] && pick-- == 0)
+                        break;
+                CHECK(mw_jstate_step(&st, (uint8_t)b, budget));
+                doc[len++] = (char)b;
+                if (len >= (int32_t)sizeof doc - 1) {
+                    CHECK_MSG(0, "schema %d seed %d: no end within the budget", si, seed);
+                    break;
+                }
+            }
+            CHECK(len <= budget);
+            CHECK_MSG(mw_jstate_rest(&st) != 0 || valid_doc(schemas[si], doc, (size_t)len),
+                      "schema %d seed %d: \"%.*s\"", si, seed, (int)len, doc);
+            walks++;
+        }
+        mw_jschema_free(s);
+    }
+    printf("ok byte walks: %d, %d stuck\n", walks, stuck);
+}
+
 static void expect_error(const char *schema, mw_status want, const char *fragment)
 {
     mw_jschema *s = NULL;
@@ -556,6 +616,7 @@ int main(void)
 {
     test_schema_errors();
     test_recognizer();
+    test_byte_walks(getenv("MW_WALKS") ? atoi(getenv("MW_WALKS")) : 40);
     mw_model *m = NULL;
     if (mw_model_open_file(MW_SOURCE_DIR "/models/stories260K.gguf", NULL, &m) != MW_OK) {
         CHECK_MSG(0, "open stories260K: %s", mw_last_error());
