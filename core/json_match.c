@@ -67,6 +67,15 @@ static uint32_t lit_rest(const mw_jframe *f)
     return best;
 }
 
+/* some compatible literal ends here (the candidate itself may be a longer one) */
+static int lit_complete(const mw_jframe *f)
+{
+    for (int32_t j = f->b; j < f->node->n_lits; j++)
+        if (lit_compatible(f->node, j, f->b, f->a) && f->node->lit_len[j] == (uint32_t)f->a)
+            return 1;
+    return 0;
+}
+
 /* the first compatible literal whose next byte is c, or -1 */
 static int32_t lit_next(const mw_jframe *f, uint8_t c)
 {
@@ -237,7 +246,7 @@ static int push(mw_jstate *st, const mw_jnode *n, int kind)
 static void lit_maybe_close(mw_jstate *st)
 {
     mw_jframe *f = &st->f[st->depth - 1];
-    if (f->kind == K_LIT && (uint32_t)f->a == f->node->lit_len[f->b]) {
+    if (f->kind == K_LIT && lit_complete(f)) {
         for (int32_t j = f->b; j < f->node->n_lits; j++)
             if (lit_compatible(f->node, j, f->b, f->a) && f->node->lit_len[j] > (uint32_t)f->a)
                 return;
@@ -339,7 +348,7 @@ static int step_lit(mw_jstate *st, mw_jframe *f, uint8_t c)
         lit_maybe_close(st);
         return R_OK;
     }
-    if ((uint32_t)f->a == f->node->lit_len[f->b]) {   /* complete: the byte is the parent's */
+    if (lit_complete(f)) {   /* complete: the byte is the parent's */
         st->depth--;
         return R_AGAIN;
     }

@@ -314,6 +314,9 @@ static void test_recognizer(void)
     const char *excl = "{\"type\":\"integer\",\"exclusiveMinimum\":0,\"exclusiveMaximum\":10}";
     CHECK(match(excl, "1", 100) == 1 && match(excl, "9", 100) == 1);
     CHECK(match(excl, "0", 100) == 0 && match(excl, "10", 100) == 0);
+    /* an enum value that is a prefix of an earlier-listed one ends where it is complete */
+    const char *upto3 = "{\"type\":\"array\",\"items\":{\"type\":\"integer\",\"maximum\":3}}";
+    CHECK(match(upto3, "[-3,3,-1020]", 100) == 1 && match(upto3, "[-1021]", 100) == 0);
     const char *neg = "{\"type\":\"integer\",\"maximum\":-5}";
     CHECK(match(neg, "-5", 100) == 1 && match(neg, "-900", 100) == 1 && match(neg, "-4", 100) == 0);
 }
