@@ -2,10 +2,10 @@
  * fuzz_json_schema.c — libFuzzer target for constrained decoding's schema compiler and JSON
  * recognizer (core/json_schema.c, json_bounds.c, json_match.c). Input: schema text, a NUL byte,
  * then document bytes. Properties: compiling never crashes and every error has a message; the
- * recognizer steps the document bytes until one is refused (budget: the shortest document + 0..159
- * bytes, from the input), and at every state it accepted the
- * bytes used plus the rest fit the budget and (rest > 0) some byte lowers the rest by exactly
- * one; completing the document by such bytes gives text that parses as JSON.
+ * recognizer steps the document bytes until one is refused (budget: the shortest document plus
+ * 0..159 bytes, from the input's hash), and at every state it accepted, the bytes used plus the
+ * rest fit the budget and (rest > 0) some byte lowers the rest by exactly one; completing the
+ * document by such bytes gives text that parses as JSON.
  */
 #include "fuzz_common.h"
 #include "json_schema.h"
