@@ -22,6 +22,7 @@
 enum { K_VALUE, K_LIT, K_NUM, K_STR, K_ARR, K_OBJ, K_ALT };
 enum { R_OK, R_REJECT, R_AGAIN };                  /* AGAIN: the byte goes to the new top */
 enum { WS_MAX = 1 };                               /* whitespace bytes per gap */
+enum { MAX_EXP_DIGITS = 2 };                       /* 1e99 at most: no number overflows a double */
 /* phases: numbers */
 enum { N_SIGN, N_ZERO, N_INT, N_DOT, N_FRAC, N_EXP, N_EXP_SIGN, N_EXP_DIGIT };
 /* strings */
@@ -379,9 +380,12 @@ static int step_num(mw_jstate *st, mw_jframe *f, uint8_t c)
         else if (d) next = N_EXP_DIGIT;
         break;
     case N_EXP_SIGN: if (d) next = N_EXP_DIGIT; break;
-    default: if (d && room1) next = N_EXP_DIGIT; break;   /* N_EXP_DIGIT */
+    default:   /* N_EXP_DIGIT: two exponent digits at most, so every number is a finite double */
+        if (d && room1 && f->c < MAX_EXP_DIGITS) next = N_EXP_DIGIT;
+        break;
     }
     if (next >= 0) {
+        f->c = next == N_EXP_DIGIT ? f->c + 1 : 0;   /* exponent digits */
         f->phase = (uint8_t)next;
         f->a++;
         return R_OK;

@@ -7,11 +7,12 @@
  * always finishable: object members in schema order (every required one, optional ones may be
  * skipped), no whitespace except at most one ' ' or '\n' in each gap between tokens (none inside
  * an empty array, none before ':'), strings of at most maxLength characters (256 when the schema
- * sets none), numbers of at most 24 characters, arrays of at most maxItems items (64 when unset),
- * free-form objects (no "properties") of at most 16 members, free-form values nested at most
- * MW_JM_FREE_DEPTH deep, and bounded numbers (minimum / maximum ...) as integers: every integer
- * of a range up to 1024 wide, else a subset (json_schema.c, compile_bounds). On top of that every step keeps used bytes + the fewest bytes that
- * still complete the document within a byte budget, so generation always ends within it.
+ * sets none), numbers of at most 24 characters (exponents of at most 2 digits), arrays of at
+ * most maxItems items (64 when unset), free-form objects (no "properties") of at most 16
+ * members, free-form values nested at most MW_JM_FREE_DEPTH deep, and bounded numbers (minimum /
+ * maximum ...) as integers: every integer of a range up to 1024 wide, else a subset
+ * (json_bounds.c). On top of that every step keeps used bytes + the fewest bytes that still
+ * complete the document within a byte budget, so generation always ends within it.
  */
 #ifndef MW_JSON_SCHEMA_H
 #define MW_JSON_SCHEMA_H

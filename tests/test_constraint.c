@@ -270,6 +270,8 @@ static void test_recognizer(void)
     CHECK(match(schemas[7], "{\"a\":1,\"c\":true}", 1000) == 1);
     CHECK(match(schemas[7], "{\"c\":true,\"a\":1}", 1000) == 0);
     CHECK(match(schemas[13], "1.25E-3", 1000) == 1);
+    CHECK(match(schemas[13], "-9e99", 1000) == 1 && match(schemas[13], "1e-07", 1000) == 1);
+    CHECK(match(schemas[13], "1e100", 1000) == 0 && match(schemas[13], "1e+308", 1000) == 0);
     CHECK(match(schemas[13], "123456789012345678901234", 1000) == 1);   /* 24 characters */
     CHECK(match(schemas[13], "1234567890123456789012345", 1000) == 0);
     CHECK(match(schemas[14], "{}", 1000) == 1);

@@ -318,7 +318,8 @@ void mw_sampler_free(mw_sampler *sampler);
  * The generated document is a deliberately plain subset of the valid ones: object members in
  * the schema's order (every required one; optional ones may be left out), no properties beyond
  * the listed ones, at most one space or newline between tokens, strings of at most maxLength
- * characters (256 when unset), numbers of at most 24 characters, arrays of at most maxItems
+ * characters (256 when unset), numbers of at most 24 characters (exponent at most 2 digits, so
+ * every number is a finite double), arrays of at most maxItems
  * items (64 when unset), free-form objects (no "properties") of at most 16 members,
  * free-form values nested at most 24 deep, and bounded numbers as integers (every integer of a
  * range up to 1024 wide; of wider ones a subset, e.g. minimum 18 gives 100 and up). anyOf /
