@@ -246,3 +246,15 @@ if(TARGET mw_gen_model)
   set_tests_properties(gen_err_rows PROPERTIES PASS_REGULAR_EXPRESSION "rows of 96 values cannot be stored as Q2_K")
   set_tests_properties(gen_err_heads PROPERTIES PASS_REGULAR_EXPRESSION "--heads must divide --dim")
 endif()
+
+# constrained decoding (--json-schema / --json): the document is closed within -n tokens;
+# full validation of many seeds and schemas is tests/test_constraint.c
+set(MW_CLI_SCHEMAS "${CMAKE_SOURCE_DIR}/tests/data/constraint")
+mw_cli_test(generate_json_schema
+            STDOUT_MATCHES "^[ \n]?{[ \n]?\"name\":[ \n]?\"[^\"]*\"[ \n]?,[ \n]?\"age\":[ \n]?-?[0-9]+[ \n]?,[ \n]?\"pets\":[ \n]?\\[.*\\][ \n]?}$"
+            ARGS generate -m ${MW_CLI_MODEL} -p "Once upon a time" --seed 3 -n 60
+                 --json-schema ${MW_CLI_SCHEMAS}/person.schema.json)
+mw_cli_test(generate_json_object STDOUT_MATCHES "^[ \n]?{.*}$"
+            ARGS generate -m ${MW_CLI_MODEL} -p "Lily" --temp 0 -n 40 --json)
+mw_cli_test(err_json_schema_unsupported RC 1 STDERR_MATCHES "keyword \"pattern\" is not supported"
+            ARGS generate -m ${MW_CLI_MODEL} -p "Once" --json-schema ${MW_CLI_SCHEMAS}/pattern.schema.json)

@@ -298,6 +298,68 @@ void mw_sampler_accept(mw_sampler *sampler, int32_t id);
 void mw_sampler_reset(mw_sampler *sampler);
 void mw_sampler_free(mw_sampler *sampler);
 
+/* ---- constrained decoding (JSON) ----------------------------------------------------- */
+
+/* A constraint keeps generation inside the documents of a JSON Schema, so the output always
+ * parses and validates, whatever the model's weights. Use: create it for the request, attach it
+ * to the sampler (or mask logits yourself with mw_constraint_apply), and after each sampled id
+ * call mw_constraint_accept; stop when mw_constraint_done returns 1 or the model emits EOS
+ * (allowed only once the document is complete; once nothing else can follow, the only token
+ * allowed).
+ *
+ * Supported schema keywords: type (a name or a list), properties, required,
+ * additionalProperties, items, minItems, maxItems, minLength, maxLength, enum, const,
+ * anyOf / oneOf, allOf of one schema, $ref into the same document (not recursive), minimum,
+ * maximum, exclusiveMinimum, exclusiveMaximum, boolean schemas; annotations (title,
+ * description, default, format, ...) are ignored. Keywords that cannot be enforced ("pattern",
+ * "multipleOf", "uniqueItems", "prefixItems", ...) give MW_ERR_UNSUPPORTED; text that is not a
+ * valid schema gives MW_ERR_INVALID_ARG; mw_last_error() says which.
+ *
+ * The generated document is a deliberately plain subset of the valid ones: object members in
+ * the schema's order (every required one; optional ones may be left out), no properties beyond
+ * the listed ones, at most one space or newline between tokens, strings of at most maxLength
+ * characters (256 when unset), numbers of at most 24 characters (exponent at most 2 digits, so
+ * every number is a finite double), arrays of at most maxItems
+ * items (64 when unset), free-form objects (no "properties") of at most 16 members,
+ * free-form values nested at most 24 deep, and bounded numbers as integers (every integer of a
+ * range up to 1024 wide; of wider ones a subset, e.g. minimum 18 gives 100 and up). anyOf /
+ * oneOf alternatives that begin alike stay open until a byte tells them apart (up to 96 bytes),
+ * so a choice between objects told apart by a "name" member works; oneOf alternatives should
+ * exclude each other, as only one is followed. Generation always ends: a token is allowed only if
+ * the document can still be completed within max_bytes bytes in total. Every token is at least
+ * one byte, so max_bytes = (tokens the caller can still afford) - 1 guarantees the document
+ * and its EOS fit. */
+typedef struct mw_constraint mw_constraint;
+
+/* Constraint for documents matching schema (len bytes of JSON Schema text). schema NULL / len 0
+ * means json_object mode: any JSON object. A root schema that does not restrict the type
+ * ("{}") also means an object, since response formats and tool arguments are objects.
+ * max_bytes bounds the document's length in bytes (0 = 4096); MW_ERR_INVALID_ARG if even the
+ * shortest valid document is longer. The vocabulary is indexed here (its token pieces sorted:
+ * about 10 ms for 32000 tokens); mw_constraint_reset starts another document with the same
+ * schema without redoing that. A mask then costs about 2 ms per token for 32000 tokens. */
+mw_status mw_constraint_create_json(const mw_model *model, const char *schema, size_t len,
+                                    int32_t max_bytes, mw_constraint **out);
+/* Set logits[i] to -INFINITY for every token that cannot come next (n_vocab must be the
+ * model's); allowed tokens whose logit is -INFINITY or NaN are raised to -FLT_MAX so one of them
+ * always wins. MW_ERR_STATE if no token is allowed (the document was finished by EOS). */
+mw_status mw_constraint_apply(mw_constraint *c, float *logits, int32_t n_vocab);
+/* Advance past a generated id. MW_ERR_INVALID_ARG (state unchanged) if the id was not
+ * allowed. */
+mw_status mw_constraint_accept(mw_constraint *c, int32_t id);
+/* 1 when the document is complete and nothing can follow (its closing byte, or EOS, was
+ * accepted): stop generating. */
+int32_t mw_constraint_done(const mw_constraint *c);
+/* Back to the start of a new document. */
+void mw_constraint_reset(mw_constraint *c);
+void mw_constraint_free(mw_constraint *c);
+
+/* Attach c (or NULL to detach) to a sampler: mw_sampler_sample then only draws tokens the
+ * constraint allows (masking after the penalties, before top-k / top-p / min-p), and returns -1
+ * if none is. The sampler does not advance or own c: call mw_constraint_accept with each id,
+ * and free c after detaching it. MW_ERR_INVALID_ARG if the vocabulary sizes differ. */
+mw_status mw_sampler_set_constraint(mw_sampler *sampler, mw_constraint *c);
+
 /* ---- misc ----------------------------------------------------------------------------- */
 
 /* Which kernel set runs ("scalar", "simd128", ...). */
