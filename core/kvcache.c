@@ -18,6 +18,13 @@ size_t mw_kv_type_size(int32_t kv_type)
     return kv_type == MW_KV_F32 ? sizeof(float) : kv_type == MW_KV_F16 ? sizeof(uint16_t) : 0;
 }
 
+int32_t mw_session_n_ctx_default(const mw_model_info *info)
+{
+    enum { N_CTX_CAP = 4096 };   /* the KV cache a default session affords on wasm32 */
+    return info && info->n_ctx_train > 0 && info->n_ctx_train < N_CTX_CAP ? info->n_ctx_train
+                                                                           : N_CTX_CAP;
+}
+
 uint64_t mw_session_memory_needed(const mw_model_info *hp, int32_t n_ctx, int32_t window)
 {
     return mw_session_memory_needed_kv(hp, n_ctx, window, MW_KV_F32);
@@ -30,7 +37,7 @@ uint64_t mw_session_memory_needed_kv(const mw_model_info *hp, int32_t n_ctx, int
     if (!hp || hp->n_layer <= 0 || !elt)
         return 0;
     if (n_ctx <= 0)
-        n_ctx = hp->n_ctx_train < 4096 ? hp->n_ctx_train : 4096;
+        n_ctx = mw_session_n_ctx_default(hp);
     if (window == 0)
         window = hp->sliding_window;
     const uint64_t n_batch = 64;

@@ -73,7 +73,7 @@ static void free_scratch(mw_scratch *sc)
 static mw_status check_budget(const mw_model *model, const mw_session_params *p)
 {
     const mw_model_info *hp = &model->info;
-    const int32_t n_ctx = p->n_ctx ? p->n_ctx : MW_MIN(hp->n_ctx_train, 4096);
+    const int32_t n_ctx = p->n_ctx ? p->n_ctx : mw_session_n_ctx_default(hp);
     const uint64_t need = mw_session_memory_needed_kv(hp, n_ctx, p->sliding_window, p->kv_type);
     if (p->memory_limit && need > p->memory_limit)
         return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, over the limit of %llu MiB",
@@ -117,7 +117,7 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     if (!s)
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the session");
     s->model = model;
-    s->n_ctx = p.n_ctx ? p.n_ctx : MW_MIN(hp->n_ctx_train, 4096);
+    s->n_ctx = p.n_ctx ? p.n_ctx : mw_session_n_ctx_default(hp);
     s->window = p.sliding_window > 0 ? p.sliding_window : p.sliding_window < 0 ? 0 : hp->sliding_window;
     if (s->window >= s->n_ctx)
         s->window = 0; /* the window never bites: plain cache */
@@ -231,6 +231,8 @@ const float *mw_session_logits(const mw_session *s)
 }
 
 int32_t mw_session_n_past(const mw_session *s) { return s ? s->n_past : 0; }
+int32_t mw_session_n_ctx(const mw_session *s) { return s ? s->n_ctx : 0; }
+int32_t mw_session_window(const mw_session *s) { return s ? s->window : 0; }
 
 const int32_t *mw_session_tokens(const mw_session *s) { return s ? s->tokens : NULL; }
 

@@ -347,6 +347,19 @@ static void test_memory_and_errors(void)
     CHECK(mw_session_memory_needed_kv(&hp, n_ctx, -1, 2) == 0);
     CHECK(mw_session_memory_needed_kv(&hp, n_ctx, -1, -1) == 0);
 
+    /* the default context: min(n_ctx_train, 4096), 4096 without a training context; the
+     * estimate for n_ctx 0 is the estimate for that default */
+    mw_model_info d = hp;
+    d.n_ctx_train = 2048;
+    CHECK(mw_session_n_ctx_default(&d) == 2048);
+    CHECK(mw_session_memory_needed_kv(&d, 0, -1, MW_KV_F32) == mw_session_memory_needed_kv(&d, 2048, -1, MW_KV_F32));
+    d.n_ctx_train = 32768;
+    CHECK(mw_session_n_ctx_default(&d) == 4096);
+    d.n_ctx_train = 0;
+    CHECK(mw_session_n_ctx_default(&d) == 4096);
+    CHECK(mw_session_memory_needed_kv(&d, 0, -1, MW_KV_F32) == mw_session_memory_needed_kv(&d, 4096, -1, MW_KV_F32));
+    CHECK(mw_session_n_ctx_default(NULL) == 4096);
+
     /* a cap between the two: the F16 session fits, the F32 one is refused */
     mw_session_params p = mw_session_params_default();
     CHECK(p.kv_type == MW_KV_F32);
