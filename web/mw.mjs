@@ -504,7 +504,7 @@ export async function main(argv) {
     err(`mw: error: ${e.message}\n`);
     return 1;
   } finally {
-    if (core && core.M.dispose) core.M.dispose();
+    if (core) core.dispose();
   }
 }
 
