@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import path from 'node:path';
 import { loadCore, Session, Sampler, Detok, TOKENIZE, DEFAULT_MODULE_BASE } from './core.mjs';
 import { openModelSource } from './download.mjs';
-import { loadModel, defaultContext } from './load.mjs';
+import { loadModel } from './load.mjs';
 import { commonPrefix } from './runner.mjs';
 
 const CMDS = {
@@ -204,8 +204,8 @@ async function openModel(core, o) {
 /** Session as cli_open_session: -c, or the engine default raised to min_ctx when needed. */
 function openSession(o, model, minCtx) {
   let nCtx = o.n_ctx;
-  if (nCtx === 0 && minCtx > 0 && minCtx > defaultContext(model.info)) nCtx = minCtx;
-  if (nCtx === 0) nCtx = defaultContext(model.info);
+  if (nCtx === 0 && minCtx > 0 && minCtx > model.info.n_ctx_default) nCtx = minCtx;
+  if (nCtx === 0) nCtx = model.info.n_ctx_default;
   try {
     return new Session(model, { nCtx, threads: o.n_threads, window: o.window, kvType: o.kv_type });
   } catch (e) { fail(`cannot create session: ${e.message}`); }
@@ -328,7 +328,7 @@ async function cmdInfo(core, o) {
   }
   const order = [...totals.keys()].sort((a, b) => (a === 'other') - (b === 'other') || a - b);
   const tname = (t) => (t === 'other' ? 'other' : core.typeName(t) || 'unknown');
-  const nCtx = o.n_ctx || defaultContext(mi);
+  const nCtx = o.n_ctx || mi.n_ctx_default;
   const sessionBytes = model.sessionBytes(nCtx, o.kv_type);
   const f16 = o.kv_type === 'f16';
   const js = (s) => JSON.stringify(s);
