@@ -134,8 +134,12 @@ mw_status mw_model_get_info(const mw_model *model, mw_model_info *info);
 /* Same, from a loader whose header is ready (before the weights arrive). */
 mw_status mw_loader_get_info(const mw_loader *loader, mw_model_info *info);
 
+/* The context a session gets when mw_session_params.n_ctx is 0: min(n_ctx_train, 4096), or
+ * 4096 when the model gives no training context. The one place this default is decided. */
+int32_t mw_session_n_ctx_default(const mw_model_info *info);
+
 /* Bytes a session of n_ctx tokens would allocate (KV cache + scratch), sliding window
- * applied (window 0 = the model's, <0 = none). */
+ * applied (window 0 = the model's, <0 = none; n_ctx 0 = mw_session_n_ctx_default). */
 uint64_t mw_session_memory_needed(const mw_model_info *info, int32_t n_ctx, int32_t window);
 /* Same for a KV cache of kv_type (MW_KV_F32 / MW_KV_F16); 0 for an unknown kv_type. */
 uint64_t mw_session_memory_needed_kv(const mw_model_info *info, int32_t n_ctx, int32_t window,
@@ -226,7 +230,7 @@ typedef int32_t (*mw_abort_fn)(void *user);
 enum { MW_KV_F32 = 0, MW_KV_F16 = 1 };
 
 typedef struct mw_session_params {
-    int32_t n_ctx;          /* tokens of context; 0 = min(model's training context, 4096) */
+    int32_t n_ctx;          /* tokens of context; 0 = mw_session_n_ctx_default(): min(training, 4096) */
     int32_t n_threads;      /* worker threads incl. the caller; 0 = 1 */
     int32_t sliding_window; /* 0 = the model's (none if absent); >0 = this window; <0 = off */
     int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
@@ -260,6 +264,11 @@ mw_status mw_session_eval_embd(mw_session *session, const int32_t *tokens, int32
                                float *embd_all);
 const float *mw_session_logits(const mw_session *session);
 int32_t mw_session_n_past(const mw_session *session);
+/* Tokens of context (the n_ctx asked for, or the default it resolved to). */
+int32_t mw_session_n_ctx(const mw_session *session);
+/* The sliding window in effect: 0 when the KV cache holds the whole context (it fills, then
+ * mw_session_eval returns MW_ERR_CONTEXT_FULL), else the window (the cache rolls: never full). */
+int32_t mw_session_window(const mw_session *session);
 /* The ids evaluated so far (n_past of them; with a rolling window, position p's id). */
 const int32_t *mw_session_tokens(const mw_session *session);
 /* Forget everything after the first n_keep tokens (KV reuse for a shared prefix). */
