@@ -5,9 +5,11 @@
  * - vec_dot of every weight type, and vec_dot_4rows / vec_dot_4cols where the set has them,
  *   bit-identical to the scalar vec_dot (the same exact integer block sums, the same float
  *   terms in the same order), on 4 weight rows x 4 activation rows, strides beyond the row;
- * - weights repacked at load (repack + vec_dot_rows8, every type the set repacks):
+ * - weights repacked at load (repack + vec_dot_rows8, every type the set repacks; SIMD sets
+ *   must repack Q4_0, Q8_0 and every K-quant):
  *   8 rows against 1 and 2 activation rows (rows8x2) and 1-17 (rows8xn), bit-identical to
- *   the scalar vec_dot, fp16 weight and activation scale edge cases included;
+ *   the scalar vec_dot, fp16 weight and activation scale edge cases included, outputs
+ *   poisoned before each call;
  * - activation quantizers Q8_0, Q8_1, Q8_K byte-identical, edge blocks included (zeros, exact
  *   .5 ties, +-amax ties, inf/NaN, subnormals);
  * - dot_f32 bit-identical, axpy_f32 / scale_f32 bit-identical, for every length 0..80;
@@ -136,6 +138,13 @@ static int scale_offset(int32_t type)
     }
 }
 
+/* n floats set to a NaN no kernel computes (a quiet NaN with a payload) */
+static void poison(float *s, int n)
+{
+    const uint32_t bits = 0x7fc0dead;
+    for (int i = 0; i < n; i++) memcpy(&s[i], &bits, sizeof bits);
+}
+
 /* Token counts rows8xn is tried with (activation rows 0..n_tok-1 of MAX_TOK). */
 static const int xn_counts[] = { 1, 2, 3, 4, 5, 8, 15, 16, 17 };
 enum { MAX_TOK = 17 };
@@ -178,6 +187,9 @@ static void test_repacked(int32_t type)
         float s_ref[MAX_TOK][8], s[8], s2[16], sn[8 * MAX_TOK + 1];
         for (int k = 0; k < MAX_TOK; k++)
             for (int r = 0; r < 8; r++) ref.vec_dot[type](n, &s_ref[k][r], x + r * row_bytes, y + k * y_stride);
+        /* outputs poisoned before each call: a result left unwritten can't pass as a stale one */
+        poison(s, 8);
+        poison(s2, 16);
         dot8(n, s, packed, y);
         if (dot8x2) dot8x2(n, s2, packed, y, y_stride);
         for (int r = 0; r < 8; r++) {
@@ -190,6 +202,7 @@ static void test_repacked(int32_t type)
         }
         for (size_t m = 0; dot8xn && m < sizeof xn_counts / sizeof xn_counts[0]; m++) {
             const int n_tok = xn_counts[m];
+            poison(sn, 8 * n_tok);
             sn[8 * n_tok] = -1234.5f;   /* must stay: nothing written past s[8 * n_tok - 1] */
             dot8xn(n, sn, packed, y, y_stride, n_tok);
             for (int k = 0; k < n_tok; k++)
@@ -385,6 +398,12 @@ int main(void)
 
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
     CHECK_MSG(mw_kern->repack[MW_TYPE_Q4_0] && mw_kern->repack[MW_TYPE_Q8_0], "SIMD build repacks Q4_0 and Q8_0");
+    /* every K-quant that fits wasm32 models, Q2_K and Q3_K included (7B Q3_K_M, Q2_K) */
+    static const int32_t k_types[] = { MW_TYPE_Q2_K, MW_TYPE_Q3_K, MW_TYPE_Q4_K, MW_TYPE_Q5_K, MW_TYPE_Q6_K };
+    for (size_t i = 0; i < sizeof k_types / sizeof k_types[0]; i++)
+        CHECK_MSG(mw_kern->repack[k_types[i]] && mw_kern->vec_dot_rows8x2[k_types[i]] &&
+                      mw_kern->vec_dot_rows8xn[k_types[i]],
+                  "SIMD build repacks %s (rows8, rows8x2, rows8xn)", mw_type_traits_get(k_types[i])->name);
 #endif
     for (size_t i = 0; i < sizeof dot_types / sizeof dot_types[0]; i++) test_repacked(dot_types[i]);
     test_quantizer(MW_TYPE_Q8_0);
