@@ -42,7 +42,6 @@ typedef struct mw_kernels {
     uint32_t repack_group_bytes[MW_TYPE_COUNT];    /* bytes per 32 columns of a repacked group */
     float (*dot_f32)(int n, const float *x, const float *y);
     void (*axpy_f32)(int n, float a, const float *x, float *y);   /* y += a*x */
-    void (*scale_f32)(int n, float a, float *y);                  /* y *= a */
     /* F16 KV cache (attention.c), one fp16 row x against the n_y query heads sharing it (GQA),
      * so x is widened once per head group. dot_f16: s[r] = x . y_r (y_r = y + r*y_stride
      * floats), eight interleaved partial sums as dot_f32 (with y_r = fp16-rounded values it

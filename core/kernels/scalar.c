@@ -19,11 +19,6 @@ static void axpy_f32(int n, float a, const float *x, float *y)
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-static void scale_f32(int n, float a, float *y)
-{
-    for (int i = 0; i < n; i++) y[i] *= a;
-}
-
 /* F16 KV cache, per query row: acc[i & 7] as mw_vec_dot_f32 / mw_vec_dot_f16 (the SIMD lane
  * order), reduced pairwise ((0+4)+(2+6)) + ((1+5)+(3+7)). */
 static void dot_f16(int n, const uint16_t *x, const float *y, size_t y_stride, int n_y, float *s)
@@ -64,7 +59,6 @@ void mw_kernels_fill_scalar(mw_kernels *k)
         k->quantize_row[act_types[i]] = mw_type_traits_get(act_types[i])->quantize_row;
     k->dot_f32 = dot_f32;
     k->axpy_f32 = axpy_f32;
-    k->scale_f32 = scale_f32;
     k->dot_f16 = dot_f16;
     k->axpy_f16 = axpy_f16;
 }

@@ -117,6 +117,12 @@ static inline v128_t idot_q5_1(const block_q5_1 *x, const int8_t *y)
     wasm_f32x4_add(t, wasm_f32x4_mul(simd_f16x4_make(x0->m, x1->m, x2->m, x3->m), \
                                      simd_f16x4_make(y0->s, y1->s, y2->s, y3->s)))
 
+/* Index i of blocks 0..nb-1, or the last block past the end (the 4-block loops' tail repeats it) */
+static inline int last_block(int i, int nb)
+{
+    return i < nb ? i : nb - 1;
+}
+
 /* sum += the first k lanes of t, in lane order */
 static inline float add_lanes(float sum, v128_t t, int k)
 {
@@ -153,7 +159,7 @@ static void vec_dot_##NAME(int n, float *s, const void *vx, const void *vy) \
     const int nb = n / 32; \
     float sum = 0.0f; \
     for (int i = 0; i < nb; i += 4) { \
-        const int i1 = MW_MIN(i + 1, nb - 1), i2 = MW_MIN(i + 2, nb - 1), i3 = MW_MIN(i + 3, nb - 1); \
+        const int i1 = last_block(i + 1, nb), i2 = last_block(i + 2, nb), i3 = last_block(i + 3, nb); \
         sum = add_lanes(sum, terms_##NAME(&x[i], &x[i1], &x[i2], &x[i3], &y[i], &y[i1], &y[i2], &y[i3]), \
                         nb - i); \
     } \

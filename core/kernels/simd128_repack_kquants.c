@@ -18,7 +18,7 @@
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
 #include "kernels/simd128.h"
-#include "quant/kquants.h"
+#include "quant/quant_util.h"
 
 /* Q4_K x 8 rows. qs[g][r]: group g (values 32g..32g+31) of row r, nibble j (bits 4j..4j+3) of
  * u16 lane k being value 32g + 8j + k. scales: the 64 scales and the 64 mins (6 bits each)
