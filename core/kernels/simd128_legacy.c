@@ -257,7 +257,7 @@ static void quantize_row_q8_1(const float *x, void *vy, int64_t n)
     }
 }
 
-void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
+void mw_simd128_fill_legacy(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
     k->vec_dot[MW_TYPE_Q4_0] = vec_dot_q4_0;
@@ -265,16 +265,16 @@ void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot[MW_TYPE_Q8_0] = vec_dot_q8_0;
     k->vec_dot[MW_TYPE_Q4_1] = vec_dot_q4_1;
     k->vec_dot[MW_TYPE_Q5_1] = vec_dot_q5_1;
-    k->vec_dot_4rows[MW_TYPE_Q4_0] = vec_dot_4rows_q4_0;
-    k->vec_dot_4rows[MW_TYPE_Q5_0] = vec_dot_4rows_q5_0;
-    k->vec_dot_4rows[MW_TYPE_Q8_0] = vec_dot_4rows_q8_0;
-    k->vec_dot_4rows[MW_TYPE_Q4_1] = vec_dot_4rows_q4_1;
-    k->vec_dot_4rows[MW_TYPE_Q5_1] = vec_dot_4rows_q5_1;
+    tiles[MW_TYPE_Q4_0].dot_4rows = vec_dot_4rows_q4_0;
+    tiles[MW_TYPE_Q5_0].dot_4rows = vec_dot_4rows_q5_0;
+    tiles[MW_TYPE_Q8_0].dot_4rows = vec_dot_4rows_q8_0;
+    tiles[MW_TYPE_Q4_1].dot_4rows = vec_dot_4rows_q4_1;
+    tiles[MW_TYPE_Q5_1].dot_4rows = vec_dot_4rows_q5_1;
     /* 4 columns only where measured faster with weights streaming from DRAM (wasm, Node 20):
      * Q5_0 / Q5_1 were not (the wider x state costs more than the shared unpacking saves) */
-    k->vec_dot_4cols[MW_TYPE_Q4_0] = vec_dot_4cols_q4_0;
-    k->vec_dot_4cols[MW_TYPE_Q8_0] = vec_dot_4cols_q8_0;
-    k->vec_dot_4cols[MW_TYPE_Q4_1] = vec_dot_4cols_q4_1;
+    tiles[MW_TYPE_Q4_0].dot_4cols = vec_dot_4cols_q4_0;
+    tiles[MW_TYPE_Q8_0].dot_4cols = vec_dot_4cols_q8_0;
+    tiles[MW_TYPE_Q4_1].dot_4cols = vec_dot_4cols_q4_1;
     k->quantize_row[MW_TYPE_Q8_0] = quantize_row_q8_0;
     k->quantize_row[MW_TYPE_Q8_1] = quantize_row_q8_1;
 }

@@ -219,18 +219,18 @@ static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *
 DEFINE_ROWS8XN(q4_0, block_q4_0x8)
 DEFINE_ROWS8XN(q8_0, block_q8_0x8)
 
-void mw_simd128_fill_repack(mw_kernels *k, const mw_kernels *scalar)
+void mw_simd128_fill_repack(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
     k->repack[MW_TYPE_Q4_0] = repack_q4_0;
-    k->vec_dot_rows8[MW_TYPE_Q4_0] = vec_dot_rows8_q4_0;
-    k->vec_dot_rows8x2[MW_TYPE_Q4_0] = vec_dot_rows8x2_q4_0;
-    k->vec_dot_rows8xn[MW_TYPE_Q4_0] = vec_dot_rows8xn_q4_0;
+    tiles[MW_TYPE_Q4_0].rows8 = vec_dot_rows8_q4_0;
+    tiles[MW_TYPE_Q4_0].rows8x2 = vec_dot_rows8x2_q4_0;
+    tiles[MW_TYPE_Q4_0].rows8xn = vec_dot_rows8xn_q4_0;
     k->repack_group_bytes[MW_TYPE_Q4_0] = sizeof(block_q4_0x8);
     k->repack[MW_TYPE_Q8_0] = repack_q8_0;
-    k->vec_dot_rows8[MW_TYPE_Q8_0] = vec_dot_rows8_q8_0;
-    k->vec_dot_rows8x2[MW_TYPE_Q8_0] = vec_dot_rows8x2_q8_0;
-    k->vec_dot_rows8xn[MW_TYPE_Q8_0] = vec_dot_rows8xn_q8_0;
+    tiles[MW_TYPE_Q8_0].rows8 = vec_dot_rows8_q8_0;
+    tiles[MW_TYPE_Q8_0].rows8x2 = vec_dot_rows8x2_q8_0;
+    tiles[MW_TYPE_Q8_0].rows8xn = vec_dot_rows8xn_q8_0;
     k->repack_group_bytes[MW_TYPE_Q8_0] = sizeof(block_q8_0x8);
 }
 

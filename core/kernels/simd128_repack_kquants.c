@@ -1102,33 +1102,33 @@ static void vec_dot_rows8xn_q3_K(int n, float *s, const void *vx, const void *vy
     }
 }
 
-void mw_simd128_fill_repack_kquants(mw_kernels *k, const mw_kernels *scalar)
+void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
     k->repack[MW_TYPE_Q4_K] = repack_q4_K;
-    k->vec_dot_rows8[MW_TYPE_Q4_K] = vec_dot_rows8_q4_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q4_K] = vec_dot_rows8x2_q4_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q4_K] = vec_dot_rows8xn_q4_K;
+    tiles[MW_TYPE_Q4_K].rows8 = vec_dot_rows8_q4_K;
+    tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K;
+    tiles[MW_TYPE_Q4_K].rows8xn = vec_dot_rows8xn_q4_K;
     k->repack_group_bytes[MW_TYPE_Q4_K] = sizeof(block_q4_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q5_K] = repack_q5_K;
-    k->vec_dot_rows8[MW_TYPE_Q5_K] = vec_dot_rows8_q5_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q5_K] = vec_dot_rows8x2_q5_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q5_K] = vec_dot_rows8xn_q5_K;
+    tiles[MW_TYPE_Q5_K].rows8 = vec_dot_rows8_q5_K;
+    tiles[MW_TYPE_Q5_K].rows8x2 = vec_dot_rows8x2_q5_K;
+    tiles[MW_TYPE_Q5_K].rows8xn = vec_dot_rows8xn_q5_K;
     k->repack_group_bytes[MW_TYPE_Q5_K] = sizeof(block_q5_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q6_K] = repack_q6_K;
-    k->vec_dot_rows8[MW_TYPE_Q6_K] = vec_dot_rows8_q6_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q6_K] = vec_dot_rows8x2_q6_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q6_K] = vec_dot_rows8xn_q6_K;
+    tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K;
+    tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K;
+    tiles[MW_TYPE_Q6_K].rows8xn = vec_dot_rows8xn_q6_K;
     k->repack_group_bytes[MW_TYPE_Q6_K] = sizeof(block_q6_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q2_K] = repack_q2_K;
-    k->vec_dot_rows8[MW_TYPE_Q2_K] = vec_dot_rows8_q2_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q2_K] = vec_dot_rows8x2_q2_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q2_K] = vec_dot_rows8xn_q2_K;
+    tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K;
+    tiles[MW_TYPE_Q2_K].rows8x2 = vec_dot_rows8x2_q2_K;
+    tiles[MW_TYPE_Q2_K].rows8xn = vec_dot_rows8xn_q2_K;
     k->repack_group_bytes[MW_TYPE_Q2_K] = sizeof(block_q2_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q3_K] = repack_q3_K;
-    k->vec_dot_rows8[MW_TYPE_Q3_K] = vec_dot_rows8_q3_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q3_K] = vec_dot_rows8x2_q3_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q3_K] = vec_dot_rows8xn_q3_K;
+    tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K;
+    tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K;
+    tiles[MW_TYPE_Q3_K].rows8xn = vec_dot_rows8xn_q3_K;
     k->repack_group_bytes[MW_TYPE_Q3_K] = sizeof(block_q3_Kx8) / (QK_K / 32);
 }
 
