@@ -242,9 +242,8 @@ static void repack_q6_K_block(const block_q6_K *src[8], block_q6_Kx8 *o)
 }
 
 /* Row r of group g is source row 8g+r. */
-#define DEFINE_REPACK(NAME, SRC_T, DST_T) \
-static void repack_##NAME(int64_t n_rows, int n, const void *src, void *dst) \
-{ \
+/* The body of every repack_*: each super-block column of each group through BLOCK_FN */
+#define REPACK_K_BODY(SRC_T, DST_T, BLOCK_FN) \
     const int nb = n / QK_K; \
     const SRC_T *x = src; \
     DST_T *out = dst; \
@@ -252,12 +251,23 @@ static void repack_##NAME(int64_t n_rows, int n, const void *src, void *dst) \
         for (int i = 0; i < nb; i++) { \
             const SRC_T *rows[8]; \
             for (int r = 0; r < 8; r++) rows[r] = &x[(g * 8 + r) * nb + i]; \
-            repack_##NAME##_block(rows, &out[g * nb + i]); \
-        } \
+            BLOCK_FN(rows, &out[g * nb + i]); \
+        }
+
+static void repack_q4_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q4_K, block_q4_Kx8, repack_q4_K_block)
 }
-DEFINE_REPACK(q4_K, block_q4_K, block_q4_Kx8)
-DEFINE_REPACK(q5_K, block_q5_K, block_q5_Kx8)
-DEFINE_REPACK(q6_K, block_q6_K, block_q6_Kx8)
+
+static void repack_q5_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q5_K, block_q5_Kx8, repack_q5_K_block)
+}
+
+static void repack_q6_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q6_K, block_q6_Kx8, repack_q6_K_block)
+}
 
 /* Q2_K / Q3_K: source byte 32c' + 16h + l holds in bits 2j'..2j'+1 value 128c' + 32j' + 16h + l
  * (group 8c' + 2j' + h). Group 4c + j of the layout is thus crumb 2(c%2) + j/2 of source bytes
@@ -348,28 +358,12 @@ static void repack_q3_K_block(const block_q3_K *src[8], block_q3_Kx8 *o)
 
 static void repack_q2_K(int64_t n_rows, int n, const void *src, void *dst)
 {
-    const int nb = n / QK_K;
-    const block_q2_K *x = src;
-    block_q2_Kx8 *out = dst;
-    for (int64_t g = 0; g < n_rows / 8; g++)
-        for (int i = 0; i < nb; i++) {
-            const block_q2_K *rows[8];
-            for (int r = 0; r < 8; r++) rows[r] = &x[(g * 8 + r) * nb + i];
-            repack_q2_K_block(rows, &out[g * nb + i]);
-        }
+    REPACK_K_BODY(block_q2_K, block_q2_Kx8, repack_q2_K_block)
 }
 
 static void repack_q3_K(int64_t n_rows, int n, const void *src, void *dst)
 {
-    const int nb = n / QK_K;
-    const block_q3_K *x = src;
-    block_q3_Kx8 *out = dst;
-    for (int64_t g = 0; g < n_rows / 8; g++)
-        for (int i = 0; i < nb; i++) {
-            const block_q3_K *rows[8];
-            for (int r = 0; r < 8; r++) rows[r] = &x[(g * 8 + r) * nb + i];
-            repack_q3_K_block(rows, &out[g * nb + i]);
-        }
+    REPACK_K_BODY(block_q3_K, block_q3_Kx8, repack_q3_K_block)
 }
 
 /* ---- shared pieces of the dot kernels ---- */
@@ -555,10 +549,8 @@ SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16],
     }
 }
 
-/* vec_dot_rows8_NAME, vec_dot_rows8x2_NAME of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
-#define DEFINE_ROWS8_Q45(NAME, XT, QH) \
-static void vec_dot_rows8_##NAME(int n, float *s, const void *vx, const void *vy) \
-{ \
+/* The bodies of rows8 / rows8x2 of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
+#define ROWS8_Q45_BODY(XT, QH) \
     const XT *x = vx; \
     const block_q8_K *y = vy; \
     v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }; \
@@ -569,10 +561,9 @@ static void vec_dot_rows8_##NAME(int n, float *s, const void *vx, const void *vy
         finish8(acc, sumi[0], summ[0], x[i].d, x[i].dmin, y[i].d); \
     } \
     wasm_v128_store(s, acc[0]); \
-    wasm_v128_store(s + 4, acc[1]); \
-} \
-static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
-{ \
+    wasm_v128_store(s + 4, acc[1]);
+
+#define ROWS8X2_Q45_BODY(XT, QH) \
     const XT *x = vx; \
     const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride); \
     v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] }; \
@@ -586,10 +577,27 @@ static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *
     wasm_v128_store(s, acc0[0]); \
     wasm_v128_store(s + 4, acc0[1]); \
     wasm_v128_store(s + 8, acc1[0]); \
-    wasm_v128_store(s + 12, acc1[1]); \
+    wasm_v128_store(s + 12, acc1[1]);
+
+static void vec_dot_rows8_q4_K(int n, float *s, const void *vx, const void *vy)
+{
+    ROWS8_Q45_BODY(block_q4_Kx8, NULL)
 }
-DEFINE_ROWS8_Q45(q4_K, block_q4_Kx8, NULL)
-DEFINE_ROWS8_Q45(q5_K, block_q5_Kx8, x[i].qh)
+
+static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    ROWS8X2_Q45_BODY(block_q4_Kx8, NULL)
+}
+
+static void vec_dot_rows8_q5_K(int n, float *s, const void *vx, const void *vy)
+{
+    ROWS8_Q45_BODY(block_q5_Kx8, x[i].qh)
+}
+
+static void vec_dot_rows8x2_q5_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    ROWS8X2_Q45_BODY(block_q5_Kx8, x[i].qh)
+}
 
 /* ---- Q6_K ---- */
 
@@ -1011,9 +1019,8 @@ static void summ_q45_K(const void *mn, const int16_t *bsums, v128_t summ[2])
     mins_q4_K(mn, bsums, summ);
 }
 
-#define DEFINE_ROWS8XN_Q45(NAME, XT, QH) \
-static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok) \
-{ \
+/* The body of rows8xn of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
+#define ROWS8XN_Q45_BODY(XT, QH) \
     const XT *x = vx; \
     xs_block xs; \
     v128_t mn[4]; \
@@ -1022,10 +1029,17 @@ static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *
         unpack_xs_q45_K(x[i].scales, x[i].qs, QH, &xs, mn); \
         xs_finish_tokens(&xs, summ_q45_K, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K), \
                          y_stride, n_tok, s); \
-    } \
+    }
+
+static void vec_dot_rows8xn_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_Q45_BODY(block_q4_Kx8, NULL)
 }
-DEFINE_ROWS8XN_Q45(q4_K, block_q4_Kx8, NULL)
-DEFINE_ROWS8XN_Q45(q5_K, block_q5_Kx8, x[i].qh)
+
+static void vec_dot_rows8xn_q5_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_Q45_BODY(block_q5_Kx8, x[i].qh)
+}
 
 static void vec_dot_rows8xn_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
 {
