@@ -434,6 +434,26 @@ SIMD_INLINE void finish8(v128_t acc[2], const v128_t sumi[2], const v128_t summ[
     }
 }
 
+/* acc[t] (rows 0-3, 4-7) += the terms of super-block i of a group (vx: its first) for token t
+ * < nt (y[t]: that token's super-block): one per type, below */
+typedef void (*block8_fn)(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2]);
+
+/* rows8 (nt 1) and rows8x2 (nt 2, s[8t + r]) of every K type, over its block8 */
+SIMD_INLINE void rows8_k(int n, float *s, const void *vx, const void *vy, size_t y_stride, int nt, block8_fn block8)
+{
+    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + (nt == 2 ? y_stride : 0));
+    v128_t acc[2][2];
+    for (int t = 0; t < 2; t++) acc[t][0] = acc[t][1] = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < n / QK_K; i++) {
+        const block_q8_K *yi[2] = { &y0[i], &y1[i] };
+        block8(vx, i, nt, yi, acc);
+    }
+    for (int t = 0; t < nt; t++) {
+        wasm_v128_store(s + 8 * t, acc[t][0]);
+        wasm_v128_store(s + 8 * t + 4, acc[t][1]);
+    }
+}
+
 /* ---- Q4_K ---- */
 
 /* The 64 6-bit values pack6 stored (nibbles at n, top bits at c) as four u8x16 vectors */
@@ -549,54 +569,40 @@ SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16],
     }
 }
 
-/* The bodies of rows8 / rows8x2 of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
-#define ROWS8_Q45_BODY(XT, QH) \
-    const XT *x = vx; \
-    const block_q8_K *y = vy; \
-    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }; \
-    for (int i = 0; i < n / QK_K; i++) { \
-        v128_t sumi[2][2], summ[2][2]; \
-        const block_q8_K *yi[2] = { &y[i], &y[i] }; \
-        q45_K_sums(x[i].scales, x[i].qs, QH, 1, yi, sumi, summ); \
-        finish8(acc, sumi[0], summ[0], x[i].d, x[i].dmin, y[i].d); \
-    } \
-    wasm_v128_store(s, acc[0]); \
-    wasm_v128_store(s + 4, acc[1]);
+SIMD_INLINE void block8_q4_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q4_Kx8 *x = (const block_q4_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
 
-#define ROWS8X2_Q45_BODY(XT, QH) \
-    const XT *x = vx; \
-    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride); \
-    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] }; \
-    for (int i = 0; i < n / QK_K; i++) { \
-        v128_t sumi[2][2], summ[2][2]; \
-        const block_q8_K *yi[2] = { &y0[i], &y1[i] }; \
-        q45_K_sums(x[i].scales, x[i].qs, QH, 2, yi, sumi, summ); \
-        finish8(acc0, sumi[0], summ[0], x[i].d, x[i].dmin, y0[i].d); \
-        finish8(acc1, sumi[1], summ[1], x[i].d, x[i].dmin, y1[i].d); \
-    } \
-    wasm_v128_store(s, acc0[0]); \
-    wasm_v128_store(s + 4, acc0[1]); \
-    wasm_v128_store(s + 8, acc1[0]); \
-    wasm_v128_store(s + 12, acc1[1]);
+SIMD_INLINE void block8_q5_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q5_Kx8 *x = (const block_q5_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
 
 static void vec_dot_rows8_q4_K(int n, float *s, const void *vx, const void *vy)
 {
-    ROWS8_Q45_BODY(block_q4_Kx8, NULL)
+    rows8_k(n, s, vx, vy, 0, 1, block8_q4_K);
 }
 
 static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
 {
-    ROWS8X2_Q45_BODY(block_q4_Kx8, NULL)
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q4_K);
 }
 
 static void vec_dot_rows8_q5_K(int n, float *s, const void *vx, const void *vy)
 {
-    ROWS8_Q45_BODY(block_q5_Kx8, x[i].qh)
+    rows8_k(n, s, vx, vy, 0, 1, block8_q5_K);
 }
 
 static void vec_dot_rows8x2_q5_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
 {
-    ROWS8X2_Q45_BODY(block_q5_Kx8, x[i].qh)
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q5_K);
 }
 
 /* ---- Q6_K ---- */
@@ -682,37 +688,22 @@ SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *cons
     }
 }
 
+SIMD_INLINE void block8_q6_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q6_Kx8 *x = (const block_q6_Kx8 *)vx + i;
+    v128_t sumi[2][2];
+    q6_K_sums(x, nt, y, sumi);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+}
+
 static void vec_dot_rows8_q6_K(int n, float *s, const void *vx, const void *vy)
 {
-    const block_q6_Kx8 *x = vx;
-    const block_q8_K *y = vy;
-    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2];
-        const block_q8_K *yi[2] = { &y[i], &y[i] };
-        q6_K_sums(&x[i], 1, yi, sumi);
-        finish8(acc, sumi[0], NULL, x[i].d, NULL, y[i].d);
-    }
-    wasm_v128_store(s, acc[0]);
-    wasm_v128_store(s + 4, acc[1]);
+    rows8_k(n, s, vx, vy, 0, 1, block8_q6_K);
 }
 
 static void vec_dot_rows8x2_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
 {
-    const block_q6_Kx8 *x = vx;
-    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride);
-    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2];
-        const block_q8_K *yi[2] = { &y0[i], &y1[i] };
-        q6_K_sums(&x[i], 2, yi, sumi);
-        finish8(acc0, sumi[0], NULL, x[i].d, NULL, y0[i].d);
-        finish8(acc1, sumi[1], NULL, x[i].d, NULL, y1[i].d);
-    }
-    wasm_v128_store(s, acc0[0]);
-    wasm_v128_store(s + 4, acc0[1]);
-    wasm_v128_store(s + 8, acc1[0]);
-    wasm_v128_store(s + 12, acc1[1]);
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q6_K);
 }
 
 /* ---- Q2_K, Q3_K ---- */
@@ -838,70 +829,40 @@ SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *cons
     }
 }
 
+SIMD_INLINE void block8_q2_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q2_Kx8 *x = (const block_q2_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q2_K_sums(x, nt, y, sumi, summ);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
+
+SIMD_INLINE void block8_q3_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q3_Kx8 *x = (const block_q3_Kx8 *)vx + i;
+    v128_t sumi[2][2];
+    q3_K_sums(x, nt, y, sumi);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+}
+
 static void vec_dot_rows8_q2_K(int n, float *s, const void *vx, const void *vy)
 {
-    const block_q2_Kx8 *x = vx;
-    const block_q8_K *y = vy;
-    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2], summ[2][2];
-        const block_q8_K *yi[2] = { &y[i], &y[i] };
-        q2_K_sums(&x[i], 1, yi, sumi, summ);
-        finish8(acc, sumi[0], summ[0], x[i].d, x[i].dmin, y[i].d);
-    }
-    wasm_v128_store(s, acc[0]);
-    wasm_v128_store(s + 4, acc[1]);
+    rows8_k(n, s, vx, vy, 0, 1, block8_q2_K);
 }
 
 static void vec_dot_rows8x2_q2_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
 {
-    const block_q2_Kx8 *x = vx;
-    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride);
-    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2], summ[2][2];
-        const block_q8_K *yi[2] = { &y0[i], &y1[i] };
-        q2_K_sums(&x[i], 2, yi, sumi, summ);
-        finish8(acc0, sumi[0], summ[0], x[i].d, x[i].dmin, y0[i].d);
-        finish8(acc1, sumi[1], summ[1], x[i].d, x[i].dmin, y1[i].d);
-    }
-    wasm_v128_store(s, acc0[0]);
-    wasm_v128_store(s + 4, acc0[1]);
-    wasm_v128_store(s + 8, acc1[0]);
-    wasm_v128_store(s + 12, acc1[1]);
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q2_K);
 }
 
 static void vec_dot_rows8_q3_K(int n, float *s, const void *vx, const void *vy)
 {
-    const block_q3_Kx8 *x = vx;
-    const block_q8_K *y = vy;
-    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2];
-        const block_q8_K *yi[2] = { &y[i], &y[i] };
-        q3_K_sums(&x[i], 1, yi, sumi);
-        finish8(acc, sumi[0], NULL, x[i].d, NULL, y[i].d);
-    }
-    wasm_v128_store(s, acc[0]);
-    wasm_v128_store(s + 4, acc[1]);
+    rows8_k(n, s, vx, vy, 0, 1, block8_q3_K);
 }
 
 static void vec_dot_rows8x2_q3_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
 {
-    const block_q3_Kx8 *x = vx;
-    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride);
-    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2];
-        const block_q8_K *yi[2] = { &y0[i], &y1[i] };
-        q3_K_sums(&x[i], 2, yi, sumi);
-        finish8(acc0, sumi[0], NULL, x[i].d, NULL, y0[i].d);
-        finish8(acc1, sumi[1], NULL, x[i].d, NULL, y1[i].d);
-    }
-    wasm_v128_store(s, acc0[0]);
-    wasm_v128_store(s + 4, acc0[1]);
-    wasm_v128_store(s + 8, acc1[0]);
-    wasm_v128_store(s + 12, acc1[1]);
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q3_K);
 }
 
 /* ---- rows8xn (prefill): each super-block unpacked once for all the tokens ----
