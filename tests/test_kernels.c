@@ -49,7 +49,7 @@ static void fill_random(float *x, int64_t n)
 
 static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
 
-/* ---- vec_dot and vec_dot_4rows ---- */
+/* ---- vec_dot ---- */
 
 /* Weight rows quantized from random floats, `rows` of them x_stride bytes apart. */
 static void *random_rows(int32_t type, int n, int rows, size_t x_stride)

@@ -1,10 +1,10 @@
 /*
- * simd128_repack_kquants.c — Q4_K, Q5_K and Q6_K weights repacked at load for the SIMD128 matmul:
+ * simd128_repack_kquants.c — K-quant weights (Q2_K to Q6_K) repacked at load for the SIMD128 matmul:
  * eight consecutive rows interleaved super-block by super-block, each group exactly the size
  * of the eight rows it replaces (the loader repacks in place). Inside a group the bits are
  * rearranged so one v128 load and a few 16-bit shifts/masks give eight-value i16 vectors that
- * line up with eight consecutive activation values: each 32 activations are widened to i16
- * once and serve all eight rows. The per-group scales are applied to the exact integer group
+ * line up with eight consecutive activation values: each 32 (Q2_K, Q3_K: 16) activations are
+ * widened to i16 once and serve all eight rows. The per-group scales are applied to the exact integer group
  * dots of a row pair by narrowing the two rows' i32 partial sums to i16 (they fit: see the
  * bounds below) and one i32x4.dot_i16x8 against their two scales, instead of an i32 multiply
  * per row and group. rows8xn (prefill) unpacks a super-block once per tile of tokens, scales
