@@ -3,8 +3,9 @@
 #   emcmake cmake -S . -B build-web && cmake --build build-web -j2 && ctest --test-dir build-web
 # - mw_core     the core with SIMD128 + pthreads (tests link it; needs SharedArrayBuffer)
 # - mw_core_st  the same sources with SIMD128, single-threaded (pool.c's single-thread twin)
-# - every executable defined before this file (tests, benches, `mw`) becomes a Node program
-#   (mw_node_program): host files through NODERAWFS, wasm embedded in the .js, run by ctest via node
+# - every executable defined before this file (tests, benches, the `mw` CLI) becomes a Node
+#   program (mw_node_program): host files through NODERAWFS, wasm embedded in the .js, run by
+#   ctest via node (tests/cli.cmake runs build-web/mw.js like the native mw)
 # - mw_add_web_module(): the ES module + .wasm builds for browsers and Node (used by web/module.cmake)
 # Workarounds for 3.1.6 + NodeSource Node 20 are explained in ../shared/TOOLCHAIN.md §3 and §11.
 
@@ -63,10 +64,19 @@ foreach(t ${_mw_targets})
     mw_node_program(${t})
   endif()
 endforeach()
-# The Node CLI is web/mw.mjs over the ES modules; an Emscripten `mw` is only built on request
-# (cmake --build build-web --target mw), which saves an -O3 link per build.
+# The Node CLI is tools/mw itself: build-web/mw.js (SIMD128 + threads; host files through
+# NODERAWFS), which web/mw.mjs launches and tests/cli.cmake tests like the native and WASI
+# builds. Its single-thread twin build-web/mw-st.js (the core of mw-st.mjs, for `bench --wasm
+# st` comparisons) is built on request: cmake --build build-web --target mw_st.
 if(TARGET mw)
-  set_target_properties(mw PROPERTIES EXCLUDE_FROM_ALL TRUE)
+  add_executable(mw_st ${MW_CLI_SOURCES})
+  target_link_libraries(mw_st PRIVATE mw_core_st)
+  target_include_directories(mw_st PRIVATE core)
+  set_target_properties(mw_st PROPERTIES OUTPUT_NAME mw-st EXCLUDE_FROM_ALL TRUE)
+  target_link_options(mw_st PRIVATE -sNODERAWFS=1 -sSINGLE_FILE=1 -sEXIT_RUNTIME=1
+                      -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB)
+  set_target_properties(mw_st PROPERTIES
+    CROSSCOMPILING_EMULATOR "${NODE_EXECUTABLE}" C_LINKER_LAUNCHER "${CMAKE_C_LINKER_LAUNCHER}")
 endif()
 
 # mw_add_web_module(<target> THREADS|SINGLE OUTPUT_NAME <name> SOURCES <c files...>

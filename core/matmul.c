@@ -1,10 +1,8 @@
 /*
  * matmul.c — quantize the input once, then split the output rows of one or more weights
- * across the pool's threads. Each thread walks its rows and, for each row, all tokens: the
- * weight row stays in cache while the (much smaller) activations are re-read. Weights the
- * model repacked at load (mw_tensor.repacked) go eight rows at a time through vec_dot_rows8,
- * and in a prefill through vec_dot_rows8xn (tiles of up to 16 tokens per unpacked group) or
- * vec_dot_rows8x2 (pairs of tokens) where the kernel set has them.
+ * across the pool's threads; each thread hands its rows of each weight, against all tokens, to
+ * the kernel set's matmul_rows (which tiles rows and tokens its own way). Weights the model
+ * repacked at load (mw_tensor.repacked) are split in whole groups of MW_REPACK_ROWS rows.
  */
 #include "matmul.h"
 #include "kernels/kernels.h"
@@ -22,49 +20,6 @@ typedef struct matmul_task {
     int64_t total_rows;
 } matmul_task;
 
-/* Prefill tiles of vec_dot_rows8xn: up to TOK_TILE tokens per call (the group's blocks are
- * unpacked once per tile; 16 measured as fast as 64 and keeps s[] small), the tokens split
- * evenly over the tiles so no tile is left with one token. From XN_MIN tokens on (below it,
- * rows8x2 / rows8 measured as fast: too few tokens to pay for unpacking into L1). The groups
- * stay the outer loop: walking all groups per tile instead measured slower on the 7B shape. */
-enum { TOK_TILE = 16, XN_MIN = 4 };
-
-/* Rows [lo, hi) of a weight repacked at load: this thread's groups (those whose first row is
- * in [lo, hi)), each against every token while its eight rows stay in L1. */
-static void matmul_repacked(const matmul_task *t, const mw_tensor *w, const act_view *a, float *out,
-                            int64_t lo, int64_t hi)
-{
-    const int64_t n_rows = w->ne[1];
-    const mw_vec_dot_rows8_fn dot8 = mw_kern->vec_dot_rows8[w->type];
-    const mw_vec_dot_rows8x2_fn dot8x2 = mw_kern->vec_dot_rows8x2[w->type];
-    const mw_vec_dot_rows8xn_fn dot8xn = t->n_tok >= XN_MIN ? mw_kern->vec_dot_rows8xn[w->type] : NULL;
-    const size_t group_bytes = (size_t)mw_kern->repack_group_bytes[w->type] * (t->n_cols / 32);
-    const int32_t n_tiles = (t->n_tok + TOK_TILE - 1) / TOK_TILE;
-    for (int64_t g = (lo + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS; g * MW_REPACK_ROWS < hi; g++) {
-        const uint8_t *wg = (const uint8_t *)w->data + (size_t)g * group_bytes;
-        float *o = out + (size_t)g * MW_REPACK_ROWS;
-        float s[TOK_TILE * MW_REPACK_ROWS];
-        int32_t tok = 0;
-        for (int32_t tile = 0; dot8xn && tile < n_tiles; tile++) {
-            const int32_t nt = (t->n_tok - tok) / (n_tiles - tile);
-            dot8xn(t->n_cols, s, wg, a->data + (size_t)tok * a->row_bytes, a->row_bytes, nt);
-            for (int32_t k = 0; k < nt; k++)
-                memcpy(&o[(size_t)(tok + k) * n_rows], s + k * MW_REPACK_ROWS, sizeof s[0] * MW_REPACK_ROWS);
-            tok += nt;
-        }
-        /* the group against two tokens, unpacking it once */
-        for (; dot8x2 && tok + 2 <= t->n_tok; tok += 2) {
-            dot8x2(t->n_cols, s, wg, a->data + (size_t)tok * a->row_bytes, a->row_bytes);
-            memcpy(&o[(size_t)tok * n_rows], s, sizeof s[0] * MW_REPACK_ROWS);
-            memcpy(&o[(size_t)(tok + 1) * n_rows], s + MW_REPACK_ROWS, sizeof s[0] * MW_REPACK_ROWS);
-        }
-        for (; tok < t->n_tok; tok++) {
-            dot8(t->n_cols, s, wg, a->data + (size_t)tok * a->row_bytes);
-            memcpy(&o[(size_t)tok * n_rows], s, sizeof s[0] * MW_REPACK_ROWS);
-        }
-    }
-}
-
 static void matmul_worker(void *arg, int ith, int nth)
 {
     const matmul_task *t = arg;
@@ -78,39 +33,14 @@ static void matmul_worker(void *arg, int ith, int nth)
         if (lo >= hi)
             continue;
         const act_view *a = t->act_for_job[j];
-        float *out = t->jobs[j].out;
-        if (w->repacked) {
-            matmul_repacked(t, w, a, out, lo, hi);
-            continue;
+        mw_matmul_rows m = { w->type, t->n_cols, t->n_tok, w->repacked, w->data, lo, hi,
+                             a->data, a->row_bytes, t->jobs[j].out, (size_t)n_rows };
+        if (w->repacked) {   /* whole groups: those whose first row is in [lo, hi) */
+            m.r0 = (lo + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS * MW_REPACK_ROWS;
+            m.r1 = (hi + MW_REPACK_ROWS - 1) / MW_REPACK_ROWS * MW_REPACK_ROWS;
         }
-        const size_t w_row_bytes = mw_row_size(w->type, t->n_cols);
-        const mw_vec_dot_fn dot = mw_kern->vec_dot[w->type];
-        const mw_vec_dot_4rows_fn dot4 = mw_kern->vec_dot_4rows[w->type];
-        const mw_vec_dot_4cols_fn dot4c = mw_kern->vec_dot_4cols[w->type];
-        int64_t r = lo;
-        /* decode: four weight rows per pass over the activation row, where the kernel set
-         * has it (prefill prefers the 4-token kernel below) */
-        for (; dot4 && !(dot4c && t->n_tok >= 4) && r + 4 <= hi; r += 4) {
-            const uint8_t *wr = (const uint8_t *)w->data + (size_t)r * w_row_bytes;
-            for (int32_t tok = 0; tok < t->n_tok; tok++) {
-                float s4[4];
-                dot4(t->n_cols, s4, wr, w_row_bytes, a->data + (size_t)tok * a->row_bytes);
-                memcpy(&out[(size_t)tok * n_rows + r], s4, sizeof s4);
-            }
-        }
-        for (; r < hi; r++) {
-            const uint8_t *wr = (const uint8_t *)w->data + (size_t)r * w_row_bytes;
-            int32_t tok = 0;
-            /* prefill: one weight row against four tokens, unpacking the row once */
-            for (; dot4c && tok + 4 <= t->n_tok; tok += 4) {
-                float s4[4];
-                dot4c(t->n_cols, s4, wr, a->data + (size_t)tok * a->row_bytes, a->row_bytes);
-                for (int i = 0; i < 4; i++)
-                    out[(size_t)(tok + i) * n_rows + r] = s4[i];
-            }
-            for (; tok < t->n_tok; tok++)
-                dot(t->n_cols, &out[(size_t)tok * n_rows + r], wr, a->data + (size_t)tok * a->row_bytes);
-        }
+        if (m.r0 < m.r1)
+            mw_kern->matmul_rows[w->type](&m);
     }
 }
 

@@ -8,10 +8,12 @@
  * one seed gives the same ids on every build (native, wasm32, 32/64-bit) for the same logits.
  * All buffers are sized for n_vocab at create: sampling a token never allocates.
  */
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>   /* qsort only: no allocation from stdlib */
 
 #include "base.h"
+#include "constraint.h"
 
 typedef struct cand {
     float logit;
@@ -30,6 +32,7 @@ struct mw_sampler {
     int32_t window_len; /* ids currently in the ring (<= penalty_last_n) */
     int32_t window_head;/* next slot to write */
     uint64_t rng[4];    /* xoshiro256** state */
+    mw_constraint *constraint;   /* tokens it forbids are never drawn (NULL = none) */
 };
 
 mw_sampler_params mw_sampler_params_default(void)
@@ -261,6 +264,36 @@ static void softmax_sorted(mw_sampler *s, int32_t n)
         s->probs[i] = (float)(s->probs[i] / sum);
 }
 
+/* ---- constrained decoding: forbidden ids get -inf, allowed ones stay above it ---- */
+
+mw_status mw_sampler_set_constraint(mw_sampler *s, mw_constraint *c)
+{
+    if (!s)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_sampler_set_constraint: sampler is NULL");
+    if (c && mw_constraint_n_vocab(c) != s->n_vocab)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_sampler_set_constraint: the constraint's "
+                       "vocabulary has %d tokens, the sampler %d",
+                       (int)mw_constraint_n_vocab(c), (int)s->n_vocab);
+    s->constraint = c;
+    return MW_OK;
+}
+
+/* cands[i] is still the id i here */
+static mw_status apply_constraint(mw_sampler *s)
+{
+    const uint8_t *mask;
+    mw_status st = mw_constraint_mask(s->constraint, &mask);
+    if (st != MW_OK)
+        return st;
+    for (int32_t i = 0; i < s->n_vocab; i++) {
+        if (!mask[i])
+            s->cands[i].logit = -INFINITY;
+        else if (!(s->cands[i].logit >= -FLT_MAX))
+            s->cands[i].logit = -FLT_MAX;
+    }
+    return MW_OK;
+}
+
 int32_t mw_sampler_sample(mw_sampler *s, const float *logits)
 {
     if (!s || !logits)
@@ -274,6 +307,8 @@ int32_t mw_sampler_sample(mw_sampler *s, const float *logits)
     }
     if (penalties_on(p))
         apply_penalties(s);
+    if (s->constraint && apply_constraint(s) != MW_OK)
+        return -1;
 
     if (p->temperature <= 0.0f) {
         int32_t best = 0;

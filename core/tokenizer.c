@@ -1,12 +1,13 @@
 /*
  * tokenizer.c — SentencePiece BPE from a GGUF vocabulary (tokenizer.ggml.*): building the
- * vocabulary (hash map, byte-fallback table, special-token list, detokenized pieces) and
+ * vocabulary (hash map, byte-fallback table, special-token trie, detokenized pieces) and
  * encoding text to ids. Detokenizing lives in detokenize.c, chat formats in chat.c.
  *
  * Encoding follows SentencePiece (the truth for ids) as llama.cpp's llm_tokenizer_spm does:
  *   1. split the text into fragments at special tokens: user-defined tokens always, control /
  *      unknown tokens only with MW_TOKENIZE_PARSE_SPECIAL; longest token text first, each one
- *      cut out of every remaining text fragment (llama.cpp's tokenizer_st_partition);
+ *      cut out of every remaining text fragment (llama.cpp's tokenizer_st_partition), computed
+ *      in one scan of the text (see "special-token partition" below);
  *   2. each text fragment: " " -> "▁", plus a leading "▁" (add_dummy_prefix) when it starts the
  *      text or follows a special token; split into UTF-8 characters;
  *   3. repeatedly merge the adjacent pair whose concatenation is a vocabulary piece with the
@@ -30,6 +31,29 @@
 
 /* Longest input we accept: keeps every symbol index and id count inside int32. */
 #define MAX_TEXT_BYTES ((size_t)128 << 20)
+
+/* Checked sizes: with a 32-bit size_t (wasm32) the arrays of a large text can pass 4 GiB, and a
+ * wrapped size would allocate a small array and write past it. */
+static int array_bytes(size_t count, size_t elem, size_t *bytes)
+{
+    if (elem != 0 && count > SIZE_MAX / elem)
+        return 0;
+    *bytes = count * elem;
+    return 1;
+}
+
+/* v (cap elements of elem bytes) grown to about twice cap; NULL (v untouched) when out of memory
+ * or past size_t. */
+static void *grow_array(void *v, size_t *cap, size_t elem)
+{
+    size_t bytes;
+    if (*cap > (SIZE_MAX - 16) / 2 || !array_bytes(*cap * 2 + 16, elem, &bytes))
+        return NULL;
+    void *grown = mw_realloc(v, bytes);
+    if (grown)
+        *cap = *cap * 2 + 16;
+    return grown;
+}
 
 /* ---- the vocabulary hash map ---------------------------------------------------------- */
 
@@ -153,6 +177,86 @@ static mw_status build_pairs(mw_tokenizer *t)
     return MW_OK;
 }
 
+/* ---- the special-token trie ----------------------------------------------------------- */
+
+/* Tokens cut out of the text before BPE: control and unknown ones with parse_special,
+ * user-defined ones always. */
+static int special_type(int type)
+{
+    return type == MW_TOKEN_CONTROL || type == MW_TOKEN_UNKNOWN || type == MW_TOKEN_USER_DEFINED;
+}
+
+static uint32_t trie_slot(uint32_t node, uint8_t byte, uint32_t mask)
+{
+    return (uint32_t)((((uint64_t)node << 8 | byte) * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+}
+
+static uint32_t trie_child(const mw_tokenizer *t, uint32_t node, uint8_t byte)
+{
+    if (node == 0)
+        return t->trie_root[byte];
+    for (uint32_t i = trie_slot(node, byte, t->trie_mask);; i = (i + 1) & t->trie_mask) {
+        const struct mw_trie_edge *e = &t->trie_edges[i];
+        if (e->child == 0)
+            return 0;
+        if (e->parent == node && e->byte == byte)
+            return e->child;
+    }
+}
+
+static mw_status build_special_trie(mw_tokenizer *t)
+{
+    uint64_t n_bytes = 0;
+    for (int32_t id = 0; id < t->n_vocab; id++)
+        if (special_type(t->type[id]))
+            n_bytes += t->text_len[id];
+    if (n_bytes >= (1u << 29))
+        return mw_fail(MW_ERR_TOO_LARGE, "tokenizer: %llu bytes of special token text",
+                       (unsigned long long)n_bytes);
+    uint32_t size = 16;
+    while (size < 2 * n_bytes)
+        size <<= 1;
+    t->trie_edges = mw_calloc(size, sizeof *t->trie_edges);
+    size_t id_bytes;
+    if (array_bytes((size_t)n_bytes + 1, sizeof *t->trie_id, &id_bytes))
+        t->trie_id = mw_alloc(id_bytes);
+    if (!t->trie_edges || !t->trie_id)
+        return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory");
+    t->trie_mask = size - 1;
+    t->trie_id[0][0] = t->trie_id[0][1] = -1;
+    uint32_t n_nodes = 1;
+    /* ascending ids: of two specials with the same text, the lower id keeps it, as it is cut
+     * out first (and a user-defined one stays reachable without parse_special) */
+    for (int32_t id = 0; id < t->n_vocab; id++) {
+        if (!special_type(t->type[id]) || t->text_len[id] == 0)
+            continue;
+        uint32_t node = 0;
+        for (uint32_t k = 0; k < t->text_len[id]; k++) {
+            uint8_t byte = (uint8_t)t->text[id][k];
+            uint32_t child = trie_child(t, node, byte);
+            if (child == 0) {
+                child = n_nodes++;
+                t->trie_id[child][0] = t->trie_id[child][1] = -1;
+                if (node == 0) {
+                    t->trie_root[byte] = child;
+                } else {
+                    uint32_t i = trie_slot(node, byte, t->trie_mask);
+                    while (t->trie_edges[i].child != 0)
+                        i = (i + 1) & t->trie_mask;
+                    struct mw_trie_edge e = { node, child, byte };
+                    t->trie_edges[i] = e;
+                }
+            }
+            node = child;
+        }
+        if (t->trie_id[node][1] < 0)
+            t->trie_id[node][1] = id;
+        if (t->type[id] == MW_TOKEN_USER_DEFINED && t->trie_id[node][0] < 0)
+            t->trie_id[node][0] = id;
+    }
+    return MW_OK;
+}
+
 /* ---- building ------------------------------------------------------------------------- */
 
 static int hex_digit(char c)
@@ -215,19 +319,6 @@ static int is_eog_text(const char *s)
         if (strcmp(s, names[i]) == 0)
             return 1;
     return 0;
-}
-
-/* Sort key of a special token: longest text first (as llama.cpp's cache_special_tokens), then
- * lowest id, so that plain ascending order of the keys is the order we want. */
-static uint64_t special_key(uint32_t len, int32_t id)
-{
-    return ((uint64_t)(UINT32_MAX - len) << 32) | (uint32_t)id;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* An optional integer key: absent -> def; present with a wrong type -> error (negative). */
@@ -340,6 +431,9 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
                            (unsigned long long)tokens[i].len);
         text_bytes += tokens[i].len + 1;
     }
+    if (text_bytes > SIZE_MAX / 2)
+        return mw_fail(MW_ERR_TOO_LARGE, "tokenizer: %llu bytes of token text",
+                       (unsigned long long)text_bytes);
 
     uint32_t map_size = 1;
     while (map_size < 4u * (uint32_t)n)   /* load <= 1/4: short probe runs */
@@ -357,12 +451,11 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
     t->piece = mw_calloc((size_t)n, sizeof *t->piece);
     t->piece_len = mw_calloc((size_t)n, sizeof *t->piece_len);
     t->map = mw_alloc((size_t)map_size * sizeof *t->map);
-    t->special = mw_calloc((size_t)n, sizeof *t->special);
     t->arena = mw_alloc((size_t)(2 * text_bytes));   /* a rendered piece is never longer than its text */
     if (tmpl)
         t->chat_template = mw_strdup(tmpl);
     if (!t->text || !t->text_len || !t->score || !t->type || !t->eog || !t->piece ||
-        !t->piece_len || !t->map || !t->special || !t->arena || (tmpl && !t->chat_template)) {
+        !t->piece_len || !t->map || !t->arena || (tmpl && !t->chat_template)) {
         mw_tokenizer_free(t);
         return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory for %d tokens", (int)n);
     }
@@ -396,9 +489,7 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
             t->max_len = len;
         t->n_unused += type == MW_TOKEN_UNUSED;
         map_insert(t, i);
-        if (type == MW_TOKEN_CONTROL || type == MW_TOKEN_UNKNOWN || type == MW_TOKEN_USER_DEFINED) {
-            if (len > 0)
-                t->special[t->n_special++] = i;
+        if (special_type(type)) {
             if (type == MW_TOKEN_USER_DEFINED)
                 t->n_user_defined++;
             if (is_eog_text(t->text[i]))
@@ -411,17 +502,6 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
         char s[6] = { '<', '0', 'x', hex[b >> 4], hex[b & 15], '>' };
         t->byte_id[b] = mw_tokenizer_find(t, s, 6);
     }
-    uint64_t *keys = mw_alloc(((size_t)t->n_special + 1) * sizeof *keys);
-    if (!keys) {
-        mw_tokenizer_free(t);
-        return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory");
-    }
-    for (int32_t i = 0; i < t->n_special; i++)
-        keys[i] = special_key(t->text_len[t->special[i]], t->special[i]);
-    qsort(keys, (size_t)t->n_special, sizeof *keys, cmp_u64);
-    for (int32_t i = 0; i < t->n_special; i++)
-        t->special[i] = (int32_t)(keys[i] & 0xFFFFFFFFu);
-    mw_free(keys);
 
     t->bos_id = id_or_none(bos, n);
     t->eos_id = id_or_none(eos, n);
@@ -430,6 +510,8 @@ mw_status mw_tokenizer_create(const mw_gguf *g, mw_tokenizer **out)
     t->add_eos = add_eos != 0;
     t->add_space_prefix = add_space != 0;
     st = build_pairs(t);
+    if (st == MW_OK)
+        st = build_special_trie(t);
     if (st != MW_OK) {
         mw_tokenizer_free(t);
         return st;
@@ -456,7 +538,8 @@ void mw_tokenizer_free(mw_tokenizer *t)
     mw_free(t->piece);
     mw_free(t->piece_len);
     mw_free(t->map);
-    mw_free(t->special);
+    mw_free(t->trie_edges);
+    mw_free(t->trie_id);
     mw_free(t->arena);
     mw_free(t->chat_template);
     mw_free(t->pairs);
@@ -503,14 +586,12 @@ static int before(const bigram *a, const bigram *b)
 static void heap_push(spm_work *w, bigram g)
 {
     if (w->n_heap == w->cap_heap) {
-        size_t cap = w->cap_heap * 2 + 16;
-        bigram *h = mw_realloc(w->heap, cap * sizeof *h);
+        bigram *h = grow_array(w->heap, &w->cap_heap, sizeof *h);
         if (!h) {
             w->failed = 1;
             return;
         }
         w->heap = h;
-        w->cap_heap = cap;
     }
     size_t i = w->n_heap++;
     while (i > 0) {
@@ -611,11 +692,18 @@ static mw_status spm_fragment(const mw_tokenizer *t, const char *src, size_t len
     spm_work w = { 0 };
     w.t = t;
     int track = t->n_unused > 0;   /* merge tree only when some piece is unused */
+    size_t sym_bytes, sym_node_bytes = 0, node_bytes = 0;
+    if (!array_bytes(blen, sizeof *w.sym, &sym_bytes) ||
+        (track && (!array_bytes(blen, sizeof *w.sym_node, &sym_node_bytes) ||
+                   !array_bytes(blen, 2 * sizeof *w.nodes, &node_bytes))))
+        return mw_fail(MW_ERR_TOO_LARGE,
+                       "tokenize: %zu bytes of text with %zu spaces need symbol arrays larger than "
+                       "the address space; split the text", len, n_space);
+    w.sym = mw_alloc(sym_bytes);   /* the largest first: a refusal costs nothing else */
     w.text = mw_alloc(blen);
-    w.sym = mw_alloc(blen * sizeof *w.sym);
     if (track) {
-        w.sym_node = mw_alloc(blen * sizeof *w.sym_node);
-        w.nodes = mw_alloc(2 * blen * sizeof *w.nodes);
+        w.sym_node = mw_alloc(sym_node_bytes);
+        w.nodes = mw_alloc(node_bytes);
     }
     w.cap_heap = 256;   /* grows as needed; runs are usually words */
     w.heap = mw_alloc(w.cap_heap * sizeof *w.heap);
@@ -710,84 +798,176 @@ done:
 
 /* ---- special-token partition ---------------------------------------------------------- */
 
-typedef struct fragment {
-    int32_t id;            /* special token id, or -1 for text */
-    size_t off, len;       /* text fragments: bytes of the input */
-} fragment;
+/* The result is llama.cpp's tokenizer_st_partition: special tokens in priority order (longest
+ * text first, then lowest id), each one cut out of every remaining text fragment, leftmost
+ * occurrence first. Done pattern by pattern that costs (specials x text); here the text is
+ * scanned once through a trie of the special texts, and the candidate matches are replayed in
+ * that priority order from a heap:
+ *   - a candidate is (special, start), first the longest special starting at each position;
+ *   - popped, it is cut out if its bytes are all still free; else, if its start is still free,
+ *     the next candidate at that start is the longest special that fits the free bytes there.
+ * Pops come in non-increasing priority (a re-queued candidate is shorter than the one it
+ * replaces), and at a pattern's turn every free occurrence of it is queued, leftmost first:
+ * the same cuts as the pattern-by-pattern loop. Work: one trie walk per text position, as deep
+ * as the text matches some special's prefix, plus the bytes of each candidate. */
 
-typedef struct frag_list {
-    fragment *v;
+typedef struct candidate {
+    uint32_t len;          /* bytes of the special token */
+    int32_t id;
+    size_t start;          /* where it starts in the text */
+} candidate;
+
+/* true when a is cut out before b: longer first, then lower id, then leftmost */
+static int cand_before(const candidate *a, const candidate *b)
+{
+    if (a->len != b->len)
+        return a->len > b->len;
+    if (a->id != b->id)
+        return a->id < b->id;
+    return a->start < b->start;
+}
+
+typedef struct cand_heap {
+    candidate *v;
     size_t n, cap;
-} frag_list;
+} cand_heap;
 
-static int frag_push(frag_list *l, int32_t id, size_t off, size_t len)
+static int cand_push(cand_heap *h, candidate c)
+{
+    if (h->n == h->cap) {
+        candidate *v = grow_array(h->v, &h->cap, sizeof *v);
+        if (!v)
+            return 0;
+        h->v = v;
+    }
+    size_t i = h->n++;
+    while (i > 0 && cand_before(&c, &h->v[(i - 1) / 2])) {
+        h->v[i] = h->v[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h->v[i] = c;
+    return 1;
+}
+
+static candidate cand_pop(cand_heap *h)
+{
+    candidate top = h->v[0], last = h->v[--h->n];
+    size_t i = 0;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= h->n)
+            break;
+        if (c + 1 < h->n && cand_before(&h->v[c + 1], &h->v[c]))
+            c++;
+        if (!cand_before(&h->v[c], &last))
+            break;
+        h->v[i] = h->v[c];
+        i = c;
+    }
+    if (h->n > 0)
+        h->v[i] = last;
+    return top;
+}
+
+/* The longest special (user-defined only unless parse_special) at text[start..start + max):
+ * len 0 if none. */
+static candidate longest_special(const mw_tokenizer *t, const char *text, size_t start,
+                                 size_t max, int parse_special, uint64_t *steps)
+{
+    candidate c = { 0, -1, start };
+    uint32_t node = 0;
+    for (size_t k = 0; k < max; k++) {
+        (*steps)++;
+        node = trie_child(t, node, (uint8_t)text[start + k]);
+        if (node == 0)
+            break;
+        int32_t id = t->trie_id[node][parse_special != 0];
+        if (id >= 0) {
+            c.len = (uint32_t)(k + 1);
+            c.id = id;
+        }
+    }
+    return c;
+}
+
+static int frag_push(mw_fragments *l, int32_t id, size_t off, size_t len)
 {
     if (l->n == l->cap) {
-        size_t cap = l->cap * 2 + 8;
-        fragment *v = mw_realloc(l->v, cap * sizeof *v);
+        mw_fragment *v = grow_array(l->v, &l->cap, sizeof *v);
         if (!v)
             return 0;
         l->v = v;
-        l->cap = cap;
     }
-    fragment f = { id, off, len };
+    mw_fragment f = { id, off, len };
     l->v[l->n++] = f;
     return 1;
 }
 
-/* first occurrence of needle in hay, or NULL */
-static const char *find_bytes(const char *hay, size_t hlen, const char *needle, size_t nlen)
+static int cmp_start(const void *a, const void *b)
 {
-    if (nlen == 0 || nlen > hlen)
-        return NULL;
-    const char *end = hay + (hlen - nlen) + 1;
-    for (const char *p = hay; p < end;) {
-        p = memchr(p, needle[0], (size_t)(end - p));
-        if (!p)
-            return NULL;
-        if (memcmp(p, needle, nlen) == 0)
-            return p;
-        p++;
-    }
-    return NULL;
+    size_t x = ((const candidate *)a)->start, y = ((const candidate *)b)->start;
+    return x < y ? -1 : x > y;
 }
 
-/* Cut every occurrence of special token id out of the text fragments of *cur. */
-static mw_status partition_one(const mw_tokenizer *t, const char *text, int32_t id,
-                               frag_list *cur, frag_list *next)
+mw_status mw_tokenizer_split(const mw_tokenizer *t, const char *text, size_t len,
+                             int parse_special, mw_fragments *out)
 {
-    const char *s = t->text[id];
-    size_t slen = t->text_len[id];
-    int found = 0;
-    for (size_t i = 0; i < cur->n && !found; i++)
-        found = cur->v[i].id < 0 && find_bytes(text + cur->v[i].off, cur->v[i].len, s, slen);
-    if (!found)
+    mw_fragments f = { 0 };
+    *out = f;
+    if (len == 0)
         return MW_OK;
-    next->n = 0;
-    for (size_t i = 0; i < cur->n; i++) {
-        fragment f = cur->v[i];
-        int ok = 1;
-        if (f.id >= 0) {
-            ok = frag_push(next, f.id, 0, 0);
-        } else {
-            size_t pos = f.off, end = f.off + f.len;
-            const char *m;
-            while (ok && (m = find_bytes(text + pos, end - pos, s, slen)) != NULL) {
-                size_t at = (size_t)(m - text);
-                if (at > pos)
-                    ok = frag_push(next, -1, pos, at - pos);
-                ok = ok && frag_push(next, id, 0, 0);
-                pos = at + slen;
-            }
-            if (ok && pos < end)
-                ok = frag_push(next, -1, pos, end - pos);
+    cand_heap heap = { 0 }, cut = { 0 };   /* cut: accepted candidates, a plain array */
+    uint8_t *taken = NULL;
+    int ok = 1;
+    /* user-defined tokens are always cut out; control and unknown ones only on request */
+    if (parse_special || t->n_user_defined > 0) {
+        for (size_t s = 0; s < len && ok; s++) {
+            f.steps++;
+            if (t->trie_root[(uint8_t)text[s]] == 0)
+                continue;
+            candidate c = longest_special(t, text, s, len - s, parse_special, &f.steps);
+            if (c.len > 0)
+                ok = cand_push(&heap, c);
         }
-        if (!ok)
-            return mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory splitting special tokens");
     }
-    frag_list tmp = *cur;
-    *cur = *next;
-    *next = tmp;
+    if (ok && heap.n > 0) {
+        taken = mw_calloc(len, 1);
+        ok = taken != NULL;
+    }
+    while (ok && heap.n > 0) {
+        candidate c = cand_pop(&heap);
+        uint32_t free_len = 0;
+        while (free_len < c.len && !taken[c.start + free_len])
+            free_len++;
+        f.steps += free_len + 1;
+        if (free_len == c.len) {
+            memset(taken + c.start, 1, c.len);
+            ok = cand_push(&cut, c);   /* only appended: cut is never popped */
+        } else if (free_len > 0) {
+            candidate next = longest_special(t, text, c.start, free_len, parse_special, &f.steps);
+            if (next.len > 0)
+                ok = cand_push(&heap, next);
+        }
+    }
+    if (ok && cut.n > 1)
+        qsort(cut.v, cut.n, sizeof *cut.v, cmp_start);
+    size_t pos = 0;
+    for (size_t i = 0; ok && i < cut.n; i++) {
+        if (cut.v[i].start > pos)
+            ok = frag_push(&f, -1, pos, cut.v[i].start - pos);
+        ok = ok && frag_push(&f, cut.v[i].id, 0, 0);
+        pos = cut.v[i].start + cut.v[i].len;
+    }
+    if (ok && pos < len)
+        ok = frag_push(&f, -1, pos, len - pos);
+    mw_free(heap.v);
+    mw_free(cut.v);
+    mw_free(taken);
+    if (!ok) {
+        mw_free(f.v);
+        return mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory splitting special tokens");
+    }
+    *out = f;
     return MW_OK;
 }
 
@@ -797,30 +977,18 @@ mw_status mw_tokenizer_encode(const mw_tokenizer *t, const char *text, size_t le
     if (len > MAX_TEXT_BYTES)
         return mw_fail(MW_ERR_TOO_LARGE, "tokenize: %zu bytes of text (limit %zu)", len,
                        MAX_TEXT_BYTES);
-    int parse_special = (flags & MW_TOKENIZE_PARSE_SPECIAL) != 0;
     if ((flags & MW_TOKENIZE_ADD_BOS) && t->bos_id >= 0)
         mw_id_sink_push(sink, t->bos_id);
 
-    mw_status st = MW_OK;
-    frag_list cur = { 0 }, next = { 0 };
-    if (len > 0 && !frag_push(&cur, -1, 0, len)) {
-        st = mw_fail(MW_ERR_NO_MEMORY, "tokenize: out of memory");
-        goto done;
-    }
-    /* user-defined tokens are always cut out; control and unknown ones only on request */
-    if (len > 0 && (parse_special || t->n_user_defined > 0)) {
-        for (int32_t i = 0; i < t->n_special && st == MW_OK; i++) {
-            int32_t id = t->special[i];
-            if (parse_special || t->type[id] == MW_TOKEN_USER_DEFINED)
-                st = partition_one(t, text, id, &cur, &next);
-        }
-        if (st != MW_OK)
-            goto done;
-    }
+    mw_fragments frags;
+    mw_status st = mw_tokenizer_split(t, text, len, (flags & MW_TOKENIZE_PARSE_SPECIAL) != 0,
+                                      &frags);
+    if (st != MW_OK)
+        return st;
     /* the dummy prefix goes before text that starts the input or follows a special token */
     int prev_special = 1;
-    for (size_t i = 0; i < cur.n; i++) {
-        const fragment *f = &cur.v[i];
+    for (size_t i = 0; i < frags.n; i++) {
+        const mw_fragment *f = &frags.v[i];
         if (f->id >= 0) {
             mw_id_sink_push(sink, f->id);
             prev_special = 1;
@@ -834,8 +1002,7 @@ mw_status mw_tokenizer_encode(const mw_tokenizer *t, const char *text, size_t le
     if ((flags & MW_TOKENIZE_ADD_EOS) && t->eos_id >= 0)
         mw_id_sink_push(sink, t->eos_id);
 done:
-    mw_free(cur.v);
-    mw_free(next.v);
+    mw_free(frags.v);
     return st;
 }
 

@@ -31,8 +31,13 @@ struct mw_tokenizer {
     int32_t add_bos, add_eos;         /* the GGUF's tokenizer.ggml.add_*_token (defaults 1, 0) */
     int32_t add_space_prefix;         /* tokenizer.ggml.add_space_prefix (default 1) */
     uint32_t max_len;                 /* longest vocabulary string, bytes */
-    int32_t *special;         /* control / unknown / user-defined ids, longest text first */
-    int32_t n_special;
+    /* trie of the special texts (control, unknown, user-defined): node 0 is the root, its
+     * children in trie_root, every other edge in the hash trie_edges (child 0 = empty slot) */
+    uint32_t trie_root[256];
+    struct mw_trie_edge { uint32_t parent, child; uint8_t byte; } *trie_edges;
+    uint32_t trie_mask;
+    int32_t (*trie_id)[2];    /* [node] lowest id whose text ends here: [0] user-defined only,
+                                 [1] any special type; -1 = none */
     int32_t n_user_defined;
     int32_t n_unused;
     uint64_t *pairs;          /* hash set of character pairs adjacent inside some mergeable piece
@@ -59,6 +64,26 @@ static inline void mw_id_sink_push(mw_id_sink *s, int32_t id)
         s->out[s->n] = id;
     s->n++;
 }
+
+/* A piece of the input once special tokens are cut out: id >= 0 is that special token, id -1
+ * the text bytes [off, off + len). */
+typedef struct mw_fragment {
+    int32_t id;
+    size_t off, len;
+} mw_fragment;
+
+typedef struct mw_fragments {
+    mw_fragment *v;           /* mw_free() it */
+    size_t n, cap;
+    uint64_t steps;           /* text bytes the split looked at (each position once, each
+                                 trie step, each byte of a candidate checked): the work count
+                                 test_tokenizer bounds, since tests never assert time */
+} mw_fragments;
+
+/* Step 1 of encoding: cut text at special tokens (user-defined always, control and unknown with
+ * parse_special), in SentencePiece/llama.cpp order. */
+mw_status mw_tokenizer_split(const mw_tokenizer *t, const char *text, size_t len,
+                             int parse_special, mw_fragments *out);
 
 /* Encode text (MW_TOKENIZE_* flags) and append the ids to sink. */
 mw_status mw_tokenizer_encode(const mw_tokenizer *t, const char *text, size_t len, int32_t flags,

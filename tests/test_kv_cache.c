@@ -20,6 +20,7 @@
 
 #include "harness.h"
 #include "kernels/kernels.h"
+#include "session.h"   /* mw_session_layout_init: what the estimate sums */
 #include "mw.h"
 #include "refdata.h"
 
@@ -347,6 +348,19 @@ static void test_memory_and_errors(void)
     CHECK(mw_session_memory_needed_kv(&hp, n_ctx, -1, 2) == 0);
     CHECK(mw_session_memory_needed_kv(&hp, n_ctx, -1, -1) == 0);
 
+    /* the default context: min(n_ctx_train, 4096), 4096 without a training context; the
+     * estimate for n_ctx 0 is the estimate for that default */
+    mw_model_info d = hp;
+    d.n_ctx_train = 2048;
+    CHECK(mw_session_n_ctx_default(&d) == 2048);
+    CHECK(mw_session_memory_needed_kv(&d, 0, -1, MW_KV_F32) == mw_session_memory_needed_kv(&d, 2048, -1, MW_KV_F32));
+    d.n_ctx_train = 32768;
+    CHECK(mw_session_n_ctx_default(&d) == 4096);
+    d.n_ctx_train = 0;
+    CHECK(mw_session_n_ctx_default(&d) == 4096);
+    CHECK(mw_session_memory_needed_kv(&d, 0, -1, MW_KV_F32) == mw_session_memory_needed_kv(&d, 4096, -1, MW_KV_F32));
+    CHECK(mw_session_n_ctx_default(NULL) == 4096);
+
     /* a cap between the two: the F16 session fits, the F32 one is refused */
     mw_session_params p = mw_session_params_default();
     CHECK(p.kv_type == MW_KV_F32);
@@ -371,6 +385,78 @@ static void test_memory_and_errors(void)
     mw_model_free(m);
 }
 
+/* ---- the estimate is the allocation: a counting allocator sees what mw_session_create takes ---- */
+static uint64_t live_bytes;
+static void *count_alloc(void *u, size_t n)
+{
+    (void)u;
+    uint64_t *h = malloc(n + 16);
+    if (!h) return NULL;
+    h[0] = n;
+    live_bytes += n;
+    return (char *)h + 16;
+}
+static void count_free(void *u, void *p)
+{
+    (void)u;
+    if (!p) return;
+    uint64_t *h = (uint64_t *)((char *)p - 16);
+    live_bytes -= h[0];
+    free(h);
+}
+static void *count_realloc(void *u, void *p, size_t n)
+{
+    void *q = count_alloc(u, n);
+    if (q && p) {
+        uint64_t old = ((uint64_t *)((char *)p - 16))[0];
+        memcpy(q, p, old < n ? old : n);
+        count_free(u, p);
+    }
+    return q;
+}
+
+/* every byte mw_session_create allocates is in the layout the estimate sums, and no more */
+static void test_estimate_is_allocation(void)
+{
+    static const struct { const char *gguf; int n_ctx, window, kv_type; } cfg[] = {
+        { "tests/data/reference/mistral-s.F32.gguf", 512, -1, MW_KV_F32 },
+        { "tests/data/reference/mistral-s.F32.gguf", 300, 16, MW_KV_F16 },   /* rolling cache */
+        { "tests/data/reference/mixtral-s.F32.gguf", 256, 0, MW_KV_F32 },    /* MoE buffers */
+    };
+    for (size_t i = 0; i < sizeof cfg / sizeof cfg[0]; i++) {
+        mw_model *m = open_model(cfg[i].gguf);
+        CHECK(m != NULL);
+        if (!m) continue;
+        mw_model_info hp;
+        mw_model_get_info(m, &hp);
+        const uint64_t est = mw_session_memory_needed_kv(&hp, cfg[i].n_ctx, cfg[i].window, cfg[i].kv_type);
+        const mw_allocator counting = { count_alloc, count_realloc, count_free, NULL };
+        mw_set_allocator(&counting);
+        mw_session_params p = mw_session_params_default();
+        p.n_ctx = cfg[i].n_ctx;
+        p.sliding_window = cfg[i].window;
+        p.kv_type = cfg[i].kv_type;
+        /* one thread (Emscripten's test pool refuses 8); the estimate budgets attention scores
+         * for 8 threads, so it is larger by 7 rows of scores */
+        mw_session_layout one;
+        mw_session_layout_init(&one, &hp, &p, 1, NULL);
+        const uint64_t scores_7 = 7 * (uint64_t)one.scores_stride * sizeof(float);
+        live_bytes = 0;
+        mw_session *s = NULL;
+        CHECK(mw_session_create(m, &p, &s) == MW_OK);
+        const uint64_t used = live_bytes;
+        mw_session_free(s);
+        mw_set_allocator(NULL);
+        /* beyond the layout: the session struct and the thread pool's bookkeeping */
+        printf("estimate %llu, allocated %llu bytes (%s, n_ctx %d)\n", (unsigned long long)est,
+               (unsigned long long)used, cfg[i].gguf, cfg[i].n_ctx);
+        CHECK_MSG(used + scores_7 >= est && used + scores_7 - est < 16384,
+                  "estimate %llu, allocated %llu + 7 score rows %llu", (unsigned long long)est,
+                  (unsigned long long)used, (unsigned long long)scores_7);
+        mw_model_free(m);
+    }
+}
+
 int main(void)
 {
     mw_kernels_init();
@@ -381,5 +467,6 @@ int main(void)
     test_bit_identity();
     test_sliding_window();
     test_memory_and_errors();
+    test_estimate_is_allocation();
     return TEST_REPORT();
 }

@@ -65,6 +65,7 @@ int main(void)
     p.n_ctx = 16; p.sliding_window = -1;
     mw_session *s = NULL;
     CHECK(mw_session_create(m, &p, &s) == MW_OK);
+    CHECK(mw_session_window(s) == 0 && mw_session_n_ctx(s) == 16);   /* the cache fills */
     CHECK(mw_session_eval(s, ids, 16, NULL) == MW_OK);
     CHECK(mw_session_eval(s, ids, 1, NULL) == MW_ERR_CONTEXT_FULL);
     CHECK(mw_session_truncate(s, 10) == MW_OK && mw_session_n_past(s) == 10);
@@ -73,6 +74,7 @@ int main(void)
 
     p.sliding_window = WINDOW; p.n_batch = 4;
     CHECK(mw_session_create(m, &p, &s) == MW_OK);
+    CHECK(mw_session_window(s) == WINDOW);                        /* the cache rolls */
     for (int i = 0; i < 200; i++) {
         int32_t id = ids[i % N_TOK];
         if (mw_session_eval(s, &id, 1, NULL) != MW_OK) { CHECK(0); break; }
@@ -81,6 +83,14 @@ int main(void)
     CHECK(mw_session_truncate(s, 198) == MW_OK);     /* window before 198 still cached */
     CHECK(mw_session_truncate(s, 100) == MW_ERR_STATE); /* long overwritten */
     mw_session_free(s);
+
+    /* a window as large as the context never bites: the session reports none (what the JS
+     * runner asks to know whether the cache can fill) */
+    p.n_ctx = WINDOW; p.sliding_window = WINDOW;
+    CHECK(mw_session_create(m, &p, &s) == MW_OK);
+    CHECK(mw_session_window(s) == 0);
+    mw_session_free(s);
+    CHECK(mw_session_window(NULL) == 0 && mw_session_n_ctx(NULL) == 0);
 
     free(plain); free(rolling4); free(rolling1); free(nowin); free(ref);
     mw_model_free(m);

@@ -9,10 +9,16 @@
  *   - every Unicode scalar value round-trips text -> ids -> text;
  *   - control-token text stays text unless MW_TOKENIZE_PARSE_SPECIAL;
  *   - streaming detokenization equals whole-sequence detokenization, split characters held;
- *   - argument and buffer errors, a non-SentencePiece vocabulary rejected.
+ *   - argument and buffer errors, a non-SentencePiece vocabulary rejected;
+ *   - the special-token split: same fragments as llama.cpp's tokenizer_st_partition (a direct
+ *     transcription, split_reference.h) on random vocabularies, and work linear in the text with thousands
+ *     of user-defined pieces (a count of the bytes looked at, not a time);
+ *   - a text whose symbol array would not fit the address space fails cleanly (wasm32).
  */
+#include "gguf_build.h"
 #include "harness.h"
 #include "json_lite.h"
+#include "split_reference.h"
 
 #include "gguf.h"
 #include "model.h"
@@ -548,6 +554,145 @@ static void test_errors(void)
     mw_model_free(m);
 }
 
+/* ---- the special-token split ---------------------------------------------------------- */
+
+/* A vocabulary GGUF (tokenizer.ggml.model "llama", tokens + token_type), kept in *b. */
+static mw_tokenizer *make_tokenizer(gb *b, const char *const *tokens, const int32_t *types,
+                                    uint32_t n)
+{
+    *b = (gb){ 0 };
+    gb_header(b, 3, 0, 3);
+    gb_kv_str(b, "tokenizer.ggml.model", "llama");
+    gb_str(b, "tokenizer.ggml.tokens"); gb_u32(b, 9); gb_u32(b, 8); gb_u64(b, n);
+    for (uint32_t i = 0; i < n; i++) gb_str(b, tokens[i]);
+    gb_str(b, "tokenizer.ggml.token_type"); gb_u32(b, 9); gb_u32(b, 5); gb_u64(b, n);
+    for (uint32_t i = 0; i < n; i++) gb_u32(b, (uint32_t)types[i]);
+    gb_pad(b, 32);
+    mw_gguf *g = NULL;
+    mw_tokenizer *t = NULL;
+    mw_status st = mw_gguf_parse(b->p, b->len, &g);
+    if (st == MW_OK) st = mw_tokenizer_create(g, &t);
+    CHECK_MSG(st == MW_OK, "vocabulary of %u tokens: %s", n, mw_last_error());
+    mw_gguf_free(g);
+    return t;
+}
+
+/* Random vocabularies over a 4-letter alphabet (overlapping specials, duplicates, all types) and
+ * random texts: mw_tokenizer_split gives exactly the reference fragments. */
+static void test_split_reference(void)
+{
+    uint64_t rng = 0x5EEDF00Dull;
+    int cases = 0, same = 0;
+    for (int v = 0; v < 150; v++) {
+        char texts[24][8];
+        const char *tokens[24];
+        int32_t types[24];
+        uint32_t n = 4 + test_rnd_u32(&rng) % 20;
+        for (uint32_t i = 0; i < n; i++) {
+            uint32_t len = 1 + test_rnd_u32(&rng) % 4;
+            for (uint32_t k = 0; k < len; k++) texts[i][k] = "ab<>"[test_rnd_u32(&rng) % 4];
+            texts[i][len] = 0;
+            if (i > 0 && test_rnd_u32(&rng) % 8 == 0) strcpy(texts[i], texts[test_rnd_u32(&rng) % i]);
+            tokens[i] = texts[i];
+            static const int32_t kinds[] = { MW_TOKEN_NORMAL, MW_TOKEN_CONTROL, MW_TOKEN_UNKNOWN,
+                                             MW_TOKEN_USER_DEFINED, MW_TOKEN_USER_DEFINED };
+            types[i] = kinds[test_rnd_u32(&rng) % 5];
+        }
+        gb b;
+        mw_tokenizer *t = make_tokenizer(&b, tokens, types, n);
+        if (!t) { free(b.p); return; }
+        for (int k = 0; k < 40; k++) {
+            char text[48];
+            size_t len = test_rnd_u32(&rng) % sizeof text;
+            for (size_t i = 0; i < len; i++) text[i] = "ab<>"[test_rnd_u32(&rng) % 4];
+            int parse_special = k & 1;
+            mw_fragment want[256], scratch[256];
+            size_t n_want = reference_split(t, text, len, parse_special, want, scratch, 256);
+            mw_fragments got;
+            int ok = mw_tokenizer_split(t, text, len, parse_special, &got) == MW_OK &&
+                     same_fragments(got.v, got.n, want, n_want);
+            if (!ok && cases - same < 3)
+                fprintf(stderr, "  split differs: vocabulary %d, text \"%.*s\", parse_special %d\n",
+                        v, (int)len, text, parse_special);
+            cases++;
+            same += ok;
+            mw_free(got.v);
+        }
+        mw_tokenizer_free(t);
+        free(b.p);
+    }
+    CHECK_MSG(same == cases, "%d/%d random splits equal to the reference", same, cases);
+}
+
+/* Issue 15 item 5: the split looked at (specials x text) bytes, 30 s for 1 MB with a vocabulary
+ * of many user-defined pieces. 4000 "<extra_id_N>" pieces and 1 MiB of text with 10000 of them
+ * (and near misses) inside: the split must look at no more than 4 bytes per text byte. */
+static void test_split_work(void)
+{
+    enum { N_EXTRA = 4000, TEXT = 1 << 20 };
+    static char names[N_EXTRA][20];
+    const char **tokens = malloc((N_EXTRA + 64) * sizeof *tokens);
+    int32_t *types = malloc((N_EXTRA + 64) * sizeof *types);
+    uint32_t n = 0;
+    tokens[n] = "<unk>"; types[n++] = MW_TOKEN_UNKNOWN;
+    tokens[n] = "<s>"; types[n++] = MW_TOKEN_CONTROL;
+    tokens[n] = "</s>"; types[n++] = MW_TOKEN_CONTROL;
+    static const char *const normal[] = { "\xE2\x96\x81", "a", "e", "i", "o", "s", "t", "<", ">",
+                                          "_", "x", "d", "0", "1", "2", "3", "4", "5", "6", "7",
+                                          "8", "9", "\xE2\x96\x81t", "es", "st" };
+    for (size_t i = 0; i < sizeof normal / sizeof normal[0]; i++) {
+        tokens[n] = normal[i]; types[n++] = MW_TOKEN_NORMAL;
+    }
+    for (int i = 0; i < N_EXTRA; i++) {
+        snprintf(names[i], sizeof names[i], "<extra_id_%d>", i);
+        tokens[n] = names[i]; types[n++] = MW_TOKEN_USER_DEFINED;
+    }
+    gb b;
+    mw_tokenizer *t = make_tokenizer(&b, tokens, types, n);
+    char *text = malloc(TEXT + 32);
+    uint64_t rng = 42;
+    size_t len = 0;
+    int inserted = 0;
+    while (len < TEXT) {
+        uint32_t r = test_rnd_u32(&rng) % 100;
+        if (r == 0) {           /* a piece, 1 in 100 */
+            len += (size_t)sprintf(text + len, "<extra_id_%u>", test_rnd_u32(&rng) % N_EXTRA);
+            inserted++;
+        } else if (r == 1) {    /* a near miss: no closing '>' / an id past the vocabulary */
+            len += (size_t)sprintf(text + len, test_rnd_u32(&rng) & 1 ? "<extra_id_%u " : "<extra_id_%u0000>",
+                                   test_rnd_u32(&rng) % N_EXTRA);
+        } else {
+            text[len++] = " aeiost"[test_rnd_u32(&rng) % 7];
+        }
+    }
+    if (t) {
+        mw_fragments f;
+        CHECK(mw_tokenizer_split(t, text, len, 0, &f) == MW_OK);
+        int specials = 0;
+        for (size_t i = 0; i < f.n; i++) specials += f.v[i].id >= 0;
+        CHECK_MSG(specials == inserted, "%d pieces cut out, %d in the text", specials, inserted);
+        CHECK_MSG(f.steps <= 4 * (uint64_t)len, "split looked at %llu bytes for %zu bytes of text "
+                  "(%d user-defined pieces)", (unsigned long long)f.steps, len, N_EXTRA);
+        printf("split work: %llu bytes looked at for %zu bytes of text, %d pieces\n",
+               (unsigned long long)f.steps, len, specials);
+        mw_free(f.v);
+        /* and the encoding around them: every piece is its own id */
+        int32_t cap = (int32_t)len + 8, n_ids = 0;
+        int32_t *ids = malloc((size_t)cap * sizeof *ids);
+        mw_id_sink sink = { ids, cap, 0 };
+        CHECK(mw_tokenizer_encode(t, text, len, 0, &sink) == MW_OK);
+        for (int32_t i = 0; i < sink.n && i < cap; i++)
+            n_ids += t->type[ids[i]] == MW_TOKEN_USER_DEFINED;
+        CHECK(n_ids == inserted);
+        free(ids);
+    }
+    mw_tokenizer_free(t);
+    free(text);
+    free(b.p);
+    free(tokens);
+    free(types);
+}
+
 /* ---- allocation failures -------------------------------------------------------------- */
 
 static long alloc_count, fail_at = -1;
@@ -615,6 +760,47 @@ static void test_alloc_failures(void)
     mw_set_allocator(NULL);
 }
 
+/* ---- a fragment too large for the address space ---------------------------------------- */
+
+static void *capped_alloc(void *user, size_t size)
+{
+    (void)user;
+    return size > ((size_t)1 << 30) ? NULL : malloc(size);
+}
+
+static void *capped_realloc(void *user, void *p, size_t size)
+{
+    (void)user;
+    return size > ((size_t)1 << 30) ? NULL : realloc(p, size);
+}
+
+/* Issue 15 item 2: 9e7 spaces escape to 2.7e8 bytes ("▁" each), whose symbol array (16 bytes a
+ * symbol) is past 4 GiB: with a 32-bit size_t (wasm32) the size wrapped, a small array was
+ * allocated and the symbols were written out of bounds. Now MW_ERR_TOO_LARGE before any
+ * allocation there. A 64-bit size_t holds the sizes: an allocator refusing more than 1 GiB at once
+ * makes it MW_ERR_NO_MEMORY instead of a multi-gigabyte test. */
+static void test_huge_fragment(void)
+{
+    mw_model *m = open_model(TOKDIR "ggml-vocab-mistral-v1.gguf");
+    size_t len = 90000000;
+    char *text = malloc(len);
+    if (!m || !text) { mw_model_free(m); free(text); return; }
+    memset(text, ' ', len);
+    mw_allocator a = { capped_alloc, capped_realloc, fail_free, NULL };
+    mw_set_allocator(&a);
+    int32_t n = -1;
+    mw_status st = mw_tokenize(m, text, len, 0, NULL, 0, &n);
+    mw_set_allocator(NULL);
+    mw_status want = sizeof(size_t) < 8 ? MW_ERR_TOO_LARGE : MW_ERR_NO_MEMORY;
+    CHECK_MSG(st == want, "9e7 spaces: status %d (want %d): %s", (int)st, (int)want, mw_last_error());
+    printf("9e7 spaces, %zu-bit size_t: %s\n", sizeof(size_t) * 8, mw_last_error());
+    /* and the same model still works */
+    int32_t ids[8];
+    CHECK(mw_tokenize(m, "  Hello", 7, 0, ids, 8, &n) == MW_OK && n >= 2);
+    free(text);
+    mw_model_free(m);
+}
+
 int main(void)
 {
     test_vectors("ggml-vocab-llama-spm.gguf");
@@ -636,6 +822,9 @@ int main(void)
     test_streaming();
     test_errors();
     test_alloc_failures();
+    test_split_reference();
+    test_split_work();
+    test_huge_fragment();
     test_id_round_trip("ggml-vocab-mistral-v1.gguf", 0);
     test_id_round_trip("ggml-vocab-mistral-v3.gguf", 20);
     test_codepoints("ggml-vocab-mistral-v1.gguf");

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # test.sh — runs every test suite, one stage per build; each stage ends with its own summary
 # (ctest's "N% tests passed ... out of N", node --test's "# pass N / # fail N").
-#   bash tools/test.sh                 all stages: native asan wasi web wasm64 js fuzz
+#   bash tools/test.sh                 all stages: native asan tsan wasi web wasm64 js fuzz
 #   bash tools/test.sh native          only the native build (any subset of stage names works)
 # Stages:
 #   native  gcc/cc build in build/       + ctest
 #   asan    ASan+UBSan build in build-asan/ (-DMW_SANITIZE=ON) + ctest
+#   tsan    ThreadSanitizer build in build-tsan/ (gcc -fsanitize=thread, libtsan2) + ctest of the
+#           tests that run threads (TSAN_TESTS: the pool, the kernel table's first use, the
+#           multi-threaded forward passes and KV cache); any race report fails the test
 #   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
 #   wasm64  freestanding memory64 module build-wasm64/mw64.wasm (clang-22, web/wasm64/) + its
@@ -20,7 +23,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 stages=("$@")
-[ ${#stages[@]} -eq 0 ] && stages=(native asan wasi web wasm64 js fuzz)
+[ ${#stages[@]} -eq 0 ] && stages=(native asan tsan wasi web wasm64 js fuzz)
+# the ctest cases that start threads; the rest run single-threaded, and under TSan only slower
+TSAN_TESTS=${TSAN_TESTS:-'^(test_pool|test_reference|test_kv_cache)$'}
 
 need() {  # need <what> <test command...>: fail the stage with a clear message if missing
   local what=$1; shift
@@ -31,6 +36,7 @@ need() {  # need <what> <test command...>: fail the stage with a clear message i
 }
 
 build_and_test() {  # build_and_test <dir> <configure command...>: configure, build, ctest
+  # (ctest arguments of the stage, e.g. -R pattern, in the array ctest_extra)
   local dir=$1; shift
   mkdir -p "$dir"
   if ! "$@" -S . -B "$dir" >"$dir/configure.log" 2>&1; then
@@ -41,8 +47,9 @@ build_and_test() {  # build_and_test <dir> <configure command...>: configure, bu
     echo "!! build failed in $dir (full log: $dir/build.log)" >&2; return 1
   fi
   grep -E "warning:" "$dir/build.log" | sort -u | head -40 >&2
-  ctest --test-dir "$dir" -j"$JOBS" --output-on-failure --timeout 900
+  ctest --test-dir "$dir" -j"$JOBS" --output-on-failure --timeout 900 "${ctest_extra[@]}"
 }
+ctest_extra=()
 
 stage_native() {
   need cmake command -v cmake && need "C compiler" command -v cc || return 1
@@ -54,6 +61,18 @@ stage_asan() {
   ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
   UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
     build_and_test build-asan cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_SANITIZE=ON
+}
+
+stage_tsan() {
+  need cmake command -v cmake &&
+  need "ThreadSanitizer (gcc + libtsan2)" sh -c 'printf "int main(void){return 0;}" |
+       cc -fsanitize=thread -x c - -o /dev/null' || return 1
+  # halt_on_error: the first race report fails its test (exit 66) instead of only printing
+  local ctest_extra=(-R "$TSAN_TESTS")
+  TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1} \
+    build_and_test build-tsan cmake -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_SANITIZE=OFF \
+      "-DCMAKE_C_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
+      "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"
 }
 
 stage_wasi() {
@@ -110,7 +129,7 @@ stage_fuzz() {
 declare -A result
 for s in "${stages[@]}"; do
   if ! declare -F "stage_$s" >/dev/null; then
-    echo "unknown stage '$s' (native asan wasi web wasm64 js fuzz)" >&2; exit 2
+    echo "unknown stage '$s' (native asan tsan wasi web wasm64 js fuzz)" >&2; exit 2
   fi
   echo "==================== stage: $s ===================="
   t0=$SECONDS

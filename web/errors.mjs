@@ -6,6 +6,8 @@
 // AbortSignal (`err.name === 'AbortError'`) keeps working. Errors cross the Worker boundary as
 // plain objects (toWire / fromWire) and are rebuilt as the same class on the caller's side.
 
+import * as C from './boundary.generated.mjs';
+
 export class MwError extends Error {
   constructor(message, { code = 'internal', status, cause } = {}) {
     super(message, cause === undefined ? undefined : { cause });
@@ -64,11 +66,10 @@ const CLASSES = {
   DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError,
 };
 
-// mw_status values (core/include/mw.h)
-export const MW_STATUS = {
-  OK: 0, INVALID_ARG: -1, NO_MEMORY: -2, IO: -3, BAD_FORMAT: -4, UNSUPPORTED: -5, TOO_LARGE: -6,
-  ABORTED: -7, CONTEXT_FULL: -8, TRUNCATED: -9, BUFFER_TOO_SMALL: -10, STATE: -11, INTERNAL: -12,
-};
+/** mw_status values by name without the MW_ / MW_ERR_ prefix ({ OK: 0, ABORTED: -7, ... }),
+ *  from the constants generated out of core/include/mw.h. */
+export const MW_STATUS = Object.freeze(Object.fromEntries(Object.entries(C)
+  .filter(([k]) => k === 'MW_OK' || k.startsWith('MW_ERR_')).map(([k, v]) => [k.replace(/^MW_(ERR_)?/, ''), v])));
 
 /** The error class for an mw_status returned by the C engine. */
 export function errorFromStatus(status, message, { loading = false } = {}) {

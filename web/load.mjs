@@ -9,11 +9,6 @@ const GiB = 1024 ** 3, MiB = 1024 ** 2;
 export const DEFAULT_BUDGET = 4 * GiB - 160 * MiB;
 const SESSION_SLACK = 16 * MiB;
 
-/** The context the engine uses when the caller gives none: min(training context, 4096). */
-export function defaultContext(info) {
-  return info.n_ctx_train > 0 && info.n_ctx_train < 4096 ? info.n_ctx_train : 4096;
-}
-
 /** kvType 'auto': an F16 cache for models of 1 GiB of weights or more (where the cache's size
  * decides the context that fits, and its ~1e-2 logit noise is far below the quantization's),
  * F32 for smaller ones. 'f32' / 'f16' stay as they are. */
@@ -51,7 +46,7 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
                                  { code: 'truncated' });
         const info = loader.info();
         const askedCtx = nCtx;
-        if (!nCtx) nCtx = defaultContext(info);
+        if (!nCtx) nCtx = info.n_ctx_default;   // the engine's default (mw_session_n_ctx_default)
         kvType = resolveKvType(kvType, info);
         const kv = loader.sessionBytes(nCtx, kvType);
         if (kv < 0 || info.weight_bytes + kv + SESSION_SLACK > budget)
@@ -75,6 +70,6 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
     throw early(e);
   }
   if (src.commit) await src.commit();
-  if (!nCtx) nCtx = defaultContext(model.info);
+  if (!nCtx) nCtx = model.info.n_ctx_default;
   return { model, nCtx, kvType: resolveKvType(kvType, model.info) };
 }

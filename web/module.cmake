@@ -2,10 +2,23 @@
 # Emscripten (mw_add_web_module comes from cmake/emscripten.cmake):
 #   build-web/mw-mt.mjs + .wasm + .worker.js  SIMD128 + pthreads (cross-origin isolated pages, Node)
 #   build-web/mw-st.mjs + .wasm               SIMD128, single thread (pages without COOP/COEP)
-# Both are web/api.c (the export layer, functions marked EMSCRIPTEN_KEEPALIVE) over the core;
+# Both are the core + web/boundary.c (the adapters of web/boundary.h) and export exactly the
+# functions of web/exports.txt (generated with web/boundary.generated.mjs by
+# tools/gen_boundary.mjs from mw.h and boundary.h; a wasm64 module's link line reads it too).
 # web/core.mjs loads them. UTF8ToString etc. are added by mw_add_web_module.
+set(MW_WEB_EXPORTS_FILE "${PROJECT_SOURCE_DIR}/web/exports.txt")
+file(STRINGS "${MW_WEB_EXPORTS_FILE}" MW_WEB_EXPORTS REGEX "^[A-Za-z_]")
+list(TRANSFORM MW_WEB_EXPORTS PREPEND "_")
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${MW_WEB_EXPORTS_FILE}")
 set(MW_WEB_RUNTIME_METHODS wasmMemory)
-mw_add_web_module(mw_web_mt THREADS OUTPUT_NAME mw-mt SOURCES "${PROJECT_SOURCE_DIR}/web/api.c"
-                  EXPORTED_RUNTIME_METHODS ${MW_WEB_RUNTIME_METHODS})
-mw_add_web_module(mw_web_st SINGLE OUTPUT_NAME mw-st SOURCES "${PROJECT_SOURCE_DIR}/web/api.c"
-                  EXPORTED_RUNTIME_METHODS ${MW_WEB_RUNTIME_METHODS})
+foreach(variant mt st)
+  if(variant STREQUAL "mt")
+    set(kind THREADS)
+  else()
+    set(kind SINGLE)
+  endif()
+  mw_add_web_module(mw_web_${variant} ${kind} OUTPUT_NAME mw-${variant}
+                    SOURCES "${PROJECT_SOURCE_DIR}/web/boundary.c"
+                    EXPORTED_FUNCTIONS ${MW_WEB_EXPORTS}
+                    EXPORTED_RUNTIME_METHODS ${MW_WEB_RUNTIME_METHODS})
+endforeach()

@@ -4,6 +4,7 @@
 // knows nothing about Workers or messages. The C engine evaluates; this file decides what.
 import { Session, Sampler, Detok, CHAT_FORMATS, TOKENIZE } from './core.mjs';
 import { ContextFullError, InvalidArgumentError, AbortError } from './errors.mjs';
+import { MW_ERR_ABORTED, MW_ERR_CONTEXT_FULL } from './boundary.generated.mjs';
 import { isNode } from './env.mjs';
 
 
@@ -49,9 +50,8 @@ export class Runner {
     // reply's leading space belongs to the template; RAW concatenates text as it is
     const resolved = this.chatFormat === CHAT_FORMATS.auto ? model.chatFormat() : this.chatFormat;
     this.trimReplySpace = resolved !== CHAT_FORMATS.raw;
-    const w = model.info.sliding_window;
-    this.rolling = w > 0 && w < nCtx;   // the C KV cache rolls: it never fills
     this.session = new Session(model, { nCtx, threads, nBatch, kvType });
+    this.rolling = this.session.window > 0;   // the C KV cache rolls: it never fills
     this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0, memory_bytes: 0,
                    context_size: nCtx, context_used: 0, threads, shifts: 0 };
   }
@@ -69,8 +69,8 @@ export class Runner {
     for (let i = 0; i < ids.length; i += this.nBatch) {
       if (isAborted()) return 'abort';
       const r = this.session.eval(ids.slice(i, i + this.nBatch));
-      if (r.status === -7) return 'abort';
-      if (r.status === -8) return 'full';
+      if (r.status === MW_ERR_ABORTED) return 'abort';
+      if (r.status === MW_ERR_CONTEXT_FULL) return 'full';
       if (i + this.nBatch < ids.length) await yieldToEventLoop();
     }
     return 'ok';
@@ -183,11 +183,11 @@ export class Runner {
     if (state === 'abort') { res.finish_reason = 'abort'; this.#updateStats(res, t0, t1, t1); return res; }
 
     // ---- decode ----
+    // what the request leaves out takes the engine's default (mw_sampler_params_default)
     const sampler = new Sampler(this.model, {
-      temperature: opts.temperature ?? 0.7, top_k: opts.top_k ?? 40, top_p: opts.top_p ?? 0.95,
-      min_p: opts.min_p ?? 0.05, repeat_penalty: opts.repeat_penalty ?? 1,
-      frequency_penalty: opts.frequency_penalty ?? 0, presence_penalty: opts.presence_penalty ?? 0,
-      penalty_last_n: opts.penalty_last_n ?? 64, seed: opts.seed,
+      temperature: opts.temperature, top_k: opts.top_k, top_p: opts.top_p, min_p: opts.min_p,
+      repeat_penalty: opts.repeat_penalty, frequency_penalty: opts.frequency_penalty,
+      presence_penalty: opts.presence_penalty, penalty_last_n: opts.penalty_last_n, seed: opts.seed,
     });
     const detok = new Detok(this.model);
     let full = '', sent = 0, started = !opts.trimLeadingSpace, hitStop = false;
@@ -224,14 +224,14 @@ export class Runner {
         if ((hitStop = emit(detok.push(id)))) { res.finish_reason = 'stop'; break; }
         if (res.completion_tokens >= maxTokens) { res.finish_reason = 'length'; break; }
         let r = s.eval([id]);
-        if (r.status === -8) {
+        if (r.status === MW_ERR_CONTEXT_FULL) {
           if (!this.kvShift) { res.finish_reason = 'length'; break; }
           state = await this.#shift(nKeep, isAborted);
           if (state === 'ok') r = s.eval([id]);
-          else r = { status: state === 'abort' ? -7 : -8 };
-          if (r.status === -8) { res.finish_reason = 'length'; break; }
+          else r = { status: state === 'abort' ? MW_ERR_ABORTED : MW_ERR_CONTEXT_FULL };
+          if (r.status === MW_ERR_CONTEXT_FULL) { res.finish_reason = 'length'; break; }
         }
-        if (r.status === -7) { res.finish_reason = 'abort'; break; }
+        if (r.status === MW_ERR_ABORTED) { res.finish_reason = 'abort'; break; }
         await yieldToEventLoop();
       }
       if (!hitStop && !emit(detok.flush()) && full.length > sent) {
@@ -283,7 +283,7 @@ export class Runner {
           if (isAborted()) throw new AbortError();
           const part = ids.slice(i, i + this.nBatch);
           const r = sess.eval(part, 'embd');
-          if (r.status === -7) throw new AbortError();
+          if (r.status === MW_ERR_ABORTED) throw new AbortError();
           for (let t = 0; t < part.length; t++)
             for (let j = 0; j < n_embd; j++) acc[j] += r.data[t * n_embd + j];
           last = r.data.subarray((part.length - 1) * n_embd, part.length * n_embd);

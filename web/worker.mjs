@@ -2,7 +2,7 @@
 // worker_thread (same code), owns the wasm module, the model and the session, and answers
 // the messages index.mjs sends. Requests run one at a time in arrival order; 'abort' and
 // 'chunk' messages are handled at once (the generation loop yields to the event loop after
-// every token, and long prefills poll the abort flag from C through Module.mwAbortPoll).
+// every token, and long prefills poll the abort flag from C through core.pollAbort).
 //
 // Protocol: caller → worker { type, id, ... }; worker → caller { type: 'result', id, value } |
 // { type: 'error', id, error } | { type: 'progress', id, ... } | { type: 'delta', id, text } |
@@ -99,7 +99,7 @@ const handlers = {
     if (runner) runner.dispose();
     if (model) model.free();
     runner = model = null;
-    if (core && core.M.dispose) core.M.dispose();
+    if (core) core.dispose();
     return true;
   },
 };

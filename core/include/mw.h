@@ -134,8 +134,12 @@ mw_status mw_model_get_info(const mw_model *model, mw_model_info *info);
 /* Same, from a loader whose header is ready (before the weights arrive). */
 mw_status mw_loader_get_info(const mw_loader *loader, mw_model_info *info);
 
+/* The context a session gets when mw_session_params.n_ctx is 0: min(n_ctx_train, 4096), or
+ * 4096 when the model gives no training context. The one place this default is decided. */
+int32_t mw_session_n_ctx_default(const mw_model_info *info);
+
 /* Bytes a session of n_ctx tokens would allocate (KV cache + scratch), sliding window
- * applied (window 0 = the model's, <0 = none). */
+ * applied (window 0 = the model's, <0 = none; n_ctx 0 = mw_session_n_ctx_default). */
 uint64_t mw_session_memory_needed(const mw_model_info *info, int32_t n_ctx, int32_t window);
 /* Same for a KV cache of kv_type (MW_KV_F32 / MW_KV_F16); 0 for an unknown kv_type. */
 uint64_t mw_session_memory_needed_kv(const mw_model_info *info, int32_t n_ctx, int32_t window,
@@ -226,7 +230,7 @@ typedef int32_t (*mw_abort_fn)(void *user);
 enum { MW_KV_F32 = 0, MW_KV_F16 = 1 };
 
 typedef struct mw_session_params {
-    int32_t n_ctx;          /* tokens of context; 0 = min(model's training context, 4096) */
+    int32_t n_ctx;          /* tokens of context; 0 = mw_session_n_ctx_default(): min(training, 4096) */
     int32_t n_threads;      /* worker threads incl. the caller; 0 = 1 */
     int32_t sliding_window; /* 0 = the model's (none if absent); >0 = this window; <0 = off */
     int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
@@ -260,6 +264,11 @@ mw_status mw_session_eval_embd(mw_session *session, const int32_t *tokens, int32
                                float *embd_all);
 const float *mw_session_logits(const mw_session *session);
 int32_t mw_session_n_past(const mw_session *session);
+/* Tokens of context (the n_ctx asked for, or the default it resolved to). */
+int32_t mw_session_n_ctx(const mw_session *session);
+/* The sliding window in effect: 0 when the KV cache holds the whole context (it fills, then
+ * mw_session_eval returns MW_ERR_CONTEXT_FULL), else the window (the cache rolls: never full). */
+int32_t mw_session_window(const mw_session *session);
 /* The ids evaluated so far (n_past of them; with a rolling window, position p's id). */
 const int32_t *mw_session_tokens(const mw_session *session);
 /* Forget everything after the first n_keep tokens (KV reuse for a shared prefix). */
@@ -297,6 +306,68 @@ int32_t mw_sampler_sample(mw_sampler *sampler, const float *logits);
 void mw_sampler_accept(mw_sampler *sampler, int32_t id);
 void mw_sampler_reset(mw_sampler *sampler);
 void mw_sampler_free(mw_sampler *sampler);
+
+/* ---- constrained decoding (JSON) ----------------------------------------------------- */
+
+/* A constraint keeps generation inside the documents of a JSON Schema, so the output always
+ * parses and validates, whatever the model's weights. Use: create it for the request, attach it
+ * to the sampler (or mask logits yourself with mw_constraint_apply), and after each sampled id
+ * call mw_constraint_accept; stop when mw_constraint_done returns 1 or the model emits EOS
+ * (allowed only once the document is complete; once nothing else can follow, the only token
+ * allowed).
+ *
+ * Supported schema keywords: type (a name or a list), properties, required,
+ * additionalProperties, items, minItems, maxItems, minLength, maxLength, enum, const,
+ * anyOf / oneOf, allOf of one schema, $ref into the same document (not recursive), minimum,
+ * maximum, exclusiveMinimum, exclusiveMaximum, boolean schemas; annotations (title,
+ * description, default, format, ...) are ignored. Keywords that cannot be enforced ("pattern",
+ * "multipleOf", "uniqueItems", "prefixItems", ...) give MW_ERR_UNSUPPORTED; text that is not a
+ * valid schema gives MW_ERR_INVALID_ARG; mw_last_error() says which.
+ *
+ * The generated document is a deliberately plain subset of the valid ones: object members in
+ * the schema's order (every required one; optional ones may be left out), no properties beyond
+ * the listed ones, at most one space or newline between tokens, strings of at most maxLength
+ * characters (256 when unset), numbers of at most 24 characters (exponent at most 2 digits, so
+ * every number is a finite double), arrays of at most maxItems
+ * items (64 when unset), free-form objects (no "properties") of at most 16 members,
+ * free-form values nested at most 24 deep, and bounded numbers as integers (every integer of a
+ * range up to 1024 wide; of wider ones a subset, e.g. minimum 18 gives 100 and up). anyOf /
+ * oneOf alternatives that begin alike stay open until a byte tells them apart (up to 96 bytes),
+ * so a choice between objects told apart by a "name" member works; oneOf alternatives should
+ * exclude each other, as only one is followed. Generation always ends: a token is allowed only if
+ * the document can still be completed within max_bytes bytes in total. Every token is at least
+ * one byte, so max_bytes = (tokens the caller can still afford) - 1 guarantees the document
+ * and its EOS fit. */
+typedef struct mw_constraint mw_constraint;
+
+/* Constraint for documents matching schema (len bytes of JSON Schema text). schema NULL / len 0
+ * means json_object mode: any JSON object. A root schema that does not restrict the type
+ * ("{}") also means an object, since response formats and tool arguments are objects.
+ * max_bytes bounds the document's length in bytes (0 = 4096); MW_ERR_INVALID_ARG if even the
+ * shortest valid document is longer. The vocabulary is indexed here (its token pieces sorted:
+ * about 10 ms for 32000 tokens); mw_constraint_reset starts another document with the same
+ * schema without redoing that. A mask then costs about 2 ms per token for 32000 tokens. */
+mw_status mw_constraint_create_json(const mw_model *model, const char *schema, size_t len,
+                                    int32_t max_bytes, mw_constraint **out);
+/* Set logits[i] to -INFINITY for every token that cannot come next (n_vocab must be the
+ * model's); allowed tokens whose logit is -INFINITY or NaN are raised to -FLT_MAX so one of them
+ * always wins. MW_ERR_STATE if no token is allowed (the document was finished by EOS). */
+mw_status mw_constraint_apply(mw_constraint *c, float *logits, int32_t n_vocab);
+/* Advance past a generated id. MW_ERR_INVALID_ARG (state unchanged) if the id was not
+ * allowed. */
+mw_status mw_constraint_accept(mw_constraint *c, int32_t id);
+/* 1 when the document is complete and nothing can follow (its closing byte, or EOS, was
+ * accepted): stop generating. */
+int32_t mw_constraint_done(const mw_constraint *c);
+/* Back to the start of a new document. */
+void mw_constraint_reset(mw_constraint *c);
+void mw_constraint_free(mw_constraint *c);
+
+/* Attach c (or NULL to detach) to a sampler: mw_sampler_sample then only draws tokens the
+ * constraint allows (masking after the penalties, before top-k / top-p / min-p), and returns -1
+ * if none is. The sampler does not advance or own c: call mw_constraint_accept with each id,
+ * and free c after detaching it. MW_ERR_INVALID_ARG if the vocabulary sizes differ. */
+mw_status mw_sampler_set_constraint(mw_sampler *sampler, mw_constraint *c);
 
 /* ---- misc ----------------------------------------------------------------------------- */
 

@@ -19,9 +19,16 @@ static void axpy_f32(int n, float a, const float *x, float *y)
     for (int i = 0; i < n; i++) y[i] += a * x[i];
 }
 
-static void scale_f32(int n, float a, float *y)
+/* The scalar tiling: one vec_dot per row and token, rows outermost (the weight row stays in
+ * cache while the activations are re-read). The scalar set repacks nothing. */
+static void matmul_rows(const mw_matmul_rows *m)
 {
-    for (int i = 0; i < n; i++) y[i] *= a;
+    const mw_vec_dot_fn dot = mw_type_traits_get(m->type)->vec_dot;
+    const size_t row_bytes = mw_row_size(m->type, m->n);
+    for (int64_t r = m->r0; r < m->r1; r++)
+        for (int t = 0; t < m->n_tok; t++)
+            dot(m->n, &m->out[(size_t)t * m->out_stride + (size_t)r], (const uint8_t *)m->w + (size_t)r * row_bytes,
+                (const uint8_t *)m->y + (size_t)t * m->y_stride);
 }
 
 /* F16 KV cache, per query row: acc[i & 7] as mw_vec_dot_f32 / mw_vec_dot_f16 (the SIMD lane
@@ -49,12 +56,8 @@ void mw_kernels_fill_scalar(mw_kernels *k)
         const mw_type_traits *t = mw_type_traits_get(type);
         k->vec_dot[type] = t ? t->vec_dot : NULL;
         k->quantize_row[type] = NULL;
-        k->vec_dot_4rows[type] = NULL;   /* only SIMD sets have multi-row kernels */
-        k->vec_dot_4cols[type] = NULL;
-        k->repack[type] = NULL;          /* nor repacked weights */
-        k->vec_dot_rows8[type] = NULL;
-        k->vec_dot_rows8x2[type] = NULL;
-        k->vec_dot_rows8xn[type] = NULL;
+        k->matmul_rows[type] = t && t->vec_dot ? matmul_rows : NULL;
+        k->repack[type] = NULL;          /* only SIMD sets repack weights */
         k->repack_group_bytes[type] = 0;
     }
     /* activation quantizers: only the vec_dot types (weights use mw_weight_quantizer) */
@@ -64,7 +67,6 @@ void mw_kernels_fill_scalar(mw_kernels *k)
         k->quantize_row[act_types[i]] = mw_type_traits_get(act_types[i])->quantize_row;
     k->dot_f32 = dot_f32;
     k->axpy_f32 = axpy_f32;
-    k->scale_f32 = scale_f32;
     k->dot_f16 = dot_f16;
     k->axpy_f16 = axpy_f16;
 }

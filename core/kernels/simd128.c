@@ -2,8 +2,8 @@
  * simd128.c — the SIMD128 kernel set of wasm builds (-msimd128) and of native builds through
  * SIMDe (MW_SIMDE): mw_kernels_fill_simd overrides the scalar table with the kernels of
  * simd128_legacy.c (32-value block types), simd128_kquants.c (K-quants), simd128_f32.c
- * (float vectors), simd128_repack.c (weights repacked at load) and simd128_f16.c (the F16 KV
- * cache). simd_none.c defines the no-op hook in every other build.
+ * (float vectors), simd128_repack*.c (weights repacked at load), simd128_f16.c (the F16 KV
+ * cache) and simd128_matmul.c (the tiling of matmul_rows over those kernels). simd_none.c defines the no-op hook in every other build.
  */
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
@@ -11,17 +11,19 @@
 
 /* The scalar entries, kept for tails and rare cases (filled before any override). */
 static mw_kernels scalar_table;
+static simd128_tiles tiles[MW_TYPE_COUNT];
 
 void mw_kernels_fill_simd(mw_kernels *k)
 {
     scalar_table = *k;
     k->name = "simd128";
-    mw_simd128_fill_legacy(k, &scalar_table);
+    mw_simd128_fill_legacy(k, tiles, &scalar_table);
     mw_simd128_fill_kquants(k, &scalar_table);
     mw_simd128_fill_f32(k, &scalar_table);
-    mw_simd128_fill_repack(k, &scalar_table);
-    mw_simd128_fill_repack_kquants(k, &scalar_table);
+    mw_simd128_fill_repack(k, tiles, &scalar_table);
+    mw_simd128_fill_repack_kquants(k, tiles, &scalar_table);
     mw_simd128_fill_f16(k, &scalar_table);
+    mw_simd128_fill_matmul(k, tiles);
 }
 
 #endif

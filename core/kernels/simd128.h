@@ -9,14 +9,37 @@
 #include "kernels/kernels.h"
 #include "kernels/wasm_simd.h"
 
-/* Each file overrides the entries it implements; `scalar` is the table before any override
- * (tails and rare cases call into it instead of repeating a scalar loop). */
-void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar);
+/* The multi-row and multi-token kernels of one weight type, each bit-identical to vec_dot per
+ * row and token; simd128_matmul.c tiles a matmul_rows job with them (NULL: not there).
+ * dot_4rows: s[r] = row r (r < 4; rows x_stride bytes apart) against one activation row y.
+ * dot_4cols: s[t] = one row x against activation row t (t < 4; y_stride bytes apart).
+ * With repack: rows8: s[r] = row r (r < 8) of one repacked group against y; rows8x2: the same
+ * against two activation rows, s[8t + r]; rows8xn: against n_tok >= 1 of them, s[8t + r] (the
+ * group's blocks unpacked once for all the tokens). */
+typedef void (*simd_dot_4rows_fn)(int n, float *s, const void *x, size_t x_stride, const void *y);
+typedef void (*simd_dot_4cols_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
+typedef void (*simd_rows8_fn)(int n, float *s, const void *x, const void *y);
+typedef void (*simd_rows8x2_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
+typedef void (*simd_rows8xn_fn)(int n, float *s, const void *x, const void *y, size_t y_stride, int n_tok);
+typedef struct simd128_tiles {
+    simd_dot_4rows_fn dot_4rows;
+    simd_dot_4cols_fn dot_4cols;
+    simd_rows8_fn rows8;           /* set with repack[type] */
+    simd_rows8x2_fn rows8x2;
+    simd_rows8xn_fn rows8xn;
+} simd128_tiles;
+
+/* Each file overrides the entries it implements and fills tiles[type] for its types; `scalar`
+ * is the table before any override (tails and rare cases call into it instead of repeating a
+ * scalar loop). fill_matmul comes last: matmul_rows of every type, over the tiles and the
+ * final vec_dot / repack_group_bytes. */
+void mw_simd128_fill_legacy(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
 void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar);
-void mw_simd128_fill_repack(mw_kernels *k, const mw_kernels *scalar);
-void mw_simd128_fill_repack_kquants(mw_kernels *k, const mw_kernels *scalar);
+void mw_simd128_fill_repack(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
+void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
 void mw_simd128_fill_f16(mw_kernels *k, const mw_kernels *scalar);
+void mw_simd128_fill_matmul(mw_kernels *k, const simd128_tiles *tiles);
 
 /* The multi-row kernels keep one accumulator per row in registers only when their small
  * row/stretch loops are unrolled and their helpers inlined; compilers don't always choose to. */

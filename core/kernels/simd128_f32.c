@@ -1,6 +1,6 @@
 /*
  * simd128_f32.c — SIMD128 kernels over float vectors: dot_f32 (attention scores), axpy_f32
- * (attention's weighted sum of V), scale_f32, and the F32 x F32 / F16 x F16 vec_dots.
+ * (attention's weighted sum of V) and the F32 x F32 / F16 x F16 vec_dots.
  * The dots keep the scalar's eight interleaved partial sums (lane k of two f32x4 accumulators
  * is acc[k] and acc[4+k]) and its pairwise reduction, so they are bit-identical to scalar.
  */
@@ -54,14 +54,6 @@ static void axpy_f32(int n, float a, const float *x, float *y)
     if (i < n) scalar_k->axpy_f32(n - i, a, x + i, y + i);
 }
 
-static void scale_f32(int n, float a, float *y)
-{
-    const v128_t va = wasm_f32x4_splat(a);
-    int i = 0;
-    for (; i + 4 <= n; i += 4) wasm_v128_store(y + i, wasm_f32x4_mul(wasm_v128_load(y + i), va));
-    if (i < n) scalar_k->scale_f32(n - i, a, y + i);
-}
-
 /* Products of eight halves each: x[i..i+3]*y[..] into acc0, x[i+4..i+7]*y[..] into acc1. */
 static inline void f16x8_madd(const uint16_t *x, const uint16_t *y, v128_t *acc0, v128_t *acc1)
 {
@@ -94,7 +86,6 @@ void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar)
     scalar_k = scalar;
     k->dot_f32 = dot_f32;
     k->axpy_f32 = axpy_f32;
-    k->scale_f32 = scale_f32;
     k->vec_dot[MW_TYPE_F32] = vec_dot_f32;
     k->vec_dot[MW_TYPE_F16] = vec_dot_f16;
 }

@@ -14,7 +14,7 @@
 #include <math.h>
 
 #include "kernels/simd128.h"
-#include "quant/kquants.h"
+#include "quant/quant_util.h"
 
 /* kq_dot's float finish: d*yd*sumi - dmin*yd*summ, in that order (bit-equal results). */
 static inline float finish(float d, float dmin, float yd, int32_t sumi, int32_t summ)

@@ -117,6 +117,12 @@ static inline v128_t idot_q5_1(const block_q5_1 *x, const int8_t *y)
     wasm_f32x4_add(t, wasm_f32x4_mul(simd_f16x4_make(x0->m, x1->m, x2->m, x3->m), \
                                      simd_f16x4_make(y0->s, y1->s, y2->s, y3->s)))
 
+/* Index i of blocks 0..nb-1, or the last block past the end (the 4-block loops' tail repeats it) */
+static inline int last_block(int i, int nb)
+{
+    return i < nb ? i : nb - 1;
+}
+
 /* sum += the first k lanes of t, in lane order */
 static inline float add_lanes(float sum, v128_t t, int k)
 {
@@ -127,40 +133,98 @@ static inline float add_lanes(float sum, v128_t t, int k)
     return sum;
 }
 
-/* terms_NAME: the four block terms of any four (x, y) block pairs, with IDOT for the sums */
-#define DEFINE_LEGACY_TERMS(NAME, XT, YT, IDOT, TERM) \
-static inline v128_t terms_##NAME(const XT *x0, const XT *x1, const XT *x2, const XT *x3, \
-                                  const YT *y0, const YT *y1, const YT *y2, const YT *y3) \
-{ \
+/* The four block terms of any four (x, y) block pairs, with IDOT for the sums (the body of the
+ * terms_* functions below) */
+#define LEGACY_TERMS_BODY(IDOT, TERM) \
     v128_t isum = simd_hsum4_i32(IDOT(x0, y0->qs), IDOT(x1, y1->qs), IDOT(x2, y2->qs), IDOT(x3, y3->qs)); \
     v128_t d = wasm_f32x4_mul(simd_f16x4_make(x0->d, x1->d, x2->d, x3->d), \
                               simd_f16x4_make(y0->d, y1->d, y2->d, y3->d)); \
-    return TERM(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), d), x0, x1, x2, x3, y0, y1, y2, y3); \
+    return TERM(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(isum), d), x0, x1, x2, x3, y0, y1, y2, y3);
+
+static inline v128_t terms_q4_0(const block_q4_0 *x0, const block_q4_0 *x1, const block_q4_0 *x2,
+                                const block_q4_0 *x3, const block_q8_0 *y0, const block_q8_0 *y1,
+                                const block_q8_0 *y2, const block_q8_0 *y3)
+{
+    LEGACY_TERMS_BODY(idot_q4_0, TERM_0)
 }
 
-/* Defines vec_dot_NAME and vec_dot_4rows_NAME over the block terms.
- * vec_dot: the last nb%4 blocks repeat the last block in the unused lanes (never added), so
- * there is no scalar tail loop. 4 rows: the four y blocks are the same one, so the compiler
- * loads and widens y once for the four rows (IDOT_4ROWS may move work to the y side for
- * that). */
-#define DEFINE_LEGACY_DOTS(NAME, XT, YT, IDOT, IDOT_4ROWS, TERM) \
-DEFINE_LEGACY_TERMS(NAME, XT, YT, IDOT, TERM) \
-DEFINE_LEGACY_TERMS(NAME##_shared_y, XT, YT, IDOT_4ROWS, TERM) \
-static void vec_dot_##NAME(int n, float *s, const void *vx, const void *vy) \
-{ \
+/* Q4_0 with the four y blocks the same one (4 rows): idot_q4_0_shared_y moves work to y */
+static inline v128_t terms_q4_0_shared_y(const block_q4_0 *x0, const block_q4_0 *x1, const block_q4_0 *x2,
+                                         const block_q4_0 *x3, const block_q8_0 *y0, const block_q8_0 *y1,
+                                         const block_q8_0 *y2, const block_q8_0 *y3)
+{
+    LEGACY_TERMS_BODY(idot_q4_0_shared_y, TERM_0)
+}
+
+static inline v128_t terms_q5_0(const block_q5_0 *x0, const block_q5_0 *x1, const block_q5_0 *x2,
+                                const block_q5_0 *x3, const block_q8_0 *y0, const block_q8_0 *y1,
+                                const block_q8_0 *y2, const block_q8_0 *y3)
+{
+    LEGACY_TERMS_BODY(idot_q5_0, TERM_0)
+}
+
+static inline v128_t terms_q8_0(const block_q8_0 *x0, const block_q8_0 *x1, const block_q8_0 *x2,
+                                const block_q8_0 *x3, const block_q8_0 *y0, const block_q8_0 *y1,
+                                const block_q8_0 *y2, const block_q8_0 *y3)
+{
+    LEGACY_TERMS_BODY(idot_q8_0, TERM_0)
+}
+
+static inline v128_t terms_q4_1(const block_q4_1 *x0, const block_q4_1 *x1, const block_q4_1 *x2,
+                                const block_q4_1 *x3, const block_q8_1 *y0, const block_q8_1 *y1,
+                                const block_q8_1 *y2, const block_q8_1 *y3)
+{
+    LEGACY_TERMS_BODY(idot_q4_1, TERM_1)
+}
+
+static inline v128_t terms_q5_1(const block_q5_1 *x0, const block_q5_1 *x1, const block_q5_1 *x2,
+                                const block_q5_1 *x3, const block_q8_1 *y0, const block_q8_1 *y1,
+                                const block_q8_1 *y2, const block_q8_1 *y3)
+{
+    LEGACY_TERMS_BODY(idot_q5_1, TERM_1)
+}
+
+/* vec_dot over the block terms: the last nb%4 blocks repeat the last block in the unused lanes
+ * (never added), so there is no scalar tail loop. */
+#define LEGACY_VEC_DOT_BODY(XT, YT, TERMS) \
     const XT *x = vx; \
     const YT *y = vy; \
     const int nb = n / 32; \
     float sum = 0.0f; \
     for (int i = 0; i < nb; i += 4) { \
-        const int i1 = MW_MIN(i + 1, nb - 1), i2 = MW_MIN(i + 2, nb - 1), i3 = MW_MIN(i + 3, nb - 1); \
-        sum = add_lanes(sum, terms_##NAME(&x[i], &x[i1], &x[i2], &x[i3], &y[i], &y[i1], &y[i2], &y[i3]), \
-                        nb - i); \
+        const int i1 = last_block(i + 1, nb), i2 = last_block(i + 2, nb), i3 = last_block(i + 3, nb); \
+        sum = add_lanes(sum, TERMS(&x[i], &x[i1], &x[i2], &x[i3], &y[i], &y[i1], &y[i2], &y[i3]), nb - i); \
     } \
-    *s = sum; \
-} \
-static void vec_dot_4rows_##NAME(int n, float *s, const void *vx, size_t x_stride, const void *vy) \
-{ \
+    *s = sum;
+
+static void vec_dot_q4_0(int n, float *s, const void *vx, const void *vy)
+{
+    LEGACY_VEC_DOT_BODY(block_q4_0, block_q8_0, terms_q4_0)
+}
+
+static void vec_dot_q5_0(int n, float *s, const void *vx, const void *vy)
+{
+    LEGACY_VEC_DOT_BODY(block_q5_0, block_q8_0, terms_q5_0)
+}
+
+static void vec_dot_q8_0(int n, float *s, const void *vx, const void *vy)
+{
+    LEGACY_VEC_DOT_BODY(block_q8_0, block_q8_0, terms_q8_0)
+}
+
+static void vec_dot_q4_1(int n, float *s, const void *vx, const void *vy)
+{
+    LEGACY_VEC_DOT_BODY(block_q4_1, block_q8_1, terms_q4_1)
+}
+
+static void vec_dot_q5_1(int n, float *s, const void *vx, const void *vy)
+{
+    LEGACY_VEC_DOT_BODY(block_q5_1, block_q8_1, terms_q5_1)
+}
+
+/* 4 rows: the four y blocks are the same one, so the compiler loads and widens y once for the
+ * four rows (TERMS may move work to the y side for that) */
+#define LEGACY_4ROWS_BODY(XT, YT, TERMS) \
     const XT *x0 = vx; \
     const XT *x1 = (const XT *)((const uint8_t *)vx + x_stride); \
     const XT *x2 = (const XT *)((const uint8_t *)vx + 2 * x_stride); \
@@ -169,15 +233,37 @@ static void vec_dot_4rows_##NAME(int n, float *s, const void *vx, size_t x_strid
     const int nb = n / 32; \
     v128_t acc = wasm_f32x4_splat(0.0f); \
     for (int i = 0; i < nb; i++) \
-        acc = wasm_f32x4_add(acc, terms_##NAME##_shared_y(&x0[i], &x1[i], &x2[i], &x3[i], &y[i], &y[i], &y[i], &y[i])); \
-    wasm_v128_store(s, acc); \
+        acc = wasm_f32x4_add(acc, TERMS(&x0[i], &x1[i], &x2[i], &x3[i], &y[i], &y[i], &y[i], &y[i])); \
+    wasm_v128_store(s, acc);
+
+static void vec_dot_4rows_q4_0(int n, float *s, const void *vx, size_t x_stride, const void *vy)
+{
+    LEGACY_4ROWS_BODY(block_q4_0, block_q8_0, terms_q4_0_shared_y)
 }
 
-/* vec_dot_4cols_NAME: four activation rows (prefill), the x block unpacked once for the four
- * (for the types where that pays; see the fill) */
-#define DEFINE_LEGACY_4COLS(NAME, XT, YT) \
-static void vec_dot_4cols_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
-{ \
+static void vec_dot_4rows_q5_0(int n, float *s, const void *vx, size_t x_stride, const void *vy)
+{
+    LEGACY_4ROWS_BODY(block_q5_0, block_q8_0, terms_q5_0)
+}
+
+static void vec_dot_4rows_q8_0(int n, float *s, const void *vx, size_t x_stride, const void *vy)
+{
+    LEGACY_4ROWS_BODY(block_q8_0, block_q8_0, terms_q8_0)
+}
+
+static void vec_dot_4rows_q4_1(int n, float *s, const void *vx, size_t x_stride, const void *vy)
+{
+    LEGACY_4ROWS_BODY(block_q4_1, block_q8_1, terms_q4_1)
+}
+
+static void vec_dot_4rows_q5_1(int n, float *s, const void *vx, size_t x_stride, const void *vy)
+{
+    LEGACY_4ROWS_BODY(block_q5_1, block_q8_1, terms_q5_1)
+}
+
+/* 4 columns: four activation rows (prefill), the x block unpacked once for the four (for the
+ * types where that pays; see the fill) */
+#define LEGACY_4COLS_BODY(XT, YT, TERMS) \
     const XT *x = vx; \
     const YT *y0 = vy; \
     const YT *y1 = (const YT *)((const uint8_t *)vy + y_stride); \
@@ -186,18 +272,23 @@ static void vec_dot_4cols_##NAME(int n, float *s, const void *vx, const void *vy
     const int nb = n / 32; \
     v128_t acc = wasm_f32x4_splat(0.0f); \
     for (int i = 0; i < nb; i++) \
-        acc = wasm_f32x4_add(acc, terms_##NAME(&x[i], &x[i], &x[i], &x[i], &y0[i], &y1[i], &y2[i], &y3[i])); \
-    wasm_v128_store(s, acc); \
+        acc = wasm_f32x4_add(acc, TERMS(&x[i], &x[i], &x[i], &x[i], &y0[i], &y1[i], &y2[i], &y3[i])); \
+    wasm_v128_store(s, acc);
+
+static void vec_dot_4cols_q4_0(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    LEGACY_4COLS_BODY(block_q4_0, block_q8_0, terms_q4_0)
 }
 
-DEFINE_LEGACY_DOTS(q4_0, block_q4_0, block_q8_0, idot_q4_0, idot_q4_0_shared_y, TERM_0)
-DEFINE_LEGACY_DOTS(q5_0, block_q5_0, block_q8_0, idot_q5_0, idot_q5_0, TERM_0)
-DEFINE_LEGACY_DOTS(q8_0, block_q8_0, block_q8_0, idot_q8_0, idot_q8_0, TERM_0)
-DEFINE_LEGACY_DOTS(q4_1, block_q4_1, block_q8_1, idot_q4_1, idot_q4_1, TERM_1)
-DEFINE_LEGACY_DOTS(q5_1, block_q5_1, block_q8_1, idot_q5_1, idot_q5_1, TERM_1)
-DEFINE_LEGACY_4COLS(q4_0, block_q4_0, block_q8_0)
-DEFINE_LEGACY_4COLS(q8_0, block_q8_0, block_q8_0)
-DEFINE_LEGACY_4COLS(q4_1, block_q4_1, block_q8_1)
+static void vec_dot_4cols_q8_0(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    LEGACY_4COLS_BODY(block_q8_0, block_q8_0, terms_q8_0)
+}
+
+static void vec_dot_4cols_q4_1(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    LEGACY_4COLS_BODY(block_q4_1, block_q8_1, terms_q4_1)
+}
 
 /* ---- activation quantizers: byte-identical to mw_quantize_row_q8_0 / q8_1 ---- */
 
@@ -251,7 +342,7 @@ static void quantize_row_q8_1(const float *x, void *vy, int64_t n)
     }
 }
 
-void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
+void mw_simd128_fill_legacy(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
     k->vec_dot[MW_TYPE_Q4_0] = vec_dot_q4_0;
@@ -259,16 +350,16 @@ void mw_simd128_fill_legacy(mw_kernels *k, const mw_kernels *scalar)
     k->vec_dot[MW_TYPE_Q8_0] = vec_dot_q8_0;
     k->vec_dot[MW_TYPE_Q4_1] = vec_dot_q4_1;
     k->vec_dot[MW_TYPE_Q5_1] = vec_dot_q5_1;
-    k->vec_dot_4rows[MW_TYPE_Q4_0] = vec_dot_4rows_q4_0;
-    k->vec_dot_4rows[MW_TYPE_Q5_0] = vec_dot_4rows_q5_0;
-    k->vec_dot_4rows[MW_TYPE_Q8_0] = vec_dot_4rows_q8_0;
-    k->vec_dot_4rows[MW_TYPE_Q4_1] = vec_dot_4rows_q4_1;
-    k->vec_dot_4rows[MW_TYPE_Q5_1] = vec_dot_4rows_q5_1;
+    tiles[MW_TYPE_Q4_0].dot_4rows = vec_dot_4rows_q4_0;
+    tiles[MW_TYPE_Q5_0].dot_4rows = vec_dot_4rows_q5_0;
+    tiles[MW_TYPE_Q8_0].dot_4rows = vec_dot_4rows_q8_0;
+    tiles[MW_TYPE_Q4_1].dot_4rows = vec_dot_4rows_q4_1;
+    tiles[MW_TYPE_Q5_1].dot_4rows = vec_dot_4rows_q5_1;
     /* 4 columns only where measured faster with weights streaming from DRAM (wasm, Node 20):
      * Q5_0 / Q5_1 were not (the wider x state costs more than the shared unpacking saves) */
-    k->vec_dot_4cols[MW_TYPE_Q4_0] = vec_dot_4cols_q4_0;
-    k->vec_dot_4cols[MW_TYPE_Q8_0] = vec_dot_4cols_q8_0;
-    k->vec_dot_4cols[MW_TYPE_Q4_1] = vec_dot_4cols_q4_1;
+    tiles[MW_TYPE_Q4_0].dot_4cols = vec_dot_4cols_q4_0;
+    tiles[MW_TYPE_Q8_0].dot_4cols = vec_dot_4cols_q8_0;
+    tiles[MW_TYPE_Q4_1].dot_4cols = vec_dot_4cols_q4_1;
     k->quantize_row[MW_TYPE_Q8_0] = quantize_row_q8_0;
     k->quantize_row[MW_TYPE_Q8_1] = quantize_row_q8_1;
 }

@@ -23,10 +23,8 @@ typedef struct { uint16_t d[8]; int8_t qs[8][QK8_0]; } block_q8_0x8;
 _Static_assert(sizeof(block_q4_0x8) == 8 * sizeof(block_q4_0), "in-place repack");
 _Static_assert(sizeof(block_q8_0x8) == 8 * sizeof(block_q8_0), "in-place repack");
 
-/* Both repacks: row r of group g is source row 8g+r. */
-#define DEFINE_REPACK(NAME, SRC_T, DST_T, XOR) \
-static void repack_##NAME(int64_t n_rows, int n, const void *src, void *dst) \
-{ \
+/* Both repacks: row r of group g is source row 8g+r (the body of repack_q4_0 / repack_q8_0) */
+#define REPACK_BODY(SRC_T, DST_T, XOR) \
     const int nb = n / 32; \
     const SRC_T *x = src; \
     DST_T *out = dst; \
@@ -39,10 +37,17 @@ static void repack_##NAME(int64_t n_rows, int n, const void *src, void *dst) \
                 for (size_t j = 0; j < sizeof b->qs; j++) \
                     o->qs[r][j] = (uint8_t)(b->qs[j] ^ (XOR)); \
             } \
-        } \
+        }
+
+static void repack_q4_0(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_BODY(block_q4_0, block_q4_0x8, 0x88)
 }
-DEFINE_REPACK(q4_0, block_q4_0, block_q4_0x8, 0x88)
-DEFINE_REPACK(q8_0, block_q8_0, block_q8_0x8, 0)
+
+static void repack_q8_0(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_BODY(block_q8_0, block_q8_0x8, 0)
+}
 
 /* acc_lo/acc_hi (rows 0-3 / 4-7) += (f32)isum * (dx*dy): the block terms of eight rows, from
  * their eight i32x4 partial sums (each summing to isum << shift) and fp16 scales. */
@@ -101,39 +106,36 @@ SIMD_INLINE v128_t idot4(const v128_t x[4], const v128_t y[4])
                           wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], y[2]), wasm_i32x4_dot_i16x8(x[3], y[3])));
 }
 
-/* vec_dot_rows8_NAME: one activation row; vec_dot_rows8x2_NAME: two (prefill; s[8t + r]),
- * each row's block unpacked once for both */
-#define DEFINE_ROWS8(NAME, XT, SHIFT) \
-static void vec_dot_rows8_##NAME(int n, float *s, const void *vx, const void *vy) \
-{ \
+/* rows8: one activation row; rows8x2: two (prefill; s[8t + r]), each row's block unpacked
+ * once for both. X_FN, Y_FN unpack a block of x (one row) and of y; SHIFT as add_terms8. */
+#define ROWS8_BODY(XT, X_FN, Y_FN, SHIFT) \
     const XT *x = vx; \
     const block_q8_0 *y = vy; \
     v128_t acc_lo = wasm_f32x4_splat(0.0f), acc_hi = acc_lo; \
     for (int i = 0; i < n / 32; i++) { \
         v128_t yv[4], xv[4], p[8]; \
-        y_##NAME(&y[i], yv); \
+        Y_FN(&y[i], yv); \
         SIMD_UNROLL \
         for (int r = 0; r < 8; r++) { \
-            x_##NAME(&x[i], r, xv); \
+            X_FN(&x[i], r, xv); \
             p[r] = idot4(xv, yv); \
         } \
         add_terms8(&acc_lo, &acc_hi, p, SHIFT, x[i].d, y[i].d); \
     } \
     wasm_v128_store(s, acc_lo); \
-    wasm_v128_store(s + 4, acc_hi); \
-} \
-static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
-{ \
+    wasm_v128_store(s + 4, acc_hi);
+
+#define ROWS8X2_BODY(XT, X_FN, Y_FN, SHIFT) \
     const XT *x = vx; \
     const block_q8_0 *y0 = vy, *y1 = (const block_q8_0 *)((const uint8_t *)vy + y_stride); \
     v128_t acc0_lo = wasm_f32x4_splat(0.0f), acc0_hi = acc0_lo, acc1_lo = acc0_lo, acc1_hi = acc0_lo; \
     for (int i = 0; i < n / 32; i++) { \
         v128_t yv0[4], yv1[4], xv[4], p0[8], p1[8]; \
-        y_##NAME(&y0[i], yv0); \
-        y_##NAME(&y1[i], yv1); \
+        Y_FN(&y0[i], yv0); \
+        Y_FN(&y1[i], yv1); \
         SIMD_UNROLL \
         for (int r = 0; r < 8; r++) { \
-            x_##NAME(&x[i], r, xv); \
+            X_FN(&x[i], r, xv); \
             p0[r] = idot4(xv, yv0); \
             p1[r] = idot4(xv, yv1); \
         } \
@@ -143,10 +145,27 @@ static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *
     wasm_v128_store(s, acc0_lo); \
     wasm_v128_store(s + 4, acc0_hi); \
     wasm_v128_store(s + 8, acc1_lo); \
-    wasm_v128_store(s + 12, acc1_hi); \
+    wasm_v128_store(s + 12, acc1_hi);
+
+static void vec_dot_rows8_q4_0(int n, float *s, const void *vx, const void *vy)
+{
+    ROWS8_BODY(block_q4_0x8, x_q4_0, y_q4_0, 12)
 }
-DEFINE_ROWS8(q4_0, block_q4_0x8, 12)
-DEFINE_ROWS8(q8_0, block_q8_0x8, 0)
+
+static void vec_dot_rows8x2_q4_0(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    ROWS8X2_BODY(block_q4_0x8, x_q4_0, y_q4_0, 12)
+}
+
+static void vec_dot_rows8_q8_0(int n, float *s, const void *vx, const void *vy)
+{
+    ROWS8_BODY(block_q8_0x8, x_q8_0, y_q8_0, 0)
+}
+
+static void vec_dot_rows8x2_q8_0(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    ROWS8X2_BODY(block_q8_0x8, x_q8_0, y_q8_0, 0)
+}
 
 /* ---- many tokens: the group's block unpacked once into L1, then streamed past each token ---- */
 
@@ -162,7 +181,7 @@ SIMD_INLINE void xs_q4_0(const block_q4_0x8 *b, int r, v128_t v[4])
     v[2] = wasm_i16x8_shr(wasm_i16x8_shl(lo, 8), 12);
     v[3] = wasm_i16x8_shr(wasm_i16x8_shl(hi, 8), 12);
 }
-#define xs_q8_0 x_q8_0
+SIMD_INLINE void xs_q8_0(const block_q8_0x8 *b, int r, v128_t v[4]) { x_q8_0(b, r, v); }
 
 /* fp16 -> f32, the same value as FP16: the normal numbers (exponent 1-30) in a few integer ops
  * behind one well-predicted test, zeros / subnormals / inf / NaN through FP16 (a token's
@@ -189,18 +208,16 @@ SIMD_INLINE void add_terms4_xs(float *s, const v128_t xs[4][4], const v128_t yv[
 #define KEEP_IN_MEMORY(p) ((void)(p))
 #endif
 
-/* vec_dot_rows8xn_NAME: n_tok activation rows; per block, the eight rows are unpacked once
- * into xs (512 bytes, stays in L1) and every token's block reuses them: per row and token
- * four loads and dots, no unpacking. The float terms go into s in block order, as rows8. */
-#define DEFINE_ROWS8XN(NAME, XT) \
-static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok) \
-{ \
+/* rows8xn: n_tok activation rows; per block, the eight rows are unpacked once (XS_FN) into xs
+ * (512 bytes, stays in L1) and every token's block reuses them: per row and token four loads
+ * and dots, no unpacking. The float terms go into s in block order, as rows8. */
+#define ROWS8XN_BODY(XT, XS_FN) \
     const XT *x = vx; \
     v128_t xs[8][4]; \
     for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f; \
     for (int i = 0; i < n / 32; i++) { \
         SIMD_UNROLL \
-        for (int r = 0; r < 8; r++) xs_##NAME(&x[i], r, xs[r]); \
+        for (int r = 0; r < 8; r++) XS_FN(&x[i], r, xs[r]); \
         KEEP_IN_MEMORY(xs); \
         const v128_t h = wasm_v128_load(x[i].d); \
         const v128_t dx_lo = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(h)); \
@@ -214,23 +231,30 @@ static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *
             add_terms4_xs(s + 8 * t, xs, yv, wasm_f32x4_mul(dx_lo, dy)); \
             add_terms4_xs(s + 8 * t + 4, xs + 4, yv, wasm_f32x4_mul(dx_hi, dy)); \
         } \
-    } \
-}
-DEFINE_ROWS8XN(q4_0, block_q4_0x8)
-DEFINE_ROWS8XN(q8_0, block_q8_0x8)
+    }
 
-void mw_simd128_fill_repack(mw_kernels *k, const mw_kernels *scalar)
+static void vec_dot_rows8xn_q4_0(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_BODY(block_q4_0x8, xs_q4_0)
+}
+
+static void vec_dot_rows8xn_q8_0(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_BODY(block_q8_0x8, xs_q8_0)
+}
+
+void mw_simd128_fill_repack(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
     k->repack[MW_TYPE_Q4_0] = repack_q4_0;
-    k->vec_dot_rows8[MW_TYPE_Q4_0] = vec_dot_rows8_q4_0;
-    k->vec_dot_rows8x2[MW_TYPE_Q4_0] = vec_dot_rows8x2_q4_0;
-    k->vec_dot_rows8xn[MW_TYPE_Q4_0] = vec_dot_rows8xn_q4_0;
+    tiles[MW_TYPE_Q4_0].rows8 = vec_dot_rows8_q4_0;
+    tiles[MW_TYPE_Q4_0].rows8x2 = vec_dot_rows8x2_q4_0;
+    tiles[MW_TYPE_Q4_0].rows8xn = vec_dot_rows8xn_q4_0;
     k->repack_group_bytes[MW_TYPE_Q4_0] = sizeof(block_q4_0x8);
     k->repack[MW_TYPE_Q8_0] = repack_q8_0;
-    k->vec_dot_rows8[MW_TYPE_Q8_0] = vec_dot_rows8_q8_0;
-    k->vec_dot_rows8x2[MW_TYPE_Q8_0] = vec_dot_rows8x2_q8_0;
-    k->vec_dot_rows8xn[MW_TYPE_Q8_0] = vec_dot_rows8xn_q8_0;
+    tiles[MW_TYPE_Q8_0].rows8 = vec_dot_rows8_q8_0;
+    tiles[MW_TYPE_Q8_0].rows8x2 = vec_dot_rows8x2_q8_0;
+    tiles[MW_TYPE_Q8_0].rows8xn = vec_dot_rows8xn_q8_0;
     k->repack_group_bytes[MW_TYPE_Q8_0] = sizeof(block_q8_0x8);
 }
 

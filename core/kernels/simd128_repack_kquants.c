@@ -1,10 +1,10 @@
 /*
- * simd128_repack_kquants.c — Q4_K, Q5_K and Q6_K weights repacked at load for the SIMD128 matmul:
+ * simd128_repack_kquants.c — K-quant weights (Q2_K to Q6_K) repacked at load for the SIMD128 matmul:
  * eight consecutive rows interleaved super-block by super-block, each group exactly the size
  * of the eight rows it replaces (the loader repacks in place). Inside a group the bits are
  * rearranged so one v128 load and a few 16-bit shifts/masks give eight-value i16 vectors that
- * line up with eight consecutive activation values: each 32 activations are widened to i16
- * once and serve all eight rows. The per-group scales are applied to the exact integer group
+ * line up with eight consecutive activation values: each 32 (Q2_K, Q3_K: 16) activations are
+ * widened to i16 once and serve all eight rows. The per-group scales are applied to the exact integer group
  * dots of a row pair by narrowing the two rows' i32 partial sums to i16 (they fit: see the
  * bounds below) and one i32x4.dot_i16x8 against their two scales, instead of an i32 multiply
  * per row and group. rows8xn (prefill) unpacks a super-block once per tile of tokens, scales
@@ -18,7 +18,7 @@
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
 
 #include "kernels/simd128.h"
-#include "quant/kquants.h"
+#include "quant/quant_util.h"
 
 /* Q4_K x 8 rows. qs[g][r]: group g (values 32g..32g+31) of row r, nibble j (bits 4j..4j+3) of
  * u16 lane k being value 32g + 8j + k. scales: the 64 scales and the 64 mins (6 bits each)
@@ -51,6 +51,26 @@ typedef struct {
 _Static_assert(sizeof(block_q4_Kx8) == 8 * sizeof(block_q4_K), "in-place repack");
 _Static_assert(sizeof(block_q5_Kx8) == 8 * sizeof(block_q5_K), "in-place repack");
 _Static_assert(sizeof(block_q6_Kx8) == 8 * sizeof(block_q6_K), "in-place repack");
+/* Q2_K / Q3_K x 8 rows. qs[r][c]: values 64c..64c+63 of row r, 2 bits each: bits 2j..2j+1 of
+ * byte 2k+e are value 64c + 16j + 8e + k (group 4c + j: one shift and mask give a whole group,
+ * its bytes already the u16 lanes of values 8e + k). Q2_K scales[p][c]: [row 2p groups
+ * 4c..4c+3, row 2p+1 the same], the source bytes (scale | min << 4). Q3_K: the high bits
+ * hm[r][w]: bit b of byte 2k+e is that of value 128w + 16b + 8e + k; scales: the 128 biased
+ * 6-bit scales packed by pack6 (twice) as vectors 2p + h = [row 2p groups 8h..8h+3, row 2p+1
+ * the same, row 2p groups 8h+4..8h+7, row 2p+1 the same]. */
+typedef struct {
+    uint16_t d[8], dmin[8];
+    uint8_t scales[4][4][8];
+    uint8_t qs[8][4][16];
+} block_q2_Kx8;
+typedef struct {
+    uint16_t d[8];
+    uint8_t scales[96];
+    uint8_t hm[8][2][16];
+    uint8_t qs[8][4][16];
+} block_q3_Kx8;
+_Static_assert(sizeof(block_q2_Kx8) == 8 * sizeof(block_q2_K), "in-place repack");
+_Static_assert(sizeof(block_q3_Kx8) == 8 * sizeof(block_q3_K), "in-place repack");
 
 /* ---- repack (load time) ----
  * Straight-line vector code per source block, every output written as whole 16-byte lanes: the
@@ -222,9 +242,8 @@ static void repack_q6_K_block(const block_q6_K *src[8], block_q6_Kx8 *o)
 }
 
 /* Row r of group g is source row 8g+r. */
-#define DEFINE_REPACK(NAME, SRC_T, DST_T) \
-static void repack_##NAME(int64_t n_rows, int n, const void *src, void *dst) \
-{ \
+/* The body of every repack_*: each super-block column of each group through BLOCK_FN */
+#define REPACK_K_BODY(SRC_T, DST_T, BLOCK_FN) \
     const int nb = n / QK_K; \
     const SRC_T *x = src; \
     DST_T *out = dst; \
@@ -232,12 +251,120 @@ static void repack_##NAME(int64_t n_rows, int n, const void *src, void *dst) \
         for (int i = 0; i < nb; i++) { \
             const SRC_T *rows[8]; \
             for (int r = 0; r < 8; r++) rows[r] = &x[(g * 8 + r) * nb + i]; \
-            repack_##NAME##_block(rows, &out[g * nb + i]); \
-        } \
+            BLOCK_FN(rows, &out[g * nb + i]); \
+        }
+
+static void repack_q4_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q4_K, block_q4_Kx8, repack_q4_K_block)
 }
-DEFINE_REPACK(q4_K, block_q4_K, block_q4_Kx8)
-DEFINE_REPACK(q5_K, block_q5_K, block_q5_Kx8)
-DEFINE_REPACK(q6_K, block_q6_K, block_q6_Kx8)
+
+static void repack_q5_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q5_K, block_q5_Kx8, repack_q5_K_block)
+}
+
+static void repack_q6_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q6_K, block_q6_Kx8, repack_q6_K_block)
+}
+
+/* Q2_K / Q3_K: source byte 32c' + 16h + l holds in bits 2j'..2j'+1 value 128c' + 32j' + 16h + l
+ * (group 8c' + 2j' + h). Group 4c + j of the layout is thus crumb 2(c%2) + j/2 of source bytes
+ * 32(c/2) + 16(j%2) + l: per unit c the two 16-byte halves, their bytes l and 8 + l side by
+ * side (pair_halves), give groups 4c, 4c+2 (first half) and 4c+1, 4c+3 (second). */
+SIMD_INLINE void repack_qs_q23_K(const uint8_t *src, uint8_t out[4][16])
+{
+    for (int c = 0; c < 4; c++) {
+        const v128_t a0 = pair_halves(wasm_v128_load(src + 32 * (c / 2)));
+        const v128_t b0 = pair_halves(wasm_v128_load(src + 32 * (c / 2) + 16));
+        const v128_t a = c % 2 ? wasm_u16x8_shr(a0, 4) : a0, b = c % 2 ? wasm_u16x8_shr(b0, 4) : b0;
+        wasm_v128_store(out[c], wasm_v128_or(wasm_v128_or(bytes_and(a, 0x03), wasm_i16x8_shl(bytes_and(b, 0x03), 2)),
+                                             wasm_v128_or(wasm_i16x8_shl(bytes_and(a, 0x0c), 2),
+                                                          wasm_i16x8_shl(bytes_and(b, 0x0c), 4))));
+    }
+}
+
+/* Q3_K high bits: that of value 128w + 16b + l (l < 16) is bit 4w + b/2 of source byte
+ * 16(b%2) + l, so bit b of a layout byte comes from the first (b even) or second half. */
+SIMD_INLINE void repack_hm_q3_K(const uint8_t *hmask, uint8_t out[2][16])
+{
+    const v128_t p0 = pair_halves(wasm_v128_load(hmask)), q0 = pair_halves(wasm_v128_load(hmask + 16));
+    for (int w = 0; w < 2; w++) {
+        const v128_t p = w ? wasm_u16x8_shr(p0, 4) : p0, q = w ? wasm_u16x8_shr(q0, 4) : q0;
+        v128_t v = wasm_i32x4_splat(0);
+        for (int i = 0; i < 4; i++)   /* bit i of p to bit 2i, of q to bit 2i + 1 */
+            v = wasm_v128_or(v, wasm_v128_or(bytes_and(wasm_i16x8_shl(p, i), 1 << (2 * i)),
+                                             bytes_and(wasm_i16x8_shl(q, i + 1), 2 << (2 * i))));
+        wasm_v128_store(out[w], v);
+    }
+}
+
+/* The 16 biased 6-bit Q3_K scales as bytes (q3_K_scale in quant/kquants_q2q3.c without the
+ * bias): low 4 bits from bytes 0..7 (low nibbles, then high), top 2 bits from bits 2(g/4) of
+ * byte 8 + g%4 moved to bits 4-5 */
+SIMD_INLINE v128_t scales_q3_K(const uint8_t *scales)
+{
+    uint8_t b[16] = { 0 };
+    memcpy(b, scales, 12);
+    const v128_t q = wasm_v128_load(b);
+    const v128_t lo = wasm_i8x16_shuffle(q, q, 0, 1, 2, 3, 4, 5, 6, 7, 0, 1, 2, 3, 4, 5, 6, 7);
+    const v128_t hi = wasm_i8x16_shuffle(q, q, 8, 9, 10, 11, 8, 9, 10, 11, 8, 9, 10, 11, 8, 9, 10, 11);
+    const v128_t m_first = wasm_i8x16_make(15, 15, 15, 15, 15, 15, 15, 15, 0, 0, 0, 0, 0, 0, 0, 0);
+    const v128_t m_second = wasm_i8x16_make(0, 0, 0, 0, 0, 0, 0, 0, 15, 15, 15, 15, 15, 15, 15, 15);
+    const v128_t top = wasm_v128_or(
+        wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hi, 4), wasm_i32x4_make(0x30303030, 0, 0, 0)),
+                     wasm_v128_and(wasm_i16x8_shl(hi, 2), wasm_i32x4_make(0, 0x30303030, 0, 0))),
+        wasm_v128_or(wasm_v128_and(hi, wasm_i32x4_make(0, 0, 0x30303030, 0)),
+                     wasm_v128_and(wasm_u16x8_shr(hi, 2), wasm_i32x4_make(0, 0, 0, 0x30303030))));
+    return wasm_v128_or(wasm_v128_or(wasm_v128_and(lo, m_first), wasm_v128_and(wasm_u16x8_shr(lo, 4), m_second)), top);
+}
+
+/* [row 2p groups 8h..8h+3, row 2p+1 the same, row 2p groups 8h+4..8h+7, row 2p+1 the same] of
+ * the per-row group vectors a (row 2p), b (row 2p+1): u32 interleave */
+SIMD_INLINE v128_t row_pair_units(v128_t a, v128_t b, int h)
+{
+    return h ? wasm_i32x4_shuffle(a, b, 2, 6, 3, 7) : wasm_i32x4_shuffle(a, b, 0, 4, 1, 5);
+}
+
+static void repack_q2_K_block(const block_q2_K *src[8], block_q2_Kx8 *o)
+{
+    for (int r = 0; r < 8; r++) {
+        o->d[r] = src[r]->d;
+        o->dmin[r] = src[r]->dmin;
+        repack_qs_q23_K(src[r]->qs, o->qs[r]);
+    }
+    for (int p = 0; p < 4; p++)
+        for (int h = 0; h < 2; h++)
+            wasm_v128_store(o->scales[p][2 * h], row_pair_units(wasm_v128_load(src[2 * p]->scales),
+                                                                wasm_v128_load(src[2 * p + 1]->scales), h));
+}
+
+static void repack_q3_K_block(const block_q3_K *src[8], block_q3_Kx8 *o)
+{
+    v128_t sm[8];
+    for (int r = 0; r < 8; r++) {
+        o->d[r] = src[r]->d;
+        repack_qs_q23_K(src[r]->qs, o->qs[r]);
+        repack_hm_q3_K(src[r]->hmask, o->hm[r]);
+        sm[r] = scales_q3_K(src[r]->scales);
+    }
+    v128_t v[8];   /* 2p + h */
+    for (int p = 0; p < 4; p++)
+        for (int h = 0; h < 2; h++) v[2 * p + h] = row_pair_units(sm[2 * p], sm[2 * p + 1], h);
+    pack6(v, o->scales, o->scales + 32);
+    pack6(v + 4, o->scales + 48, o->scales + 80);
+}
+
+static void repack_q2_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q2_K, block_q2_Kx8, repack_q2_K_block)
+}
+
+static void repack_q3_K(int64_t n_rows, int n, const void *src, void *dst)
+{
+    REPACK_K_BODY(block_q3_K, block_q3_Kx8, repack_q3_K_block)
+}
 
 /* ---- shared pieces of the dot kernels ---- */
 
@@ -304,6 +431,26 @@ SIMD_INLINE void finish8(v128_t acc[2], const v128_t sumi[2], const v128_t summ[
         if (dmin_h)
             r = wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(dm[h], dy), wasm_f32x4_convert_i32x4(summ[h])));
         acc[h] = wasm_f32x4_add(acc[h], r);
+    }
+}
+
+/* acc[t] (rows 0-3, 4-7) += the terms of super-block i of a group (vx: its first) for token t
+ * < nt (y[t]: that token's super-block): one per type, below */
+typedef void (*block8_fn)(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2]);
+
+/* rows8 (nt 1) and rows8x2 (nt 2, s[8t + r]) of every K type, over its block8 */
+SIMD_INLINE void rows8_k(int n, float *s, const void *vx, const void *vy, size_t y_stride, int nt, block8_fn block8)
+{
+    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + (nt == 2 ? y_stride : 0));
+    v128_t acc[2][2];
+    for (int t = 0; t < 2; t++) acc[t][0] = acc[t][1] = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < n / QK_K; i++) {
+        const block_q8_K *yi[2] = { &y0[i], &y1[i] };
+        block8(vx, i, nt, yi, acc);
+    }
+    for (int t = 0; t < nt; t++) {
+        wasm_v128_store(s + 8 * t, acc[t][0]);
+        wasm_v128_store(s + 8 * t + 4, acc[t][1]);
     }
 }
 
@@ -422,41 +569,41 @@ SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16],
     }
 }
 
-/* vec_dot_rows8_NAME, vec_dot_rows8x2_NAME of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
-#define DEFINE_ROWS8_Q45(NAME, XT, QH) \
-static void vec_dot_rows8_##NAME(int n, float *s, const void *vx, const void *vy) \
-{ \
-    const XT *x = vx; \
-    const block_q8_K *y = vy; \
-    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }; \
-    for (int i = 0; i < n / QK_K; i++) { \
-        v128_t sumi[2][2], summ[2][2]; \
-        const block_q8_K *yi[2] = { &y[i], &y[i] }; \
-        q45_K_sums(x[i].scales, x[i].qs, QH, 1, yi, sumi, summ); \
-        finish8(acc, sumi[0], summ[0], x[i].d, x[i].dmin, y[i].d); \
-    } \
-    wasm_v128_store(s, acc[0]); \
-    wasm_v128_store(s + 4, acc[1]); \
-} \
-static void vec_dot_rows8x2_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride) \
-{ \
-    const XT *x = vx; \
-    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride); \
-    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] }; \
-    for (int i = 0; i < n / QK_K; i++) { \
-        v128_t sumi[2][2], summ[2][2]; \
-        const block_q8_K *yi[2] = { &y0[i], &y1[i] }; \
-        q45_K_sums(x[i].scales, x[i].qs, QH, 2, yi, sumi, summ); \
-        finish8(acc0, sumi[0], summ[0], x[i].d, x[i].dmin, y0[i].d); \
-        finish8(acc1, sumi[1], summ[1], x[i].d, x[i].dmin, y1[i].d); \
-    } \
-    wasm_v128_store(s, acc0[0]); \
-    wasm_v128_store(s + 4, acc0[1]); \
-    wasm_v128_store(s + 8, acc1[0]); \
-    wasm_v128_store(s + 12, acc1[1]); \
+SIMD_INLINE void block8_q4_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q4_Kx8 *x = (const block_q4_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
 }
-DEFINE_ROWS8_Q45(q4_K, block_q4_Kx8, NULL)
-DEFINE_ROWS8_Q45(q5_K, block_q5_Kx8, x[i].qh)
+
+SIMD_INLINE void block8_q5_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q5_Kx8 *x = (const block_q5_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
+
+static void vec_dot_rows8_q4_K(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q4_K);
+}
+
+static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q4_K);
+}
+
+static void vec_dot_rows8_q5_K(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q5_K);
+}
+
+static void vec_dot_rows8x2_q5_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q5_K);
+}
 
 /* ---- Q6_K ---- */
 
@@ -541,37 +688,181 @@ SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *cons
     }
 }
 
+SIMD_INLINE void block8_q6_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q6_Kx8 *x = (const block_q6_Kx8 *)vx + i;
+    v128_t sumi[2][2];
+    q6_K_sums(x, nt, y, sumi);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+}
+
 static void vec_dot_rows8_q6_K(int n, float *s, const void *vx, const void *vy)
 {
-    const block_q6_Kx8 *x = vx;
-    const block_q8_K *y = vy;
-    v128_t acc[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2];
-        const block_q8_K *yi[2] = { &y[i], &y[i] };
-        q6_K_sums(&x[i], 1, yi, sumi);
-        finish8(acc, sumi[0], NULL, x[i].d, NULL, y[i].d);
-    }
-    wasm_v128_store(s, acc[0]);
-    wasm_v128_store(s + 4, acc[1]);
+    rows8_k(n, s, vx, vy, 0, 1, block8_q6_K);
 }
 
 static void vec_dot_rows8x2_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
 {
-    const block_q6_Kx8 *x = vx;
-    const block_q8_K *y0 = vy, *y1 = (const block_q8_K *)((const uint8_t *)vy + y_stride);
-    v128_t acc0[2] = { wasm_f32x4_splat(0.0f), wasm_f32x4_splat(0.0f) }, acc1[2] = { acc0[0], acc0[0] };
-    for (int i = 0; i < n / QK_K; i++) {
-        v128_t sumi[2][2];
-        const block_q8_K *yi[2] = { &y0[i], &y1[i] };
-        q6_K_sums(&x[i], 2, yi, sumi);
-        finish8(acc0, sumi[0], NULL, x[i].d, NULL, y0[i].d);
-        finish8(acc1, sumi[1], NULL, x[i].d, NULL, y1[i].d);
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q6_K);
+}
+
+/* ---- Q2_K, Q3_K ---- */
+
+/* Group 4c + j of one row (qs: its unit c; Q3_K: hm its high bits of 128 values, b the
+ * group's place among those 8, b % 4 == j) as two i16 vectors: values 0-7 (lo) and 8-15 (hi)
+ * of the group, 0..3 (Q2_K) or 0..7 (Q3_K: low bits + 4 * high bit, the -4 applied through
+ * bsums). All shifts are constants once the group loop is unrolled. */
+SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v128_t *lo, v128_t *hi)
+{
+    v128_t x = bytes_and(wasm_u16x8_shr(wasm_v128_load(qs), 2 * j), 0x03);
+    if (hm) {
+        const v128_t h = wasm_v128_load(hm);
+        x = wasm_v128_or(x, bytes_and(b >= 2 ? wasm_u16x8_shr(h, b - 2) : wasm_i16x8_shl(h, 2 - b), 0x04));
     }
-    wasm_v128_store(s, acc0[0]);
-    wasm_v128_store(s + 4, acc0[1]);
-    wasm_v128_store(s + 8, acc1[0]);
-    wasm_v128_store(s + 12, acc1[1]);
+    *lo = wasm_v128_and(x, wasm_i16x8_splat(0x00ff));
+    *hi = wasm_u16x8_shr(x, 8);
+}
+
+/* One super-block of the eight rows against NT activation super-blocks: acc[t][p], the
+ * row-pair sums [a, a, b, b] of sum_g sc*dot(x, y_g) (x as x_q23_K gives it; exact). sc[p][c]:
+ * the i16 scales [row 2p groups 4c..4c+3, row 2p+1 the same]. Group by group, the activations
+ * widened once serve the four row pairs; partial dots of a group: |lane| <= 4 * 7 * 128,
+ * within i16 for add_scaled_pair. */
+SIMD_INLINE void q23_K_sums(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][16], const v128_t sc[4][4], int nt,
+                            const block_q8_K *const y[2], v128_t acc[2][4])
+{
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = wasm_i32x4_splat(0);
+    KEEP_LOOP
+    for (int w = 0; w < 2; w++) {
+        SIMD_UNROLL
+        for (int b = 0; b < 8; b++) {
+            const int c = 2 * w + b / 4, j = b % 4, g = 8 * w + b;
+            v128_t yv[2][2];
+            for (int t = 0; t < nt; t++) {
+                const v128_t a = wasm_v128_load(y[t]->qs + 16 * g);
+                yv[t][0] = wasm_i16x8_extend_low_i8x16(a);
+                yv[t][1] = wasm_i16x8_extend_high_i8x16(a);
+            }
+            KEEP_LOOP
+            for (int p = 0; p < 4; p++) {
+                const v128_t s = pair_scales(sc[p][c], j);
+                v128_t a0, a1, b0, b1;
+                x_q23_K(qs[2 * p][c], hm ? hm[2 * p][w] : NULL, b, j, &a0, &a1);
+                x_q23_K(qs[2 * p + 1][c], hm ? hm[2 * p + 1][w] : NULL, b, j, &b0, &b1);
+                for (int t = 0; t < nt; t++) {
+                    const v128_t pa = wasm_i32x4_add(wasm_i32x4_dot_i16x8(a0, yv[t][0]), wasm_i32x4_dot_i16x8(a1, yv[t][1]));
+                    const v128_t pb = wasm_i32x4_add(wasm_i32x4_dot_i16x8(b0, yv[t][0]), wasm_i32x4_dot_i16x8(b1, yv[t][1]));
+                    acc[t][p] = add_scaled_pair(acc[t][p], pa, pb, s);
+                }
+            }
+        }
+    }
+}
+
+/* sum over (row pair p, unit c) of dot(v[p][c], [bsums 4c..4c+3] twice) as rows 0-3, 4-7: the
+ * rows' sum_g v_g * bsum_g (Q2_K mins, Q3_K's -4 correction) */
+SIMD_INLINE void rows_bsum_dots(const v128_t v[4][4], const int16_t *bsums, v128_t out[2])
+{
+    v128_t acc[4];
+    SIMD_UNROLL
+    for (int p = 0; p < 4; p++) {
+        acc[p] = wasm_i32x4_splat(0);
+        SIMD_UNROLL
+        for (int c = 0; c < 4; c++)
+            acc[p] = wasm_i32x4_add(acc[p], wasm_i32x4_dot_i16x8(v[p][c], wasm_v128_load64_splat(bsums + 4 * c)));
+    }
+    out[0] = rows_of_pairs(acc[0], acc[1]);
+    out[1] = rows_of_pairs(acc[2], acc[3]);
+}
+
+/* Q2_K's scales (sc) and mins (mn) per row pair and unit as rows_bsum_dots takes them */
+SIMD_INLINE void scales_mins_q2_K(const uint8_t scales[4][4][8], v128_t sc[4][4], v128_t mn[4][4])
+{
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 4; c++) {
+            const v128_t v = wasm_u16x8_load8x8(scales[p][c]);
+            sc[p][c] = wasm_v128_and(v, wasm_i16x8_splat(0x000f));
+            mn[p][c] = wasm_u16x8_shr(v, 4);
+        }
+}
+
+/* Q3_K's signed scales per row pair and unit */
+SIMD_INLINE void scales_q3_Kx8(const uint8_t *scales, v128_t sc[4][4])
+{
+    v128_t v[8];
+    unpack6(scales, scales + 32, v);
+    unpack6(scales + 48, scales + 80, v + 4);
+    const v128_t bias = wasm_i16x8_splat(32);
+    for (int p = 0; p < 4; p++)
+        for (int h = 0; h < 2; h++) {
+            sc[p][2 * h] = wasm_i16x8_sub(wasm_u16x8_extend_low_u8x16(v[2 * p + h]), bias);
+            sc[p][2 * h + 1] = wasm_i16x8_sub(wasm_u16x8_extend_high_u8x16(v[2 * p + h]), bias);
+        }
+}
+
+/* One Q2_K super-block of the eight rows against NT activation super-blocks: sumi[t], summ[t] */
+SIMD_INLINE void q2_K_sums(const block_q2_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2],
+                           v128_t summ[2][2])
+{
+    v128_t sc[4][4], mn[4][4], acc[2][4];
+    scales_mins_q2_K(x->scales, sc, mn);
+    q23_K_sums(x->qs, NULL, sc, nt, y, acc);
+    for (int t = 0; t < nt; t++) {
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
+        rows_bsum_dots(mn, y[t]->bsums, summ[t]);
+    }
+}
+
+/* One Q3_K super-block: sumi[t] = sum_g sc*dot(x, y_g) - 4 * sum_g sc*bsum_g (x = q + 4) */
+SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2])
+{
+    v128_t sc[4][4], acc[2][4];
+    scales_q3_Kx8(x->scales, sc);
+    q23_K_sums(x->qs, x->hm, sc, nt, y, acc);
+    for (int t = 0; t < nt; t++) {
+        v128_t corr[2];
+        rows_bsum_dots(sc, y[t]->bsums, corr);
+        sumi[t][0] = wasm_i32x4_sub(rows_of_pairs(acc[t][0], acc[t][1]), wasm_i32x4_shl(corr[0], 2));
+        sumi[t][1] = wasm_i32x4_sub(rows_of_pairs(acc[t][2], acc[t][3]), wasm_i32x4_shl(corr[1], 2));
+    }
+}
+
+SIMD_INLINE void block8_q2_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q2_Kx8 *x = (const block_q2_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q2_K_sums(x, nt, y, sumi, summ);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
+
+SIMD_INLINE void block8_q3_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q3_Kx8 *x = (const block_q3_Kx8 *)vx + i;
+    v128_t sumi[2][2];
+    q3_K_sums(x, nt, y, sumi);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+}
+
+static void vec_dot_rows8_q2_K(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q2_K);
+}
+
+static void vec_dot_rows8x2_q2_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q2_K);
+}
+
+static void vec_dot_rows8_q3_K(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q3_K);
+}
+
+static void vec_dot_rows8x2_q3_K(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q3_K);
 }
 
 /* ---- rows8xn (prefill): each super-block unpacked once for all the tokens ----
@@ -652,10 +943,14 @@ static void unpack_xs_q6_K(const block_q6_Kx8 *x, xs_block *xs)
             }
 }
 
+/* summ of the eight rows (rows 0-3, 4-7) against one token's bsums, from what the type's
+ * unpacking kept in mins (Q4_K / Q5_K: the min vectors; Q2_K: the group scale bytes) */
+typedef void (*xs_summ_fn)(const void *mins, const int16_t *bsums, v128_t summ[2]);
+
 /* s[8t + r] += the super-block's term for row r and token t (y: token 0's super-block), in
- * block order as rows8; tokens two at a time */
-static void xs_finish_tokens(const xs_block *xs, const v128_t *mn, const uint16_t d[8], const uint16_t *dmin,
-                             const uint8_t *y, size_t y_stride, int n_tok, float *s)
+ * block order as rows8; tokens two at a time. summ_of NULL: a type without mins. */
+static void xs_finish_tokens(const xs_block *xs, xs_summ_fn summ_of, const void *mins, const uint16_t d[8],
+                             const uint16_t *dmin, const uint8_t *y, size_t y_stride, int n_tok, float *s)
 {
     for (int t0 = 0; t0 < n_tok; t0 += 2) {
         const int nt = n_tok - t0 >= 2 ? 2 : 1;
@@ -670,8 +965,8 @@ static void xs_finish_tokens(const xs_block *xs, const v128_t *mn, const uint16_
         for (int t = 0; t < nt; t++) {
             float *st = s + 8 * (t0 + t);
             v128_t summ[2] = { wasm_i32x4_splat(0), wasm_i32x4_splat(0) };
-            if (mn)
-                mins_q4_K(mn, yt[t]->bsums, summ);
+            if (summ_of)
+                summ_of(mins, yt[t]->bsums, summ);
             v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
             finish8(acc, sumi[t], summ, d, dmin, yt[t]->d);
             wasm_v128_store(st, acc[0]);
@@ -680,21 +975,32 @@ static void xs_finish_tokens(const xs_block *xs, const v128_t *mn, const uint16_
     }
 }
 
-#define DEFINE_ROWS8XN_Q45(NAME, XT, QH) \
-static void vec_dot_rows8xn_##NAME(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok) \
-{ \
+static void summ_q45_K(const void *mn, const int16_t *bsums, v128_t summ[2])
+{
+    mins_q4_K(mn, bsums, summ);
+}
+
+/* The body of rows8xn of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
+#define ROWS8XN_Q45_BODY(XT, QH) \
     const XT *x = vx; \
     xs_block xs; \
     v128_t mn[4]; \
     for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f; \
     for (int i = 0; i < n / QK_K; i++) { \
         unpack_xs_q45_K(x[i].scales, x[i].qs, QH, &xs, mn); \
-        xs_finish_tokens(&xs, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K), \
+        xs_finish_tokens(&xs, summ_q45_K, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K), \
                          y_stride, n_tok, s); \
-    } \
+    }
+
+static void vec_dot_rows8xn_q4_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_Q45_BODY(block_q4_Kx8, NULL)
 }
-DEFINE_ROWS8XN_Q45(q4_K, block_q4_Kx8, NULL)
-DEFINE_ROWS8XN_Q45(q5_K, block_q5_Kx8, x[i].qh)
+
+static void vec_dot_rows8xn_q5_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_Q45_BODY(block_q5_Kx8, x[i].qh)
+}
 
 static void vec_dot_rows8xn_q6_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
 {
@@ -703,29 +1009,102 @@ static void vec_dot_rows8xn_q6_K(int n, float *s, const void *vx, const void *vy
     for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         unpack_xs_q6_K(&x[i], &xs);
-        xs_finish_tokens(&xs, NULL, x[i].d, NULL, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
+        xs_finish_tokens(&xs, NULL, NULL, x[i].d, NULL, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
                          y_stride, n_tok, s);
     }
 }
 
-void mw_simd128_fill_repack_kquants(mw_kernels *k, const mw_kernels *scalar)
+/* Q2_K / Q3_K: xs (Q2_K: q * sc <= 45; Q3_K: (q - 4) * sc, |.| <= 128); sc as q23_K_sums */
+SIMD_INLINE void unpack_xs_q23_K(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][16], const v128_t sc[4][4],
+                                 xs_block *xs)
+{
+    int16_t sc16[4][4][8];
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 4; c++) wasm_v128_store(sc16[p][c], sc[p][c]);
+    const v128_t bias = wasm_i16x8_splat(4);   /* Q3_K */
+    KEEP_LOOP
+    for (int w = 0; w < 2; w++) {
+        SIMD_UNROLL
+        for (int b = 0; b < 8; b++) {
+            const int c = 2 * w + b / 4, j = b % 4, g = 8 * w + b;
+            KEEP_LOOP
+            for (int r = 0; r < 8; r++) {
+                v128_t lo, hi;
+                x_q23_K(qs[r][c], hm ? hm[r][w] : NULL, b, j, &lo, &hi);
+                const v128_t scale = wasm_v128_load16_splat(&sc16[r / 2][c][4 * (r % 2) + j]);
+                if (hm) {
+                    lo = wasm_i16x8_sub(lo, bias);
+                    hi = wasm_i16x8_sub(hi, bias);
+                }
+                xs->v[g / 2][r][2 * (g % 2)] = wasm_i16x8_mul(lo, scale);
+                xs->v[g / 2][r][2 * (g % 2) + 1] = wasm_i16x8_mul(hi, scale);
+            }
+        }
+    }
+}
+
+/* Q2_K's summ from its mins (v128_t[4][4] of scales_mins_q2_K) */
+static void summ_q2_K(const void *mn, const int16_t *bsums, v128_t summ[2])
+{
+    rows_bsum_dots(mn, bsums, summ);
+}
+
+static void vec_dot_rows8xn_q2_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q2_Kx8 *x = vx;
+    xs_block xs;
+    v128_t sc[4][4], mn[4][4];
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        scales_mins_q2_K(x[i].scales, sc, mn);
+        unpack_xs_q23_K(x[i].qs, NULL, sc, &xs);
+        xs_finish_tokens(&xs, summ_q2_K, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
+                         y_stride, n_tok, s);
+    }
+}
+
+static void vec_dot_rows8xn_q3_K(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q3_Kx8 *x = vx;
+    xs_block xs;
+    v128_t sc[4][4];
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        scales_q3_Kx8(x[i].scales, sc);
+        unpack_xs_q23_K(x[i].qs, x[i].hm, sc, &xs);
+        xs_finish_tokens(&xs, NULL, NULL, x[i].d, NULL, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
+                         y_stride, n_tok, s);
+    }
+}
+
+void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
     k->repack[MW_TYPE_Q4_K] = repack_q4_K;
-    k->vec_dot_rows8[MW_TYPE_Q4_K] = vec_dot_rows8_q4_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q4_K] = vec_dot_rows8x2_q4_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q4_K] = vec_dot_rows8xn_q4_K;
+    tiles[MW_TYPE_Q4_K].rows8 = vec_dot_rows8_q4_K;
+    tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K;
+    tiles[MW_TYPE_Q4_K].rows8xn = vec_dot_rows8xn_q4_K;
     k->repack_group_bytes[MW_TYPE_Q4_K] = sizeof(block_q4_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q5_K] = repack_q5_K;
-    k->vec_dot_rows8[MW_TYPE_Q5_K] = vec_dot_rows8_q5_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q5_K] = vec_dot_rows8x2_q5_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q5_K] = vec_dot_rows8xn_q5_K;
+    tiles[MW_TYPE_Q5_K].rows8 = vec_dot_rows8_q5_K;
+    tiles[MW_TYPE_Q5_K].rows8x2 = vec_dot_rows8x2_q5_K;
+    tiles[MW_TYPE_Q5_K].rows8xn = vec_dot_rows8xn_q5_K;
     k->repack_group_bytes[MW_TYPE_Q5_K] = sizeof(block_q5_Kx8) / (QK_K / 32);
     k->repack[MW_TYPE_Q6_K] = repack_q6_K;
-    k->vec_dot_rows8[MW_TYPE_Q6_K] = vec_dot_rows8_q6_K;
-    k->vec_dot_rows8x2[MW_TYPE_Q6_K] = vec_dot_rows8x2_q6_K;
-    k->vec_dot_rows8xn[MW_TYPE_Q6_K] = vec_dot_rows8xn_q6_K;
+    tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K;
+    tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K;
+    tiles[MW_TYPE_Q6_K].rows8xn = vec_dot_rows8xn_q6_K;
     k->repack_group_bytes[MW_TYPE_Q6_K] = sizeof(block_q6_Kx8) / (QK_K / 32);
+    k->repack[MW_TYPE_Q2_K] = repack_q2_K;
+    tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K;
+    tiles[MW_TYPE_Q2_K].rows8x2 = vec_dot_rows8x2_q2_K;
+    tiles[MW_TYPE_Q2_K].rows8xn = vec_dot_rows8xn_q2_K;
+    k->repack_group_bytes[MW_TYPE_Q2_K] = sizeof(block_q2_Kx8) / (QK_K / 32);
+    k->repack[MW_TYPE_Q3_K] = repack_q3_K;
+    tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K;
+    tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K;
+    tiles[MW_TYPE_Q3_K].rows8xn = vec_dot_rows8xn_q3_K;
+    k->repack_group_bytes[MW_TYPE_Q3_K] = sizeof(block_q3_Kx8) / (QK_K / 32);
 }
 
 #endif

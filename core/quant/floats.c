@@ -4,6 +4,7 @@
  * product formed exactly in f32 and summed in f32 over eight interleaved partial sums, the
  * way the AVX2 kernels accumulate (order differs: last-ulp differences only).
  */
+#include "quant.h"
 #include "quant_util.h"
 
 void mw_dequantize_row_f32(const void *x, float *y, int64_t n)

@@ -4,6 +4,7 @@
  * builds; f16 -> f32 is exact for all 65536 values (subnormals, inf, NaN payloads kept).
  * bf16 follows ggml_compute_fp32_to_bf16 (ggml-impl.h): nearest even, NaN made quiet.
  */
+#include "quant.h"
 #include "quant_util.h"
 
 float mw_fp16_to_f32(uint16_t h)

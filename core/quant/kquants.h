@@ -6,6 +6,7 @@
 #ifndef MW_KQUANTS_H
 #define MW_KQUANTS_H
 
+#include "quant.h"
 #include "quant_util.h"
 
 typedef struct kq_block {

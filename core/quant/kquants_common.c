@@ -6,6 +6,7 @@
  */
 #include <math.h>
 
+#include "base.h"
 #include "kquants.h"
 
 void kq_dequantize(const kq_block *b, float *y)

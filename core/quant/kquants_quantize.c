@@ -7,6 +7,7 @@
  */
 #include <math.h>
 
+#include "base.h"
 #include "kquants.h"
 
 #define GROUP_MAX_EPS 1e-15f

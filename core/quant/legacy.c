@@ -6,6 +6,8 @@
  */
 #include <math.h>
 
+#include "base.h"
+#include "quant.h"
 #include "quant_util.h"
 
 /* ---- unpacking: one block to its integer quants (the one place that knows the layout) ---- */

@@ -4,6 +4,8 @@
  * dot product of a weight row against activations quantized the way ggml does it
  * (Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants, F16/BF16 for the
  * half types). This is the readable truth; fast kernels are tested against it.
+ * It is also the one quant header the kernels (core/kernels) build on, with the leaf helpers
+ * of quant_util.h; kquants.h and the format code's internals stay private to core/quant.
  */
 #ifndef MW_QUANT_H
 #define MW_QUANT_H

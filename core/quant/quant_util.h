@@ -1,14 +1,13 @@
 /*
- * quant_util.h — small helpers shared by the core/quant C files only (not an interface):
- * the fp16 -> f32 conversion, ggml's nearest_int rounding, the float <-> bits pun.
+ * quant_util.h — small helpers shared by the core/quant C files and the kernels (core/kernels):
+ * the fp16 -> f32 conversion, ggml's nearest_int rounding, the float <-> bits pun. A leaf: libc
+ * headers only (the formats themselves are quant.h, the Quant -> Kernels interface).
  */
 #ifndef MW_QUANT_UTIL_H
 #define MW_QUANT_UTIL_H
 
+#include <stdint.h>
 #include <string.h>
-
-#include "base.h"
-#include "quant.h"
 
 static inline uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static inline float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }

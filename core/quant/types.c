@@ -3,6 +3,7 @@
  * the activation type its dot product wants (as ggml's CPU backend pairs them), and the
  * scalar reference functions. Also mw_type_name (public), mw_row_size, mw_weight_quantizer.
  */
+#include "quant.h"
 #include "quant_util.h"
 
 static const mw_type_traits traits[MW_TYPE_COUNT] = {

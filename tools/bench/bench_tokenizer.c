@@ -5,7 +5,9 @@
  *
  *   bench_tokenizer [vocab.gguf] [megabytes]
  * default vocab: tests/data/tokenizers/ggml-vocab-mistral-v1.gguf (run from the repo root).
- * Also times one long line without spaces (worst case for the merge queue) and detokenization.
+ * Also times one long line without spaces (worst case for the merge queue), detokenization, and
+ * the special-token split with a vocabulary of 4000 user-defined pieces (built here) on 1 MiB of
+ * text holding ~8000 of them (issue 15: that split used to cost pieces x text bytes).
  * Times are CPU seconds of this process (the wall time is printed too: on a shared machine it
  * also counts waiting for a core).
  */
@@ -16,6 +18,7 @@
 #include <time.h>
 
 #include "mw.h"
+#include "../../tests/gguf_build.h"
 
 /* CPU time of this process: the machine is shared, so wall time includes waiting for a core */
 static double now(void)
@@ -65,6 +68,54 @@ static size_t append(char *buf, size_t n, size_t cap, const char *s)
     size_t l = strlen(s);
     if (n + l < cap) { memcpy(buf + n, s, l); n += l; }
     return n;
+}
+
+/* A vocabulary-only GGUF: "<unk>" "<s>" "</s>", a few letters, and n_extra user-defined
+ * "<extra_id_N>" pieces; the timed tokenize of a text with ~1 in 100 bytes starting a piece. */
+static void bench_user_defined(int n_extra)
+{
+    gb b = { 0 };
+    gb_header(&b, 3, 0, 4);
+    gb_kv_str(&b, "general.architecture", "llama");
+    gb_kv_str(&b, "tokenizer.ggml.model", "llama");
+    static const char *const letters[] = { "\xE2\x96\x81", "a", "e", "i", "o", "s", "t" };
+    uint32_t n_letters = sizeof letters / sizeof letters[0], n = 3 + n_letters + (uint32_t)n_extra;
+    char name[32];
+    gb_str(&b, "tokenizer.ggml.tokens"); gb_u32(&b, 9); gb_u32(&b, 8); gb_u64(&b, n);
+    gb_str(&b, "<unk>"); gb_str(&b, "<s>"); gb_str(&b, "</s>");
+    for (uint32_t i = 0; i < n_letters; i++) gb_str(&b, letters[i]);
+    for (int i = 0; i < n_extra; i++) {
+        snprintf(name, sizeof name, "<extra_id_%d>", i);
+        gb_str(&b, name);
+    }
+    gb_str(&b, "tokenizer.ggml.token_type"); gb_u32(&b, 9); gb_u32(&b, 5); gb_u64(&b, n);
+    gb_u32(&b, 2); gb_u32(&b, 3); gb_u32(&b, 3);
+    for (uint32_t i = 0; i < n_letters; i++) gb_u32(&b, 1);
+    for (int i = 0; i < n_extra; i++) gb_u32(&b, 4);
+    gb_pad(&b, 32);
+    mw_model *m;
+    if (mw_model_open_memory(b.p, b.len, NULL, &m) != MW_OK) {
+        fprintf(stderr, "bench_tokenizer: user-defined vocabulary: %s\n", mw_last_error());
+        exit(1);
+    }
+    size_t cap = (1 << 20) + 64, len = 0;
+    char *text = malloc(cap);
+    while (len < (1 << 20)) {
+        if (rnd(100) == 0)
+            len += (size_t)snprintf(text + len, cap - len, "<extra_id_%u>", rnd((uint32_t)n_extra));
+        else
+            text[len++] = " aeiost"[rnd(7)];
+    }
+    int32_t *ids = malloc((len + 16) * sizeof *ids), count = 0;
+    double t0 = now(), w0 = wall();
+    if (mw_tokenize(m, text, len, 0, ids, (int32_t)len + 16, &count) != MW_OK) {
+        fprintf(stderr, "tokenize: %s\n", mw_last_error());
+        exit(1);
+    }
+    printf("%d user-defined pieces: %zu bytes -> %d tokens in %.3f s CPU (wall %.3f s)\n", n_extra,
+           len, (int)count, now() - t0, wall() - w0);
+    free(ids); free(text); free(b.p);
+    mw_model_free(m);
 }
 
 int main(int argc, char **argv)
@@ -131,5 +182,6 @@ int main(int argc, char **argv)
            (double)wn / dt / 1e6);
     free(word); free(out); free(ids); free(text);
     mw_model_free(m);
+    bench_user_defined(4000);
     return 0;
 }

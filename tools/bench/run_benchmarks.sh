@@ -9,7 +9,7 @@
 # the Emscripten modules; generates the models with tools/gen/mw_gen_model (shapes: presets
 # bench-1024 and mistral7b-2layer; types Q4_0 Q8_0 Q4_K_M); then runs, per model:
 #   native mw (1 and 2 threads), WASI mw.wasm under node:wasi (SIMD, and the scalar build),
-#   the Emscripten module under Node (web/mw.mjs: threaded module at 1 and 2 threads, the
+#   the Emscripten build under Node (web/mw.mjs: threaded build at 1 and 2 threads, the
 #   single-thread module at 1).
 # The scalar build is slow (~1 GB/s of weights): it runs with --scalar-p/--scalar-n/--scalar-r
 # (default 32/16/1) and the WASI SIMD build is measured a second time with the same settings,
@@ -87,13 +87,13 @@ if [ "$BUILD" = 1 ]; then
   want wasi && build wasi mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" "$WASI_MEM"
   want wasi-scalar && build wasi-scalar mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" \
     -DMW_WASM_SIMD=OFF "$WASI_MEM"
-  want web && build web mw_web_mt mw_web_st -- emcmake cmake
+  want web && build web mw mw_st -- emcmake cmake   # the CLI web/mw.mjs launches, mt and st
 fi
 HAVE_NATIVE=0 HAVE_WASI=0 HAVE_SCALAR=0 HAVE_WEB=0
 want native && [ -x "$OUT/native/mw" ] && HAVE_NATIVE=1
 want wasi && [ -f "$OUT/wasi/mw.wasm" ] && HAVE_WASI=1
 want wasi-scalar && [ -f "$OUT/wasi-scalar/mw.wasm" ] && HAVE_SCALAR=1
-want web && [ -f "$OUT/web/mw-mt.mjs" ] && [ -f "$OUT/web/mw-st.mjs" ] && HAVE_WEB=1
+want web && [ -f "$OUT/web/mw.js" ] && [ -f "$OUT/web/mw-st.js" ] && HAVE_WEB=1
 if [ ! -x "$OUT/native/mw_gen_model" ]; then
   say "no $OUT/native/mw_gen_model: cannot generate models"; exit 1
 fi

@@ -36,6 +36,7 @@ typedef struct mw_cli_opts {
     const char *ids;          /* detokenize --ids "1 2 3" */
     const char *file;         /* tokenize --file F */
     const char *text;         /* tokenize TEXT (positional) */
+    const char *json_schema;  /* generate --json-schema FILE */
 
     int32_t n_predict;        /* generate/bench -n */
     int32_t n_prompt;         /* bench -p */
@@ -51,7 +52,8 @@ typedef struct mw_cli_opts {
     uint64_t seed;
     int seed_set;             /* 1 when --seed was given */
 
-    int print_ids, chat, stepwise, no_bos, special, tensors, json, experts;
+    int print_ids, chat, stepwise, no_bos, special, tensors, json, experts;   /* json: info
+                                 output / generate: constrain the output to a JSON object */
 } mw_cli_opts;
 
 /* Parse argv (argv[0] is the program name). Returns 0 on success (check opts->help /

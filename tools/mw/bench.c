@@ -16,8 +16,10 @@
 
 #if defined(__wasi__)
 #define BUILD_NAME "wasi"
+#elif defined(__EMSCRIPTEN_PTHREADS__)
+#define BUILD_NAME "emscripten-mt"   /* build-web/mw.js: the core of mw-mt.mjs */
 #elif defined(__EMSCRIPTEN__)
-#define BUILD_NAME "emscripten"
+#define BUILD_NAME "emscripten-st"   /* build-web/mw-st.js: the core of mw-st.mjs */
 #else
 #define BUILD_NAME "native"
 #endif

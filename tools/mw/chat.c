@@ -173,7 +173,7 @@ int mw_cmd_chat(const mw_cli_opts *o)
         }
         mw_detok_reset(d);
         cli_gen_stats gs;
-        if (cli_generate_loop(model, s, smp, d, o->n_predict, 0, stdout, reply, reply_cap, &gs) ||
+        if (cli_generate_loop(model, s, smp, d, o->n_predict, 0, stdout, reply, reply_cap, NULL, &gs) ||
             cli_detok_finish(d, stdout))
             goto done;
         fputc('\n', stdout);

@@ -68,9 +68,11 @@ typedef struct cli_gen_stats {
     double seconds;      /* wall time of the loop */
     int hit_eog, hit_context_full;
 } cli_gen_stats;
+/* With a constraint (attached to smp, or NULL), each id is also accepted by it, and the loop
+ * stops once its document is done. */
 int cli_generate_loop(const mw_model *model, mw_session *s, mw_sampler *smp, mw_detok *d,
                       int32_t n_predict, int print_ids, FILE *out, int32_t *ids_out,
-                      int32_t ids_cap, cli_gen_stats *stats);
+                      int32_t ids_cap, mw_constraint *constraint, cli_gen_stats *stats);
 
 /* Write s as a JSON string literal (quotes and escapes included). */
 void cli_json_string(FILE *f, const char *s);

@@ -41,7 +41,7 @@ mw_sampler *cli_make_sampler(const mw_cli_opts *o, int32_t n_vocab)
 
 int cli_generate_loop(const mw_model *model, mw_session *s, mw_sampler *smp, mw_detok *d,
                       int32_t n_predict, int print_ids, FILE *out, int32_t *ids_out,
-                      int32_t ids_cap, cli_gen_stats *stats)
+                      int32_t ids_cap, mw_constraint *constraint, cli_gen_stats *stats)
 {
     memset(stats, 0, sizeof(*stats));
     double t0 = cli_now();
@@ -57,6 +57,11 @@ int cli_generate_loop(const mw_model *model, mw_session *s, mw_sampler *smp, mw_
             break;
         }
         mw_sampler_accept(smp, id);
+        mw_status cst = constraint ? mw_constraint_accept(constraint, id) : MW_OK;
+        if (cst != MW_OK) {
+            rc = cli_engine_error(cst, "constrained decoding");
+            break;
+        }
         if (print_ids) {
             fprintf(out, stats->n_gen ? " %d" : "%d", (int)id);
         } else if ((rc = cli_detok_write(d, id, out)) != 0) {
@@ -66,7 +71,7 @@ int cli_generate_loop(const mw_model *model, mw_session *s, mw_sampler *smp, mw_
         if (ids_out && stats->n_gen < ids_cap)
             ids_out[stats->n_gen] = id;
         stats->n_gen++;
-        if (n_predict >= 0 && i + 1 >= n_predict)
+        if ((n_predict >= 0 && i + 1 >= n_predict) || mw_constraint_done(constraint))
             break;   /* the last id needs no evaluation */
         mw_status st = mw_session_eval(s, &id, 1, NULL);
         if (st == MW_ERR_CONTEXT_FULL) {
@@ -106,6 +111,29 @@ static int prompt_ids(const mw_cli_opts *o, const mw_model *model, int32_t n_voc
     return cli_tokenize(model, text, strlen(text), MW_TOKENIZE_ADD_BOS, ids, n);
 }
 
+/* --json / --json-schema: the document must fit in -n tokens, and every token is at least one
+ * byte, so its byte budget is n - 1 (room for EOS); with -n -1 the engine's default budget */
+static mw_constraint *make_constraint(const mw_cli_opts *o, const mw_model *model,
+                                      mw_sampler *smp)
+{
+    size_t len = 0;
+    char *schema = NULL;
+    if (o->json_schema && !(schema = cli_read_file(o->json_schema, &len)))
+        return NULL;
+    int32_t max_bytes = o->n_predict > 1 ? o->n_predict - 1 : o->n_predict < 0 ? 0 : 1;
+    mw_constraint *c = NULL;
+    mw_status st = mw_constraint_create_json(model, schema, len, max_bytes, &c);
+    free(schema);
+    if (st == MW_OK)
+        st = mw_sampler_set_constraint(smp, c);
+    if (st != MW_OK) {
+        cli_engine_error(st, o->json_schema ? o->json_schema : "--json");
+        mw_constraint_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 int mw_cmd_generate(const mw_cli_opts *o)
 {
     int rc = 1;
@@ -113,6 +141,7 @@ int mw_cmd_generate(const mw_cli_opts *o)
     mw_session *s = NULL;
     mw_sampler *smp = NULL;
     mw_detok *d = NULL;
+    mw_constraint *constraint = NULL;
     int32_t *ids = NULL, n_prompt = 0;
     mw_model_info info;
     mw_status st;
@@ -149,8 +178,11 @@ int mw_cmd_generate(const mw_cli_opts *o)
         mw_detok_push(d, ids[i], sink, sizeof(sink), &n_sink);
     }
 
+    if ((o->json || o->json_schema) && !(constraint = make_constraint(o, model, smp)))
+        goto done;
     cli_gen_stats gs;
-    if (cli_generate_loop(model, s, smp, d, o->n_predict, o->print_ids, stdout, NULL, 0, &gs))
+    if (cli_generate_loop(model, s, smp, d, o->n_predict, o->print_ids, stdout, NULL, 0,
+                          constraint, &gs))
         goto done;
     if (o->print_ids) {
         fputc('\n', stdout);
@@ -169,6 +201,7 @@ int mw_cmd_generate(const mw_cli_opts *o)
     rc = 0;
 done:
     free(ids);
+    mw_constraint_free(constraint);
     mw_detok_free(d);
     mw_sampler_free(smp);
     mw_session_free(s);

@@ -60,9 +60,7 @@ int mw_cmd_info(const mw_cli_opts *o)
         t->count++;
         t->bytes += bytes;
     }
-    int32_t n_ctx = o->n_ctx;
-    if (n_ctx == 0)
-        n_ctx = mi.n_ctx_train > 0 && mi.n_ctx_train < 4096 ? mi.n_ctx_train : 4096;
+    const int32_t n_ctx = o->n_ctx ? o->n_ctx : mw_session_n_ctx_default(&mi);
     uint64_t session_bytes = mw_session_memory_needed_kv(&mi, n_ctx, 0, o->kv_type);
     FILE *f = stdout;
 
@@ -97,7 +95,7 @@ int mw_cmd_info(const mw_cli_opts *o)
                     (unsigned long long)totals[t].bytes);
             first = 0;
         }
-        /* kv_type only when not the default: the default output stays web/mw.mjs's, byte for byte */
+        /* kv_type only when not the default (older readers of this output know no kv_type) */
         fprintf(f, "},\"n_ctx\":%d%s,\"session_bytes\":%llu", (int)n_ctx,
                 o->kv_type == MW_KV_F16 ? ",\"kv_type\":\"f16\"" : "", (unsigned long long)session_bytes);
         if (o->tensors) {

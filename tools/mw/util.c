@@ -61,13 +61,10 @@ mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_
     sp.kv_type = o->kv_type;
     sp.n_ctx = o->n_ctx;
     if (sp.n_ctx == 0 && min_ctx > 0) {
-        /* the engine's default is min(training context, 4096): raise it only when needed */
+        /* the engine's default context, raised only when needed */
         mw_model_info info;
-        if (mw_model_get_info(model, &info) == MW_OK) {
-            int32_t def = info.n_ctx_train > 0 && info.n_ctx_train < 4096 ? info.n_ctx_train : 4096;
-            if (min_ctx > def)
-                sp.n_ctx = min_ctx;
-        }
+        if (mw_model_get_info(model, &info) == MW_OK && min_ctx > mw_session_n_ctx_default(&info))
+            sp.n_ctx = min_ctx;
     }
     mw_session *s = NULL;
     mw_status st = mw_session_create(model, &sp, &s);

@@ -1,13 +1,15 @@
-// cli.test.mjs — the Node CLI (web/mw.mjs) against llama.cpp's greedy text and, when a native
-// build of `mw` exists (build/mw, or $MW_NATIVE), against the native CLI's own output: same
-// text, ids, info and (within float noise) logits, on both wasm modules.
+// cli.test.mjs — the package's Node CLI: web/mw.mjs launching the Emscripten build of tools/mw
+// (build-web/mw.js), against llama.cpp's greedy text and, when a native build of `mw` exists
+// (build/mw, or $MW_NATIVE), against the native CLI's own output: same text, ids, info, chat
+// and (within float noise) logits. tests/cli.cmake runs the full CLI suite on that build too.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, BUILD_WEB, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
+import { REPO, BUILD_WEB, GREEDY_48 } from '../test-support/helpers.mjs';
+import { launcherArgs } from '../mw.mjs';
 
 const MW_JS = path.join(REPO, 'web/mw.mjs');
 const MODEL_REL = 'models/stories260K.gguf';
@@ -23,24 +25,32 @@ function run(cmd, args, input = '') {
     child.stdin.end(input);
   });
 }
-const js = (args, wasm = 'mt', input) => run(process.execPath, [MW_JS, ...args, '--module-base', BUILD_WEB, '--wasm', wasm], input);
+const js = (args, input) => run(process.execPath, [MW_JS, '--module-base', BUILD_WEB, ...args], input);
 
-before(() => requireModules());
+before(() => {
+  if (!fs.existsSync(path.join(BUILD_WEB, 'mw.js')))
+    throw new Error(`${BUILD_WEB}/mw.js is missing: run emcmake cmake -S . -B build-web && cmake --build build-web -j2`);
+});
 
 // the text of the first 40 greedy tokens
 const GREEDY_40 = ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball.';
 
-for (const wasm of ['mt', 'st']) {
-  test(`generate --temp 0 prints llama.cpp's text (${wasm})`, async () => {
-    const r = await js(['generate', '-m', MODEL_REL, '-p', 'Once upon a time', '-n', '40', '--temp', '0'], wasm);
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(r.stdout, GREEDY_40);
-    assert.ok(GREEDY_48.startsWith(r.stdout));
-    assert.match(r.stderr, /mw: prompt 5 tokens in [\d.]+ s \([\d.]+ tokens\/s\), generation 40 tokens in/);
-    const ids = await js(['generate', '-m', MODEL_REL, '-p', 'Once upon a time', '-n', '8', '--temp', '0', '--print-ids'], wasm);
-    assert.equal(ids.stdout, '432 383 286 261 376 298 315 421\n');
-  });
-}
+test("generate --temp 0 prints llama.cpp's text", async () => {
+  const r = await js(['generate', '-m', MODEL_REL, '-p', 'Once upon a time', '-n', '40', '--temp', '0']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, GREEDY_40);
+  assert.ok(GREEDY_48.startsWith(r.stdout));
+  assert.match(r.stderr, /mw: prompt 5 tokens in [\d.]+ s \([\d.]+ tokens\/s\), generation 40 tokens in/);
+  const ids = await js(['generate', '-m', MODEL_REL, '-p', 'Once upon a time', '-n', '8', '--temp', '0', '--print-ids']);
+  assert.equal(ids.stdout, '432 383 286 261 376 298 315 421\n');
+});
+
+test('the launcher takes --wasm / --module-base off the command line and passes the rest', () => {
+  const o = launcherArgs(['bench', '--wasm', 'st', '-m', 'x.gguf', '--module-base=/tmp/b', '-p', '8']);
+  assert.deepEqual(o, { wasm: 'st', base: '/tmp/b', args: ['bench', '-m', 'x.gguf', '-p', '8'] });
+  assert.deepEqual(launcherArgs(['tokenize', '-m', 'x', '--', '--wasm']).args, ['tokenize', '-m', 'x', '--', '--wasm']);
+  assert.throws(() => launcherArgs(['bench', '--wasm', 'x86']), /--wasm must be mt or st/);
+});
 
 test('tokenize, detokenize, info, logits, bench', async () => {
   const t = await js(['tokenize', '-m', MODEL_REL, 'Once upon a time, there was a little girl']);
@@ -67,6 +77,7 @@ test('tokenize, detokenize, info, logits, bench', async () => {
   assert.equal(j.pp, 16);
   assert.ok(j.pp_tps > 0 && j.tg_tps > 0);
   assert.equal(j.build, 'emscripten-mt');
+  assert.equal((await js(['--version'])).code, 0);
 });
 
 test('errors: exit status 1 and "mw: error:" on stderr', async () => {
@@ -78,7 +89,7 @@ test('errors: exit status 1 and "mw: error:" on stderr', async () => {
   assert.match(u.stderr, /unknown subcommand 'frobnicate'/);
   const o = await js(['tokenize', '-m', MODEL_REL, '--temp', '1', 'x']);
   assert.match(o.stderr, /this subcommand has no option '--temp'/);
-  const h = await run(process.execPath, [MW_JS, 'generate', '--help']);
+  const h = await js(['generate', '--help']);
   assert.equal(h.code, 0);
   assert.match(h.stdout, /usage: mw generate/);
 });
@@ -102,7 +113,7 @@ test('same output as the native mw', { skip: hasNative ? false : `no native buil
   // an interactive chat: KV reuse across turns, /reset, one sampler for the conversation
   const chatArgs = ['chat', '-m', MODEL_REL, '-n', '20', '--temp', '0', '--system', 'Tom.'];
   const input = 'Once upon a time\n Lily went home.\n/reset\nThe dog\n';
-  const nc = await run(NATIVE, chatArgs, input), wc = await js(chatArgs, 'mt', input);
+  const nc = await run(NATIVE, chatArgs, input), wc = await js(chatArgs, input);
   assert.equal(wc.stdout, nc.stdout);
   assert.equal((wc.stdout.match(/> /g) || []).length, 5);
   const fn = path.join(tmp, 'n.f32'), fw = path.join(tmp, 'w.f32');

@@ -49,7 +49,7 @@ window.benchOurs = async ({ url, variant = 'mt', threads = 1, pp = 128, tg = 64,
                 variant: core.variant, isolated: self.crossOriginIsolated };
   s.free();
   model.free();
-  if (core.M.dispose) core.M.dispose();
+  core.dispose();
   return out;
 };
 

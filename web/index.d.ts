@@ -1,0 +1,268 @@
+// index.d.ts — types of the public API of mistral-wasm (index.mjs). See README.md.
+
+// ---------- createEngine ----------
+
+export type ModelSource = string | URL | Blob | ArrayBuffer | Uint8Array;
+export type ChatFormat = 'auto' | 'mistral_v1' | 'mistral_v3' | 'raw';
+export type KvType = 'f32' | 'f16' | 'auto';
+export type Variant = 'mt' | 'st';
+
+/** The GGUF header (engine.info and the 'header' progress event). */
+export interface ModelInfo {
+  arch: string;
+  architecture: string;
+  name: string;
+  n_vocab: number;
+  n_embd: number;
+  n_layer: number;
+  n_head: number;
+  n_head_kv?: number;
+  n_ctx_train?: number;
+  weight_bytes?: number;
+  [key: string]: unknown;
+}
+
+export interface LoadProgress {
+  phase: 'download' | 'cache' | 'read' | 'header' | 'ready';
+  loaded: number;
+  total: number | null;
+  fraction: number | null;
+  /** bytes already stored when a download resumed */
+  resumedFrom?: number;
+  /** the 'header' phase: the checked GGUF header */
+  info?: ModelInfo;
+  fileSize?: number;
+}
+
+export interface EngineOptions {
+  /** a URL string / URL, a File / Blob, bytes, or (Node) a file path */
+  model: ModelSource;
+  /** threads of the threaded module: 1 to the machine's cores (default all) */
+  threads?: number;
+  /** tokens of context (default min(model's training context, 4096)) */
+  contextSize?: number;
+  /** tokens evaluated per forward chunk of a prompt: 1 to 4096 (default 32) */
+  nBatch?: number;
+  onProgress?: (p: LoadProgress) => void;
+  /** cancels the download / load (AbortError) */
+  signal?: AbortSignal;
+  /** expected sha256 (64 hex digits) of the file */
+  modelSha256?: string;
+  /** shift the context when it fills (default true) */
+  kvShift?: boolean;
+  /** bytes the engine may use */
+  memoryLimit?: number;
+  /** browsers: keep downloads in OPFS / Cache API (default true) */
+  cache?: boolean | 'opfs' | 'cache-api';
+  /** Node: keep URL downloads (and resume them) in this directory */
+  cacheDir?: string;
+  /** force the threaded ('mt') or single-thread ('st') module */
+  variant?: Variant;
+  /** URL or path of the directory with mw-mt.mjs / mw-st.mjs (default: the package's dist/) */
+  moduleBase?: string | URL;
+  chatFormat?: ChatFormat;
+  /** KV cache element type (default 'f32') */
+  kvType?: KvType;
+}
+
+// ---------- requests ----------
+
+export interface TextPart { type: 'text'; text: string }
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | 'tool' | (string & {});
+  content: string | TextPart[] | null;
+  name?: string;
+  tool_call_id?: string;
+  tool_calls?: ToolCall[];
+}
+
+export interface FunctionTool {
+  type: 'function';
+  function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
+}
+export interface ToolCall { id: string; type: 'function'; function: { name: string; arguments: string } }
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
+export type ResponseFormat =
+  | { type: 'text' }
+  | { type: 'json_object' }
+  | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string } };
+
+export interface GenerationOptions {
+  /** default 0.7; 0 is greedy */
+  temperature?: number;
+  top_p?: number;
+  top_k?: number;
+  min_p?: number;
+  /** default: what remains of the context after the prompt */
+  max_tokens?: number;
+  max_completion_tokens?: number;
+  stop?: string | string[];
+  seed?: number;
+  presence_penalty?: number;
+  frequency_penalty?: number;
+  repeat_penalty?: number;
+  penalty_last_n?: number;
+  /** only 1 */
+  n?: 1;
+  /** stops generation between two tokens: finish_reason 'abort' */
+  signal?: AbortSignal;
+}
+
+export interface ChatCompletionRequest extends GenerationOptions {
+  messages: ChatMessage[];
+  /** passed to the engine; read once constrained decoding is wired */
+  tools?: FunctionTool[];
+  tool_choice?: ToolChoice;
+  response_format?: ResponseFormat;
+  model?: string;
+  stream?: boolean;
+}
+export interface CompletionRequest extends GenerationOptions {
+  prompt: string;
+  model?: string;
+  stream?: boolean;
+}
+export interface EmbeddingRequest {
+  input: string | string[];
+  pooling?: 'mean' | 'last';
+  model?: string;
+  signal?: AbortSignal;
+}
+
+// ---------- responses ----------
+
+export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  /** prompt tokens actually evaluated (the rest came from the KV cache) */
+  prompt_tokens_evaluated: number;
+  /** tokens of the request left out of the prompt the model saw */
+  prompt_tokens_dropped: number;
+  /** oldest chat messages dropped to fit the context */
+  prompt_messages_dropped: number;
+  /** times generation ran past the end of the context */
+  context_shifts: number;
+}
+
+export interface ChatCompletion {
+  id: string;
+  object: 'chat.completion';
+  created: number;
+  model: string;
+  choices: Array<{ index: number; message: { role: 'assistant'; content: string; tool_calls?: ToolCall[] };
+                   finish_reason: FinishReason; logprobs: null }>;
+  usage: Usage;
+}
+export interface ChatCompletionChunk {
+  id: string;
+  object: 'chat.completion.chunk';
+  created: number;
+  model: string;
+  choices: Array<{ index: number; delta: { role?: 'assistant'; content?: string };
+                   finish_reason: FinishReason | null; logprobs: null }>;
+  /** on the last chunk */
+  usage?: Usage;
+}
+export interface Completion {
+  id: string;
+  object: 'text_completion';
+  created: number;
+  model: string;
+  choices: Array<{ index: number; text: string; finish_reason: FinishReason | null; logprobs: null }>;
+  /** on the whole completion and on the last chunk of a stream */
+  usage?: Usage;
+}
+/** A streamed completion's chunks have the same shape as the whole. */
+export type CompletionChunk = Completion;
+export interface EmbeddingList {
+  object: 'list';
+  model: string;
+  data: Array<{ object: 'embedding'; index: number; embedding: number[] }>;
+  usage: { prompt_tokens: number; total_tokens: number };
+}
+
+/** A stream: `for await (const c of await create(…))` and `for await (const c of create(…))` both work. */
+export type StreamPromise<T> = Promise<AsyncIterableIterator<T>> & AsyncIterable<T>;
+
+export interface EngineStats {
+  prefill_tokens_per_s: number;
+  decode_tokens_per_s: number;
+  tokens_per_s: number;
+  memory_bytes: number;
+  context_size: number;
+  context_used: number;
+  threads: number;
+  variant: Variant | null;
+  shifts?: number;
+  last?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+export interface Engine {
+  chat: {
+    completions: {
+      create(req: ChatCompletionRequest & { stream: true }): StreamPromise<ChatCompletionChunk>;
+      create(req: ChatCompletionRequest & { stream?: false }): Promise<ChatCompletion>;
+      create(req: ChatCompletionRequest): Promise<ChatCompletion> | StreamPromise<ChatCompletionChunk>;
+    };
+  };
+  completions: {
+    create(req: CompletionRequest & { stream: true }): StreamPromise<CompletionChunk>;
+    create(req: CompletionRequest & { stream?: false }): Promise<Completion>;
+    create(req: CompletionRequest): Promise<Completion> | StreamPromise<CompletionChunk>;
+  };
+  embeddings: { create(req: EmbeddingRequest): Promise<EmbeddingList> };
+  /** token ids of text (BOS first unless bos: false; control tokens only with special: true) */
+  tokenize(text: string, options?: { bos?: boolean; special?: boolean }): Promise<number[]>;
+  detokenize(ids: ArrayLike<number>): Promise<string>;
+  /** forget the KV cache */
+  reset(): Promise<void>;
+  getStats(): Promise<EngineStats>;
+  /** end the worker and free all memory; pending requests reject */
+  dispose(): Promise<void>;
+  readonly stats: EngineStats;
+  readonly info: ModelInfo;
+  readonly model: string;
+  readonly variant: Variant;
+  readonly threads: number;
+  readonly contextSize: number;
+  readonly kvType: 'f32' | 'f16';
+}
+
+export function createEngine(options: EngineOptions): Promise<Engine>;
+/** true when this runtime validates WebAssembly SIMD128 code */
+export function hasWasmSimd(): boolean;
+/** 'mt' when SharedArrayBuffer can be used (always in Node), else 'st' */
+export function chooseVariant(): Variant;
+
+// ---------- errors ----------
+
+export interface MwErrorOptions { code?: string; status?: number; cause?: unknown }
+export class MwError extends Error {
+  constructor(message: string, options?: MwErrorOptions);
+  /** stable string code, e.g. 'not_gguf', 'download_failed' */
+  code: string;
+  /** the C mw_status, when the error comes from the engine */
+  status?: number;
+}
+/** code 'not_gguf' or 'truncated' */
+export class NotGgufError extends MwError {}
+/** code 'unsupported_model' */
+export class UnsupportedModelError extends MwError {}
+/** code 'model_too_large' */
+export class ModelTooLargeError extends MwError {}
+/** code 'no_simd' */
+export class NoSimdError extends MwError { constructor(message?: string, options?: MwErrorOptions) }
+/** code 'aborted'; name 'AbortError' */
+export class AbortError extends MwError { constructor(message?: string, options?: MwErrorOptions); name: 'AbortError' }
+/** code 'download_failed' */
+export class DownloadError extends MwError {}
+/** code 'worker_crashed' */
+export class WorkerCrashedError extends MwError { constructor(message?: string, options?: MwErrorOptions) }
+/** code 'context_full' */
+export class ContextFullError extends MwError {}
+/** code 'invalid_argument' */
+export class InvalidArgumentError extends MwError {}
