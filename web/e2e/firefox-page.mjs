@@ -86,23 +86,20 @@ class FirefoxPage {
     }, selector);
   }
   async isHidden(selector) { return !(await this.isVisible(selector)); }
-  /** files: a path, or { name, mimeType, buffer } (written to a temporary file of that name). */
+  /** files: a path, or { name, mimeType, buffer } (written to a temporary file of that name,
+   *  kept until the browser closes: Firefox reads a picked File from disk when it is used). */
   async setInputFiles(selector, files) {
     const list = Array.isArray(files) ? files : [files];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-upload-'));
-    try {
-      const paths = list.map((f) => {
-        if (typeof f === 'string') return f;
-        const p = path.join(dir, f.name);
-        fs.writeFileSync(p, f.buffer);
-        return p;
-      });
-      const el = await this.raw.waitForSelector(selector, { timeout: TIMEOUT });
-      await el.uploadFile(...paths);
-      await el.dispose();
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    this.context.tempDirs.push(dir);
+    const paths = list.map((f) => {
+      if (typeof f === 'string') return f;
+      const p = path.join(dir, f.name);
+      fs.writeFileSync(p, f.buffer);
+      return p;
+    });
+    const el = await this.raw.waitForSelector(selector, { timeout: TIMEOUT });
+    try { await el.uploadFile(...paths); } finally { await el.dispose(); }
   }
   async route(pattern, handler) {
     this.routes.push({ match: urlMatcher(pattern), handler });
@@ -127,6 +124,7 @@ export async function launchFirefox(puppeteer, { executablePath, viewport }) {
   const pages = [];
   const context = {
     routes: [],
+    tempDirs: [],
     pages: () => pages.slice(),
     /** Playwright's context-level 'request': every page's requests. */
     on(event, fn) {
@@ -151,5 +149,9 @@ export async function launchFirefox(puppeteer, { executablePath, viewport }) {
   const page = await adopt((await browser.pages())[0] || await browser.newPage());
   page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
-  return { engine: 'firefox', context, page, logs, close: () => browser.close() };
+  const close = async () => {
+    await browser.close();
+    for (const dir of context.tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+  };
+  return { engine: 'firefox', context, page, logs, close };
 }
