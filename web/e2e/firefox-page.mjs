@@ -4,6 +4,7 @@
 // press, check, the getAttribute/textContent/inputValue/is* queries, setInputFiles, route,
 // screenshot, on('console'|'pageerror'|'request')), so one test body runs in both browsers.
 // Like Playwright, element actions and queries wait for their selector (30 s by default).
+// Each launch is a fresh user context in one shared Firefox process (see acquire below).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -87,7 +88,7 @@ class FirefoxPage {
   }
   async isHidden(selector) { return !(await this.isVisible(selector)); }
   /** files: a path, or { name, mimeType, buffer } (written to a temporary file of that name,
-   *  kept until the browser closes: Firefox reads a picked File from disk when it is used). */
+   *  kept until the context closes: Firefox reads a picked File from disk when it is used). */
   async setInputFiles(selector, files) {
     const list = Array.isArray(files) ? files : [files];
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-upload-'));
@@ -116,9 +117,41 @@ class FirefoxPage {
   }
 }
 
-/** Launch Firefox with puppeteer's fresh profile; same shape as harness.launchBrowser's. */
+// One Firefox process per test process, shared by every launchFirefox() in it: starting Firefox
+// costs 8-25 s on these machines (Chromium 3-9 s), so each launch gets its own user context
+// (separate cookies, localStorage, OPFS, Cache API: a fresh profile as far as the page can tell)
+// and the process is closed once no context has been open for IDLE_MS.
+const IDLE_MS = 3000;
+let shared = null;
+function acquire(puppeteer, executablePath) {
+  if (!shared) {
+    const s = { users: 0, idle: null };
+    s.browser = puppeteer.launch({ browser: 'firefox', executablePath, headless: true });
+    s.browser.catch(() => { if (shared === s) shared = null; });
+    shared = s;
+  }
+  clearTimeout(shared.idle);
+  shared.users++;
+  return shared;
+}
+function release(s) {
+  if (--s.users > 0) return;
+  s.idle = setTimeout(() => {
+    if (shared === s) shared = null;
+    s.browser.then((b) => b.close()).catch(() => {});
+  }, IDLE_MS);
+}
+
+/** A fresh Firefox user context with one page; same shape as harness.launchBrowser's. */
 export async function launchFirefox(puppeteer, { executablePath, viewport }) {
-  const browser = await puppeteer.launch({ browser: 'firefox', executablePath, headless: true, defaultViewport: viewport });
+  const s = acquire(puppeteer, executablePath);
+  let userContext;
+  try {
+    userContext = await (await s.browser).createBrowserContext();
+  } catch (e) {
+    release(s);
+    throw e;
+  }
   const logs = [];
   const requestListeners = [];
   const pages = [];
@@ -137,21 +170,28 @@ export async function launchFirefox(puppeteer, { executablePath, viewport }) {
       // a page routes its context's patterns once it intercepts
       for (const p of pages) if (!p.intercepting) await p.route(() => false, () => {});
     },
-    async newPage() { return adopt(await browser.newPage()); },
+    newPage: () => adopt(),
   };
-  async function adopt(raw) {
+  async function adopt() {
+    const raw = await userContext.newPage();
+    await raw.setViewport(viewport);
     const page = new FirefoxPage(raw, context);
     pages.push(page);
     for (const fn of requestListeners) page.on('request', fn);
     if (context.routes.length) await page.route(() => false, () => {});
     return page;
   }
-  const page = await adopt((await browser.pages())[0] || await browser.newPage());
+  const page = await adopt();
   page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  let closed = false;
   const close = async () => {
-    await browser.close();
-    for (const dir of context.tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+    if (closed) return;
+    closed = true;
+    try { await userContext.close(); } finally {
+      release(s);
+      for (const dir of context.tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+    }
   };
   return { engine: 'firefox', context, page, logs, close };
 }
