@@ -147,8 +147,16 @@ function blobSource(blob) {
   return {
     name: blob.name || 'model.gguf', size: blob.size, phase: 'read', fromNetwork: false,
     async *iterate() {
-      for (let off = 0; off < blob.size; off += READ_CHUNK)
-        yield new Uint8Array(await blob.slice(off, Math.min(blob.size, off + READ_CHUNK)).arrayBuffer());
+      for (let off = 0; off < blob.size; off += READ_CHUNK) {
+        let bytes;
+        try {
+          bytes = await blob.slice(off, Math.min(blob.size, off + READ_CHUNK)).arrayBuffer();
+        } catch (e) {
+          // a picked file moved or deleted since; Firefox names that read error AbortError
+          throw new DownloadError(`cannot read ${blob.name || 'the model file'}: ${e.name}: ${String(e.message).trim()} (was it moved or changed?)`);
+        }
+        yield new Uint8Array(bytes);
+      }
     },
   };
 }

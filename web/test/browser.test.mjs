@@ -1,19 +1,19 @@
-// browser.test.mjs — the JS package in headless Chromium (playwright-core + Debian chromium,
-// the harness of web/e2e/): web/test-support/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
+// browser.test.mjs — the JS package in headless Chromium and Firefox ESR (each of the harness's
+// BROWSERS, web/e2e/harness.mjs): web/test-support/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
 // (threaded module, module Worker + nested pthread workers) and without (single-thread module).
 // Checks greedy text = llama.cpp's, streaming, abort, the OPFS copy used on the second load, the
-// Cache API store, a download resumed from a partial OPFS copy, and DownloadError for a 404. Skipped (never passed) when Chromium or playwright-core is missing.
+// Cache API store, a download resumed from a partial OPFS copy, and DownloadError for a 404. Skipped (never passed) in a browser that is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
+import { BROWSERS, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
 import { BUILD_WEB, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
 
-for (const isolation of [true, false]) {
-  test(`engine in Chromium, ${isolation ? 'cross-origin isolated (mt)' : 'not isolated (st)'}`,
+for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, false]) {
+  test(`engine in ${engine}, ${isolation ? 'cross-origin isolated (mt)' : 'not isolated (st)'}`,
        { skip: skipReason || false, timeout: 120_000 }, async () => {
     requireModules();
     const server = await startServer({ isolation, extraArgs: ['--build-web', BUILD_WEB] });
-    const browser = await launchBrowser();
+    const browser = await launchBrowser({ engine });
     try {
       await browser.page.goto(`${server.origin}/web/test-support/browser/smoke.html`);
       await browser.page.waitForFunction(() => window.__result !== undefined, null, { timeout: 100_000 });
