@@ -5,16 +5,18 @@
 // the engine's contextSize and the replies' usage, the model catalogue's fit labels for a mocked
 // navigator.deviceMemory, and the once-per-origin consent to download from a hub, which this
 // server's CSP (connect-src 'self') then refuses: no request reaches the hub.
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launchBrowser, screenshot, lastReply, waitForModel, useMockEngine } from './harness.mjs';
+import { BROWSERS, startServer, launchBrowser, screenshot, lastReply, waitForModel, useMockEngine } from './harness.mjs';
 
+// one suite per browser (the body is not indented, to keep the diff small)
+for (const { engine, skipReason } of BROWSERS) describe(engine, () => {
 let server, browser, page, hubRequests = 0, clipboardGranted = false;
 
 before(async () => {
   if (skipReason) return;
   server = await startServer({ isolation: true });
-  browser = await launchBrowser();
+  browser = await launchBrowser({ engine });
   page = browser.page;
   await useMockEngine(page);
   // The device memory the catalogue sees (navigator.deviceMemory), set per test through localStorage.
@@ -236,4 +238,5 @@ test('with --allow-origin the dialog has no restart command', opts, async () => 
   } finally {
     await allowing.close();
   }
+});
 });
