@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh — runs every test suite, one stage per build; each stage ends with its own summary
 # (ctest's "N% tests passed ... out of N", node --test's "# pass N / # fail N").
-#   bash tools/test.sh                 all stages: native asan tsan wasi web wasm64 js fuzz
+#   bash tools/test.sh                 set-up (tools/setup.sh), then all stages: native asan tsan wasi web wasm64 js fuzz
 #   bash tools/test.sh native          only the native build (any subset of stage names works)
 # Stages:
 #   native  gcc/cc build in build/       + ctest
@@ -17,12 +17,15 @@
 #           need build-web/ from the web stage; dirs that don't exist are left out)
 #   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
 #           committed corpus (tools/fuzz.sh ci); the corpus itself is replayed by ctest above
-# A missing toolchain fails its stage loudly (.ci/run installs them). All requested stages run;
+# A missing toolchain fails its stage loudly (tools/setup.sh installs them). All requested stages run;
 # the exit status is non-zero if any failed. JOBS (default 2) sets build and ctest parallelism.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 stages=("$@")
+# set-up first (toolchains, browsers, web/node_modules; quiet when all is there), so this one
+# command works on a fresh machine; MW_SKIP_SETUP=1 skips it (.ci/run has just run it)
+if [ "${MW_SKIP_SETUP:-0}" != 1 ]; then bash tools/setup.sh || exit 1; fi
 [ ${#stages[@]} -eq 0 ] && stages=(native asan tsan wasi web wasm64 js fuzz)
 # the ctest cases that start threads; the rest run single-threaded, and under TSan only slower
 TSAN_TESTS=${TSAN_TESTS:-'^(test_pool|test_reference|test_kv_cache)$'}
