@@ -141,10 +141,10 @@ export class WasmCore {
   }
   putI32(ids) {
     const p = this.malloc(4 * ids.length);
-    this.i32().set(ids, p >> 2);
+    this.i32().set(ids, p / 4);
     return p;
   }
-  readI32(p, n) { return Array.from(this.i32().subarray(p >> 2, (p >> 2) + n)); }
+  readI32(p, n) { return Array.from(this.i32().subarray(p / 4, (p / 4) + n)); }
   /** A pointer or size_t that C wrote at p. */
   readPtr(p) {
     const v = new DataView(this.buffer, p, this.ptrBytes);
@@ -156,7 +156,7 @@ export class WasmCore {
     this.u8().fill(0, p, p + SLOT);
     return p;
   }
-  outI32(i = 0) { return this.i32()[(this.scratch + SLOT * i) >> 2]; }
+  outI32(i = 0) { return this.i32()[(this.scratch + SLOT * i) / 4]; }
   outPtrValue(i = 0) { return this.readPtr(this.scratch + SLOT * i); }
 
   lastError() { return this.cstr(this.fn.mw_last_error()); }
@@ -345,13 +345,13 @@ export class Session {
                                 : c.fn.mw_session_eval(this.h, ip, ids.length, op);
       if (st !== MW_ERR_ABORTED && st !== MW_ERR_CONTEXT_FULL) c.check(st, 'eval');
       const res = { status: st, message: st ? c.lastError() : '' };
-      if (!st && op) res.data = c.f32().slice(op >> 2, (op >> 2) + width * ids.length);
+      if (!st && op) res.data = c.f32().slice(op / 4, (op / 4) + width * ids.length);
       return res;
     } finally { c.free(ip); c.free(op); }
   }
   logits() {
     const p = this.core.fn.mw_session_logits(this.h);
-    return this.core.f32().slice(p >> 2, (p >> 2) + this.model.nVocab);
+    return this.core.f32().slice(p / 4, (p / 4) + this.model.nVocab);
   }
   truncate(nKeep) { this.core.check(this.core.fn.mw_session_truncate(this.h, nKeep), 'truncate'); }
   reset() { this.core.fn.mw_session_reset(this.h); }
