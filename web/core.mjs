@@ -81,8 +81,23 @@ function emscriptenAbi(M) {
                    dispose: () => { if (M.dispose) M.dispose(); } });
 }
 
-/** Load mw-<variant>.mjs (Emscripten) and return a WasmCore. threads sizes the pthread pool (mt only). */
+/** The wasm64 module (web/wasm64/glue.mjs) from moduleBase/mw64.wasm, else the package's dist/
+ *  or a checkout's build-wasm64/; threads sizes its pool. */
+async function loadWasm64({ threads, moduleBase }) {
+  const { createMw64 } = await import('./wasm64/glue.mjs');
+  const urls = moduleBase ? [new URL('mw64.wasm', moduleBase)]
+    : [new URL('mw64.wasm', PACKAGE_MODULES), new URL('../build-wasm64/mw64.wasm', import.meta.url)];
+  for (let i = 0; ; i++) {
+    const r = await fetch(urls[i]).catch((e) => ({ ok: false, status: e.message }));
+    if (r.ok) return createMw64({ bytes: new Uint8Array(await r.arrayBuffer()), threads: Math.max(1, threads) });
+    if (i + 1 === urls.length) throw new MwError(`the wasm64 module could not be fetched: ${urls.map(String).join(', ')}: ${r.status}`);
+  }
+}
+
+/** Load mw-<variant>.mjs (Emscripten) or the wasm64 module and return a WasmCore. threads
+ *  sizes the thread pool (mt and wasm64). */
 export async function loadCore({ variant = 'st', threads = 1, moduleBase } = {}) {
+  if (variant === 'wasm64') return loadWasm64({ threads, moduleBase });
   const { default: factory } = await importModule(variant, moduleBase);
   const opts = variant === 'mt' ? { nThreads: Math.max(1, threads) } : {};
   const M = await factory(opts);
