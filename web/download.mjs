@@ -326,8 +326,8 @@ async function opfsStore(key) {
 /** Cache API: whole files only (no resume). The body streams into the cache as it arrives,
  *  under a private incomplete key (no copy of the file is held in memory: a model may be larger
  *  than any ArrayBuffer), and is moved to the URL's entry on commit, disk to disk. */
-async function cacheApiStore(url) {
-  const cache = await caches.open('mistral-wasm-models');
+export async function cacheApiStore(url, storage = globalThis.caches) {   // exported for test/cache-api-store.test.mjs
+  const cache = await storage.open('mistral-wasm-models');
   // not a fragment: the Cache API ignores fragments when matching
   const incomplete = `${url}${url.includes('?') ? '&' : '?'}mw-incomplete=1`;
   let doneSize = -1;  // bytes of the finished download waiting for saveMeta({ complete: true })
