@@ -14,10 +14,11 @@
 //     made unsigned;
 //   - wasm64 (a freestanding memory64 module with its own glue): i64 = BigInt, so pointer and
 //     size_t arguments go through BigInt() and results through Number().
-// A wasm64 module plugs in without touching this file: instantiate it with the import
-// env.mwb_abort_poll = () => (core ? core.pollAbort() : 0), export every name of
-// web/exports.txt and its memory, then
+// A wasm64 module plugs in like this (web/wasm64/glue.mjs does; loadCore({ variant: 'wasm64' })
+// calls it): instantiate it with the import env.mwb_abort_poll = () => (core ? core.pollAbort()
+// : 0), export every name of web/exports.txt and its memory, then
 //   core = new WasmCore(makeAbi({ exports: instance.exports, memory, ptrBits: 64 }), 'wasm64', threads)
+// Typed-array indices are p / 4, never p >> 2: wasm64 pointers pass 2^31.
 // Pointers that C writes into memory (out-parameters, size_t *n_out) are read with readPtr(),
 // which reads 4 or 8 bytes by ptrBits.
 import { SIGNATURES, MW_ERR_ABORTED, MW_ERR_BUFFER_TOO_SMALL, MW_ERR_CONTEXT_FULL, MW_ERR_NO_MEMORY,
