@@ -98,6 +98,7 @@ const SERVED = {
   web: (rel) => (/\.(html|css|mjs|js|svg|png|ico)$/i.test(rel) || rel === path.join('chat', 'catalogue.json')) &&
                !rel.split(path.sep).includes('node_modules'),
   'build-web': (rel) => /^mw-(mt|st)(\.worker)?\.(mjs|js|wasm)$/.test(rel),
+  'build-wasm64': (rel) => rel === 'mw64.wasm',
   models: (rel) => /\.gguf$/i.test(rel),
 };
 
@@ -181,8 +182,9 @@ export function hostAllowed(host, port) {
   return ['127.0.0.1', 'localhost', '[::1]'].some(n => h === `${n}:${port}` || (port === 80 && h === n));
 }
 
-export function createServer({ root = REPO, buildWeb = null, isolation = true, allowOrigins = [], log = null } = {}) {
+export function createServer({ root = REPO, buildWeb = null, buildWasm64 = null, isolation = true, allowOrigins = [], log = null } = {}) {
   const mounts = { web: path.join(root, 'web'), 'build-web': path.resolve(buildWeb || path.join(root, 'build-web')),
+                   'build-wasm64': path.resolve(buildWasm64 || path.join(root, 'build-wasm64')),
                    models: path.join(root, 'models') };
   const csp = contentSecurityPolicy(allowOrigins);
   return http.createServer((req, res) => {
@@ -259,6 +261,7 @@ function usage() {
   --allow-origin ORIGIN let the page fetch models from ORIGIN, e.g. https://huggingface.co
                         (env MW_ALLOW_ORIGINS=a,b); without it only same-origin URLs load
   --build-web DIR       serve DIR as /build-web/ (env MW_BUILD_WEB; default build-web/)
+  --build-wasm64 DIR    serve DIR's mw64.wasm as /build-wasm64/ (env MW_BUILD_WASM64)
   --quiet               do not log requests`;
 }
 
@@ -268,6 +271,7 @@ export function parseArgs(argv, env = process.env) {
     isolation: !(env.MW_NO_ISOLATION && env.MW_NO_ISOLATION !== '0'),
     allowOrigins: (env.MW_ALLOW_ORIGINS || '').split(',').map(s => s.trim()).filter(Boolean),
     buildWeb: env.MW_BUILD_WEB || null,
+    buildWasm64: env.MW_BUILD_WASM64 || null,
     quiet: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -279,6 +283,7 @@ export function parseArgs(argv, env = process.env) {
     else if (a.startsWith('--allow-origin=')) o.allowOrigins.push(a.slice(15));
     else if (a === '--build-web') o.buildWeb = argv[++i];
     else if (a.startsWith('--build-web=')) o.buildWeb = a.slice(12);
+    else if (a === '--build-wasm64') o.buildWasm64 = argv[++i];
     else if (a === '--quiet') o.quiet = true;
     else if (a === '-h' || a === '--help') { o.help = true; }
     else throw new Error(`unknown argument: ${a}\n${usage()}`);
@@ -292,7 +297,7 @@ async function main() {
   let o;
   try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(e.message); process.exit(2); }
   if (o.help) { console.log(usage()); return; }
-  const server = createServer({ buildWeb: o.buildWeb, isolation: o.isolation, allowOrigins: o.allowOrigins,
+  const server = createServer({ buildWeb: o.buildWeb, buildWasm64: o.buildWasm64, isolation: o.isolation, allowOrigins: o.allowOrigins,
                                 log: o.quiet ? null : (s) => console.log(s) });
   server.on('error', (e) => { console.error(`serve.mjs: ${e.message}`); process.exit(1); });
   server.listen(o.port, '127.0.0.1', () => {

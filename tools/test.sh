@@ -12,7 +12,8 @@
 #   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
 #   wasm64  freestanding memory64 module build-wasm64/mw64.wasm (clang-22, web/wasm64/) + its
-#           headless Chromium + Firefox test web/e2e/wasm64.test.mjs (Node 20 has no memory64)
+#           headless Chromium + Firefox tests web/e2e/wasm64.test.mjs + engine-wasm64.test.mjs
+#           (Node 20 has no memory64)
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
 #           need build-web/ from the web stage; dirs that don't exist are left out)
 #   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
@@ -109,7 +110,7 @@ stage_wasm64() {
     echo "!! web/node_modules missing: run (cd web && npm ci) first (.ci/run does)" >&2
     return 1
   fi
-  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs
+  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs web/e2e/engine-wasm64.test.mjs
 }
 
 stage_js() {

@@ -449,7 +449,7 @@ function describeEngine(engine) {
   const { threads, variant } = engine;
   const bits = [];
   if (engine.info && engine.info.arch) bits.push(engine.info.arch);
-  bits.push(variant === 'mt' ? 'threaded module' : 'single-thread module');
+  bits.push(variant === 'wasm64' ? 'wasm64 threaded module' : variant === 'mt' ? 'threaded module' : 'single-thread module');
   bits.push(`${threads} thread${threads === 1 ? '' : 's'}`);
   if (engine.contextSize > 0) bits.push(`context ${engine.contextSize}`);
   if (engine.kernels) bits.push(`kernels ${engine.kernels}`);

@@ -1,6 +1,8 @@
 // chat.model.test.mjs — the chat page with the real engine (web/index.mjs + build-web/mw-*.mjs)
-// and the bundled stories260K model in headless Chromium and Firefox (each of the harness's BROWSERS), twice: served with COOP/COEP (the page
-// is cross-origin isolated and the threaded module mw-mt is used) and without (mw-st, one thread).
+// and the bundled stories260K model in headless Chromium and Firefox (each of the harness's
+// BROWSERS), twice: served with COOP/COEP (the page is cross-origin isolated and the package picks
+// the wasm64 module when build-wasm64/mw64.wasm is built, else the threaded mw-mt) and without
+// (mw-st, one thread).
 // Each run: load the bundled model, send a message, see the reply stream (its text grows across
 // observations), press Stop mid-generation (generation ends, the page stays usable), reload and
 // find the conversation restored; a screenshot per run goes to test-output/e2e/.
@@ -16,6 +18,7 @@ import { REPO, BROWSERS, startServer, launchBrowser, screenshot, waitForModel } 
 const buildWeb = path.resolve(REPO, process.env.MW_BUILD_WEB || 'build-web');
 const missing = ['mw-mt.mjs', 'mw-mt.wasm', 'mw-mt.worker.js', 'mw-st.mjs', 'mw-st.wasm']
   .filter((f) => !fs.existsSync(path.join(buildWeb, f)));
+const wasm64Built = fs.existsSync(path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64', 'mw64.wasm'));
 
 // Record, inside the page, every text length the last assistant message goes through, and
 // press Stop from inside the page as soon as `stopAfter` deltas have arrived: a tiny model
@@ -56,7 +59,8 @@ const messages = (page) => page.evaluate(() => Array.from(document.querySelector
 
 for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, false]) {
   const mode = isolation ? 'isolated' : 'not-isolated';
-  const variant = isolation ? 'mt' : 'st';
+  const variant = isolation ? (wasm64Built ? 'wasm64' : 'mt') : 'st';
+  const moduleFile = variant === 'wasm64' ? '/mw64.wasm' : `/mw-${variant}.mjs`;
   const skip = skipReason || false;
   describe(`${engine}: chat page, real engine, ${isolation ? 'COOP/COEP: threaded module' : 'no COOP/COEP: single-thread module'}`, () => {
     let server, browser, page, workerScripts, requests;
@@ -70,7 +74,7 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       requests = [];
       browser.context.on('request', (r) => {
         requests.push(`${r.method()} ${r.url()}`);
-        if (/\/build-web\/mw-(mt|st)\.mjs$/.test(r.url())) workerScripts.push(r.url());
+        if (/\/build-web\/mw-(mt|st)\.mjs$|\/build-wasm64\/mw64\.wasm$/.test(r.url())) workerScripts.push(r.url());
       });
     });
     after(async () => {
@@ -92,7 +96,7 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       const threads = Number(await page.getAttribute('#badge-threads', 'data-threads'));
       if (isolation) assert.ok(threads >= 2, `threaded engine uses ${threads} threads`);
       else assert.equal(threads, 1);
-      assert.ok(workerScripts.some((u) => u.endsWith(`/mw-${variant}.mjs`)), `loaded ${workerScripts}`);
+      assert.ok(workerScripts.some((u) => u.endsWith(moduleFile)), `loaded ${workerScripts}`);
       assert.ok(!workerScripts.some((u) => u.endsWith(`/mw-${isolation ? 'st' : 'mt'}.mjs`)), `loaded ${workerScripts}`);
       assert.match(await page.textContent('#model-info'), new RegExp(isolation ? 'threaded module' : 'single-thread module'));
     });

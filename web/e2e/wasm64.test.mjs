@@ -1,7 +1,7 @@
 // wasm64.test.mjs — the freestanding memory64 module (build-wasm64/mw64.wasm, built by
 // `bash tools/test.sh wasm64` or `cmake -S web/wasm64 -B build-wasm64 && cmake --build
-// build-wasm64`) in headless Chromium and Firefox through its own glue (web/wasm64/glue.mjs): shared
-// 64-bit memory, pool workers with their own stacks and thread-locals, the bundled
+// build-wasm64`) in headless Chromium and Firefox through its own glue (web/wasm64/glue.mjs) and the shared
+// binding web/core.mjs (WasmCore over the narrow boundary of web/exports.txt): shared 64-bit memory, pool workers with their own stacks and thread-locals, the bundled
 // stories260K streamed in through the push loader. Checks llama.cpp's prompt logits (the
 // module's own libm, core/mathf.c, in RoPE/softmax/SwiGLU) and greedy continuation with 1 and
 // 2 threads, then the same with the model placed above 4 GiB, then the prompt logits of the
@@ -35,7 +35,7 @@ const skip = skipReason || noBuild || false;
 let server, browser;
 before(async () => {
   if (skip || wasmMissing) return;
-  server = await startServer({ extraArgs: ['--build-web', buildDir] });
+  server = await startServer({ extraArgs: ['--build-wasm64', buildDir] });
   browser = await launchBrowser({ engine });
   // tests/data/reference is not one of serve.mjs's folders: the browser gets it from here
   await browser.context.route('**/refdata/*', (route) => {
@@ -59,7 +59,7 @@ function requireBuild() {
 }
 
 const check = (opts) => browser.page.evaluate((o) => window.mw64Check(o), {
-  moduleUrl: '/build-web/mw64.wasm', modelUrl: '/models/stories260K.gguf', prompt: 'Once upon a time',
+  moduleUrl: '/build-wasm64/mw64.wasm', modelUrl: '/models/stories260K.gguf', prompt: 'Once upon a time',
   nGen: N_GEN, refLogits, ...opts,
 });
 
@@ -78,7 +78,7 @@ function assertRuns(r, label) {
     if (run.threads > 1) assert.ok(run.workerRuns > 0, 'the pool worker ran task shares');
     else assert.equal(run.workerRuns, 0);
   }
-  assert.equal(r.tooManyThreads.status, -1);
+  assert.equal(r.tooManyThreads.code, 'invalid_argument');
   assert.match(r.tooManyThreads.error, /workers, but the page started/);
 }
 
@@ -113,7 +113,7 @@ test('wasm64 module: prompt logits of the reference models (all weight types, Mo
     url: `/refdata/${name}.gguf`,
     ids: JSON.parse(fs.readFileSync(path.join(REF_DIR, `${name}.prompt.json`), 'utf8')).ids,
   }));
-  const got = await browser.page.evaluate((o) => window.mw64Logits(o), { moduleUrl: '/build-web/mw64.wasm', models, threads: 2 });
+  const got = await browser.page.evaluate((o) => window.mw64Logits(o), { moduleUrl: '/build-wasm64/mw64.wasm', models, threads: 2 });
   const argmax = (a, off, n) => { let b = 0; for (let i = 1; i < n; i++) if (a[off + i] > a[off + b]) b = i; return b; };
   const bad = [];
   for (let m = 0; m < REF_MODELS.length; m++) {
