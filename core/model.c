@@ -154,8 +154,7 @@ mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info)
 
 typedef struct binder {
     const mw_gguf *g;
-    uint8_t *data;
-    uint64_t data_size;
+    const mw_data *data;
 } binder;
 
 static mw_status bind_view(const binder *b, const mw_gguf_tensor *t, mw_tensor *out)
@@ -163,10 +162,11 @@ static mw_status bind_view(const binder *b, const mw_gguf_tensor *t, mw_tensor *
     out->name = t->name;
     out->type = t->type;
     memcpy(out->ne, t->ne, sizeof out->ne);
-    out->data = b->data + t->offset;
+    out->data = mw_data_at(b->data, t->offset, t->nbytes);
+    out->offset = t->offset;
     out->nbytes = t->nbytes;
     out->repacked = false;   /* until repack_weights */
-    if (t->offset > b->data_size || t->nbytes > b->data_size - t->offset)
+    if (!out->data)
         return mw_fail(MW_ERR_TRUNCATED, "tensor %s lies past the end of the data", t->name);
     return MW_OK;
 }
@@ -201,6 +201,7 @@ static mw_tensor expert_slice(const mw_tensor *merged, int32_t e)
     uint64_t per_expert = merged->nbytes / (uint64_t)merged->ne[2];
     s.ne[2] = 1;
     s.data = (const uint8_t *)merged->data + per_expert * (uint64_t)e;
+    s.offset = merged->offset + per_expert * (uint64_t)e;
     s.nbytes = per_expert;
     return s;
 }
@@ -275,8 +276,7 @@ static mw_status bind_layer(const binder *b, mw_model *m, int32_t il)
 static mw_status bind_model(mw_model *m)
 {
     const mw_model_info *hp = &m->info;
-    binder b = { m->gguf, m->data, 0 };
-    b.data_size = m->gguf->data_size;
+    binder b = { m->gguf, &m->data };
     if (hp->n_vocab <= 0)
         return mw_fail(MW_ERR_BAD_FORMAT, "model has no vocabulary size");
     mw_status st;
@@ -307,16 +307,17 @@ static bool repackable(const mw_tensor *t)
                MW_REPACK_ROWS * (uint64_t)mw_row_size(t->type, n);
 }
 
-/* Repack t's rows in place at t's offset in data (laid out as m->data), group by group: a
- * repacked group is the size of the rows it replaces, so one group's copy is all it needs. */
-static mw_status repack_tensor(const mw_model *m, const mw_tensor *t, uint8_t *data)
+/* Repack t's rows in place, group by group: at t->data, or at t's offset in data (laid out as
+ * the file's data section) when data is not NULL. A repacked group is the size of the rows it
+ * replaces, so one group's copy is all it needs. */
+static mw_status repack_tensor(const mw_tensor *t, uint8_t *data)
 {
     const int64_t n = t->ne[0], n_rows = t->ne[1] * t->ne[2];
     const size_t group_bytes = MW_REPACK_ROWS * mw_row_size(t->type, n);
     uint8_t *tmp = mw_alloc(group_bytes);
     if (!tmp)
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory repacking %s", t->name);
-    uint8_t *p = data + ((const uint8_t *)t->data - (const uint8_t *)m->data);
+    uint8_t *p = data ? data + t->offset : (uint8_t *)(uintptr_t)t->data;
     for (int64_t g = 0; g < n_rows / MW_REPACK_ROWS; g++, p += group_bytes) {
         memcpy(tmp, p, group_bytes);
         mw_kern->repack[t->type](MW_REPACK_ROWS, (int)n, tmp, p);
@@ -326,16 +327,16 @@ static mw_status repack_tensor(const mw_model *m, const mw_tensor *t, uint8_t *d
 }
 
 typedef struct repack_pass {
-    uint8_t *data;     /* where to repack */
+    uint8_t *data;     /* where to repack: NULL = the model's own blocks */
     bool mark;         /* choose and mark the tensors (load) or repack the marked ones */
     mw_status st;      /* first failure */
 } repack_pass;
 
-static void repack_one(const mw_model *m, mw_tensor *t, repack_pass *pass)
+static void repack_one(mw_tensor *t, repack_pass *pass)
 {
     if (pass->st || !(pass->mark ? repackable(t) : t->repacked))
         return;
-    pass->st = repack_tensor(m, t, pass->data);
+    pass->st = repack_tensor(t, pass->data);
     if (pass->mark && !pass->st)
         t->repacked = true;
 }
@@ -346,17 +347,17 @@ static mw_status repack_weights(mw_model *m, repack_pass pass)
     if (!m->layers)   /* vocabulary only */
         return MW_OK;
     if (m->output.data != m->tok_embd.data)
-        repack_one(m, &m->output, &pass);
+        repack_one(&m->output, &pass);
     for (int32_t il = 0; il < m->info.n_layer; il++) {
         mw_layer *l = &m->layers[il];
         mw_tensor *dense[] = { &l->wq, &l->wk, &l->wv, &l->wo, &l->ffn_gate, &l->ffn_up, &l->ffn_down };
         for (size_t i = 0; i < sizeof dense / sizeof dense[0]; i++)
             if (dense[i]->data)
-                repack_one(m, dense[i], &pass);
+                repack_one(dense[i], &pass);
         for (int32_t e = 0; l->gate_exps && e < m->info.n_expert; e++) {
-            repack_one(m, &l->gate_exps[e], &pass);
-            repack_one(m, &l->up_exps[e], &pass);
-            repack_one(m, &l->down_exps[e], &pass);
+            repack_one(&l->gate_exps[e], &pass);
+            repack_one(&l->up_exps[e], &pass);
+            repack_one(&l->down_exps[e], &pass);
         }
     }
     return pass.st;
@@ -368,24 +369,20 @@ void mw_model_repack_like(const mw_model *m, uint8_t *data)
     (void)repack_weights((mw_model *)m, pass);
 }
 
-mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_data,
-                          mw_model **out)
+mw_status mw_model_create(mw_gguf *g, mw_data *data, bool owns_data, mw_model **out)
 {
     *out = NULL;
     mw_model *m = mw_calloc(1, sizeof *m);
     if (!m) {
         mw_gguf_free(g);
-        if (owns_data)
-            mw_free(data);
+        mw_data_free(data);
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the model");
     }
     m->gguf = g;
-    m->data = data;
+    m->data = *data;
+    memset(data, 0, sizeof *data);
     m->owns_data = owns_data;
     mw_status st = mw_model_info_from_gguf(g, &m->info);
-    if (!st && data_size < g->data_size)
-        st = mw_fail(MW_ERR_TRUNCATED, "tensor data is %llu bytes, the header needs %llu",
-                     (unsigned long long)data_size, (unsigned long long)g->data_size);
     if (!st)
         st = mw_tokenizer_create(g, &m->tokenizer);
     if (!st && g->n_tensors == 0)
@@ -396,7 +393,7 @@ mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_
      * afterwards. Borrowed memory is never written: those weights stay as they are. */
     mw_kernels_init();
     if (!st && m->owns_data && !m->vocab_only) {
-        repack_pass pass = { m->data, true, MW_OK };
+        repack_pass pass = { NULL, true, MW_OK };
         st = repack_weights(m, pass);
     }
     if (st) {
@@ -421,8 +418,7 @@ void mw_model_free(mw_model *m)
     }
     if (m->tokenizer)
         mw_tokenizer_free(m->tokenizer);
-    if (m->owns_data)
-        mw_free(m->data);
+    mw_data_free(&m->data);
     mw_gguf_free(m->gguf);
     mw_free(m);
 }
