@@ -147,9 +147,11 @@ static mw_status try_header(mw_loader *l)
     mw_status st = mw_gguf_parse(l->head, l->head_len, &g);
     if (st)
         return st;
+    /* sticky at once: a TRUNCATED from here (the known file size) is final, not a header
+     * still arriving */
     if ((st = check_and_plan(g, &l->params, l->known_size, &l->data))) {
         mw_gguf_free(g);
-        return st;
+        return stick(l, st);
     }
     l->g = g;
     /* replay the buffered bytes through place(): pos restarts at the head's first byte */
@@ -158,7 +160,7 @@ static mw_status try_header(mw_loader *l)
     mw_free(l->head);
     l->head = NULL;
     l->head_len = l->head_cap = 0;
-    return st;
+    return st ? stick(l, st) : MW_OK;
 }
 
 /* Append up to n bytes to the header buffer; returns how many were taken. Takes only what the
@@ -198,7 +200,7 @@ mw_status mw_loader_feed(mw_loader *l, const void *data, size_t size)
         if (l->head_len < l->next_parse)
             break;   /* all of this chunk buffered; wait for more */
         st = try_header(l);
-        if (st == MW_ERR_TRUNCATED) {
+        if (st == MW_ERR_TRUNCATED && !l->error) {
             /* the header is longer than the prefix: double and keep buffering */
             if (l->next_parse > SIZE_MAX / 2)
                 return stick(l, mw_fail(MW_ERR_TOO_LARGE, "GGUF header larger than memory"));
