@@ -62,8 +62,11 @@ static mw_status positive_float(const mw_gguf *g, const char *arch, const char *
     if (r == 0)
         return MW_OK;
     /* written so that NaN fails too; the float it becomes must be positive and finite */
-    if (!(f > 0 && f <= 3.4e38) || !((float)f > 0))
-        return mw_fail(MW_ERR_BAD_FORMAT, "%s = %g: must be a positive finite number", key, f);
+    if (!(f > 0 && f <= 3.4e38) || !((float)f > 0)) {
+        const char *what = f != f ? "NaN" : f == 0 ? "zero" : f < 0 ? "negative" :
+                           f > 3.4e38 ? "infinite or too large" : "too small for a float";
+        return mw_fail(MW_ERR_BAD_FORMAT, "%s is %s: it must be a positive finite number", key, what);
+    }
     *out = (float)f;
     return MW_OK;
 }
