@@ -13,42 +13,50 @@ mw_session_params mw_session_params_default(void)
     return p;
 }
 
-static mw_status alloc_floats(float **p, size_t n)
+/* a zeroed buffer of a * b elements of elt bytes; the product is checked against size_t (on
+ * wasm32 nb * n_ff alone can pass 4 GiB), though check_budget has already bounded the total */
+static void *alloc_elts(uint64_t a, uint64_t b, size_t elt)
 {
-    *p = mw_calloc(n ? n : 1, sizeof(float));
+    size_t n;
+    if (!mw_mul_size(a, b, &n) || !mw_mul_size(n, elt, &n))
+        return NULL;
+    return mw_calloc(n ? n : 1, elt);
+}
+
+static mw_status alloc_floats(float **p, uint64_t n)
+{
+    *p = alloc_elts(n, 1, sizeof(float));
     return *p ? MW_OK : MW_ERR_NO_MEMORY;
 }
 
-static mw_status alloc_scratch(mw_session *s, int n_threads)
+static mw_status alloc_scratch(mw_session *s, int n_threads, uint64_t act_size)
 {
     const mw_model_info *hp = &s->model->info;
     mw_scratch *sc = &s->sc;
-    const size_t nb = (size_t)s->n_batch, n_embd = (size_t)hp->n_embd;
-    const size_t n_q = (size_t)hp->n_head * hp->head_dim, n_kv = (size_t)hp->n_head_kv * hp->head_dim;
-    const size_t n_ff = (size_t)hp->n_ff, k = (size_t)hp->n_expert_used;
+    const uint64_t nb = (uint64_t)s->n_batch, n_embd = (uint64_t)hp->n_embd;
+    const uint64_t n_q = (uint64_t)hp->n_head * hp->head_dim, n_kv = (uint64_t)hp->n_head_kv * hp->head_dim;
+    const uint64_t n_ff = (uint64_t)hp->n_ff, k = (uint64_t)hp->n_expert_used;
     mw_status st = MW_OK;
     if (alloc_floats(&sc->x, nb * n_embd) || alloc_floats(&sc->xn, nb * n_embd) ||
         alloc_floats(&sc->q, nb * n_q) || alloc_floats(&sc->k, nb * n_kv) ||
         alloc_floats(&sc->v, nb * n_kv) || alloc_floats(&sc->attn, nb * n_q) ||
         alloc_floats(&sc->proj, nb * n_embd) || alloc_floats(&sc->gate, nb * n_ff) ||
         alloc_floats(&sc->up, nb * n_ff) || alloc_floats(&sc->rope_cs, nb * hp->head_dim) ||
-        alloc_floats(&sc->scores, (size_t)n_threads * sc->scores_stride))
+        alloc_floats(&sc->scores, (uint64_t)n_threads * sc->scores_stride))
         st = MW_ERR_NO_MEMORY;
-    /* widest activation row: n_q (wo input), n_ff (ffn_down input) or n_embd; 2 bytes/value
-     * covers F16/BF16 and every Q8 block format (at most 36 bytes per 32 values) */
-    const size_t max_cols = MW_MAX(MW_MAX(n_embd, n_ff), n_q);
-    sc->act_size = nb * (max_cols * 2 + 64);
+    if (!st && !mw_mul_size(act_size, 1, &sc->act_size))
+        st = MW_ERR_NO_MEMORY;
     for (int i = 0; i < 3 && !st; i++)
         if (!(sc->act[i] = mw_alloc(sc->act_size)))
             st = MW_ERR_NO_MEMORY;
     if (!st && hp->n_expert) {
-        if (alloc_floats(&sc->router, nb * hp->n_expert) || alloc_floats(&sc->sel_w, nb * k) ||
+        if (alloc_floats(&sc->router, nb * (uint64_t)hp->n_expert) || alloc_floats(&sc->sel_w, nb * k) ||
             alloc_floats(&sc->exp_out, nb * k * n_embd) || alloc_floats(&sc->ex_in, nb * n_embd) ||
             alloc_floats(&sc->ex_mid, nb * n_ff) || alloc_floats(&sc->ex_out, nb * n_embd) ||
-            !(sc->sel = mw_calloc(nb * k, sizeof(int32_t))) ||
-            !(sc->rows = mw_calloc(nb, sizeof(int32_t))) ||
-            !(sc->slots = mw_calloc(nb, sizeof(int32_t))) ||
-            !(s->expert_counts = mw_calloc((size_t)hp->n_layer * hp->n_expert, sizeof(uint64_t))))
+            !(sc->sel = alloc_elts(nb, k, sizeof(int32_t))) ||
+            !(sc->rows = alloc_elts(nb, 1, sizeof(int32_t))) ||
+            !(sc->slots = alloc_elts(nb, 1, sizeof(int32_t))) ||
+            !(s->expert_counts = alloc_elts((uint64_t)hp->n_layer, (uint64_t)hp->n_expert, sizeof(uint64_t))))
             st = MW_ERR_NO_MEMORY;
     }
     return st ? mw_fail(st, "out of memory allocating session scratch buffers") : MW_OK;
@@ -68,16 +76,24 @@ static void free_scratch(mw_scratch *sc)
     mw_free(sc->slots);
 }
 
-/* Refuse before allocating anything when the session cannot fit: the caller's cap, and on
- * 32-bit targets (wasm32) the 4 GiB address space shared with the model's weights. */
-static mw_status check_budget(const mw_model *model, const mw_session_params *p)
+/* Refuse before allocating anything when the session cannot fit: a context beyond what the
+ * model was trained for, the caller's cap, what size_t can address, and on 32-bit targets
+ * (wasm32) the 4 GiB address space shared with the model's weights. */
+static mw_status check_budget(const mw_model *model, const mw_session_params *p,
+                              const mw_session_sizes *z)
 {
     const mw_model_info *hp = &model->info;
-    const int32_t n_ctx = p->n_ctx ? p->n_ctx : MW_MIN(hp->n_ctx_train, 4096);
-    const uint64_t need = mw_session_memory_needed_kv(hp, n_ctx, p->sliding_window, p->kv_type);
+    const int32_t n_ctx = z->n_ctx;
+    const uint64_t need = z->bytes;
+    if (n_ctx > hp->n_ctx_train)
+        return mw_fail(MW_ERR_INVALID_ARG, "n_ctx %d is more than the %d tokens the model was "
+                       "trained for (context_length)", n_ctx, hp->n_ctx_train);
     if (p->memory_limit && need > p->memory_limit)
         return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, over the limit of %llu MiB",
                        n_ctx, (unsigned long long)(need >> 20), (unsigned long long)(p->memory_limit >> 20));
+    if (need > (uint64_t)SIZE_MAX)
+        return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, more than this "
+                       "platform can address", n_ctx, (unsigned long long)(need >> 20));
     if (sizeof(size_t) == 4) {
         const uint64_t space = 4ULL << 30;
         const uint64_t used = hp->weight_bytes + need;
@@ -109,7 +125,9 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
         return mw_fail(MW_ERR_INVALID_ARG, "unknown kv_type %d (MW_KV_F32 = 0 or MW_KV_F16 = 1)",
                        (int)p.kv_type);
     mw_kernels_init();
-    mw_status st = check_budget(model, &p);
+    mw_session_sizes z;
+    mw_session_sizes_of(hp, &p, &z);
+    mw_status st = check_budget(model, &p, &z);
     if (st)
         return st;
 
@@ -117,35 +135,27 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     if (!s)
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the session");
     s->model = model;
-    s->n_ctx = p.n_ctx ? p.n_ctx : MW_MIN(hp->n_ctx_train, 4096);
-    s->window = p.sliding_window > 0 ? p.sliding_window : p.sliding_window < 0 ? 0 : hp->sliding_window;
-    if (s->window >= s->n_ctx)
-        s->window = 0; /* the window never bites: plain cache */
-    s->n_batch = p.n_batch ? p.n_batch : 64;
-    if (s->n_batch > 4096)
-        s->n_batch = 4096;
-    s->kv_size = mw_kv_size(s->n_ctx, s->window, s->n_batch);
+    /* every size below was bounded by check_budget: the total fits size_t */
+    s->n_ctx = z.n_ctx;
+    s->window = z.window;
+    s->n_batch = z.n_batch;
+    s->kv_size = z.kv_size;
     s->abort_fn = p.abort_fn;
     s->abort_user = p.abort_user;
-
     s->kv_type = p.kv_type;
-    s->sc.scores_stride = (size_t)s->kv_size * (s->kv_type == MW_KV_F16 ? hp->n_head / hp->n_head_kv : 1);
+    s->sc.scores_stride = (size_t)z.scores_stride;
 
     const size_t elt = mw_kv_type_size(s->kv_type);
-    const size_t kv_elts = (size_t)hp->n_layer * s->kv_size * hp->n_head_kv * hp->head_dim;
-    if (kv_elts / s->kv_size / hp->n_layer != (size_t)hp->n_head_kv * hp->head_dim ||
-        kv_elts > SIZE_MAX / elt / 2)
-        st = mw_fail(MW_ERR_TOO_LARGE, "a KV cache of %d tokens does not fit in memory", s->kv_size);
-    if (!st && (!(s->k_cache = mw_calloc(kv_elts ? kv_elts : 1, elt)) ||
-                !(s->v_cache = mw_calloc(kv_elts ? kv_elts : 1, elt))))
+    if (!(s->k_cache = alloc_elts(z.kv_elts ? z.kv_elts : 1, 1, elt)) ||
+        !(s->v_cache = alloc_elts(z.kv_elts ? z.kv_elts : 1, 1, elt)))
         st = mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating a KV cache of %d tokens (%llu bytes)",
-                     s->kv_size, (unsigned long long)(2 * kv_elts * elt));
-    if (!st && alloc_floats(&s->logits, (size_t)hp->n_vocab))
+                     s->kv_size, (unsigned long long)(2 * z.kv_elts * elt));
+    if (!st && alloc_floats(&s->logits, (uint64_t)hp->n_vocab))
         st = mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating logits");
     if (!st)
-        st = mw_pool_create(p.n_threads ? p.n_threads : 1, &s->pool);
+        st = mw_pool_create(z.n_threads, &s->pool);
     if (!st)
-        st = alloc_scratch(s, mw_pool_size(s->pool));
+        st = alloc_scratch(s, MW_MIN(mw_pool_size(s->pool), z.n_threads), z.act_size);
     if (st) {
         mw_session_free(s);
         return st;

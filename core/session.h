@@ -69,6 +69,17 @@ struct mw_session {
 mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n, float *logits_rows,
                            float *embd_rows);
 
+/* Every size a session allocates, from the model and its params with the defaults applied
+ * (kvcache.c). 64-bit and saturating: UINT64_MAX means it cannot fit anywhere. */
+typedef struct mw_session_sizes {
+    int32_t n_ctx, window, kv_size, n_batch, n_threads;
+    uint64_t kv_elts;        /* elements of the K cache, and of the V cache */
+    uint64_t scores_stride;  /* floats of attention probabilities per thread */
+    uint64_t act_size;       /* bytes of each of the three quantized-activation buffers */
+    uint64_t bytes;          /* all of the session's buffers together */
+} mw_session_sizes;
+void mw_session_sizes_of(const mw_model_info *hp, const mw_session_params *p, mw_session_sizes *z);
+
 /* KV slots (kvcache.c) */
 int32_t mw_kv_size(int32_t n_ctx, int32_t window, int32_t n_batch);
 /* Bytes of one cache element of kv_type, 0 for an unknown type. */

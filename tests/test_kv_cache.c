@@ -339,8 +339,8 @@ static void test_memory_and_errors(void)
            (unsigned long long)kv_f32, (unsigned long long)need32, (unsigned long long)(kv_f32 / 2),
            (unsigned long long)need16);
     /* the KV part halves; the F16 path keeps n_head / n_head_kv probability rows per thread
-     * (8 threads budgeted) instead of one */
-    const uint64_t extra_scores = 8ull * (hp.n_head / hp.n_head_kv - 1) * n_ctx * 4;
+     * (one thread: the default) instead of one */
+    const uint64_t extra_scores = 1ull * (hp.n_head / hp.n_head_kv - 1) * n_ctx * 4;
     CHECK(need32 == mw_session_memory_needed(&hp, n_ctx, -1));
     CHECK_MSG(need32 > kv_f32 && need32 - need16 == kv_f32 / 2 - extra_scores, "%llu - %llu",
               (unsigned long long)need32, (unsigned long long)need16);

@@ -134,8 +134,8 @@ mw_status mw_model_get_info(const mw_model *model, mw_model_info *info);
 /* Same, from a loader whose header is ready (before the weights arrive). */
 mw_status mw_loader_get_info(const mw_loader *loader, mw_model_info *info);
 
-/* Bytes a session of n_ctx tokens would allocate (KV cache + scratch), sliding window
- * applied (window 0 = the model's, <0 = none). */
+/* Bytes a session of n_ctx tokens would allocate (KV cache + scratch + logits), sliding
+ * window applied (window 0 = the model's, <0 = none), with the default n_batch and one thread. */
 uint64_t mw_session_memory_needed(const mw_model_info *info, int32_t n_ctx, int32_t window);
 /* Same for a KV cache of kv_type (MW_KV_F32 / MW_KV_F16); 0 for an unknown kv_type. */
 uint64_t mw_session_memory_needed_kv(const mw_model_info *info, int32_t n_ctx, int32_t window,
@@ -226,7 +226,8 @@ typedef int32_t (*mw_abort_fn)(void *user);
 enum { MW_KV_F32 = 0, MW_KV_F16 = 1 };
 
 typedef struct mw_session_params {
-    int32_t n_ctx;          /* tokens of context; 0 = min(model's training context, 4096) */
+    int32_t n_ctx;          /* tokens of context; 0 = min(model's training context, 4096); more
+                               than the training context: MW_ERR_INVALID_ARG */
     int32_t n_threads;      /* worker threads incl. the caller; 0 = 1 */
     int32_t sliding_window; /* 0 = the model's (none if absent); >0 = this window; <0 = off */
     int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
@@ -243,6 +244,11 @@ typedef struct mw_session_params {
 } mw_session_params;
 
 mw_session_params mw_session_params_default(void);
+/* Exactly what mw_session_create(model, params) allocates for its buffers (the number its
+ * memory_limit is compared with): params' n_ctx, sliding_window, n_batch, n_threads and kv_type
+ * with their defaults applied. 0 for invalid params. */
+uint64_t mw_session_memory_needed_params(const mw_model_info *info,
+                                         const mw_session_params *params);
 mw_status mw_session_create(const mw_model *model, const mw_session_params *params,
                             mw_session **out);
 void mw_session_free(mw_session *session);
