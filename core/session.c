@@ -17,8 +17,8 @@ mw_session_params mw_session_params_default(void)
  * wasm32 nb * n_ff alone can pass 4 GiB), though check_budget has already bounded the total */
 static void *alloc_elts(uint64_t a, uint64_t b, size_t elt)
 {
-    size_t n;
-    if (!mw_mul_size(a, b, &n) || !mw_mul_size(n, elt, &n))
+    size_t n, bytes;
+    if (!mw_mul_size(a, b, &n) || !mw_mul_size(n, elt, &bytes))
         return NULL;
     return mw_calloc(n ? n : 1, elt);
 }

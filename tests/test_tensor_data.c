@@ -13,56 +13,7 @@
 #include "gguf_build.h"
 #include "model.h"
 #include "tensor_data.h"
-
-/* ---- an allocator that tracks the peak of live bytes ---- */
-
-static size_t live_bytes, peak_bytes;
-#define HDR 16   /* keeps the allocator's alignment */
-
-static void *c_alloc(void *u, size_t n)
-{
-    (void)u;
-    uint8_t *p = n <= SIZE_MAX - HDR ? malloc(n + HDR) : NULL;
-    if (!p)
-        return NULL;
-    memcpy(p, &n, sizeof n);
-    live_bytes += n;
-    peak_bytes = MW_MAX(peak_bytes, live_bytes);
-    return p + HDR;
-}
-static void c_free(void *u, void *ptr)
-{
-    (void)u;
-    if (!ptr)
-        return;
-    uint8_t *p = (uint8_t *)ptr - HDR;
-    size_t n;
-    memcpy(&n, p, sizeof n);
-    live_bytes -= n;
-    free(p);
-}
-static void *c_realloc(void *u, void *ptr, size_t n)
-{
-    void *q = c_alloc(u, n);
-    if (q && ptr) {
-        size_t old;
-        memcpy(&old, (uint8_t *)ptr - HDR, sizeof old);
-        memcpy(q, ptr, MW_MIN(old, n));
-        c_free(u, ptr);
-    }
-    return q;
-}
-static void count_start(void)
-{
-    static const mw_allocator a = { c_alloc, c_realloc, c_free, NULL };
-    live_bytes = peak_bytes = 0;
-    mw_set_allocator(&a);
-}
-static size_t count_stop(void)
-{
-    mw_set_allocator(NULL);
-    return peak_bytes;
-}
+#include "count_alloc.h"
 
 /* ---- the block plan ---- */
 
