@@ -78,7 +78,7 @@ static void test_sessions(const mw_model *m)
     mw_session *s = NULL;
 
     /* 2^32 floats of gate: refused before allocating where size_t is 32 bits; natively the
-     * estimate says 40 GiB, so a 16 GiB cap refuses it */
+     * estimate says 56 GiB, so a 16 GiB cap refuses it */
     p.n_batch = 4096;
     if (sizeof(size_t) < 8) {
         count_start();
