@@ -217,6 +217,16 @@ mw_status mw_loader_feed(mw_loader *l, const void *data, size_t size)
     return MW_OK;
 }
 
+mw_status mw_loader_set_size(mw_loader *l, uint64_t total_size)
+{
+    if (!l)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_loader_set_size: loader is NULL");
+    if (l->g)
+        return mw_fail(MW_ERR_STATE, "mw_loader_set_size: the header has already been parsed");
+    l->known_size = total_size;
+    return MW_OK;
+}
+
 int32_t mw_loader_header_ready(const mw_loader *l, uint64_t *file_size)
 {
     if (!l || !l->g)
@@ -312,7 +322,7 @@ mw_status mw_loader_pull(const mw_model_params *params, mw_read_fn read, void *u
         mw_loader_free(l);
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory for a read buffer");
     }
-    l->known_size = known_size;
+    mw_loader_set_size(l, known_size);
     while (!complete(l)) {
         uint8_t *dst;
         size_t cap;

@@ -150,6 +150,38 @@ static void expect_refused_small(const char *what, uint64_t far, mw_status want_
     free(b.p);
 }
 
+/* A 1 MiB push whose header claims one 1.5 GiB tensor: with the size announced it is refused
+ * as soon as the header parses, before the block is allocated. */
+static void test_push_with_size(void)
+{
+    const uint64_t n_floats[] = { (uint64_t)3 << 27 }, offsets[] = { 0 };
+    gb b = header_with(1, n_floats, offsets, 32);
+    static uint8_t junk[1 << 20];
+    gb_bytes(&b, junk, sizeof junk);
+    mw_model *m = NULL;
+    mw_loader *l = NULL;
+    count_start();
+    mw_status st = mw_loader_create(NULL, &l);
+    if (!st)
+        st = mw_loader_set_size(l, b.len);
+    for (size_t off = 0; off < b.len && !st; off += 65536)
+        st = mw_loader_feed(l, b.p + off, MW_MIN(65536, b.len - off));
+    CHECK_MSG(st == MW_ERR_TRUNCATED, "push with size: %s (%s)", mw_status_name(st), mw_last_error());
+    CHECK(mw_loader_finish(l, &m) == MW_ERR_TRUNCATED && !m);
+    size_t peak = count_stop();
+    CHECK_MSG(peak < ((size_t)1 << 20), "push with size: %zu bytes allocated at peak", peak);
+    /* too late once the header is in */
+    gb small = gb_minimal();
+    gb_bytes(&small, junk, 32768);   /* ignored trailing bytes: enough for the header to parse */
+    CHECK(mw_loader_create(NULL, &l) == MW_OK);
+    CHECK(mw_loader_feed(l, small.p, small.len) == MW_OK && mw_loader_header_ready(l, NULL));
+    CHECK(mw_loader_set_size(l, small.len) == MW_ERR_STATE);
+    mw_loader_free(l);
+    free(small.p);
+    CHECK(mw_loader_set_size(NULL, 1) == MW_ERR_INVALID_ARG);
+    free(b.p);
+}
+
 static void test_size_before_alloc(void)
 {
     /* 1 TiB: past what wasm32 can address, so refused as too large there */
@@ -272,6 +304,7 @@ int main(void)
 {
     test_plan();
     test_size_before_alloc();
+    test_push_with_size();
     test_alignment_one(MW_TEST_DATA "/reference/mistral-s.Q4_0.gguf");
     test_alignment_one(MW_TEST_DATA "/reference/mistral-s.Q4_K_M.gguf");
     test_alignment_one(MW_TEST_DATA "/reference/mixtral-s.Q4_0.gguf");

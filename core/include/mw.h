@@ -100,6 +100,11 @@ mw_status mw_model_open_reader(mw_read_fn read, void *user, const mw_model_param
 typedef struct mw_loader mw_loader;
 mw_status mw_loader_create(const mw_model_params *params, mw_loader **out);
 mw_status mw_loader_feed(mw_loader *loader, const void *data, size_t size);
+/* Optional, before the header has parsed: the total number of bytes that will be fed (e.g. an
+ * HTTP Content-Length). A header whose tensor data needs more is then refused
+ * (MW_ERR_TRUNCATED) as soon as it parses, before any tensor data is allocated; without it a
+ * short stream is refused at finish, having allocated the blocks its bytes reached. */
+mw_status mw_loader_set_size(mw_loader *loader, uint64_t total_size);
 /* 1 once the header is parsed and validated, 0 before; total file size via *file_size. */
 int32_t mw_loader_header_ready(const mw_loader *loader, uint64_t *file_size);
 /* Builds the model; the loader is freed whatever the outcome. */
