@@ -24,9 +24,14 @@ int main(int argc, char **argv)
     FILE *f = fopen(argv[1], "rb");
     if (!f)
         return perror(argv[1]), 1;
-    static unsigned char buf[1 << 24];
-    size_t len = fread(buf, 1, sizeof buf, f);
+    /* on the heap, sized from the file: a 16 MiB static array passes the Emscripten build's
+     * initial memory (wasm-ld: "initial memory too small"), and this also runs under node */
+    long size = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    unsigned char *buf = size > 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)size) : NULL;
+    size_t len = buf ? fread(buf, 1, (size_t)size, f) : 0;
     fclose(f);
+    if (!buf || len != (size_t)size)
+        return fprintf(stderr, "cannot read %s\n", argv[1]), 1;
     static const char key[] = "general.name";
     for (size_t i = 0; i + sizeof key + 12 + n <= len; i++)
         if (memcmp(buf + i, key, sizeof key - 1) == 0 && buf[i + sizeof key - 1] == 8) {
