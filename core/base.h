@@ -32,6 +32,27 @@ void mw_log(int level, const char *fmt, ...);
 size_t mw_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 size_t mw_format(char *buf, size_t cap, const char *fmt, ...);
 
+/* a * b into *out when the product is at most limit; false (out untouched) when it is not.
+ * Callers size buffers with limit = SIZE_MAX (mw_mul_size); tests pass UINT32_MAX to see
+ * wasm32's overflows on a 64-bit host. */
+static inline bool mw_mul_limit(uint64_t a, uint64_t b, uint64_t limit, uint64_t *out)
+{
+    if (a && b > limit / a)
+        return false;
+    *out = a * b;
+    return true;
+}
+
+/* a * b as a size_t; false when it does not fit this platform's size_t (wasm32: 4 GiB). */
+static inline bool mw_mul_size(uint64_t a, uint64_t b, size_t *out)
+{
+    uint64_t v;
+    if (!mw_mul_limit(a, b, (uint64_t)SIZE_MAX, &v))
+        return false;
+    *out = (size_t)v;
+    return true;
+}
+
 #define MW_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MW_MAX(a, b) ((a) > (b) ? (a) : (b))
 

@@ -2,14 +2,18 @@
  * loader.c — model loading from bytes: the push loader (the core primitive), and the memory
  * buffer and read-callback byte sources built on it (the file source is io_file.c).
  *
- * The push loader buffers bytes until the GGUF header parses, then allocates the tensor data
- * section once (checked against the memory limit and what the platform can address) and copies
- * every later byte straight into it, skipping the padding before the data section and ignoring
- * anything after it. No second full copy of the weights is ever held.
+ * The push loader buffers bytes until the GGUF header parses, checks the size the header claims
+ * (against the memory limit, what the platform can address and, when known, the size of the
+ * file) before allocating anything, then plans the tensor data section as aligned blocks
+ * (tensor_data.h) and copies every later byte straight into its block, allocating each block
+ * when the first of its bytes arrives: a stream that ends early never costs more than the bytes
+ * it delivered plus one block. Padding before the data section and anything after it are
+ * skipped. No second full copy of the weights is ever held.
  */
 #include "loader.h"
 #include "gguf.h"
 #include "model.h"
+#include "tensor_data.h"
 
 /* The header is reparsed only when the buffered prefix has doubled, so a header of H bytes
  * costs O(H) parsing in total however it is chunked. */
@@ -18,16 +22,14 @@
  * straight into its final place in reads of up to DIRECT_CHUNK bytes. */
 #define BOUNCE_BYTES ((size_t)1 << 16)
 #define DIRECT_CHUNK ((uint64_t)1 << 26)
-/* Tensor data in a borrowed buffer must be at least this aligned for the kernels. */
-#define BORROW_ALIGN 16
-
 struct mw_loader {
     mw_model_params params;
     uint8_t *head;            /* bytes buffered before the header parses */
     size_t head_len, head_cap;
     size_t next_parse;        /* parse again once head_len reaches this */
     mw_gguf *g;               /* NULL until the header parses */
-    uint8_t *data;            /* g->data_size bytes */
+    mw_data data;             /* the blocks of g's tensor data, allocated as bytes arrive */
+    uint64_t known_size;      /* total bytes of the source when known, else 0 */
     uint64_t pos;             /* bytes fed so far = file offset of the next byte */
     mw_status error;          /* sticky: once failed, every call reports it */
     char error_msg[256];
@@ -71,20 +73,33 @@ static mw_status check_budget(const mw_gguf *g, const mw_model_params *params)
     return MW_OK;
 }
 
-/* Allocate the data section (NULL for a model without tensors). */
-static mw_status alloc_data(const mw_gguf *g, const mw_model_params *params, uint8_t **data)
+static mw_status truncated_at(uint64_t size, const mw_gguf *g)
 {
-    *data = NULL;
+    return mw_fail(MW_ERR_TRUNCATED, "file ends at byte %llu, tensor data needs %llu",
+                   (unsigned long long)size, (unsigned long long)needed_end(g));
+}
+
+/* Everything checked before a byte of tensor data is allocated: the budget, and the size of
+ * the source when known. Then the blocks are planned (not allocated). */
+static mw_status check_and_plan(const mw_gguf *g, const mw_model_params *params,
+                                uint64_t known_size, mw_data *data)
+{
     mw_status st = check_budget(g, params);
-    if (st || g->data_size == 0)
+    if (st)
         return st;
-    if (g->data_size > (uint64_t)SIZE_MAX)
-        return mw_fail(MW_ERR_TOO_LARGE, "model needs %llu bytes of tensor data, more than this "
-                       "platform can address", (unsigned long long)g->data_size);
-    *data = mw_alloc((size_t)g->data_size);
-    if (!*data)
-        return mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating %llu bytes of tensor data",
-                       (unsigned long long)g->data_size);
+    if (known_size && known_size < needed_end(g))
+        return truncated_at(known_size, g);
+    return mw_data_plan(g, data);
+}
+
+/* Allocate every block (a source whose bytes are all at hand). */
+static mw_status alloc_all(mw_data *data)
+{
+    for (size_t i = 0; i < data->n_blocks; i++) {
+        mw_status st = mw_data_alloc_block(data, i);
+        if (st)
+            return st;
+    }
     return MW_OK;
 }
 
@@ -108,18 +123,20 @@ void mw_loader_free(mw_loader *l)
         return;
     mw_free(l->head);
     mw_gguf_free(l->g);
-    mw_free(l->data);
+    mw_data_free(&l->data);
     mw_free(l);
 }
 
 /* Copy bytes at file offset l->pos into the data section where they belong, then advance. */
-static void place(mw_loader *l, const uint8_t *src, size_t n)
+static mw_status place(mw_loader *l, const uint8_t *src, size_t n)
 {
     uint64_t start = l->g->data_offset, end = start + l->g->data_size;
     uint64_t a = MW_MAX(l->pos, start), b = MW_MIN(l->pos + n, end);
+    mw_status st = MW_OK;
     if (a < b)
-        memcpy(l->data + (a - start), src + (a - l->pos), (size_t)(b - a));
+        st = mw_data_write(&l->data, a - start, src + (a - l->pos), (size_t)(b - a));
     l->pos += n;
+    return st;
 }
 
 /* Try to parse the buffered prefix. MW_OK with l->g set, MW_ERR_TRUNCATED to wait for more,
@@ -130,20 +147,20 @@ static mw_status try_header(mw_loader *l)
     mw_status st = mw_gguf_parse(l->head, l->head_len, &g);
     if (st)
         return st;
-    uint8_t *data;
-    if ((st = alloc_data(g, &l->params, &data))) {
+    /* sticky at once: a TRUNCATED from here (the known file size) is final, not a header
+     * still arriving */
+    if ((st = check_and_plan(g, &l->params, l->known_size, &l->data))) {
         mw_gguf_free(g);
-        return st;
+        return stick(l, st);
     }
     l->g = g;
-    l->data = data;
     /* replay the buffered bytes through place(): pos restarts at the head's first byte */
     l->pos -= l->head_len;
-    place(l, l->head, l->head_len);
+    st = place(l, l->head, l->head_len);
     mw_free(l->head);
     l->head = NULL;
     l->head_len = l->head_cap = 0;
-    return MW_OK;
+    return st ? stick(l, st) : MW_OK;
 }
 
 /* Append up to n bytes to the header buffer; returns how many were taken. Takes only what the
@@ -174,7 +191,7 @@ mw_status mw_loader_feed(mw_loader *l, const void *data, size_t size)
         return mw_fail(l->error, "%s", l->error_msg);
     const uint8_t *src = data;
     while (size && !l->g) {
-        size_t taken;
+        size_t taken = 0;
         mw_status st = buffer_head(l, src, size, &taken);
         if (st)
             return stick(l, st);
@@ -183,7 +200,7 @@ mw_status mw_loader_feed(mw_loader *l, const void *data, size_t size)
         if (l->head_len < l->next_parse)
             break;   /* all of this chunk buffered; wait for more */
         st = try_header(l);
-        if (st == MW_ERR_TRUNCATED) {
+        if (st == MW_ERR_TRUNCATED && !l->error) {
             /* the header is longer than the prefix: double and keep buffering */
             if (l->next_parse > SIZE_MAX / 2)
                 return stick(l, mw_fail(MW_ERR_TOO_LARGE, "GGUF header larger than memory"));
@@ -192,8 +209,21 @@ mw_status mw_loader_feed(mw_loader *l, const void *data, size_t size)
             return stick(l, st);
         }
     }
-    if (size && l->g)
-        place(l, src, size);
+    if (size && l->g) {
+        mw_status st = place(l, src, size);
+        if (st)
+            return stick(l, st);
+    }
+    return MW_OK;
+}
+
+mw_status mw_loader_set_size(mw_loader *l, uint64_t total_size)
+{
+    if (!l)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_loader_set_size: loader is NULL");
+    if (l->g)
+        return mw_fail(MW_ERR_STATE, "mw_loader_set_size: the header has already been parsed");
+    l->known_size = total_size;
     return MW_OK;
 }
 
@@ -237,36 +267,42 @@ mw_status mw_loader_finish(mw_loader *l, mw_model **out)
     if (!st && !l->g)
         st = final_header(l);
     if (!st) {
-        uint64_t end = needed_end(l->g);
-        if (l->pos < end)
-            st = mw_fail(MW_ERR_TRUNCATED, "file ends at byte %llu, tensor data needs %llu",
-                         (unsigned long long)l->pos, (unsigned long long)end);
+        if (l->pos < needed_end(l->g))
+            st = truncated_at(l->pos, l->g);
     }
     if (st) {
         mw_loader_free(l);
         return st;
     }
     mw_gguf *g = l->g;
-    uint8_t *data = l->data;
+    mw_data data = l->data;
     l->g = NULL;
-    l->data = NULL;
+    memset(&l->data, 0, sizeof l->data);
     mw_loader_free(l);
-    return mw_model_create(g, data, g->data_size, true, out);
+    return mw_model_create(g, &data, true, out);
 }
 
 /* ---- pulling sources: a read callback (and, through io_file.c, a file) ---- */
 
 /* Where the next bytes can be read directly, skipping the bounce buffer: the unfilled part of
- * the data section, once the header has parsed. 0 when the bounce buffer must be used. */
-static size_t direct_window(mw_loader *l, uint8_t **dst)
+ * the block they belong to (allocated here), once the header has parsed. *cap = 0 when the
+ * bounce buffer must be used (header, padding, gaps between blocks). */
+static mw_status direct_window(mw_loader *l, uint8_t **dst, size_t *cap)
 {
+    *cap = 0;
     if (!l->g || l->error || l->pos < l->g->data_offset)
-        return 0;
-    uint64_t end = l->g->data_offset + l->g->data_size;
-    if (l->pos >= end)
-        return 0;
-    *dst = l->data + (l->pos - l->g->data_offset);
-    return (size_t)MW_MIN(end - l->pos, DIRECT_CHUNK);
+        return MW_OK;
+    const uint64_t off = l->pos - l->g->data_offset;
+    const size_t i = mw_data_find(&l->data, off);
+    if (i == l->data.n_blocks || off < l->data.blocks[i].start)
+        return MW_OK;
+    mw_status st = mw_data_alloc_block(&l->data, i);
+    if (st)
+        return stick(l, st);
+    const mw_data_block *b = &l->data.blocks[i];
+    *dst = b->ptr + (off - b->start);
+    *cap = (size_t)MW_MIN(b->start + b->size - off, DIRECT_CHUNK);
+    return MW_OK;
 }
 
 static int complete(const mw_loader *l)
@@ -286,10 +322,12 @@ mw_status mw_loader_pull(const mw_model_params *params, mw_read_fn read, void *u
         mw_loader_free(l);
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory for a read buffer");
     }
-    int checked_size = 0;
+    mw_loader_set_size(l, known_size);
     while (!complete(l)) {
         uint8_t *dst;
-        size_t cap = direct_window(l, &dst);
+        size_t cap;
+        if ((st = direct_window(l, &dst, &cap)))
+            break;
         if (!cap) {
             dst = bounce;
             cap = BOUNCE_BYTES;
@@ -311,16 +349,6 @@ mw_status mw_loader_pull(const mw_model_params *params, mw_read_fn read, void *u
                 break;
         } else {
             l->pos += (uint64_t)n;
-        }
-        /* a file whose size is known can be rejected before reading it all */
-        if (known_size && !checked_size && l->g) {
-            checked_size = 1;
-            uint64_t end = needed_end(l->g);
-            if (known_size < end) {
-                st = mw_fail(MW_ERR_TRUNCATED, "file ends at byte %llu, tensor data needs %llu",
-                             (unsigned long long)known_size, (unsigned long long)end);
-                break;
-            }
         }
     }
     mw_free(bounce);
@@ -359,25 +387,21 @@ mw_status mw_model_open_memory(const void *data, size_t size, const mw_model_par
     mw_status st = mw_gguf_parse(data, size, &g);
     if (st)
         return st;
-    uint64_t end = needed_end(g);
-    if ((st = check_budget(g, &p)))
-        goto fail;
-    if (size < end) {
-        st = mw_fail(MW_ERR_TRUNCATED, "file ends at byte %zu, tensor data needs %llu", size,
-                     (unsigned long long)end);
-        goto fail;
+    mw_data blocks;
+    if ((st = check_and_plan(g, &p, size, &blocks))) {
+        mw_gguf_free(g);
+        return st;
     }
     const uint8_t *src = (const uint8_t *)data + g->data_offset;
     /* borrowed data must be aligned for the kernels; otherwise fall back to a copy */
-    if (p.borrow_memory && (uintptr_t)src % BORROW_ALIGN == 0)
-        return mw_model_create(g, (void *)(uintptr_t)src, g->data_size, false, out);
-    uint8_t *copy;
-    if ((st = alloc_data(g, &p, &copy)))
-        goto fail;
-    if (g->data_size)
-        memcpy(copy, src, (size_t)g->data_size);
-    return mw_model_create(g, copy, g->data_size, true, out);
-fail:
-    mw_gguf_free(g);
-    return st;
+    if (p.borrow_memory && mw_data_borrow(&blocks, src))
+        return mw_model_create(g, &blocks, false, out);
+    if ((st = alloc_all(&blocks))) {
+        mw_data_free(&blocks);
+        mw_gguf_free(g);
+        return st;
+    }
+    for (size_t i = 0; i < blocks.n_blocks; i++)
+        memcpy(blocks.blocks[i].ptr, src + blocks.blocks[i].start, (size_t)blocks.blocks[i].size);
+    return mw_model_create(g, &blocks, true, out);
 }

@@ -17,35 +17,69 @@ static bool arch_supported(const char *arch)
     return strcmp(arch, "llama") == 0 || strcmp(arch, "mistral") == 0;
 }
 
-/* "<arch>.<suffix>" as an integer; absent → *out unchanged, returns 0. */
-static int get_arch_int(const mw_gguf *g, const char *arch, const char *suffix, int64_t *out)
+/* An integer key in [lo, hi]: a value outside is refused, never truncated to fit. A missing
+ * key leaves *out unchanged (MW_OK) unless required; a key of another type is refused. */
+static mw_status int_key(const mw_gguf *g, const char *key, bool required, int64_t lo, int64_t hi,
+                         int32_t *out)
 {
-    char key[128];
-    mw_format(key, sizeof key, "%s.%s", arch, suffix);
-    return mw_gguf_get_int(g, key, out);
+    int64_t v = 0;
+    int r = mw_gguf_get_int(g, key, &v);
+    if (r < 0)
+        return (mw_status)r;
+    if (r == 0)
+        return required ? mw_fail(MW_ERR_BAD_FORMAT, "missing metadata key %s", key) : MW_OK;
+    if (v < lo || v > hi)
+        return mw_fail(MW_ERR_BAD_FORMAT, "%s = %lld is out of range [%lld, %lld]", key,
+                       (long long)v, (long long)lo, (long long)hi);
+    *out = (int32_t)v;
+    return MW_OK;
 }
 
-static int get_arch_float(const mw_gguf *g, const char *arch, const char *suffix, double *out)
+static mw_status arch_int(const mw_gguf *g, const char *arch, const char *suffix, bool required,
+                          int64_t lo, int64_t hi, int32_t *out)
 {
     char key[128];
     mw_format(key, sizeof key, "%s.%s", arch, suffix);
-    return mw_gguf_get_float(g, key, out);
+    return int_key(g, key, required, lo, hi, out);
 }
 
 static mw_status require_int(const mw_gguf *g, const char *arch, const char *suffix,
                              int64_t lo, int64_t hi, int32_t *out)
 {
-    int64_t v = 0;
-    int r = get_arch_int(g, arch, suffix, &v);
+    return arch_int(g, arch, suffix, true, lo, hi, out);
+}
+
+/* A float key that must be finite and positive (a NaN, zero or negative RoPE base or norm
+ * epsilon turns every logit into NaN). Missing: *out unchanged. */
+static mw_status positive_float(const mw_gguf *g, const char *arch, const char *suffix, float *out)
+{
+    char key[128];
+    mw_format(key, sizeof key, "%s.%s", arch, suffix);
+    double f = 0;
+    int r = mw_gguf_get_float(g, key, &f);
     if (r < 0)
         return (mw_status)r;
     if (r == 0)
-        return mw_fail(MW_ERR_BAD_FORMAT, "missing metadata key %s.%s", arch, suffix);
-    if (v < lo || v > hi)
-        return mw_fail(MW_ERR_BAD_FORMAT, "%s.%s = %lld is out of range [%lld, %lld]", arch,
-                       suffix, (long long)v, (long long)lo, (long long)hi);
-    *out = (int32_t)v;
+        return MW_OK;
+    /* written so that NaN fails too; the float it becomes must be positive and finite */
+    if (!(f > 0 && f <= 3.4e38) || !((float)f > 0)) {
+        const char *what = f != f ? "NaN" : f == 0 ? "zero" : f < 0 ? "negative" :
+                           f > 3.4e38 ? "infinite or too large" : "too small for a float";
+        return mw_fail(MW_ERR_BAD_FORMAT, "%s is %s: it must be a positive finite number", key, what);
+    }
+    *out = (float)f;
     return MW_OK;
+}
+
+/* A token id key: absent = -1; present, it must name a token of the vocabulary. */
+static mw_status token_id(const mw_gguf *g, const char *key, int32_t n_vocab, int32_t *out)
+{
+    *out = -1;
+    mw_status st = int_key(g, key, false, 0, INT32_MAX, out);
+    if (!st && *out >= n_vocab && n_vocab > 0)
+        return mw_fail(MW_ERR_BAD_FORMAT, "%s = %d is not a token of the vocabulary (%d tokens)",
+                       key, *out, n_vocab);
+    return st;
 }
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -67,6 +101,16 @@ static int32_t vocab_size(const mw_gguf *g)
     return 0;
 }
 
+static mw_status token_ids(const mw_gguf *g, mw_model_info *info)
+{
+    mw_status st;
+    if ((st = token_id(g, "tokenizer.ggml.bos_token_id", info->n_vocab, &info->bos_id)) ||
+        (st = token_id(g, "tokenizer.ggml.eos_token_id", info->n_vocab, &info->eos_id)) ||
+        (st = token_id(g, "tokenizer.ggml.unknown_token_id", info->n_vocab, &info->unk_id)))
+        return st;
+    return MW_OK;
+}
+
 mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info)
 {
     memset(info, 0, sizeof *info);
@@ -75,62 +119,60 @@ mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info)
         return mw_fail(MW_ERR_BAD_FORMAT, "missing metadata key general.architecture");
     copy_str(info->arch, sizeof info->arch, arch);
     const char *name = NULL;
-    if (mw_gguf_get_str(g, "general.name", &name) == 1)
+    int r = mw_gguf_get_str(g, "general.name", &name);
+    if (r < 0)
+        return (mw_status)r;
+    if (r == 1)
         copy_str(info->name, sizeof info->name, name);
     info->n_vocab = vocab_size(g);
-    int64_t v;
-    info->bos_id = mw_gguf_get_int(g, "tokenizer.ggml.bos_token_id", &v) == 1 ? (int32_t)v : -1;
-    info->eos_id = mw_gguf_get_int(g, "tokenizer.ggml.eos_token_id", &v) == 1 ? (int32_t)v : -1;
-    info->unk_id = mw_gguf_get_int(g, "tokenizer.ggml.unknown_token_id", &v) == 1 ? (int32_t)v : -1;
-
-    if (g->n_tensors == 0)
-        return MW_OK; /* vocabulary-only file: no hyperparameters needed */
+    mw_status st;
+    if (g->n_tensors == 0)   /* vocabulary-only file: no hyperparameters needed */
+        return token_ids(g, info);
     if (!arch_supported(arch))
         return mw_fail(MW_ERR_UNSUPPORTED, "unsupported architecture '%s' (supported: llama, mistral)", arch);
 
-    mw_status st;
     if ((st = require_int(g, arch, "embedding_length", 1, 1 << 20, &info->n_embd)) ||
         (st = require_int(g, arch, "block_count", 1, 4096, &info->n_layer)) ||
         (st = require_int(g, arch, "feed_forward_length", 1, 1 << 24, &info->n_ff)) ||
         (st = require_int(g, arch, "attention.head_count", 1, 4096, &info->n_head)))
         return st;
     info->n_head_kv = info->n_head;
-    if (get_arch_int(g, arch, "attention.head_count_kv", &v) == 1)
-        info->n_head_kv = (int32_t)v;
-    if (info->n_head_kv < 1 || info->n_head_kv > info->n_head || info->n_head % info->n_head_kv)
+    if ((st = arch_int(g, arch, "attention.head_count_kv", false, 1, info->n_head, &info->n_head_kv)))
+        return st;
+    if (info->n_head % info->n_head_kv)
         return mw_fail(MW_ERR_BAD_FORMAT, "head_count_kv %d does not divide head_count %d",
                        info->n_head_kv, info->n_head);
     if (info->n_embd % info->n_head)
         return mw_fail(MW_ERR_BAD_FORMAT, "embedding_length %d is not a multiple of head_count %d",
                        info->n_embd, info->n_head);
     info->head_dim = info->n_embd / info->n_head;
-    if (get_arch_int(g, arch, "attention.key_length", &v) == 1 && v != info->head_dim)
-        return mw_fail(MW_ERR_UNSUPPORTED, "attention.key_length %lld != n_embd/n_head %d",
-                       (long long)v, info->head_dim);
+    int32_t v = info->head_dim;
+    if ((st = arch_int(g, arch, "attention.key_length", false, 0, INT32_MAX, &v)))
+        return st;
+    if (v != info->head_dim)
+        return mw_fail(MW_ERR_UNSUPPORTED, "attention.key_length %d != n_embd/n_head %d", v,
+                       info->head_dim);
     if (info->head_dim % 2)
         return mw_fail(MW_ERR_UNSUPPORTED, "odd head dimension %d", info->head_dim);
-    if (get_arch_int(g, arch, "rope.dimension_count", &v) == 1 && v != info->head_dim)
-        return mw_fail(MW_ERR_UNSUPPORTED, "partial RoPE (rope.dimension_count %lld, head dim %d)",
-                       (long long)v, info->head_dim);
+    if ((st = arch_int(g, arch, "rope.dimension_count", false, 0, INT32_MAX, &v)))
+        return st;
+    if (v != info->head_dim)
+        return mw_fail(MW_ERR_UNSUPPORTED, "partial RoPE (rope.dimension_count %d, head dim %d)",
+                       v, info->head_dim);
     info->n_ctx_train = 4096;
-    if (get_arch_int(g, arch, "context_length", &v) == 1 && v > 0 && v <= INT32_MAX)
-        info->n_ctx_train = (int32_t)v;
-    if (get_arch_int(g, arch, "attention.sliding_window", &v) == 1 && v > 0 && v <= INT32_MAX)
-        info->sliding_window = (int32_t)v;
-    if (get_arch_int(g, arch, "expert_count", &v) == 1 && v > 0) {
-        if (v > 256)
-            return mw_fail(MW_ERR_UNSUPPORTED, "expert_count %lld > 256", (long long)v);
-        info->n_expert = (int32_t)v;
-        if ((st = require_int(g, arch, "expert_used_count", 1, info->n_expert, &info->n_expert_used)))
-            return st;
-    }
-    double f;
+    if ((st = arch_int(g, arch, "context_length", false, 1, INT32_MAX, &info->n_ctx_train)) ||
+        (st = arch_int(g, arch, "attention.sliding_window", false, 0, INT32_MAX, &info->sliding_window)))
+        return st;
+    if ((st = arch_int(g, arch, "expert_count", false, 0, 256, &info->n_expert)))
+        return st;
+    if (info->n_expert &&
+        (st = require_int(g, arch, "expert_used_count", 1, info->n_expert, &info->n_expert_used)))
+        return st;
     info->rope_theta = 10000.0f;
-    if (get_arch_float(g, arch, "rope.freq_base", &f) == 1)
-        info->rope_theta = (float)f;
     info->norm_eps = 1e-5f;
-    if (get_arch_float(g, arch, "attention.layer_norm_rms_epsilon", &f) == 1)
-        info->norm_eps = (float)f;
+    if ((st = positive_float(g, arch, "rope.freq_base", &info->rope_theta)) ||
+        (st = positive_float(g, arch, "attention.layer_norm_rms_epsilon", &info->norm_eps)))
+        return st;
 
     /* totals over the tensor table */
     uint64_t bytes_by_type[MW_TYPE_COUNT] = { 0 };
@@ -147,15 +189,14 @@ mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info)
     const mw_gguf_tensor *embd = mw_gguf_find_tensor(g, "token_embd.weight");
     if (embd && info->n_vocab == 0 && embd->ne[1] <= INT32_MAX)
         info->n_vocab = (int32_t)embd->ne[1];
-    return MW_OK;
+    return token_ids(g, info);
 }
 
 /* ---- tensor binding ---- */
 
 typedef struct binder {
     const mw_gguf *g;
-    uint8_t *data;
-    uint64_t data_size;
+    const mw_data *data;
 } binder;
 
 static mw_status bind_view(const binder *b, const mw_gguf_tensor *t, mw_tensor *out)
@@ -163,10 +204,11 @@ static mw_status bind_view(const binder *b, const mw_gguf_tensor *t, mw_tensor *
     out->name = t->name;
     out->type = t->type;
     memcpy(out->ne, t->ne, sizeof out->ne);
-    out->data = b->data + t->offset;
+    out->data = mw_data_at(b->data, t->offset, t->nbytes);
+    out->offset = t->offset;
     out->nbytes = t->nbytes;
     out->repacked = false;   /* until repack_weights */
-    if (t->offset > b->data_size || t->nbytes > b->data_size - t->offset)
+    if (!out->data)
         return mw_fail(MW_ERR_TRUNCATED, "tensor %s lies past the end of the data", t->name);
     return MW_OK;
 }
@@ -201,6 +243,7 @@ static mw_tensor expert_slice(const mw_tensor *merged, int32_t e)
     uint64_t per_expert = merged->nbytes / (uint64_t)merged->ne[2];
     s.ne[2] = 1;
     s.data = (const uint8_t *)merged->data + per_expert * (uint64_t)e;
+    s.offset = merged->offset + per_expert * (uint64_t)e;
     s.nbytes = per_expert;
     return s;
 }
@@ -275,8 +318,7 @@ static mw_status bind_layer(const binder *b, mw_model *m, int32_t il)
 static mw_status bind_model(mw_model *m)
 {
     const mw_model_info *hp = &m->info;
-    binder b = { m->gguf, m->data, 0 };
-    b.data_size = m->gguf->data_size;
+    binder b = { m->gguf, &m->data };
     if (hp->n_vocab <= 0)
         return mw_fail(MW_ERR_BAD_FORMAT, "model has no vocabulary size");
     mw_status st;
@@ -307,16 +349,17 @@ static bool repackable(const mw_tensor *t)
                MW_REPACK_ROWS * (uint64_t)mw_row_size(t->type, n);
 }
 
-/* Repack t's rows in place at t's offset in data (laid out as m->data), group by group: a
- * repacked group is the size of the rows it replaces, so one group's copy is all it needs. */
-static mw_status repack_tensor(const mw_model *m, const mw_tensor *t, uint8_t *data)
+/* Repack t's rows in place, group by group: at t->data, or at t's offset in data (laid out as
+ * the file's data section) when data is not NULL. A repacked group is the size of the rows it
+ * replaces, so one group's copy is all it needs. */
+static mw_status repack_tensor(const mw_tensor *t, uint8_t *data)
 {
     const int64_t n = t->ne[0], n_rows = t->ne[1] * t->ne[2];
     const size_t group_bytes = MW_REPACK_ROWS * mw_row_size(t->type, n);
     uint8_t *tmp = mw_alloc(group_bytes);
     if (!tmp)
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory repacking %s", t->name);
-    uint8_t *p = data + ((const uint8_t *)t->data - (const uint8_t *)m->data);
+    uint8_t *p = data ? data + t->offset : (uint8_t *)(uintptr_t)t->data;
     for (int64_t g = 0; g < n_rows / MW_REPACK_ROWS; g++, p += group_bytes) {
         memcpy(tmp, p, group_bytes);
         mw_kern->repack[t->type](MW_REPACK_ROWS, (int)n, tmp, p);
@@ -326,16 +369,16 @@ static mw_status repack_tensor(const mw_model *m, const mw_tensor *t, uint8_t *d
 }
 
 typedef struct repack_pass {
-    uint8_t *data;     /* where to repack */
+    uint8_t *data;     /* where to repack: NULL = the model's own blocks */
     bool mark;         /* choose and mark the tensors (load) or repack the marked ones */
     mw_status st;      /* first failure */
 } repack_pass;
 
-static void repack_one(const mw_model *m, mw_tensor *t, repack_pass *pass)
+static void repack_one(mw_tensor *t, repack_pass *pass)
 {
     if (pass->st || !(pass->mark ? repackable(t) : t->repacked))
         return;
-    pass->st = repack_tensor(m, t, pass->data);
+    pass->st = repack_tensor(t, pass->data);
     if (pass->mark && !pass->st)
         t->repacked = true;
 }
@@ -346,17 +389,17 @@ static mw_status repack_weights(mw_model *m, repack_pass pass)
     if (!m->layers)   /* vocabulary only */
         return MW_OK;
     if (m->output.data != m->tok_embd.data)
-        repack_one(m, &m->output, &pass);
+        repack_one(&m->output, &pass);
     for (int32_t il = 0; il < m->info.n_layer; il++) {
         mw_layer *l = &m->layers[il];
         mw_tensor *dense[] = { &l->wq, &l->wk, &l->wv, &l->wo, &l->ffn_gate, &l->ffn_up, &l->ffn_down };
         for (size_t i = 0; i < sizeof dense / sizeof dense[0]; i++)
             if (dense[i]->data)
-                repack_one(m, dense[i], &pass);
+                repack_one(dense[i], &pass);
         for (int32_t e = 0; l->gate_exps && e < m->info.n_expert; e++) {
-            repack_one(m, &l->gate_exps[e], &pass);
-            repack_one(m, &l->up_exps[e], &pass);
-            repack_one(m, &l->down_exps[e], &pass);
+            repack_one(&l->gate_exps[e], &pass);
+            repack_one(&l->up_exps[e], &pass);
+            repack_one(&l->down_exps[e], &pass);
         }
     }
     return pass.st;
@@ -368,24 +411,20 @@ void mw_model_repack_like(const mw_model *m, uint8_t *data)
     (void)repack_weights((mw_model *)m, pass);
 }
 
-mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_data,
-                          mw_model **out)
+mw_status mw_model_create(mw_gguf *g, mw_data *data, bool owns_data, mw_model **out)
 {
     *out = NULL;
     mw_model *m = mw_calloc(1, sizeof *m);
     if (!m) {
         mw_gguf_free(g);
-        if (owns_data)
-            mw_free(data);
+        mw_data_free(data);
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the model");
     }
     m->gguf = g;
-    m->data = data;
+    m->data = *data;
+    memset(data, 0, sizeof *data);
     m->owns_data = owns_data;
     mw_status st = mw_model_info_from_gguf(g, &m->info);
-    if (!st && data_size < g->data_size)
-        st = mw_fail(MW_ERR_TRUNCATED, "tensor data is %llu bytes, the header needs %llu",
-                     (unsigned long long)data_size, (unsigned long long)g->data_size);
     if (!st)
         st = mw_tokenizer_create(g, &m->tokenizer);
     if (!st && g->n_tensors == 0)
@@ -396,7 +435,7 @@ mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_
      * afterwards. Borrowed memory is never written: those weights stay as they are. */
     mw_kernels_init();
     if (!st && m->owns_data && !m->vocab_only) {
-        repack_pass pass = { m->data, true, MW_OK };
+        repack_pass pass = { NULL, true, MW_OK };
         st = repack_weights(m, pass);
     }
     if (st) {
@@ -421,8 +460,7 @@ void mw_model_free(mw_model *m)
     }
     if (m->tokenizer)
         mw_tokenizer_free(m->tokenizer);
-    if (m->owns_data)
-        mw_free(m->data);
+    mw_data_free(&m->data);
     mw_gguf_free(m->gguf);
     mw_free(m);
 }

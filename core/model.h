@@ -8,6 +8,7 @@
 
 #include "base.h"
 #include "gguf.h"
+#include "tensor_data.h"
 
 struct mw_tokenizer;
 
@@ -16,6 +17,7 @@ typedef struct mw_tensor {
     int32_t type;         /* MW_TYPE_* */
     int64_t ne[4];        /* ne[0] = row length */
     const void *data;
+    uint64_t offset;      /* of data in the file's data section */
     uint64_t nbytes;
     bool repacked;        /* data is in mw_kern->repack's layout (matmul uses vec_dot_rows8) */
 } mw_tensor;
@@ -41,8 +43,8 @@ typedef struct mw_layer {
 struct mw_model {
     mw_model_info info;
     mw_gguf *gguf;
-    void *data;               /* tensor data section */
-    bool owns_data;
+    mw_data data;             /* tensor data section, in aligned blocks */
+    bool owns_data;           /* false: the blocks point into a caller's buffer */
     bool vocab_only;          /* no weights: tokenizer only */
     mw_tensor tok_embd;       /* [n_embd] x n_vocab rows */
     mw_tensor output_norm;    /* [n_embd] */
@@ -54,13 +56,13 @@ struct mw_model {
 /* Fill info from the header alone (used before the weights have arrived). */
 mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info);
 
-/* Build a model from a parsed header and its data section (data_size bytes at data).
- * Takes ownership of g, and of data when owns_data; frees them on failure too. */
-mw_status mw_model_create(mw_gguf *g, void *data, uint64_t data_size, bool owns_data,
-                          mw_model **out);
+/* Build a model from a parsed header and its data section (blocks planned for g, every one
+ * allocated or borrowed). Takes ownership of g and of *data (left empty); frees them on failure
+ * too. owns_data: the blocks are the model's to repack (not a caller's borrowed buffer). */
+mw_status mw_model_create(mw_gguf *g, mw_data *data, bool owns_data, mw_model **out);
 
-/* Apply, to `data` laid out as m->data (e.g. a copy of the file's data section), the repacking
- * that mw_model_create did to the tensors marked repacked: what m->data then holds. */
+/* Apply, to `data` laid out as the file's data section (e.g. a copy of it), the repacking that
+ * mw_model_create did to the tensors marked repacked: what m->data's blocks then hold. */
 void mw_model_repack_like(const mw_model *m, uint8_t *data);
 
 #endif

@@ -27,15 +27,24 @@ static void free_scratch(mw_scratch *sc)
     mw_free(sc->slots);
 }
 
-/* Refuse before allocating anything when the session cannot fit: the caller's cap, and on
- * 32-bit targets (wasm32) the 4 GiB address space shared with the model's weights. */
-static mw_status check_budget(const mw_model *model, const mw_session_params *p, const mw_session_layout *L)
+/* Refuse before allocating anything when the session cannot fit: a context beyond what the
+ * model was trained for, the caller's cap, what size_t can address, and on 32-bit targets
+ * (wasm32) the 4 GiB address space shared with the model's weights. */
+static mw_status check_budget(const mw_model *model, const mw_session_params *p,
+                              const mw_session_layout *L)
 {
     const mw_model_info *hp = &model->info;
+    const int32_t n_ctx = L->n_ctx;
     const uint64_t need = L->bytes;
+    if (n_ctx > hp->n_ctx_train)
+        return mw_fail(MW_ERR_INVALID_ARG, "n_ctx %d is more than the %d tokens the model was "
+                       "trained for (context_length)", n_ctx, hp->n_ctx_train);
     if (p->memory_limit && need > p->memory_limit)
         return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, over the limit of %llu MiB",
-                       L->n_ctx, (unsigned long long)(need >> 20), (unsigned long long)(p->memory_limit >> 20));
+                       n_ctx, (unsigned long long)(need >> 20), (unsigned long long)(p->memory_limit >> 20));
+    if (need > (uint64_t)SIZE_MAX)
+        return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, more than this "
+                       "platform can address", n_ctx, (unsigned long long)(need >> 20));
     if (sizeof(size_t) == 4) {
         const uint64_t space = 4ULL << 30;
         const uint64_t used = hp->weight_bytes + need;
@@ -43,7 +52,7 @@ static mw_status check_budget(const mw_model *model, const mw_session_params *p,
             return mw_fail(MW_ERR_TOO_LARGE,
                            "model (%llu MiB) + session of %d tokens (%llu MiB) need %llu MiB; a 32-bit "
                            "(wasm32) address space holds 4096 MiB: use a smaller context or model",
-                           (unsigned long long)(hp->weight_bytes >> 20), L->n_ctx,
+                           (unsigned long long)(hp->weight_bytes >> 20), n_ctx,
                            (unsigned long long)(need >> 20), (unsigned long long)(used >> 20));
     }
     return MW_OK;
@@ -67,9 +76,9 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
         return mw_fail(MW_ERR_INVALID_ARG, "unknown kv_type %d (MW_KV_F32 = 0 or MW_KV_F16 = 1)",
                        (int)p.kv_type);
     mw_kernels_init();
-    const int32_t n_threads = p.n_threads ? p.n_threads : 1;
+    /* budgeted for every requested thread; a build that starts fewer allocates fewer rows */
     mw_session_layout L;
-    mw_session_layout_init(&L, hp, &p, n_threads, NULL);
+    mw_session_layout_init(&L, hp, &p, p.n_threads, NULL);
     mw_status st = check_budget(model, &p, &L);
     if (st)
         return st;
@@ -78,28 +87,28 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
     if (!s)
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the session");
     s->model = model;
-    mw_session_layout_init(&L, hp, &p, n_threads, s);   /* the same sizes, now with their fields */
+    st = mw_pool_create(L.n_threads, &s->pool);
+    if (!st)   /* the same sizes (at most the budgeted ones), now with their fields */
+        mw_session_layout_init(&L, hp, &p, MW_MIN(mw_pool_size(s->pool), L.n_threads), s);
+    /* every size below was bounded by check_budget: the total fits size_t */
     s->n_ctx = L.n_ctx;
     s->window = L.window;
     s->n_batch = L.n_batch;
     s->kv_size = L.kv_size;
     s->kv_type = p.kv_type;
-    s->sc.scores_stride = L.scores_stride;
-    s->sc.act_size = L.act_size;
+    s->sc.scores_stride = (size_t)L.scores_stride;
+    s->sc.act_size = (size_t)L.act_size;
     s->abort_fn = p.abort_fn;
     s->abort_user = p.abort_user;
     for (int32_t i = 0; i < L.n_buffers && !st; i++) {
-        const uint64_t bytes = L.buffers[i].bytes;
-        void *buf = bytes <= SIZE_MAX ? mw_calloc(bytes ? (size_t)bytes : 1, 1) : NULL;
+        size_t bytes;
+        void *buf = mw_mul_size(L.buffers[i].bytes, 1, &bytes) ? mw_calloc(bytes ? bytes : 1, 1) : NULL;
         if (!buf)
-            st = mw_fail(bytes <= SIZE_MAX ? MW_ERR_NO_MEMORY : MW_ERR_TOO_LARGE,
-                         "out of memory allocating %llu bytes for a session of %d tokens",
-                         (unsigned long long)bytes, L.n_ctx);
+            st = mw_fail(MW_ERR_NO_MEMORY, "out of memory allocating %llu bytes for a session of %d tokens",
+                         (unsigned long long)L.buffers[i].bytes, L.n_ctx);
         else
             memcpy(L.buffers[i].where, &buf, sizeof buf);   /* into the field's pointer */
     }
-    if (!st)
-        st = mw_pool_create(n_threads, &s->pool);
     if (st) {
         mw_session_free(s);
         return st;

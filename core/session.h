@@ -64,13 +64,16 @@ struct mw_session {
 };
 
 /* Every buffer a session allocates, sized from the model and the session's settings: the one
- * layout mw_session_create allocates and mw_session_memory_needed_kv estimates (kvcache.c), so
- * the estimate the loaders budget with is the allocation. The token history (4 bytes a
- * position, grown on demand) is the only allocation outside it. */
+ * layout mw_session_create allocates and mw_session_memory_needed_params estimates (kvcache.c),
+ * so the estimate the loaders budget with is the allocation. The token history (4 bytes a
+ * position, grown on demand) is the only allocation outside it. 64-bit and saturating:
+ * UINT64_MAX means it cannot fit anywhere; mw_session_create checks the total against size_t
+ * before narrowing any of these. */
 enum { MW_SESSION_MAX_BUFFERS = 32 };
 typedef struct mw_session_layout {
     int32_t n_ctx, window, n_batch, kv_size;  /* resolved: defaults applied, window 0 = none */
-    size_t scores_stride, act_size;           /* see mw_scratch */
+    int32_t n_threads;                        /* threads the attention score rows are for */
+    uint64_t scores_stride, act_size;         /* see mw_scratch */
     int32_t n_buffers;
     struct {
         void *where;                          /* the session's pointer field (NULL: no session) */
@@ -78,8 +81,8 @@ typedef struct mw_session_layout {
     } buffers[MW_SESSION_MAX_BUFFERS];
     uint64_t bytes;                           /* their sum */
 } mw_session_layout;
-/* p must be valid (kv_type known, counts >= 0); n_threads: threads the attention scores rows
- * are for; s: the session whose fields the buffers are for, or NULL for an estimate. */
+/* p must be valid (kv_type known, counts >= 0); n_threads: threads the attention score rows
+ * are for (<= 0: one); s: the session whose fields the buffers are for, or NULL for an estimate. */
 void mw_session_layout_init(mw_session_layout *L, const mw_model_info *hp,
                             const mw_session_params *p, int32_t n_threads, mw_session *s);
 

@@ -126,6 +126,17 @@ mw_cli_test(info STDOUT_MATCHES "architecture: +llama.*n_vocab: +512.*n_layer: +
             ARGS info -m ${MW_CLI_MODEL})
 mw_cli_test(info_json STDOUT_MATCHES "^{.*\"architecture\":\"llama\".*\"tensor_count\":48.*\"tensors\":.{\"name\":.*}\n$"
             ARGS info -m ${MW_CLI_MODEL} --json --tensors -c 256)
+# general.name with terminal escape sequences (ESC [2J, ESC [31m, BEL, DEL): printed as \xNN.
+# cli_patch_name runs like the other helpers: natively, under node (Emscripten: NODERAWFS)
+# and under tools/wasi-run.mjs (which preopens the parent of each absolute path argument).
+add_executable(cli_patch_name tests/cli_patch_name.c)
+add_test(NAME cli_info_escapes_model
+         COMMAND cli_patch_name ${MW_CLI_MODEL} ${MW_CLI_OUT}/escaped-name.gguf "\\x1b[2J\\x1b[31m\\x07\\x7f")
+set_tests_properties(cli_info_escapes_model PROPERTIES FIXTURES_SETUP escaped_name)
+# ("." for "[": a bracket would stop CMake splitting the list of arguments)
+mw_cli_test(info_escapes STDOUT_MATCHES "\nname: +\\\\x1b.2J\\\\x1b.31m\\\\x07\\\\x7f\n"
+            ARGS info -m ${MW_CLI_OUT}/escaped-name.gguf)
+set_tests_properties(cli_info_escapes PROPERTIES FIXTURES_REQUIRED escaped_name)
 mw_cli_test(bench STDOUT_MATCHES "^{\"model\":\"stories260K.gguf\",\"type\":\"F32\",\"threads\":1,\"pp\":16,\"tg\":8,\"pp_tps\":[0-9.]+,\"tg_tps\":[0-9.]+,.*\"kernels\":\"[a-z0-9_]+\",\"build\":\"[a-z-]+\"}\n$"
             ARGS bench -m ${MW_CLI_MODEL} -p 16 -n 8 -r 1)
 mw_cli_test(bench_depth_f16 STDOUT_MATCHES "\"depth\":16,\"kv_type\":\"f16\",\"kv_bytes\":[1-9][0-9]*,"

@@ -18,9 +18,9 @@
  */
 #include <stdint.h>
 
+#include "count_alloc.h"
 #include "harness.h"
 #include "kernels/kernels.h"
-#include "session.h"   /* mw_session_layout_init: what the estimate sums */
 #include "mw.h"
 #include "refdata.h"
 
@@ -340,8 +340,8 @@ static void test_memory_and_errors(void)
            (unsigned long long)kv_f32, (unsigned long long)need32, (unsigned long long)(kv_f32 / 2),
            (unsigned long long)need16);
     /* the KV part halves; the F16 path keeps n_head / n_head_kv probability rows per thread
-     * (8 threads budgeted) instead of one */
-    const uint64_t extra_scores = 8ull * (hp.n_head / hp.n_head_kv - 1) * n_ctx * 4;
+     * (one thread: the default) instead of one */
+    const uint64_t extra_scores = 1ull * (hp.n_head / hp.n_head_kv - 1) * n_ctx * 4;
     CHECK(need32 == mw_session_memory_needed(&hp, n_ctx, -1));
     CHECK_MSG(need32 > kv_f32 && need32 - need16 == kv_f32 / 2 - extra_scores, "%llu - %llu",
               (unsigned long long)need32, (unsigned long long)need16);
@@ -385,36 +385,6 @@ static void test_memory_and_errors(void)
     mw_model_free(m);
 }
 
-/* ---- the estimate is the allocation: a counting allocator sees what mw_session_create takes ---- */
-static uint64_t live_bytes;
-static void *count_alloc(void *u, size_t n)
-{
-    (void)u;
-    uint64_t *h = malloc(n + 16);
-    if (!h) return NULL;
-    h[0] = n;
-    live_bytes += n;
-    return (char *)h + 16;
-}
-static void count_free(void *u, void *p)
-{
-    (void)u;
-    if (!p) return;
-    uint64_t *h = (uint64_t *)((char *)p - 16);
-    live_bytes -= h[0];
-    free(h);
-}
-static void *count_realloc(void *u, void *p, size_t n)
-{
-    void *q = count_alloc(u, n);
-    if (q && p) {
-        uint64_t old = ((uint64_t *)((char *)p - 16))[0];
-        memcpy(q, p, old < n ? old : n);
-        count_free(u, p);
-    }
-    return q;
-}
-
 /* every byte mw_session_create allocates is in the layout the estimate sums, and no more */
 static void test_estimate_is_allocation(void)
 {
@@ -430,29 +400,22 @@ static void test_estimate_is_allocation(void)
         mw_model_info hp;
         mw_model_get_info(m, &hp);
         const uint64_t est = mw_session_memory_needed_kv(&hp, cfg[i].n_ctx, cfg[i].window, cfg[i].kv_type);
-        const mw_allocator counting = { count_alloc, count_realloc, count_free, NULL };
-        mw_set_allocator(&counting);
         mw_session_params p = mw_session_params_default();
         p.n_ctx = cfg[i].n_ctx;
         p.sliding_window = cfg[i].window;
         p.kv_type = cfg[i].kv_type;
-        /* one thread (Emscripten's test pool refuses 8); the estimate budgets attention scores
-         * for 8 threads, so it is larger by 7 rows of scores */
-        mw_session_layout one;
-        mw_session_layout_init(&one, &hp, &p, 1, NULL);
-        const uint64_t scores_7 = 7 * (uint64_t)one.scores_stride * sizeof(float);
-        live_bytes = 0;
+        count_start();   /* the session is freed before count_stop: same allocator */
         mw_session *s = NULL;
         CHECK(mw_session_create(m, &p, &s) == MW_OK);
         const uint64_t used = live_bytes;
         mw_session_free(s);
-        mw_set_allocator(NULL);
-        /* beyond the layout: the session struct and the thread pool's bookkeeping */
+        count_stop();
+        /* the estimate is of the default session (one thread); beyond the layout: the session
+         * struct and the thread pool's bookkeeping */
         printf("estimate %llu, allocated %llu bytes (%s, n_ctx %d)\n", (unsigned long long)est,
                (unsigned long long)used, cfg[i].gguf, cfg[i].n_ctx);
-        CHECK_MSG(used + scores_7 >= est && used + scores_7 - est < 16384,
-                  "estimate %llu, allocated %llu + 7 score rows %llu", (unsigned long long)est,
-                  (unsigned long long)used, (unsigned long long)scores_7);
+        CHECK_MSG(used >= est && used - est < 16384, "estimate %llu, allocated %llu",
+                  (unsigned long long)est, (unsigned long long)used);
         mw_model_free(m);
     }
 }

@@ -67,6 +67,114 @@ static size_t after_key(const char *key)
     return (size_t)at + 8 + strlen(key);
 }
 
+/* File offset where the header ends (after the last tensor info). */
+static size_t header_end_of(const mw_gguf *g)
+{
+    const mw_gguf_tensor *t = &g->tensors[g->n_tensors - 1];
+    long at = gb_find_str(orig, (size_t)g->data_offset, t->name);
+    CHECK(at > 0);
+    return (size_t)at + 8 + strlen(t->name) + 4 + 8 * t->n_dims + 4 + 8;
+}
+
+/* Load a copy of the real file whose key `key` holds a value of another type / width (the
+ * value bytes `val`, type id `type`), its data section moved to stay aligned; expect want_st
+ * and a message containing want_msg. */
+static void expect_kv(const char *what, const char *key, uint32_t type, const void *val,
+                      size_t val_len, mw_status want_st, const char *want_msg)
+{
+    const size_t at = after_key(key);   /* the value type field */
+    const uint32_t old_type = (uint32_t)gb_get_le(orig + at, 4);
+    size_t old_len = mw_gguf_scalar_size(old_type);
+    if (old_type == MW_GGUF_STRING)
+        old_len = 8 + (size_t)gb_get_le(orig + at + 4, 8);
+    const size_t hdr_end = header_end_of(orig_g);
+    gb b = { 0 };
+    gb_bytes(&b, orig, at);
+    gb_u32(&b, type);
+    gb_bytes(&b, val, val_len);
+    gb_bytes(&b, orig + at + 4 + old_len, hdr_end - (at + 4 + old_len));
+    gb_pad(&b, 32);
+    gb_bytes(&b, orig + orig_g->data_offset, orig_size - (size_t)orig_g->data_offset);
+    mw_model *m = NULL;
+    mw_status st = mw_model_open_memory(b.p, b.len, NULL, &m);
+    table_row(what, st);
+    CHECK_MSG(st == want_st && (st != MW_OK) == (m == NULL), "%s: status %s, expected %s (%s)",
+              what, mw_status_name(st), mw_status_name(want_st), mw_last_error());
+    if (want_st)
+        CHECK_MSG(strstr(mw_last_error(), want_msg) != NULL, "%s: message '%s' lacks '%s'", what,
+                  mw_last_error(), want_msg);
+    mw_model_free(m);
+    free(b.p);
+}
+
+static void expect_kv_u64(const char *what, const char *key, uint64_t v, mw_status want_st,
+                          const char *want_msg)
+{
+    uint8_t le[8];
+    gb_put_le(le, v, 8);
+    expect_kv(what, key, MW_GGUF_UINT64, le, 8, want_st, want_msg);
+}
+
+static void expect_kv_f32(const char *what, const char *key, float f, mw_status want_st,
+                          const char *want_msg)
+{
+    expect_kv(what, key, MW_GGUF_FLOAT32, &f, 4, want_st, want_msg);
+}
+
+static void expect_kv_str(const char *what, const char *key, const char *v, mw_status want_st,
+                          const char *want_msg)
+{
+    uint8_t buf[256];
+    size_t n = strlen(v);
+    gb_put_le(buf, n, 8);
+    memcpy(buf + 8, v, n);
+    expect_kv(what, key, MW_GGUF_STRING, buf, 8 + n, want_st, want_msg);
+}
+
+/* Metadata values that do not fit their field, or make no sense, are refused by name. */
+static void test_bad_metadata(void)
+{
+    /* the rewriting itself keeps the file loadable */
+    expect_kv_u64("head_count_kv as uint64 2", "llama.attention.head_count_kv", 2, MW_OK, "");
+    expect_kv_u64("head_count_kv 2^32+2", "llama.attention.head_count_kv", ((uint64_t)1 << 32) + 2,
+                  MW_ERR_BAD_FORMAT, "llama.attention.head_count_kv = 4294967298 is out of range");
+    expect_kv_u64("context_length 2^31", "llama.context_length", (uint64_t)1 << 31,
+                  MW_ERR_BAD_FORMAT, "llama.context_length = 2147483648 is out of range");
+    expect_kv_u64("block_count 2^32+2", "llama.block_count", ((uint64_t)1 << 32) + 2,
+                  MW_ERR_BAD_FORMAT, "llama.block_count = 4294967298 is out of range");
+    const float nan = (float)NAN;
+    expect_kv_f32("rope.freq_base NaN", "llama.rope.freq_base", nan, MW_ERR_BAD_FORMAT,
+                  "llama.rope.freq_base is NaN: it must be a positive finite number");
+    expect_kv_f32("rope.freq_base 0", "llama.rope.freq_base", 0.0f, MW_ERR_BAD_FORMAT,
+                  "llama.rope.freq_base is zero");
+    expect_kv_f32("rope.freq_base -10000", "llama.rope.freq_base", -10000.0f, MW_ERR_BAD_FORMAT,
+                  "llama.rope.freq_base is negative");
+    expect_kv_f32("rope.freq_base inf", "llama.rope.freq_base", (float)INFINITY, MW_ERR_BAD_FORMAT,
+                  "llama.rope.freq_base is infinite");
+    expect_kv_f32("rms_epsilon 0", "llama.attention.layer_norm_rms_epsilon", 0.0f,
+                  MW_ERR_BAD_FORMAT, "llama.attention.layer_norm_rms_epsilon is zero");
+    expect_kv_f32("rms_epsilon NaN", "llama.attention.layer_norm_rms_epsilon", nan,
+                  MW_ERR_BAD_FORMAT, "llama.attention.layer_norm_rms_epsilon is NaN");
+    expect_kv_f32("rms_epsilon -1e-5", "llama.attention.layer_norm_rms_epsilon", -1e-5f,
+                  MW_ERR_BAD_FORMAT, "layer_norm_rms_epsilon is negative");
+    /* optional keys of the wrong type */
+    expect_kv_str("context_length as a string", "llama.context_length", "512", MW_ERR_BAD_FORMAT,
+                  "GGUF key 'llama.context_length' has type string, expected an integer");
+    expect_kv_str("rope.freq_base as a string", "llama.rope.freq_base", "1e4", MW_ERR_BAD_FORMAT,
+                  "GGUF key 'llama.rope.freq_base' has type string, expected a number");
+    expect_kv_str("eos_token_id as a string", "tokenizer.ggml.eos_token_id", "2",
+                  MW_ERR_BAD_FORMAT, "'tokenizer.ggml.eos_token_id' has type string, expected an integer");
+    expect_kv_u64("general.name as uint64", "general.name", 7, MW_ERR_BAD_FORMAT,
+                  "GGUF key 'general.name' has type uint64, expected string");
+    /* token ids outside the vocabulary (512 tokens) */
+    expect_patched("eos_token_id 512", after_key("tokenizer.ggml.eos_token_id") + 4, 512, 4,
+                   MW_ERR_BAD_FORMAT, "tokenizer.ggml.eos_token_id = 512 is not a token of the "
+                   "vocabulary (512 tokens)");
+    expect_patched("bos_token_id 2^32-1", after_key("tokenizer.ggml.bos_token_id") + 4,
+                   UINT32_MAX, 4, MW_ERR_BAD_FORMAT, "tokenizer.ggml.bos_token_id = 4294967295 is "
+                   "out of range");
+}
+
 static void test_truncation(void)
 {
     /* every prefix inside the header, through both the parser and the memory source */
@@ -336,6 +444,7 @@ int main(void)
     if (orig_g) {
         test_truncation();
         test_patched_fields();
+        test_bad_metadata();
     }
     test_synthetic();
     mw_gguf_free(orig_g);

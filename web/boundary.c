@@ -279,6 +279,11 @@ MW_EXPORT mw_status mwb_loader_create(double memory_limit, mw_loader **out)
     return mw_loader_create(&p, out);
 }
 
+MW_EXPORT mw_status mwb_loader_set_size(mw_loader *loader, double total_size)
+{
+    return mw_loader_set_size(loader, to_u64(total_size));
+}
+
 MW_EXPORT double mwb_loader_file_size(const mw_loader *loader)
 {
     uint64_t size = 0;

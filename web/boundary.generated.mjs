@@ -104,6 +104,7 @@ export const SIGNATURES = Object.freeze({
   mwb_chat_tokenize: 'i:pipipip',
   mwb_session_create: 'i:piiiiip',
   mwb_loader_create: 'i:dp',
+  mwb_loader_set_size: 'i:pd',
   mwb_loader_file_size: 'd:p',
   mwb_loader_session_bytes: 'd:pii',
   mwb_model_session_bytes: 'd:pii',
@@ -117,9 +118,11 @@ export const SIGNATURES = Object.freeze({
 //   mw_model_params_default: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_model_open_file: no file system in a browser module (the CLI build has one)
 //   mw_model_open_reader: takes a C function pointer (JS feeds the push loader instead)
+//   mw_loader_set_size: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_memory_needed: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_memory_needed_kv: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_params_default: 64-bit integer or struct by value (see web/boundary.h)
+//   mw_session_memory_needed_params: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_set_abort: takes a C function pointer (mwb_session_create installs the JS hook)
 //   mw_session_kv_bytes: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_sampler_params_default: 64-bit integer or struct by value (see web/boundary.h)

@@ -56,6 +56,9 @@ mw_status mwb_session_create(const mw_model *model, int32_t n_ctx, int32_t n_thr
 /* ---- 64-bit values as doubles ---- */
 /* memory_limit: refuse weights above this many bytes (0 = the address space). */
 mw_status mwb_loader_create(double memory_limit, mw_loader **out);
+/* mw_loader_set_size: the source's total size (a Content-Length, a File's size), announced
+ * before the header so a header needing more is refused before any tensor data is allocated. */
+mw_status mwb_loader_set_size(mw_loader *loader, double total_size);
 /* Total file size once the header is parsed, else -1. */
 double mwb_loader_file_size(const mw_loader *loader);
 /* Bytes a session of n_ctx tokens (0 = the default) with a kv_type cache would allocate,

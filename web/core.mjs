@@ -219,6 +219,9 @@ export class Loader {
       this.fed += part.length;
     }
   }
+  /** Announce the source's total size before feeding (a Content-Length, a File's size): the
+   * core refuses a header that needs more (truncated) before it allocates any tensor data. */
+  setSize(bytes) { this.core.check(this.core.fn.mwb_loader_set_size(this.h, bytes), 'load', { loading: true }); }
   /** Total file size once the header has been parsed, else null. */
   headerReady() {
     const size = this.core.fn.mwb_loader_file_size(this.h);

@@ -53,6 +53,9 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
     ? new DownloadError(`the download ended early: ${e.message}`) : e);
   let checked = false;
   try {
+    // a source shorter than its header says (a short Content-Length or file) is refused by the
+    // core as soon as the header parses (truncated), before memory grows for the tensor data
+    if (src.size != null) loader.setSize(src.size);
     for await (const chunk of src.chunks()) {
       if (isAborted()) throw new AbortError('the model load was aborted');
       loader.feed(chunk);
@@ -60,9 +63,6 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
         checked = true;
         const fileSize = loader.headerReady();
         src.impliedSize = fileSize;
-        if (src.size != null && fileSize > src.size)
-          throw new NotGgufError(`${src.name}: the GGUF header describes ${fileSize} bytes but the file has ${src.size}`,
-                                 { code: 'truncated' });
         const info = loader.info();
         const askedCtx = nCtx;
         if (!nCtx) nCtx = info.n_ctx_default;   // the engine's default (mw_session_n_ctx_default)
@@ -72,6 +72,8 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
           throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
             `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context (${kvType} KV cache) exceed the ${(budget / MiB).toFixed(0)} MiB ` +
             `the ${core.variant || 'wasm'} engine may use (memoryLimit)`);
+        // the core's rule (mw_session_create: n_ctx beyond context_length is MW_ERR_INVALID_ARG),
+        // applied here too so the refusal comes before the weights download and names the option
         if (askedCtx && info.n_ctx_train > 0 && askedCtx > info.n_ctx_train)
           throw new InvalidArgumentError(`contextSize ${askedCtx} exceeds the model's training context (${info.n_ctx_train} tokens)`);
         if (onHeader) onHeader(info, loader.headerReady());

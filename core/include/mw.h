@@ -100,6 +100,11 @@ mw_status mw_model_open_reader(mw_read_fn read, void *user, const mw_model_param
 typedef struct mw_loader mw_loader;
 mw_status mw_loader_create(const mw_model_params *params, mw_loader **out);
 mw_status mw_loader_feed(mw_loader *loader, const void *data, size_t size);
+/* Optional, before the header has parsed: the total number of bytes that will be fed (e.g. an
+ * HTTP Content-Length). A header whose tensor data needs more is then refused
+ * (MW_ERR_TRUNCATED) as soon as it parses, before any tensor data is allocated; without it a
+ * short stream is refused at finish, having allocated the blocks its bytes reached. */
+mw_status mw_loader_set_size(mw_loader *loader, uint64_t total_size);
 /* 1 once the header is parsed and validated, 0 before; total file size via *file_size. */
 int32_t mw_loader_header_ready(const mw_loader *loader, uint64_t *file_size);
 /* Builds the model; the loader is freed whatever the outcome. */
@@ -138,8 +143,9 @@ mw_status mw_loader_get_info(const mw_loader *loader, mw_model_info *info);
  * 4096 when the model gives no training context. The one place this default is decided. */
 int32_t mw_session_n_ctx_default(const mw_model_info *info);
 
-/* Bytes a session of n_ctx tokens would allocate (KV cache + scratch), sliding window
- * applied (window 0 = the model's, <0 = none; n_ctx 0 = mw_session_n_ctx_default). */
+/* Bytes a session of n_ctx tokens would allocate (KV cache + scratch + logits), sliding
+ * window applied (window 0 = the model's, <0 = none; n_ctx 0 = mw_session_n_ctx_default),
+ * with the default n_batch and one thread: mw_session_memory_needed_params of those params. */
 uint64_t mw_session_memory_needed(const mw_model_info *info, int32_t n_ctx, int32_t window);
 /* Same for a KV cache of kv_type (MW_KV_F32 / MW_KV_F16); 0 for an unknown kv_type. */
 uint64_t mw_session_memory_needed_kv(const mw_model_info *info, int32_t n_ctx, int32_t window,
@@ -230,7 +236,8 @@ typedef int32_t (*mw_abort_fn)(void *user);
 enum { MW_KV_F32 = 0, MW_KV_F16 = 1 };
 
 typedef struct mw_session_params {
-    int32_t n_ctx;          /* tokens of context; 0 = mw_session_n_ctx_default(): min(training, 4096) */
+    int32_t n_ctx;          /* tokens of context; 0 = mw_session_n_ctx_default(): min(training,
+                               4096); more than the training context: MW_ERR_INVALID_ARG */
     int32_t n_threads;      /* worker threads incl. the caller; 0 = 1 */
     int32_t sliding_window; /* 0 = the model's (none if absent); >0 = this window; <0 = off */
     int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
@@ -247,6 +254,11 @@ typedef struct mw_session_params {
 } mw_session_params;
 
 mw_session_params mw_session_params_default(void);
+/* Exactly what mw_session_create(model, params) allocates for its buffers (the number its
+ * memory_limit is compared with): params' n_ctx, sliding_window, n_batch, n_threads and kv_type
+ * with their defaults applied. 0 for invalid params. */
+uint64_t mw_session_memory_needed_params(const mw_model_info *info,
+                                         const mw_session_params *params);
 mw_status mw_session_create(const mw_model *model, const mw_session_params *params,
                             mw_session **out);
 void mw_session_free(mw_session *session);

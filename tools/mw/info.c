@@ -34,6 +34,29 @@ static const char *shape_str(char *buf, size_t cap, const int64_t ne[4], const c
     return buf;
 }
 
+/* Text from the model file (names, architecture) for the terminal: control characters (C0,
+ * DEL, and C1 as UTF-8 \xc2\x80..\xc2\x9f) and backslashes are written as \xNN / \\, so a
+ * crafted general.name cannot send escape sequences. Other UTF-8 passes through. Returns the
+ * text written, in buf (cap bytes, truncated if longer). */
+static const char *safe_text(char *buf, size_t cap, const char *s)
+{
+    size_t k = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && k + 9 < cap; p++) {
+        if (*p < 0x20 || *p == 0x7f || (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)) {
+            k += (size_t)snprintf(buf + k, cap - k, "\\x%02x", *p);
+            if (*p == 0xc2)
+                k += (size_t)snprintf(buf + k, cap - k, "\\x%02x", *++p);
+        } else if (*p == '\\') {
+            buf[k++] = '\\';
+            buf[k++] = '\\';
+        } else {
+            buf[k++] = (char)*p;
+        }
+    }
+    buf[k] = '\0';
+    return buf;
+}
+
 static double mib(uint64_t bytes) { return (double)bytes / (1024.0 * 1024.0); }
 
 int mw_cmd_info(const mw_cli_opts *o)
@@ -118,9 +141,10 @@ int mw_cmd_info(const mw_cli_opts *o)
         }
         fputs("}\n", f);
     } else {
+        char text[4 * 256 + 16];
         fprintf(f, "file:            %s\n", o->model);
-        fprintf(f, "architecture:    %s\n", mi.arch);
-        fprintf(f, "name:            %s\n", mi.name[0] ? mi.name : "(none)");
+        fprintf(f, "architecture:    %s\n", safe_text(text, sizeof text, mi.arch));
+        fprintf(f, "name:            %s\n", mi.name[0] ? safe_text(text, sizeof text, mi.name) : "(none)");
         fprintf(f, "parameters:      %llu\n", (unsigned long long)mi.n_params);
         fprintf(f, "n_vocab:         %d (bos %d, eos %d, unk %d)\n", (int)mi.n_vocab,
                 (int)mi.bos_id, (int)mi.eos_id, (int)mi.unk_id);
@@ -161,7 +185,8 @@ int mw_cmd_info(const mw_cli_opts *o)
                 mw_model_tensor_info(model, i, &name, &type, ne, &bytes);
                 char shape[128];
                 shape_str(shape, sizeof(shape), ne, " x ");
-                fprintf(f, "%-32s %-6s %-22s %llu\n", name, type_name(type), shape,
+                fprintf(f, "%-32s %-6s %-22s %llu\n", safe_text(text, sizeof text, name),
+                        type_name(type), shape,
                         (unsigned long long)bytes);
             }
         }
