@@ -78,6 +78,15 @@ function generationOptions(req) {
       return [Number(k), v];
     });
   }
+  if (req.logprobs != null && req.logprobs !== false) {
+    // chat: logprobs true + top_logprobs 0..20; completions (legacy): logprobs = how many top
+    const top = typeof req.logprobs === 'number' ? req.logprobs : req.top_logprobs ?? 0;
+    if (req.logprobs !== true && typeof req.logprobs !== 'number') throw new InvalidArgumentError('logprobs must be a boolean (chat) or an integer (completions)');
+    if (!Number.isInteger(top) || top < 0 || top > 20) throw new InvalidArgumentError('top_logprobs must be an integer from 0 to 20');
+    out.logprobs = true;
+    out.top_logprobs = top;
+  } else if (req.top_logprobs != null && (!Number.isInteger(req.top_logprobs) || req.top_logprobs < 0 || req.top_logprobs > 20))
+    throw new InvalidArgumentError('top_logprobs must be an integer from 0 to 20');
   const schema = responseSchema(req.response_format);
   if (schema !== null) out.schema = schema;
   for (const k of SAMPLING_KEYS) {
@@ -97,6 +106,15 @@ function generationOptions(req) {
     out.stop = stop;
   }
   return out;
+}
+
+/** The completions API's logprobs shape: { tokens, token_logprobs, top_logprobs, text_offset }. */
+function legacyLogprobs(r) {
+  if (!r.logprobs) return null;
+  let off = 0;
+  const text_offset = r.logprobs.map((e) => { const o = off; off += e.token.length; return o; });
+  return { tokens: r.logprobs.map((e) => e.token), token_logprobs: r.logprobs.map((e) => e.logprob),
+           top_logprobs: r.logprobs.map((e) => Object.fromEntries(e.top_logprobs.map((t) => [t.token, t.logprob]))), text_offset };
 }
 
 /** stream_options.include_usage: a last chunk with usage and no choices. */
@@ -303,7 +321,8 @@ class Engine {
       if (text !== null) delta.content = text;
       if (r && r.tool_calls) delta.tool_calls = r.tool_calls.map((c, index) => ({ index, ...c }));
       const chunk = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: this.systemFingerprint,
-                      choices: [{ index: 0, delta, finish_reason: r ? r.finish_reason : null, logprobs: null }] };
+                      choices: [{ index: 0, delta, finish_reason: r ? r.finish_reason : null,
+                                  logprobs: r && r.logprobs ? { content: r.logprobs } : null }] };
       if (r) chunk.usage = this.#usage(r);
       return chunk;
     };
@@ -311,7 +330,7 @@ class Engine {
       id, object: 'chat.completion', created, model, system_fingerprint: this.systemFingerprint,
       choices: [{ index: 0, message: r.tool_calls ? { role: 'assistant', content: null, tool_calls: r.tool_calls }
                                                  : { role: 'assistant', content: r.text },
-                  finish_reason: r.finish_reason, logprobs: null }],
+                  finish_reason: r.finish_reason, logprobs: r.logprobs ? { content: r.logprobs } : null }],
       usage: this.#usage(r),
     });
     const makeUsage = includeUsage(req) ? (r) => ({ id, object: 'chat.completion.chunk', created, model,
@@ -326,13 +345,13 @@ class Engine {
     const id = rid('cmpl'), created = now(), model = this.model;
     const makeChunk = (text, r) => {
       const chunk = { id, object: 'text_completion', created, model, system_fingerprint: this.systemFingerprint,
-                      choices: [{ index: 0, text: text ?? '', finish_reason: r ? r.finish_reason : null, logprobs: null }] };
+                      choices: [{ index: 0, text: text ?? '', finish_reason: r ? r.finish_reason : null, logprobs: r ? legacyLogprobs(r) : null }] };
       if (r) chunk.usage = this.#usage(r);
       return chunk;
     };
     const makeFinal = (r) => ({
       id, object: 'text_completion', created, model, system_fingerprint: this.systemFingerprint,
-      choices: [{ index: 0, text: r.text, finish_reason: r.finish_reason, logprobs: null }],
+      choices: [{ index: 0, text: r.text, finish_reason: r.finish_reason, logprobs: legacyLogprobs(r) }],
       usage: this.#usage(r),
     });
     const makeUsage = includeUsage(req) ? (r) => ({ id, object: 'text_completion', created, model,

@@ -35,6 +35,27 @@ function heldBack(text, stops) {
   return best;
 }
 
+/** log-softmax of a logits row (Float64Array). */
+function logSoftmax(logits) {
+  let max = -Infinity;
+  for (const x of logits) if (x > max) max = x;
+  let sum = 0;
+  for (const x of logits) sum += Math.exp(x - max);
+  const lse = max + Math.log(sum), out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
+  return out;
+}
+
+/** { id, logprob, top: [[id, logprob]] } with the nTop most likely ids. */
+function tokenLogprob(dist, id, nTop) {
+  const top = [];
+  for (let i = 0; i < dist.length && nTop > 0; i++) {
+    if (top.length < nTop) { top.push([i, dist[i]]); top.sort((a, b) => b[1] - a[1]); }
+    else if (dist[i] > top[nTop - 1][1]) { top[nTop - 1] = [i, dist[i]]; top.sort((a, b) => b[1] - a[1]); }
+  }
+  return { id, logprob: dist[id], top };
+}
+
 export class Runner {
   /** model: core Model; nCtx, threads; kvShift: shift instead of failing when the context fills;
    *  kvType: 'f32' | 'f16' KV cache. */
@@ -154,7 +175,8 @@ export class Runner {
    * schema: JSON Schema text the output must match ('' = any JSON object; null/undefined = free
    * text). A constrained reply ends at the end of its document (finish_reason 'stop'), ignores
    * stop strings, and is always complete: its byte budget is what max_tokens and the context
-   * leave. logit_bias: [[id, bias]] added to the logits before sampling. toolMarker + toolSchema: once the reply (leading spaces aside) is exactly the marker,
+   * leave. logprobs (+ top_logprobs n): res.logprobs [{ id, logprob, top: [[id, logprob]] }].
+   * logit_bias: [[id, bias]] added to the logits before sampling. toolMarker + toolSchema: once the reply (leading spaces aside) is exactly the marker,
    * the rest is constrained to toolSchema (a tool call chosen by the model).
    * Without max_tokens generation stops where the context ends (finish_reason 'length'), so a
    * model that never emits end-of-generation cannot run forever; an explicit max_tokens beyond
@@ -189,6 +211,9 @@ export class Runner {
 
     // ---- decode ----
     // what the request leaves out takes the engine's default (mw_sampler_params_default)
+    // logprobs: of the model's distribution (after logit_bias, before the sampler's filters)
+    const nTop = opts.logprobs ? opts.top_logprobs ?? 0 : null;
+    if (nTop !== null) res.logprobs = [];
     const bias = opts.logit_bias && opts.logit_bias.length ? opts.logit_bias : null;
     if (bias && bias.some(([id]) => id >= this.model.nVocab))
       throw new InvalidArgumentError(`logit_bias: token ids must be below ${this.model.nVocab}`);
@@ -236,7 +261,9 @@ export class Runner {
         if (res.completion_tokens >= maxTokens) { res.finish_reason = 'length'; break; }
         if (isAborted()) { res.finish_reason = 'abort'; break; }
         if (bias) s.biasLogits(bias);
+        const dist = nTop !== null ? logSoftmax(s.logits()) : null;
         const id = sampler.sample(s);
+        if (dist && id >= 0 && !this.model.isEog(id)) res.logprobs.push(tokenLogprob(dist, id, nTop));
         if (id < 0 || this.model.isEog(id)) { res.finish_reason = 'stop'; break; }
         const complete = constraint ? constraint.accept(id) : false;
         sampler.accept(id);

@@ -134,7 +134,21 @@ function holdToolCall(onText) {
 }
 
 function need() { if (!runner) throw new MwError('no model is loaded', { code: 'invalid_state' }); }
-function strip(r) { const { ids, ...rest } = r; return { ...rest, completion_ids: ids }; }
+function strip(r) {
+  const { ids, ...rest } = r;
+  if (rest.logprobs) rest.logprobs = rest.logprobs.map((e) => ({ ...tokenEntry(e.id, e.logprob),
+    top_logprobs: e.top.map(([id, lp]) => tokenEntry(id, lp)) }));
+  return { ...rest, completion_ids: ids };
+}
+
+/** OpenAI's { token, logprob, bytes } of a vocabulary id (SentencePiece's ▁ is a space,
+ *  <0xNN> one byte). */
+function tokenEntry(id, logprob) {
+  const piece = model.tokenText(id) ?? '';
+  const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+  const bytes = m ? [parseInt(m[1], 16)] : Array.from(new TextEncoder().encode(piece.replace(/\u2581/g, ' ')));
+  return { token: m ? new TextDecoder().decode(new Uint8Array(bytes)) : piece.replace(/\u2581/g, ' '), logprob, bytes };
+}
 
 async function run(msg) {
   const req = track(msg.id, msg.abortFlag);

@@ -217,3 +217,27 @@ test('stream_options.include_usage adds a last chunk with usage and no choices; 
   assert.match(r.system_fingerprint, /^mw-/);
   assert.throws(() => e.chat.completions.create({ messages: ask, stream: true, stream_options: { include_usage: 'yes' } }), /include_usage/);
 });
+
+test('logprobs: chat content entries with top_logprobs, completions the legacy shape', async () => {
+  const e = engines.stories;
+  const r = await e.chat.completions.create({ messages: ask, temperature: 0, max_tokens: 4, logprobs: true, top_logprobs: 3 });
+  const lp = r.choices[0].logprobs.content;
+  assert.equal(lp.length, 4);
+  for (const t of lp) {
+    assert.equal(typeof t.token, 'string');
+    assert.ok(t.logprob <= 0 && Number.isFinite(t.logprob));
+    assert.ok(Array.isArray(t.bytes));
+    assert.equal(t.top_logprobs.length, 3);
+    assert.equal(t.top_logprobs[0].logprob, t.logprob, 'greedy picks the most likely');
+    assert.ok(t.top_logprobs[0].logprob >= t.top_logprobs[1].logprob);
+  }
+  assert.equal(lp.map((t) => t.token).join('').trim(), r.choices[0].message.content.trim());
+  const c = await e.completions.create({ prompt: 'Once upon a time', temperature: 0, max_tokens: 3, logprobs: 2 });
+  const l = c.choices[0].logprobs;
+  assert.equal(l.tokens.join(''), c.choices[0].text);
+  assert.equal(l.token_logprobs.length, 3);
+  assert.equal(Object.keys(l.top_logprobs[0]).length, 2);
+  assert.deepEqual(l.text_offset.slice(0, 1), [0]);
+  assert.throws(() => e.chat.completions.create({ messages: ask, logprobs: 'yes' }), /logprobs/);
+  assert.throws(() => e.chat.completions.create({ messages: ask, logprobs: true, top_logprobs: 50 }), /top_logprobs/);
+});
