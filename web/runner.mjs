@@ -269,7 +269,10 @@ export class Runner {
         sampler.accept(id);
         res.ids.push(id);
         res.completion_tokens++;
-        if ((hitStop = emit(detok.push(id)))) { res.finish_reason = 'stop'; break; }
+        let piece = detok.push(id);
+        // a v3 vocabulary's [TOOL_CALLS] control token renders as nothing: it is the marker
+        if (opts.toolMarker && !constraint && !full.trim() && this.model.tokenText(id) === opts.toolMarker) piece = opts.toolMarker;
+        if ((hitStop = emit(piece))) { res.finish_reason = 'stop'; break; }
         if (complete) { res.finish_reason = 'stop'; break; }
         if (!constraint && opts.toolSchema && full.trimStart() === opts.toolMarker) {
           const left = Math.min(maxTokens - res.completion_tokens, this.rolling ? Infinity : this.nCtx - s.nPast - 1) - 1;
