@@ -241,3 +241,17 @@ test('logprobs: chat content entries with top_logprobs, completions the legacy s
   assert.throws(() => e.chat.completions.create({ messages: ask, logprobs: 'yes' }), /logprobs/);
   assert.throws(() => e.chat.completions.create({ messages: ask, logprobs: true, top_logprobs: 50 }), /top_logprobs/);
 });
+
+test("a forced call's parameters with $defs / definitions: hoisted to the root, the $refs still resolve", async () => {
+  const params = { type: 'object', properties: { unit: { $ref: '#/$defs/unit' }, at: { $ref: '#/definitions/place' } }, required: ['unit', 'at'],
+                   additionalProperties: false,
+                   $defs: { unit: { enum: ['C', 'F'] } }, definitions: { place: { type: 'object', properties: { city: { type: 'string', maxLength: 10 } }, required: ['city'] } } };
+  const tool = { type: 'function', function: { name: 'temp', parameters: params } };
+  for (const [seed, temperature] of RUNS) {
+    const r = await engines.v32k.chat.completions.create({ messages: ask, seed, temperature, max_tokens: 100, tools: [tool], tool_choice: 'required' });
+    const call = r.choices[0].message.tool_calls[0];
+    assert.equal(call.function.name, 'temp');
+    const args = JSON.parse(call.function.arguments);
+    assert.deepEqual(validate(args, params), [], call.function.arguments);
+  }
+});
