@@ -173,6 +173,10 @@ test("tool_choice 'none' never gives tool_calls; tool history messages are accep
     assert.notEqual(r.choices[0].finish_reason, 'tool_calls');
     const a = await e.chat.completions.create({ messages, seed, temperature, max_tokens: 20, tools: [WEATHER] });   // 'auto'
     assert.ok(['stop', 'length', 'tool_calls'].includes(a.choices[0].finish_reason));
+    // streamed with 'auto': text held back while it could be the marker, then all of it
+    const s = await collect(await e.chat.completions.create({ messages, seed, temperature, max_tokens: 20, tools: [WEATHER], stream: true }));
+    assert.equal(s.text, a.choices[0].message.content ?? '');
+    assert.equal(s.last.choices[0].finish_reason, a.choices[0].finish_reason);
   }
   const f = await e.chat.completions.create({ messages, seed: 4, max_tokens: 80, tools: [WEATHER], tool_choice: 'required' });
   assert.equal(f.choices[0].finish_reason, 'tool_calls');
