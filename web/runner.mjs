@@ -176,8 +176,9 @@ export class Runner {
    * text). A constrained reply ends at the end of its document (finish_reason 'stop'), ignores
    * stop strings, and is always complete: its byte budget is what max_tokens and the context
    * leave. logprobs (+ top_logprobs n): res.logprobs [{ id, logprob, top: [[id, logprob]] }].
-   * logit_bias: [[id, bias]] added to the logits before sampling. toolMarker + toolSchema: once the reply (leading spaces aside) is exactly the marker,
-   * the rest is constrained to toolSchema (a tool call chosen by the model).
+   * logit_bias: [[id, bias]] added to the logits before sampling. toolMarker + toolSchema:
+   * once the reply (leading spaces aside) is exactly the marker, the rest is constrained to
+   * toolSchema (a tool call chosen by the model).
    * Without max_tokens generation stops where the context ends (finish_reason 'length'), so a
    * model that never emits end-of-generation cannot run forever; an explicit max_tokens beyond
    * that shifts the context (kvShift) and counts the shifts in context_shifts.
