@@ -372,6 +372,11 @@ export class Session {
     const p = this.core.fn.mw_session_logits(this.h);
     return this.core.f32().slice(p / 4, (p / 4) + this.model.nVocab);
   }
+  /** Add bias[i][1] to the last logits row at id bias[i][0] in place (-100 bans: -Infinity). */
+  biasLogits(bias) {
+    const base = this.core.fn.mw_session_logits(this.h) >> 2, f = this.core.f32();
+    for (const [id, b] of bias) f[base + id] = b <= -100 ? -Infinity : f[base + id] + b;
+  }
   truncate(nKeep) { this.core.check(this.core.fn.mw_session_truncate(this.h, nKeep), 'truncate'); }
   reset() { this.core.fn.mw_session_reset(this.h); }
   free() { if (this.h) this.core.fn.mw_session_free(this.h); this.h = 0; }
@@ -393,8 +398,32 @@ export class Sampler {
   /** The next id from the session's last logits row. */
   sample(session) { return this.core.fn.mw_sampler_sample(this.h, this.core.fn.mw_session_logits(session.h)); }
   accept(id) { this.core.fn.mw_sampler_accept(this.h, id); }
+  /** Mask with a Constraint from now on (null detaches); the sampler does not own it. */
+  setConstraint(c) { this.core.check(this.core.fn.mw_sampler_set_constraint(this.h, c ? c.h : 0), 'constraint'); }
   reset() { this.core.fn.mw_sampler_reset(this.h); }
   free() { if (this.h) this.core.fn.mw_sampler_free(this.h); this.h = 0; }
+}
+
+/** A JSON constraint (mw_constraint_create_json): schema text, or null for any JSON object;
+ *  maxBytes bounds the document. A bad schema throws InvalidArgumentError with the C message. */
+export class Constraint {
+  constructor(model, schema, maxBytes) {
+    const c = model.core;
+    this.core = c;
+    const [sp, len] = schema == null ? [0, 0] : c.putString(schema);
+    try {
+      const st = c.fn.mw_constraint_create_json(model.h, sp, len, maxBytes, c.outPtr(0));
+      // an unenforceable keyword is the request's fault too, not the model's
+      if (st < 0 && st !== MW_ERR_NO_MEMORY) throw new InvalidArgumentError(`schema: ${c.lastError()}`);
+    } finally { c.free(sp); }
+    this.h = c.outPtrValue(0);
+  }
+  /** Advance past a sampled id; returns true once the document is complete. */
+  accept(id) {
+    this.core.check(this.core.fn.mw_constraint_accept(this.h, id), 'constraint');
+    return this.core.fn.mw_constraint_done(this.h) !== 0;
+  }
+  free() { if (this.h) this.core.fn.mw_constraint_free(this.h); this.h = 0; }
 }
 
 /** Streaming detokenizer: push ids, get only complete UTF-8 text back. */

@@ -106,23 +106,33 @@ export interface GenerationOptions {
   frequency_penalty?: number;
   repeat_penalty?: number;
   penalty_last_n?: number;
-  /** only 1 */
+  /** only 1 ('n > 1 is not supported') */
   n?: 1;
+  /** token id → bias added to the logits before sampling, in [-100, 100]; -100 bans the token */
+  logit_bias?: Record<string, number>;
+  /** JSON output constrained by the engine (see web/README.md) */
+  response_format?: ResponseFormat;
+  /** with stream: a last chunk with usage and choices: [] */
+  stream_options?: { include_usage?: boolean };
   /** stops generation between two tokens: finish_reason 'abort' */
   signal?: AbortSignal;
 }
 
 export interface ChatCompletionRequest extends GenerationOptions {
   messages: ChatMessage[];
-  /** passed to the engine; read once constrained decoding is wired */
+  /** forced calls ('required', a named function) are constrained to the parameters' schema */
   tools?: FunctionTool[];
   tool_choice?: ToolChoice;
-  response_format?: ResponseFormat;
+  logprobs?: boolean;
+  /** 0..20 most likely tokens per position (with logprobs) */
+  top_logprobs?: number;
   model?: string;
   stream?: boolean;
 }
 export interface CompletionRequest extends GenerationOptions {
   prompt: string;
+  /** legacy: how many most likely tokens per position (0..20) */
+  logprobs?: number;
   model?: string;
   stream?: boolean;
 }
@@ -134,6 +144,13 @@ export interface EmbeddingRequest {
 }
 
 // ---------- responses ----------
+
+export interface TokenLogprob {
+  token: string;
+  logprob: number;
+  bytes: number[];
+  top_logprobs: Array<{ token: string; logprob: number; bytes: number[] }>;
+}
 
 export type FinishReason = 'stop' | 'length' | 'abort' | 'tool_calls';
 
@@ -156,8 +173,9 @@ export interface ChatCompletion {
   object: 'chat.completion';
   created: number;
   model: string;
-  choices: Array<{ index: number; message: { role: 'assistant'; content: string; tool_calls?: ToolCall[] };
-                   finish_reason: FinishReason; logprobs: null }>;
+  system_fingerprint: string;
+  choices: Array<{ index: number; message: { role: 'assistant'; content: string | null; tool_calls?: ToolCall[] };
+                   finish_reason: FinishReason; logprobs: { content: TokenLogprob[] } | null }>;
   usage: Usage;
 }
 export interface ChatCompletionChunk {
@@ -165,8 +183,10 @@ export interface ChatCompletionChunk {
   object: 'chat.completion.chunk';
   created: number;
   model: string;
-  choices: Array<{ index: number; delta: { role?: 'assistant'; content?: string };
-                   finish_reason: FinishReason | null; logprobs: null }>;
+  system_fingerprint: string;
+  /** empty in the include_usage chunk */
+  choices: Array<{ index: number; delta: { role?: 'assistant'; content?: string; tool_calls?: Array<ToolCall & { index: number }> };
+                   finish_reason: FinishReason | null; logprobs: { content: TokenLogprob[] } | null }>;
   /** on the last chunk */
   usage?: Usage;
 }
@@ -175,7 +195,9 @@ export interface Completion {
   object: 'text_completion';
   created: number;
   model: string;
-  choices: Array<{ index: number; text: string; finish_reason: FinishReason | null; logprobs: null }>;
+  system_fingerprint: string;
+  choices: Array<{ index: number; text: string; finish_reason: FinishReason | null;
+                   logprobs: { tokens: string[]; token_logprobs: number[]; top_logprobs: Array<Record<string, number>>; text_offset: number[] } | null }>;
   /** on the whole completion and on the last chunk of a stream */
   usage?: Usage;
 }

@@ -15,6 +15,7 @@ import { describeModel, withModelLock } from './download.mjs';
 import { defaultBudget } from './load.mjs';
 import { chooseVariant, unsupportedReason, VARIANTS } from './variants.mjs';
 import { checkEngineOptions } from './options.mjs';
+import { responseSchema, toolRequest } from './tools.mjs';
 import { isNode } from './env.mjs';
 import {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
@@ -63,15 +64,35 @@ const SAMPLING_KEYS = ['temperature', 'top_p', 'top_k', 'min_p', 'seed', 'presen
 
 /** The generation options the worker understands, validated. */
 function generationOptions(req) {
-  if (req.n != null && req.n !== 1) throw new InvalidArgumentError('only n = 1 is supported');
+  if (req.n != null && req.n !== 1) throw new InvalidArgumentError('n > 1 is not supported');
   const out = { stream: !!req.stream };
+  if (req.logit_bias != null) {
+    const lb = req.logit_bias;
+    if (typeof lb !== 'object' || Array.isArray(lb)) throw new InvalidArgumentError('logit_bias must be an object of token id → bias');
+    out.logit_bias = Object.entries(lb).map(([k, v]) => {
+      if (!/^\d+$/.test(k) || typeof v !== 'number' || !(v >= -100 && v <= 100))
+        throw new InvalidArgumentError('logit_bias maps token ids to numbers in [-100, 100]');
+      return [Number(k), v];
+    });
+  }
+  if (req.logprobs != null && req.logprobs !== false) {
+    // chat: logprobs true + top_logprobs 0..20; completions (legacy): logprobs = how many top
+    const top = typeof req.logprobs === 'number' ? req.logprobs : req.top_logprobs ?? 0;
+    if (req.logprobs !== true && typeof req.logprobs !== 'number') throw new InvalidArgumentError('logprobs must be a boolean (chat) or an integer (completions)');
+    if (!Number.isInteger(top) || top < 0 || top > 20) throw new InvalidArgumentError('top_logprobs must be an integer from 0 to 20');
+    out.logprobs = true;
+    out.top_logprobs = top;
+  } else if (req.top_logprobs != null && (!Number.isInteger(req.top_logprobs) || req.top_logprobs < 0 || req.top_logprobs > 20))
+    throw new InvalidArgumentError('top_logprobs must be an integer from 0 to 20');
+  const schema = responseSchema(req.response_format);
+  if (schema !== null) out.schema = schema;
   for (const k of SAMPLING_KEYS) {
     if (req[k] == null) continue;
     if (typeof req[k] !== 'number' || !Number.isFinite(req[k])) throw new InvalidArgumentError(`${k} must be a finite number`);
     out[k] = req[k];
   }
   if (out.temperature !== undefined && out.temperature < 0) throw new InvalidArgumentError('temperature must be >= 0');
-  const max = req.max_tokens ?? req.max_completion_tokens;
+  const max = req.max_completion_tokens ?? req.max_tokens;
   if (max != null) {
     if (!Number.isInteger(max) || max < 0) throw new InvalidArgumentError('max_tokens must be a non-negative integer');
     out.max_tokens = max;
@@ -82,6 +103,24 @@ function generationOptions(req) {
     out.stop = stop;
   }
   return out;
+}
+
+/** The completions API's logprobs shape: { tokens, token_logprobs, top_logprobs, text_offset }. */
+function legacyLogprobs(r) {
+  if (!r.logprobs) return null;
+  let off = 0;
+  const text_offset = r.logprobs.map((e) => { const o = off; off += e.token.length; return o; });
+  return { tokens: r.logprobs.map((e) => e.token), token_logprobs: r.logprobs.map((e) => e.logprob),
+           top_logprobs: r.logprobs.map((e) => Object.fromEntries(e.top_logprobs.map((t) => [t.token, t.logprob]))), text_offset };
+}
+
+/** stream_options.include_usage: a last chunk with usage and no choices. */
+function includeUsage(req) {
+  const so = req.stream_options;
+  if (so == null) return false;
+  if (typeof so !== 'object' || Array.isArray(so)) throw new InvalidArgumentError('stream_options must be an object');
+  if (so.include_usage != null && typeof so.include_usage !== 'boolean') throw new InvalidArgumentError('stream_options.include_usage must be a boolean');
+  return !!so.include_usage && !!req.stream;
 }
 
 /** A Promise of an async iterable that is itself async-iterable, so both
@@ -113,6 +152,8 @@ class Engine {
     /** 'f32' | 'f16': the KV cache element type (createEngine's kvType). */
     this.kvType = loaded.kvType || 'f32';
     this.kernels = loaded.kernels;
+    /** system_fingerprint of every response and chunk: engine version and module variant */
+    this.systemFingerprint = `mw-${loaded.version || 'unknown'}-${loaded.variant}`;
     /** Last tokens/s and memory figures (updated after every request). */
     this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0,
                    memory_bytes: loaded.memoryBytes, context_size: loaded.nCtx, context_used: 0,
@@ -200,7 +241,7 @@ class Engine {
   /** Runs a generation request; with stream, returns an async iterable of chunk objects.
    *  Once the stream is aborted (signal, or the consumer leaving the loop) it yields no more
    *  content, however much was already queued: only the final chunk, finish_reason 'abort'. */
-  #generate(type, payload, signal, stream, makeChunk, makeFinal) {
+  #generate(type, payload, signal, stream, makeChunk, makeFinal, makeUsageChunk = null) {
     if (!stream) return this._call(type, payload, { signal }).then((r) => this.#recordStats(r) && makeFinal(r));
     const queue = [];   // content chunks, then the final chunk, then null (the end)
     let wake = null, done = false, failure = null, abortFn = null, aborted = false;
@@ -221,6 +262,7 @@ class Engine {
     p.then((r) => {
       this.#recordStats(r);
       push(makeChunk(null, aborted ? { ...r, finish_reason: 'abort' } : r));
+      if (makeUsageChunk) push(makeUsageChunk(r));
       finish();
       push(null);
     }, (e) => { failure = e; finish(); push(null); });
@@ -264,25 +306,33 @@ class Engine {
   }
 
   #chatCreate(req = {}) {
-    const messages = (req.messages || []).map((m) => ({ role: m && m.role, content: contentText(m && m.content) }));
-    const payload = { request: { ...generationOptions(req), messages } };
+    const messages = (req.messages || []).map((m) => ({ role: m && m.role, content: contentText(m && m.content),
+      ...(m && Array.isArray(m.tool_calls) ? { tool_calls: m.tool_calls } : {}),
+      ...(m && m.tool_call_id != null ? { tool_call_id: String(m.tool_call_id) } : {}) }));
+    const payload = { request: { ...generationOptions(req), messages, tools: toolRequest(req.tools, req.tool_choice) } };
     const id = rid('chatcmpl'), created = now(), model = this.model;
     let first = true;
     const makeChunk = (text, r) => {
       const delta = {};
       if (first) { delta.role = 'assistant'; first = false; }
       if (text !== null) delta.content = text;
-      const chunk = { id, object: 'chat.completion.chunk', created, model,
-                      choices: [{ index: 0, delta, finish_reason: r ? r.finish_reason : null, logprobs: null }] };
+      if (r && r.tool_calls) delta.tool_calls = r.tool_calls.map((c, index) => ({ index, ...c }));
+      const chunk = { id, object: 'chat.completion.chunk', created, model, system_fingerprint: this.systemFingerprint,
+                      choices: [{ index: 0, delta, finish_reason: r ? r.finish_reason : null,
+                                  logprobs: r && r.logprobs ? { content: r.logprobs } : null }] };
       if (r) chunk.usage = this.#usage(r);
       return chunk;
     };
     const makeFinal = (r) => ({
-      id, object: 'chat.completion', created, model,
-      choices: [{ index: 0, message: { role: 'assistant', content: r.text }, finish_reason: r.finish_reason, logprobs: null }],
+      id, object: 'chat.completion', created, model, system_fingerprint: this.systemFingerprint,
+      choices: [{ index: 0, message: r.tool_calls ? { role: 'assistant', content: null, tool_calls: r.tool_calls }
+                                                 : { role: 'assistant', content: r.text },
+                  finish_reason: r.finish_reason, logprobs: r.logprobs ? { content: r.logprobs } : null }],
       usage: this.#usage(r),
     });
-    const p = Promise.resolve().then(() => this.#generate('chat', payload, req.signal, req.stream, makeChunk, makeFinal));
+    const makeUsage = includeUsage(req) ? (r) => ({ id, object: 'chat.completion.chunk', created, model,
+      system_fingerprint: this.systemFingerprint, choices: [], usage: this.#usage(r) }) : null;
+    const p = Promise.resolve().then(() => this.#generate('chat', payload, req.signal, req.stream, makeChunk, makeFinal, makeUsage));
     return req.stream ? iterablePromise(p) : p;
   }
 
@@ -291,17 +341,19 @@ class Engine {
     const payload = { request: { ...generationOptions(req), prompt: req.prompt } };
     const id = rid('cmpl'), created = now(), model = this.model;
     const makeChunk = (text, r) => {
-      const chunk = { id, object: 'text_completion', created, model,
-                      choices: [{ index: 0, text: text ?? '', finish_reason: r ? r.finish_reason : null, logprobs: null }] };
+      const chunk = { id, object: 'text_completion', created, model, system_fingerprint: this.systemFingerprint,
+                      choices: [{ index: 0, text: text ?? '', finish_reason: r ? r.finish_reason : null, logprobs: r ? legacyLogprobs(r) : null }] };
       if (r) chunk.usage = this.#usage(r);
       return chunk;
     };
     const makeFinal = (r) => ({
-      id, object: 'text_completion', created, model,
-      choices: [{ index: 0, text: r.text, finish_reason: r.finish_reason, logprobs: null }],
+      id, object: 'text_completion', created, model, system_fingerprint: this.systemFingerprint,
+      choices: [{ index: 0, text: r.text, finish_reason: r.finish_reason, logprobs: legacyLogprobs(r) }],
       usage: this.#usage(r),
     });
-    const p = Promise.resolve().then(() => this.#generate('completion', payload, req.signal, req.stream, makeChunk, makeFinal));
+    const makeUsage = includeUsage(req) ? (r) => ({ id, object: 'text_completion', created, model,
+      system_fingerprint: this.systemFingerprint, choices: [], usage: this.#usage(r) }) : null;
+    const p = Promise.resolve().then(() => this.#generate('completion', payload, req.signal, req.stream, makeChunk, makeFinal, makeUsage));
     return req.stream ? iterablePromise(p) : p;
   }
 
@@ -412,7 +464,7 @@ export async function createEngine(o = {}) {
       memoryLimit, cache: opts.cache, cacheDir: opts.cacheDir, nBatch: opts.nBatch, chatFormat: opts.chatFormat,
       kvType,
     }, { signal, onProgress: o.onProgress, buffer }));
-    engine._setLoaded({ ...loaded, kernels: init.kernels });
+    engine._setLoaded({ ...loaded, kernels: init.kernels, version: init.version });
     return engine;
   } catch (err) {
     await engine.dispose().catch(() => {});

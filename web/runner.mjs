@@ -2,7 +2,7 @@
 // (KV-cache reuse by common prefix, context shift, stop sequences, streaming text), embeddings,
 // tokenize/detokenize. Runs wherever the wasm module runs (the engine worker, the Node CLI);
 // knows nothing about Workers or messages. The C engine evaluates; this file decides what.
-import { Session, Sampler, Detok, CHAT_FORMATS, TOKENIZE } from './core.mjs';
+import { Session, Sampler, Detok, Constraint, CHAT_FORMATS, TOKENIZE } from './core.mjs';
 import { ContextFullError, InvalidArgumentError, AbortError } from './errors.mjs';
 import { MW_ERR_ABORTED, MW_ERR_CONTEXT_FULL } from './boundary.generated.mjs';
 import { isNode } from './env.mjs';
@@ -33,6 +33,27 @@ function heldBack(text, stops) {
     for (let k = Math.min(s.length - 1, text.length); k > best; k--)
       if (text.endsWith(s.slice(0, k))) { best = k; break; }
   return best;
+}
+
+/** log-softmax of a logits row (Float64Array). */
+function logSoftmax(logits) {
+  let max = -Infinity;
+  for (const x of logits) if (x > max) max = x;
+  let sum = 0;
+  for (const x of logits) sum += Math.exp(x - max);
+  const lse = max + Math.log(sum), out = new Float64Array(logits.length);
+  for (let i = 0; i < logits.length; i++) out[i] = logits[i] - lse;
+  return out;
+}
+
+/** { id, logprob, top: [[id, logprob]] } with the nTop most likely ids. */
+function tokenLogprob(dist, id, nTop) {
+  const top = [];
+  for (let i = 0; i < dist.length && nTop > 0; i++) {
+    if (top.length < nTop) { top.push([i, dist[i]]); top.sort((a, b) => b[1] - a[1]); }
+    else if (dist[i] > top[nTop - 1][1]) { top[nTop - 1] = [i, dist[i]]; top.sort((a, b) => b[1] - a[1]); }
+  }
+  return { id, logprob: dist[id], top };
 }
 
 export class Runner {
@@ -150,7 +171,14 @@ export class Runner {
 
   /**
    * Generate after prompt ids. opts: sampling params (OpenAI names), max_tokens, stop,
-   * nKeep (tokens a shift keeps), onText(piece) for streaming, isAborted(), trimLeadingSpace.
+   * nKeep (tokens a shift keeps), onText(piece) for streaming, isAborted(), trimLeadingSpace,
+   * schema: JSON Schema text the output must match ('' = any JSON object; null/undefined = free
+   * text). A constrained reply ends at the end of its document (finish_reason 'stop'), ignores
+   * stop strings, and is always complete: its byte budget is what max_tokens and the context
+   * leave. logprobs (+ top_logprobs n): res.logprobs [{ id, logprob, top: [[id, logprob]] }].
+   * logit_bias: [[id, bias]] added to the logits before sampling. toolMarker + toolSchema:
+   * once the reply (leading spaces aside) is exactly the marker, the rest is constrained to
+   * toolSchema (a tool call chosen by the model).
    * Without max_tokens generation stops where the context ends (finish_reason 'length'), so a
    * model that never emits end-of-generation cannot run forever; an explicit max_tokens beyond
    * that shifts the context (kvShift) and counts the shifts in context_shifts.
@@ -160,7 +188,7 @@ export class Runner {
   async generate(promptIds, opts = {}) {
     const isAborted = opts.isAborted || (() => false);
     const onText = opts.onText || (() => {});
-    const stops = (opts.stop == null ? [] : Array.isArray(opts.stop) ? opts.stop : [opts.stop]).filter((s) => s);
+    const stops = (opts.stop == null || opts.schema != null ? [] : Array.isArray(opts.stop) ? opts.stop : [opts.stop]).filter((s) => s);
     const maxTokens = opts.max_tokens ?? Math.max(1, this.nCtx - promptIds.length);
     const shifts0 = this.stats.shifts;
     const nKeep = opts.nKeep ?? 1;
@@ -184,11 +212,27 @@ export class Runner {
 
     // ---- decode ----
     // what the request leaves out takes the engine's default (mw_sampler_params_default)
-    const sampler = new Sampler(this.model, {
-      temperature: opts.temperature, top_k: opts.top_k, top_p: opts.top_p, min_p: opts.min_p,
-      repeat_penalty: opts.repeat_penalty, frequency_penalty: opts.frequency_penalty,
-      presence_penalty: opts.presence_penalty, penalty_last_n: opts.penalty_last_n, seed: opts.seed,
-    });
+    // logprobs: of the model's distribution (after logit_bias, before the sampler's filters)
+    const nTop = opts.logprobs ? opts.top_logprobs ?? 0 : null;
+    if (nTop !== null) res.logprobs = [];
+    const bias = opts.logit_bias && opts.logit_bias.length ? opts.logit_bias : null;
+    if (bias && bias.some(([id]) => id >= this.model.nVocab))
+      throw new InvalidArgumentError(`logit_bias: token ids must be below ${this.model.nVocab}`);
+    let constraint = null;
+    if (opts.schema != null) {
+      // every token is at least one byte: a document of budget - 1 bytes and its EOS fit
+      const budget = Math.min(maxTokens, this.rolling ? maxTokens : this.nCtx - s.nPast) - 1;
+      if (budget < 1) throw new InvalidArgumentError('no room for a JSON reply: raise max_tokens or shorten the prompt');
+      constraint = new Constraint(this.model, opts.schema || null, budget);
+    }
+    let sampler;
+    try {
+      sampler = new Sampler(this.model, {
+        temperature: opts.temperature, top_k: opts.top_k, top_p: opts.top_p, min_p: opts.min_p,
+        repeat_penalty: opts.repeat_penalty, frequency_penalty: opts.frequency_penalty,
+        presence_penalty: opts.presence_penalty, penalty_last_n: opts.penalty_last_n, seed: opts.seed,
+      });
+    } catch (e) { if (constraint) constraint.free(); throw e; }
     const detok = new Detok(this.model);
     let full = '', sent = 0, started = !opts.trimLeadingSpace, hitStop = false;
     const emit = (piece) => {
@@ -210,18 +254,31 @@ export class Runner {
       return false;
     };
     try {
+      if (constraint) sampler.setConstraint(constraint);
       // as the native CLI does: the penalties see the prompt, and the detokenizer is fed it
       // (output dropped) so the first piece keeps or drops its leading space as after this prompt
       for (const id of promptIds) { sampler.accept(id); detok.push(id); }
       for (;;) {
         if (res.completion_tokens >= maxTokens) { res.finish_reason = 'length'; break; }
         if (isAborted()) { res.finish_reason = 'abort'; break; }
+        if (bias) s.biasLogits(bias);
+        const dist = nTop !== null ? logSoftmax(s.logits()) : null;
         const id = sampler.sample(s);
-        if (this.model.isEog(id)) { res.finish_reason = 'stop'; break; }
+        if (dist && id >= 0 && !this.model.isEog(id)) res.logprobs.push(tokenLogprob(dist, id, nTop));
+        if (id < 0 || this.model.isEog(id)) { res.finish_reason = 'stop'; break; }
+        const complete = constraint ? constraint.accept(id) : false;
         sampler.accept(id);
         res.ids.push(id);
         res.completion_tokens++;
-        if ((hitStop = emit(detok.push(id)))) { res.finish_reason = 'stop'; break; }
+        let piece = detok.push(id);
+        // a v3 vocabulary's [TOOL_CALLS] control token renders as nothing: it is the marker
+        if (opts.toolMarker && !constraint && !full.trim() && this.model.tokenText(id) === opts.toolMarker) piece = opts.toolMarker;
+        if ((hitStop = emit(piece))) { res.finish_reason = 'stop'; break; }
+        if (complete) { res.finish_reason = 'stop'; break; }
+        if (!constraint && opts.toolSchema && full.trimStart() === opts.toolMarker) {
+          const left = Math.min(maxTokens - res.completion_tokens, this.rolling ? Infinity : this.nCtx - s.nPast - 1) - 1;
+          if (left > 1) { constraint = new Constraint(this.model, opts.toolSchema, left); sampler.setConstraint(constraint); }
+        }
         if (res.completion_tokens >= maxTokens) { res.finish_reason = 'length'; break; }
         let r = s.eval([id]);
         if (r.status === MW_ERR_CONTEXT_FULL) {
@@ -239,6 +296,7 @@ export class Runner {
         sent = full.length;
       }
     } finally {
+      if (constraint) { sampler.setConstraint(null); constraint.free(); }
       sampler.free();
       detok.free();
     }

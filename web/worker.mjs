@@ -9,6 +9,7 @@
 // { type: 'pull', id, offset, size } (asks for a piece of a caller-side buffer).
 import { loadCore } from './core.mjs';
 import { Runner } from './runner.mjs';
+import { TOOL_MARKER, toolCallSchema, toolMessages, parseToolCalls } from './tools.mjs';
 import { openModelSource } from './download.mjs';
 import { loadModel, defaultBudget } from './load.mjs';
 import { toWire, WorkerCrashedError, MwError } from './errors.mjs';
@@ -82,9 +83,21 @@ const handlers = {
 
   async chat({ id, request }, req) {
     need();
-    const { ids, nKeep, droppedMessages, droppedTokens } = runner.chatPrompt(request.messages, request.max_tokens);
+    const tr = request.tools;   // toolRequest() of index.mjs, or null
+    const forced = !!tr && (tr.choice === 'required' || typeof tr.choice === 'object');
+    const auto = !!tr && tr.choice === 'auto';
+    const { ids, nKeep, droppedMessages, droppedTokens } = runner.chatPrompt(toolMessages(request.messages, tr), request.max_tokens);
+    let onText = request.stream ? (text) => post({ type: 'delta', id, text }) : null;
+    if (onText && forced) onText = null;   // the call arrives whole, as delta.tool_calls
+    else if (onText && auto) onText = holdToolCall(onText);
     const r = await runner.generate(ids, { ...request, nKeep, trimLeadingSpace: runner.trimReplySpace, isAborted: req.isAborted,
-      onText: request.stream ? (text) => post({ type: 'delta', id, text }) : null });
+      schema: forced ? toolCallSchema(tr) : request.schema, onText,
+      toolMarker: TOOL_MARKER, toolSchema: auto ? toolCallSchema(tr, { single: false }) : null });
+    const lead = r.text.trimStart();
+    const calls = forced ? parseToolCalls(lead)
+      : auto && lead.startsWith(TOOL_MARKER) ? parseToolCalls(lead.slice(TOOL_MARKER.length)) : null;
+    if (calls) Object.assign(r, { tool_calls: calls, text: '', finish_reason: 'tool_calls' });
+    else if (onText && onText.flush) onText.flush();
     return { ...strip(r), prompt_messages_dropped: droppedMessages, prompt_tokens_dropped: droppedTokens, stats: runner.stats };
   },
 
@@ -116,8 +129,38 @@ const handlers = {
   },
 };
 
+/** A streaming sink that holds text back while the reply could still be a tool call (starts
+ *  with TOOL_MARKER), and drops it if it is one. */
+function holdToolCall(onText) {
+  let held = '', mode = 'hold';
+  const sink = (text) => {
+    if (mode === 'pass') { onText(text); return; }
+    if (mode === 'drop') return;
+    held += text;
+    const lead = held.trimStart();
+    if (lead.startsWith(TOOL_MARKER)) mode = 'drop';
+    else if (!TOOL_MARKER.startsWith(lead)) { mode = 'pass'; onText(held); }
+  };
+  sink.flush = () => { if (mode === 'hold' && held) onText(held); mode = 'pass'; };   // a reply shorter than the marker
+  return sink;
+}
+
 function need() { if (!runner) throw new MwError('no model is loaded', { code: 'invalid_state' }); }
-function strip(r) { const { ids, ...rest } = r; return { ...rest, completion_ids: ids }; }
+function strip(r) {
+  const { ids, ...rest } = r;
+  if (rest.logprobs) rest.logprobs = rest.logprobs.map((e) => ({ ...tokenEntry(e.id, e.logprob),
+    top_logprobs: e.top.map(([id, lp]) => tokenEntry(id, lp)) }));
+  return { ...rest, completion_ids: ids };
+}
+
+/** OpenAI's { token, logprob, bytes } of a vocabulary id (SentencePiece's ▁ is a space,
+ *  <0xNN> one byte). */
+function tokenEntry(id, logprob) {
+  const piece = model.tokenText(id) ?? '';
+  const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+  const bytes = m ? [parseInt(m[1], 16)] : Array.from(new TextEncoder().encode(piece.replace(/\u2581/g, ' ')));
+  return { token: m ? new TextDecoder().decode(new Uint8Array(bytes)) : piece.replace(/\u2581/g, ' '), logprob, bytes };
+}
 
 async function run(msg) {
   const req = track(msg.id, msg.abortFlag);

@@ -17,7 +17,7 @@ export async function example(): Promise<string> {
   const messages: ChatMessage[] = [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: [{ type: 'text', text: 'Hi' }] }];
 
   const whole: ChatCompletion = await engine.chat.completions.create({ messages, temperature: 0, max_tokens: 8 });
-  let text = whole.choices[0].message.content;
+  let text = whole.choices[0].message.content ?? '';   // null when the reply is tool_calls
   const reason: 'stop' | 'length' | 'abort' | 'tool_calls' = whole.choices[0].finish_reason;
 
   for await (const chunk of engine.chat.completions.create({ messages, stream: true, stop: ['\n'] })) {
