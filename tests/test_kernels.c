@@ -412,7 +412,11 @@ int main(void)
     mw_kernels_fill_scalar(&ref);
     mw_kernels_init();
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
+#if defined(__wasm_relaxed_simd__) || defined(MW_SIMDE_RELAXED)
+    CHECK_MSG(strcmp(mw_kern->name, "simd128-relaxed") == 0, "relaxed SIMD build uses kernel set '%s'", mw_kern->name);
+#else
     CHECK_MSG(strcmp(mw_kern->name, "simd128") == 0, "SIMD build uses kernel set '%s'", mw_kern->name);
+#endif
 #endif
     printf("kernel set: %s (against scalar)\n", mw_kern->name);
 

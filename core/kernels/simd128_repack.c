@@ -167,6 +167,63 @@ static void vec_dot_rows8x2_q8_0(int n, float *s, const void *vx, const void *vy
     ROWS8X2_BODY(block_q8_0x8, x_q8_0, y_q8_0, 0)
 }
 
+#if defined(MW_RELAXED)
+/* Relaxed SIMD (wasm_simd.h: MW_RELAXED): the nibbles as unsigned bytes 0..15 (q = stored ^ 8)
+ * are the second operand of i32x4.relaxed_dot_i8x16_i7x16_add, the signed Q8_0 values the
+ * first, so every engine computes the same (a pair of products is at most 2 * 15 * 128, no i16
+ * saturation). Low nibbles of byte j are value j, high ones j + 16: y's two halves as loaded.
+ * The -8 of every value is folded into the accumulator's start, -8 * sum(y) (sum(y) by a
+ * relaxed dot against ones, once per block for all rows and tokens' rows). Lane sums are isum. */
+SIMD_INLINE void rows8_q4_0_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int nt)
+{
+    const block_q4_0x8 *x = vx;
+    const v128_t ones = wasm_i8x16_splat(1), m4 = wasm_i8x16_splat(0x0f), bias = wasm_i8x16_splat((int8_t)0x88);
+    v128_t acc[2][2];
+    for (int t = 0; t < 2; t++) acc[t][0] = acc[t][1] = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < n / 32; i++) {
+        v128_t ya[2], yb[2], start[2], p[2][8];
+        const block_q8_0 *y[2];
+        for (int t = 0; t < nt; t++) {
+            y[t] = (const block_q8_0 *)((const uint8_t *)vy + (size_t)t * y_stride) + i;
+            ya[t] = wasm_v128_load(y[t]->qs);
+            yb[t] = wasm_v128_load(y[t]->qs + 16);
+            const v128_t ysum = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+                ya[t], ones, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yb[t], ones, wasm_i32x4_splat(0)));
+            start[t] = wasm_i32x4_sub(wasm_i32x4_splat(0), wasm_i32x4_shl(ysum, 3));
+        }
+        SIMD_UNROLL
+        for (int r = 0; r < 8; r++) {
+            const v128_t q = wasm_v128_xor(wasm_v128_load(x[i].qs[r]), bias);
+            const v128_t lo = wasm_v128_and(q, m4), hi = simd_hi_nibbles(q);
+            for (int t = 0; t < nt; t++)
+                p[t][r] = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+                    yb[t], hi, wasm_i32x4_relaxed_dot_i8x16_i7x16_add(ya[t], lo, start[t]));
+        }
+        for (int t = 0; t < nt; t++) add_terms8(&acc[t][0], &acc[t][1], p[t], 0, x[i].d, y[t]->d);
+    }
+    for (int t = 0; t < nt; t++) {
+        wasm_v128_store(s + 8 * t, acc[t][0]);
+        wasm_v128_store(s + 8 * t + 4, acc[t][1]);
+    }
+}
+
+static void vec_dot_rows8_q4_0_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_q4_0_relaxed(n, s, vx, vy, 0, 1);
+}
+
+static void vec_dot_rows8x2_q4_0_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_q4_0_relaxed(n, s, vx, vy, y_stride, 2);
+}
+
+void mw_simd128_fill_repack_relaxed(simd128_tiles *tiles)
+{
+    tiles[MW_TYPE_Q4_0].rows8 = vec_dot_rows8_q4_0_relaxed;
+    tiles[MW_TYPE_Q4_0].rows8x2 = vec_dot_rows8x2_q4_0_relaxed;
+}
+#endif
+
 /* ---- many tokens: the group's block unpacked once into L1, then streamed past each token ---- */
 
 /* Q4_0 unpacked to the true values (q - 8) as i16 in plain order, as y_q8_0 has y: byte j

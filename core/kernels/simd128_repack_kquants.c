@@ -522,11 +522,38 @@ SIMD_INLINE void mins_q4_K(const v128_t mn[4], const int16_t *bsums, v128_t summ
     }
 }
 
+/* Relaxed SIMD (wasm_simd.h: MW_RELAXED): a group's nibbles stay unsigned bytes 0..15, the
+ * second operand of i32x4.relaxed_dot_i8x16_i7x16_add (so every engine computes the same: a
+ * pair of products is at most 2 * 15 * 128 = 3840, no i16 saturation), the signed Q8_K values
+ * the first. The low nibbles of the 16 qs bytes are values k, 16 + k (bytes 2k, 2k + 1), the high
+ * ones 8 + k, 24 + k; the activations are shuffled to match once per group for all 8 rows. Lane
+ * sums are the group dot, each lane at most 8 * 15 * 128 (add_scaled_pair narrows exactly). */
+SIMD_INLINE void y_group_q4_K_relaxed(const int8_t *qs, v128_t v[4])
+{
+    const v128_t a = wasm_v128_load(qs), b = wasm_v128_load(qs + 16);
+    v[0] = wasm_i8x16_shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    v[1] = wasm_i8x16_shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    v[2] = v[3] = wasm_i32x4_splat(0);
+}
+
+SIMD_INLINE v128_t group_dot_q4_K_relaxed(const uint8_t *qs, const v128_t y[4])
+{
+#if defined(MW_RELAXED)
+    const v128_t q = wasm_v128_load(qs);
+    const v128_t lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f));
+    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], simd_hi_nibbles(q),
+                                                  wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[0], lo, wasm_i32x4_splat(0)));
+#else
+    (void)qs; (void)y;
+    return wasm_i32x4_splat(0);   /* never called: relaxed is 0 in these builds */
+#endif
+}
+
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] and summ[t]
  * (rows 0-3, 4-7: sum_g sc*dot and sum_g m*ysum_g, exact). Group by group, the activations
  * widened once serve the four row pairs. */
 SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16], const uint8_t (*xqh)[2][16],
-                            int nt, const block_q8_K *const y[2], v128_t sumi[2][2], v128_t summ[2][2])
+                            int nt, const block_q8_K *const y[2], v128_t sumi[2][2], v128_t summ[2][2], int relaxed)
 {
     const int with_qh = xqh != NULL;
     v128_t sc[4], mn[4];
@@ -546,11 +573,19 @@ SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16],
     KEEP_LOOP
     for (int g = 0; g < QK_K / 32; g++) {
         v128_t yv[2][4];
-        for (int t = 0; t < nt; t++) y_group(y[t]->qs + 32 * g, yv[t]);
+        for (int t = 0; t < nt; t++) {
+            if (relaxed) y_group_q4_K_relaxed(y[t]->qs + 32 * g, yv[t]);
+            else y_group(y[t]->qs + 32 * g, yv[t]);
+        }
         KEEP_LOOP
         for (int p = 0; p < 4; p++)
             for (int t = 0; t < nt; t++)
             {
+                if (relaxed) {   /* Q4_K only (with_qh 0) */
+                    acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q4_K_relaxed(xqs[g][2 * p], yv[t]),
+                                                group_dot_q4_K_relaxed(xqs[g][2 * p + 1], yv[t]), scales[g][p]);
+                    continue;
+                }
                 /* Q5_K: the 5th bits of rows 2p, 2p+1 moved to bits 0-3 */
                 v128_t h0 = wasm_i32x4_splat(0), h1 = h0;
                 if (with_qh) {
@@ -573,15 +608,25 @@ SIMD_INLINE void block8_q4_K(const void *vx, int i, int nt, const block_q8_K *co
 {
     const block_q4_Kx8 *x = (const block_q4_Kx8 *)vx + i;
     v128_t sumi[2][2], summ[2][2];
-    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ);
+    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ, 0);
     for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q4_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q4_Kx8 *x = (const block_q4_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ, 1);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
+#endif
 
 SIMD_INLINE void block8_q5_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
 {
     const block_q5_Kx8 *x = (const block_q5_Kx8 *)vx + i;
     v128_t sumi[2][2], summ[2][2];
-    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ);
+    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ, 0);
     for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
 }
 
@@ -594,6 +639,18 @@ static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy
 {
     rows8_k(n, s, vx, vy, y_stride, 2, block8_q4_K);
 }
+
+#if defined(MW_RELAXED)
+static void vec_dot_rows8_q4_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q4_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q4_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q4_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q5_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -1106,5 +1163,13 @@ void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const m
     tiles[MW_TYPE_Q3_K].rows8xn = vec_dot_rows8xn_q3_K;
     k->repack_group_bytes[MW_TYPE_Q3_K] = sizeof(block_q3_Kx8) / (QK_K / 32);
 }
+
+#if defined(MW_RELAXED)
+void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
+{
+    tiles[MW_TYPE_Q4_K].rows8 = vec_dot_rows8_q4_K_relaxed;
+    tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K_relaxed;
+}
+#endif
 
 #endif
