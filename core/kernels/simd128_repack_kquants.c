@@ -699,11 +699,48 @@ SIMD_INLINE void half_dots_q6_K(const uint8_t *q, int half, const v128_t y[4], v
     *pb = wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], y[2]), wasm_i32x4_dot_i16x8(x[3], y[3]));
 }
 
+/* Relaxed SIMD (as group_dot_q4_K_relaxed): the 6-bit values as unsigned bytes 0..63 are the
+ * i7 operand (a pair of products at most 2 * 63 * 128 = 16128, no i16 saturation). Byte 2k of
+ * a group's vector is its value k, byte 2k + 1 value 8 + k: each 16 activations are shuffled to
+ * match once for all rows. Lanes of 4 products: |lane| <= 32256, as half_dots_q6_K. */
+SIMD_INLINE void y_half_q6_K_relaxed(const int8_t *qs, v128_t v[4])
+{
+    const v128_t a = wasm_v128_load(qs), b = wasm_v128_load(qs + 16);
+    v[0] = wasm_i8x16_shuffle(a, a, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    v[1] = wasm_i8x16_shuffle(b, b, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    v[2] = v[3] = wasm_i32x4_splat(0);
+}
+
+SIMD_INLINE void half_dots_q6_K_relaxed(const uint8_t *q, int half, const v128_t y[4], v128_t *pa, v128_t *pb)
+{
+#if defined(MW_RELAXED)
+    const v128_t m6 = wasm_i8x16_splat(0x3f), zero = wasm_i32x4_splat(0);
+    const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+    v128_t xa, xb;
+    if (!half) {
+        xa = wasm_v128_and(v0, m6);
+        xb = wasm_v128_and(v1, m6);
+    } else {
+        const v128_t v2 = wasm_v128_load(q + 32);
+        xa = wasm_v128_and(v2, m6);
+        xb = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
+                                       wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
+                          wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+    }
+    *pa = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[0], xa, zero);
+    *pb = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], xb, zero);
+#else
+    (void)q; (void)half; (void)y;
+    *pa = *pb = wasm_i32x4_splat(0);   /* never called: relaxed is 0 in these builds */
+#endif
+}
+
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] (rows 0-3,
  * 4-7: sum_g sc*dot(q-32, y_g), the -32 as 32 * sum_g sc*bsum_g; exact). Half-chunk by
  * half-chunk (32 values), the activations widened once serve the four row pairs (loops kept
  * rolled). */
-SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2])
+SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2],
+                           int relaxed)
 {
     v128_t acc[2][4];
     for (int t = 0; t < nt; t++)
@@ -714,15 +751,23 @@ SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *cons
         for (int half = 0; half < 2; half++) {   /* groups g, g+1 */
             const int g = 4 * c + 2 * half;
             v128_t yv[2][4];
-            for (int t = 0; t < nt; t++) y_group(y[t]->qs + 16 * g, yv[t]);
+            for (int t = 0; t < nt; t++) {
+                if (relaxed) y_half_q6_K_relaxed(y[t]->qs + 16 * g, yv[t]);
+                else y_group(y[t]->qs + 16 * g, yv[t]);
+            }
             KEEP_LOOP
             for (int p = 0; p < 4; p++) {
                 const v128_t w = wasm_i16x8_load8x8(x->scales[p][c]);
                 const v128_t sa = pair_scales(w, 2 * half), sb = pair_scales(w, 2 * half + 1);
                 for (int t = 0; t < nt; t++) {
                     v128_t a0, b0, a1, b1;
-                    half_dots_q6_K(x->q[2 * p][c], half, yv[t], &a0, &b0);
-                    half_dots_q6_K(x->q[2 * p + 1][c], half, yv[t], &a1, &b1);
+                    if (relaxed) {
+                        half_dots_q6_K_relaxed(x->q[2 * p][c], half, yv[t], &a0, &b0);
+                        half_dots_q6_K_relaxed(x->q[2 * p + 1][c], half, yv[t], &a1, &b1);
+                    } else {
+                        half_dots_q6_K(x->q[2 * p][c], half, yv[t], &a0, &b0);
+                        half_dots_q6_K(x->q[2 * p + 1][c], half, yv[t], &a1, &b1);
+                    }
                     acc[t][p] = add_scaled_pair(acc[t][p], a0, a1, sa);
                     acc[t][p] = add_scaled_pair(acc[t][p], b0, b1, sb);
                 }
@@ -749,9 +794,29 @@ SIMD_INLINE void block8_q6_K(const void *vx, int i, int nt, const block_q8_K *co
 {
     const block_q6_Kx8 *x = (const block_q6_Kx8 *)vx + i;
     v128_t sumi[2][2];
-    q6_K_sums(x, nt, y, sumi);
+    q6_K_sums(x, nt, y, sumi, 0);
     for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q6_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q6_Kx8 *x = (const block_q6_Kx8 *)vx + i;
+    v128_t sumi[2][2];
+    q6_K_sums(x, nt, y, sumi, 1);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+}
+
+static void vec_dot_rows8_q6_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q6_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q6_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q6_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q6_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -1169,6 +1234,8 @@ void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
 {
     tiles[MW_TYPE_Q4_K].rows8 = vec_dot_rows8_q4_K_relaxed;
     tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K_relaxed;
+    tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K_relaxed;
+    tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K_relaxed;
 }
 #endif
 
