@@ -834,13 +834,19 @@ static void vec_dot_rows8x2_q6_K(int n, float *s, const void *vx, const void *vy
  * group's place among those 8, b % 4 == j) as two i16 vectors: values 0-7 (lo) and 8-15 (hi)
  * of the group, 0..3 (Q2_K) or 0..7 (Q3_K: low bits + 4 * high bit, the -4 applied through
  * bsums). All shifts are constants once the group loop is unrolled. */
-SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v128_t *lo, v128_t *hi)
+SIMD_INLINE v128_t x_q23_K_bytes(const uint8_t *qs, const uint8_t *hm, int b, int j)
 {
     v128_t x = bytes_and(wasm_u16x8_shr(wasm_v128_load(qs), 2 * j), 0x03);
     if (hm) {
         const v128_t h = wasm_v128_load(hm);
         x = wasm_v128_or(x, bytes_and(b >= 2 ? wasm_u16x8_shr(h, b - 2) : wasm_i16x8_shl(h, 2 - b), 0x04));
     }
+    return x;   /* byte 2k + e: value 8e + k of the group */
+}
+
+SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v128_t *lo, v128_t *hi)
+{
+    const v128_t x = x_q23_K_bytes(qs, hm, b, j);
     *lo = wasm_v128_and(x, wasm_i16x8_splat(0x00ff));
     *hi = wasm_u16x8_shr(x, 8);
 }
@@ -850,8 +856,21 @@ SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v12
  * the i16 scales [row 2p groups 4c..4c+3, row 2p+1 the same]. Group by group, the activations
  * widened once serve the four row pairs; partial dots of a group: |lane| <= 4 * 7 * 128,
  * within i16 for add_scaled_pair. */
+/* Relaxed SIMD (as group_dot_q4_K_relaxed): the group's values, bytes 0..7, are the i7
+ * operand (a pair of products at most 2 * 7 * 128), the activations shuffled to its byte order
+ * once for all rows; lanes of 4 products, as below. */
+SIMD_INLINE v128_t group_dot_q23_K_relaxed(v128_t x, v128_t y)
+{
+#if defined(MW_RELAXED)
+    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y, x, wasm_i32x4_splat(0));
+#else
+    (void)x; (void)y;
+    return wasm_i32x4_splat(0);   /* never called: relaxed is 0 in these builds */
+#endif
+}
+
 SIMD_INLINE void q23_K_sums(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][16], const v128_t sc[4][4], int nt,
-                            const block_q8_K *const y[2], v128_t acc[2][4])
+                            const block_q8_K *const y[2], v128_t acc[2][4], int relaxed)
 {
     for (int t = 0; t < nt; t++)
         for (int p = 0; p < 4; p++) acc[t][p] = wasm_i32x4_splat(0);
@@ -863,12 +882,24 @@ SIMD_INLINE void q23_K_sums(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][1
             v128_t yv[2][2];
             for (int t = 0; t < nt; t++) {
                 const v128_t a = wasm_v128_load(y[t]->qs + 16 * g);
+                if (relaxed) {
+                    yv[t][0] = wasm_i8x16_shuffle(a, a, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+                    continue;
+                }
                 yv[t][0] = wasm_i16x8_extend_low_i8x16(a);
                 yv[t][1] = wasm_i16x8_extend_high_i8x16(a);
             }
             KEEP_LOOP
             for (int p = 0; p < 4; p++) {
                 const v128_t s = pair_scales(sc[p][c], j);
+                if (relaxed) {
+                    const v128_t xa = x_q23_K_bytes(qs[2 * p][c], hm ? hm[2 * p][w] : NULL, b, j);
+                    const v128_t xb = x_q23_K_bytes(qs[2 * p + 1][c], hm ? hm[2 * p + 1][w] : NULL, b, j);
+                    for (int t = 0; t < nt; t++)
+                        acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q23_K_relaxed(xa, yv[t][0]),
+                                                    group_dot_q23_K_relaxed(xb, yv[t][0]), s);
+                    continue;
+                }
                 v128_t a0, a1, b0, b1;
                 x_q23_K(qs[2 * p][c], hm ? hm[2 * p][w] : NULL, b, j, &a0, &a1);
                 x_q23_K(qs[2 * p + 1][c], hm ? hm[2 * p + 1][w] : NULL, b, j, &b0, &b1);
@@ -925,11 +956,11 @@ SIMD_INLINE void scales_q3_Kx8(const uint8_t *scales, v128_t sc[4][4])
 
 /* One Q2_K super-block of the eight rows against NT activation super-blocks: sumi[t], summ[t] */
 SIMD_INLINE void q2_K_sums(const block_q2_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2],
-                           v128_t summ[2][2])
+                           v128_t summ[2][2], int relaxed)
 {
     v128_t sc[4][4], mn[4][4], acc[2][4];
     scales_mins_q2_K(x->scales, sc, mn);
-    q23_K_sums(x->qs, NULL, sc, nt, y, acc);
+    q23_K_sums(x->qs, NULL, sc, nt, y, acc, relaxed);
     for (int t = 0; t < nt; t++) {
         sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
         sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
@@ -938,11 +969,12 @@ SIMD_INLINE void q2_K_sums(const block_q2_Kx8 *x, int nt, const block_q8_K *cons
 }
 
 /* One Q3_K super-block: sumi[t] = sum_g sc*dot(x, y_g) - 4 * sum_g sc*bsum_g (x = q + 4) */
-SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2])
+SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2],
+                           int relaxed)
 {
     v128_t sc[4][4], acc[2][4];
     scales_q3_Kx8(x->scales, sc);
-    q23_K_sums(x->qs, x->hm, sc, nt, y, acc);
+    q23_K_sums(x->qs, x->hm, sc, nt, y, acc, relaxed);
     for (int t = 0; t < nt; t++) {
         v128_t corr[2];
         rows_bsum_dots(sc, y[t]->bsums, corr);
@@ -951,21 +983,63 @@ SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *cons
     }
 }
 
+/* block8 of Q2_K and Q3_K, SIMD128 (relaxed 0) or relaxed SIMD (1) */
+SIMD_INLINE void block8_q23_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2],
+                              int is_q3, int relaxed)
+{
+    v128_t sumi[2][2], summ[2][2];
+    if (is_q3) {
+        const block_q3_Kx8 *x = (const block_q3_Kx8 *)vx + i;
+        q3_K_sums(x, nt, y, sumi, relaxed);
+        for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+    } else {
+        const block_q2_Kx8 *x = (const block_q2_Kx8 *)vx + i;
+        q2_K_sums(x, nt, y, sumi, summ, relaxed);
+        for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+    }
+}
+
 SIMD_INLINE void block8_q2_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
 {
-    const block_q2_Kx8 *x = (const block_q2_Kx8 *)vx + i;
-    v128_t sumi[2][2], summ[2][2];
-    q2_K_sums(x, nt, y, sumi, summ);
-    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+    block8_q23_K(vx, i, nt, y, acc, 0, 0);
 }
 
 SIMD_INLINE void block8_q3_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
 {
-    const block_q3_Kx8 *x = (const block_q3_Kx8 *)vx + i;
-    v128_t sumi[2][2];
-    q3_K_sums(x, nt, y, sumi);
-    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+    block8_q23_K(vx, i, nt, y, acc, 1, 0);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q2_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    block8_q23_K(vx, i, nt, y, acc, 0, 1);
+}
+
+SIMD_INLINE void block8_q3_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    block8_q23_K(vx, i, nt, y, acc, 1, 1);
+}
+
+static void vec_dot_rows8_q2_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q2_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q2_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q2_K_relaxed);
+}
+
+static void vec_dot_rows8_q3_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q3_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q3_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q3_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q2_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -1236,6 +1310,10 @@ void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
     tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K_relaxed;
+    tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K_relaxed;
+    tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K_relaxed;
+    tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K_relaxed;
+    tiles[MW_TYPE_Q2_K].rows8x2 = vec_dot_rows8x2_q2_K_relaxed;
 }
 #endif
 
