@@ -522,7 +522,8 @@ SIMD_INLINE void mins_q4_K(const v128_t mn[4], const int16_t *bsums, v128_t summ
     }
 }
 
-/* Relaxed SIMD (wasm_simd.h: MW_RELAXED): a group's nibbles stay unsigned bytes 0..15, the
+/* Relaxed SIMD (wasm_simd.h: MW_RELAXED): a group's nibbles stay unsigned bytes 0..15 (Q5_K:
+ * 0..31), the
  * second operand of i32x4.relaxed_dot_i8x16_i7x16_add (so every engine computes the same: a
  * pair of products is at most 2 * 15 * 128 = 3840, no i16 saturation), the signed Q8_K values
  * the first. The low nibbles of the 16 qs bytes are values k, 16 + k (bytes 2k, 2k + 1), the high
@@ -536,15 +537,22 @@ SIMD_INLINE void y_group_q4_K_relaxed(const int8_t *qs, v128_t v[4])
     v[2] = v[3] = wasm_i32x4_splat(0);
 }
 
-SIMD_INLINE v128_t group_dot_q4_K_relaxed(const uint8_t *qs, const v128_t y[4])
+SIMD_INLINE v128_t group_dot_q45_K_relaxed(const uint8_t *qs, int with_qh, v128_t hr, const v128_t y[4])
 {
 #if defined(MW_RELAXED)
     const v128_t q = wasm_v128_load(qs);
-    const v128_t lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f));
-    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], simd_hi_nibbles(q),
+    v128_t lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f)), hi = simd_hi_nibbles(q);
+    if (with_qh) {   /* Q5_K: + 16 * bit j of lane k of hr (values 0..31: pairs <= 2 * 31 * 128) */
+        const v128_t b4 = wasm_i16x8_splat(0x0010), b12 = wasm_i16x8_splat(0x1000);
+        lo = wasm_v128_or(lo, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 4), b4),
+                                           wasm_v128_and(wasm_i16x8_shl(hr, 10), b12)));
+        hi = wasm_v128_or(hi, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 3), b4),
+                                           wasm_v128_and(wasm_i16x8_shl(hr, 9), b12)));
+    }
+    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], hi,
                                                   wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[0], lo, wasm_i32x4_splat(0)));
 #else
-    (void)qs; (void)y;
+    (void)qs; (void)with_qh; (void)hr; (void)y;
     return wasm_i32x4_splat(0);   /* never called: relaxed is 0 in these builds */
 #endif
 }
@@ -581,17 +589,18 @@ SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16],
         for (int p = 0; p < 4; p++)
             for (int t = 0; t < nt; t++)
             {
-                if (relaxed) {   /* Q4_K only (with_qh 0) */
-                    acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q4_K_relaxed(xqs[g][2 * p], yv[t]),
-                                                group_dot_q4_K_relaxed(xqs[g][2 * p + 1], yv[t]), scales[g][p]);
-                    continue;
-                }
                 /* Q5_K: the 5th bits of rows 2p, 2p+1 moved to bits 0-3 */
                 v128_t h0 = wasm_i32x4_splat(0), h1 = h0;
                 if (with_qh) {
                     const v128_t h = wasm_v128_load(xqh[g][p / 2]);
                     h0 = wasm_u16x8_shr(h, 8 * (p % 2));
                     h1 = wasm_u16x8_shr(h, 8 * (p % 2) + 4);
+                }
+                if (relaxed) {
+                    acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q45_K_relaxed(xqs[g][2 * p], with_qh, h0, yv[t]),
+                                                group_dot_q45_K_relaxed(xqs[g][2 * p + 1], with_qh, h1, yv[t]),
+                                                scales[g][p]);
+                    continue;
                 }
                 acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q45_K(xqs[g][2 * p], with_qh, h0, yv[t]),
                                             group_dot_q45_K(xqs[g][2 * p + 1], with_qh, h1, yv[t]), scales[g][p]);
@@ -629,6 +638,26 @@ SIMD_INLINE void block8_q5_K(const void *vx, int i, int nt, const block_q8_K *co
     q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ, 0);
     for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q5_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q5_Kx8 *x = (const block_q5_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ, 1);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
+
+static void vec_dot_rows8_q5_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q5_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q5_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q5_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q4_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -1314,6 +1343,8 @@ void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
     tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K_relaxed;
     tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K_relaxed;
     tiles[MW_TYPE_Q2_K].rows8x2 = vec_dot_rows8x2_q2_K_relaxed;
+    tiles[MW_TYPE_Q5_K].rows8 = vec_dot_rows8_q5_K_relaxed;
+    tiles[MW_TYPE_Q5_K].rows8x2 = vec_dot_rows8x2_q5_K_relaxed;
 }
 #endif
 
