@@ -27,6 +27,9 @@ const BENCH = process.env.MW_KERNEL_BENCH ? [
   { type: 8, name: 'Q8_0', rowBytes: 4096 / 32 * 34 },
   { type: 12, name: 'Q4_K', rowBytes: 4096 / 256 * 144 },
   { type: 14, name: 'Q6_K', rowBytes: 4096 / 256 * 210 },
+  { type: 10, name: 'Q2_K', rowBytes: 4096 / 256 * 84 },
+  { type: 11, name: 'Q3_K', rowBytes: 4096 / 256 * 110 },
+  { type: 13, name: 'Q5_K', rowBytes: 4096 / 256 * 176 },
 ].map((b) => ({ ...b, nRows: 4096, n: 4096, reps: 20, rounds: 5 })) : [];
 
 let server, browser;
