@@ -4,7 +4,8 @@
 // matmul_rows of every quantized weight type, as loaded and repacked, 1-17 tokens, against
 // the scalar oracle) must find 0 differing results. Relaxed SIMD can't be checked in Node 20
 // (no memory64, and it computes relaxed_dot wrongly: ../shared/TOOLCHAIN.md §8, §13); natively
-// test_kernels checks the same kernels through MW_SIMDE_RELAXED. MW_KERNEL_BENCH=1 also prints
+// test_kernels checks the same kernels through MW_SIMDE_RELAXED; Firefox: kernels-firefox.mjs
+// (manual). MW_KERNEL_BENCH=1 also prints
 // decode GB/s of both modules (informational). MW_BUILD_WASM64=<dir> tests another build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
