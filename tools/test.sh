@@ -148,8 +148,10 @@ for s in "${stages[@]}"; do
   log=$(mktemp)
   "stage_$s" 2>&1 | tee "$log"
   if [ "${PIPESTATUS[0]}" -eq 0 ]; then result[$s]="ok"; else result[$s]="FAILED"; fi
-  # the stage's own counts: ctest's last "N% tests passed, N tests failed out of N", node's "# pass/# fail"
-  counts=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1 | sed 's/^.*tests passed, //')
+  # the stage's own counts: ctest's "N% tests passed, N tests failed out of N" (summed over the
+  # stage's ctest runs), node's "# pass/# fail"
+  counts=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | sed 's/^.*tests passed, //' |
+           awk '{ failed += $1; total += $NF } END { if (NR) printf "%d tests failed out of %d", failed, total }')
   [ -z "$counts" ] && counts=$(grep -E "^# (pass|fail|skipped) [0-9]+" "$log" | tr '\n' ' ')
   rm -f "$log"
   result[$s]="${result[$s]} ($((SECONDS - t0)) s) ${counts}"
