@@ -5,7 +5,8 @@
 #   bash tools/chat.sh --allow-origin https://huggingface.co    also let the page fetch models there
 #   PORT=9000 bash tools/chat.sh            another port (or --port 9000)
 # Installs what is missing (Debian's emscripten when there is no emcc; cmake; node), builds the two
-# browser modules into build-web/ (emcmake; incremental after the first run), then runs
+# browser modules into build-web/ (emcmake; incremental after the first run), installs the page's
+# libraries (npm ci in web/ when web/node_modules lacks them), then runs
 # tools/serve.mjs on 127.0.0.1 only. Arguments go to serve.mjs. Ctrl-C stops the server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,7 @@ command -v cmake >/dev/null || need+=(cmake)
 command -v make >/dev/null || need+=(make)
 command -v emcc >/dev/null || need+=(emscripten)
 command -v node >/dev/null || need+=(nodejs)
+command -v npm >/dev/null || need+=(npm)
 if [ ${#need[@]} -gt 0 ]; then
   sudo=""
   if [ "$(id -u)" -ne 0 ]; then
@@ -47,7 +49,13 @@ for f in build-web/mw-mt.mjs build-web/mw-mt.wasm build-web/mw-st.mjs build-web/
   [ -f "$f" ] || { echo "chat.sh: $f is missing after the build" >&2; exit 1; }
 done
 
-# ---- 3. serve ----
+# ---- 3. the page's libraries (marked, DOMPurify: pinned in web/package.json, served as /vendor/) ----
+if [ ! -f web/node_modules/marked/lib/marked.esm.js ] || [ ! -f web/node_modules/dompurify/dist/purify.es.mjs ]; then
+  say "installing the chat page's libraries (npm ci in web/)"
+  (cd web && npm ci --no-audit --no-fund)
+fi
+
+# ---- 4. serve ----
 port=${PORT:-8080}
 say "serving on 127.0.0.1:${port} (Ctrl-C to stop); open the chat page URL below"
 exec node tools/serve.mjs --port "$port" "$@"

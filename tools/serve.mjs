@@ -5,6 +5,10 @@
 //   /web/...        the page and the JS package      (/ redirects to /web/chat/)
 //   /build-web/...  the Emscripten modules (.mjs + .wasm + worker)
 //   /models/...     the bundled default model
+//   /vendor/...     the browser builds of the page's two libraries (marked, DOMPurify), each
+//                   named once in VENDOR and read from web/node_modules (nothing else of it)
+//   /csp.json       the connect-src origins of this server, so the page can tell whether a hub
+//                   is allowed before it asks (it cannot read its own CSP)
 // Every response carries COOP/COEP (so the page is cross-origin isolated and can use
 // threads; --no-isolation or MW_NO_ISOLATION=1 leaves them out to test the single-thread
 // path) and one strict Content-Security-Policy: scripts, workers, styles, images and
@@ -90,14 +94,32 @@ export function resolvePath(mounts, urlPath) {
 // else is 404: build-web/ holds CMakeCache.txt, logs and object files that name local paths,
 // web/ has node_modules. (resolvePath has already refused dotfiles.)
 const SERVED = {
-  web: (rel) => /\.(html|css|mjs|js|svg|png|ico)$/i.test(rel) && !rel.split(path.sep).includes('node_modules'),
+  // catalogue.json is the chat page's model list; no other JSON (package.json ...) is served.
+  web: (rel) => (/\.(html|css|mjs|js|svg|png|ico)$/i.test(rel) || rel === path.join('chat', 'catalogue.json')) &&
+               !rel.split(path.sep).includes('node_modules'),
   'build-web': (rel) => /^mw-(mt|st)(\.worker)?\.(mjs|js|wasm)$/.test(rel),
+  'build-wasm64': (rel) => rel === 'mw64.wasm',
   models: (rel) => /\.gguf$/i.test(rel),
 };
+
+// The vendored libraries, an explicit allow-list: request path -> file under web/node_modules
+// (versions pinned exactly in web/package.json; tools/chat.sh runs npm ci when they are missing).
+export const VENDOR = Object.freeze({
+  '/vendor/marked.esm.js': 'marked/lib/marked.esm.js',
+  '/vendor/purify.es.mjs': 'dompurify/dist/purify.es.mjs',
+});
 
 // A request path -> { file } (real path, allowed), { redirect } (a directory without its
 // final '/'), or null (404).
 export function lookup(mounts, urlPath) {
+  if (Object.hasOwn(VENDOR, urlPath)) {
+    // Checked like a mount: the real path must stay inside web/node_modules (no symlink out).
+    const dir = path.join(mounts.web, 'node_modules');
+    try {
+      const real = fs.realpathSync(path.join(dir, VENDOR[urlPath]));
+      return insideDir(real, fs.realpathSync(dir)) ? { file: real } : null;
+    } catch { return null; }
+  }
   const parts = pathSegments(urlPath);
   if (!parts) return null;
   let real = resolvePath(mounts, urlPath);
@@ -160,8 +182,9 @@ export function hostAllowed(host, port) {
   return ['127.0.0.1', 'localhost', '[::1]'].some(n => h === `${n}:${port}` || (port === 80 && h === n));
 }
 
-export function createServer({ root = REPO, buildWeb = null, isolation = true, allowOrigins = [], log = null } = {}) {
+export function createServer({ root = REPO, buildWeb = null, buildWasm64 = null, isolation = true, allowOrigins = [], log = null } = {}) {
   const mounts = { web: path.join(root, 'web'), 'build-web': path.resolve(buildWeb || path.join(root, 'build-web')),
+                   'build-wasm64': path.resolve(buildWasm64 || path.join(root, 'build-wasm64')),
                    models: path.join(root, 'models') };
   const csp = contentSecurityPolicy(allowOrigins);
   return http.createServer((req, res) => {
@@ -189,6 +212,10 @@ export function createServer({ root = REPO, buildWeb = null, isolation = true, a
     // The raw path, not a URL-normalised one: '/x/..//models' must not become '//models'.
     const urlPath = req.url.split('?')[0];
     if (urlPath === '/' || urlPath === '/chat' || urlPath === '/chat/') return done(302, { Location: '/web/chat/' });
+    if (urlPath === '/csp.json') {
+      return done(200, { 'Content-Type': 'application/json; charset=utf-8' },
+                  JSON.stringify({ connectSrc: ["'self'", ...allowOrigins] }) + '\n');
+    }
     const found = lookup(mounts, urlPath);
     if (!found) return done(404, {}, 'not found\n');
     if (found.redirect) return done(301, { Location: found.redirect + (req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '') });
@@ -234,6 +261,7 @@ function usage() {
   --allow-origin ORIGIN let the page fetch models from ORIGIN, e.g. https://huggingface.co
                         (env MW_ALLOW_ORIGINS=a,b); without it only same-origin URLs load
   --build-web DIR       serve DIR as /build-web/ (env MW_BUILD_WEB; default build-web/)
+  --build-wasm64 DIR    serve DIR's mw64.wasm as /build-wasm64/ (env MW_BUILD_WASM64)
   --quiet               do not log requests`;
 }
 
@@ -243,6 +271,7 @@ export function parseArgs(argv, env = process.env) {
     isolation: !(env.MW_NO_ISOLATION && env.MW_NO_ISOLATION !== '0'),
     allowOrigins: (env.MW_ALLOW_ORIGINS || '').split(',').map(s => s.trim()).filter(Boolean),
     buildWeb: env.MW_BUILD_WEB || null,
+    buildWasm64: env.MW_BUILD_WASM64 || null,
     quiet: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -254,6 +283,7 @@ export function parseArgs(argv, env = process.env) {
     else if (a.startsWith('--allow-origin=')) o.allowOrigins.push(a.slice(15));
     else if (a === '--build-web') o.buildWeb = argv[++i];
     else if (a.startsWith('--build-web=')) o.buildWeb = a.slice(12);
+    else if (a === '--build-wasm64') o.buildWasm64 = argv[++i];
     else if (a === '--quiet') o.quiet = true;
     else if (a === '-h' || a === '--help') { o.help = true; }
     else throw new Error(`unknown argument: ${a}\n${usage()}`);
@@ -267,7 +297,7 @@ async function main() {
   let o;
   try { o = parseArgs(process.argv.slice(2)); } catch (e) { console.error(e.message); process.exit(2); }
   if (o.help) { console.log(usage()); return; }
-  const server = createServer({ buildWeb: o.buildWeb, isolation: o.isolation, allowOrigins: o.allowOrigins,
+  const server = createServer({ buildWeb: o.buildWeb, buildWasm64: o.buildWasm64, isolation: o.isolation, allowOrigins: o.allowOrigins,
                                 log: o.quiet ? null : (s) => console.log(s) });
   server.on('error', (e) => { console.error(`serve.mjs: ${e.message}`); process.exit(1); });
   server.listen(o.port, '127.0.0.1', () => {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh — runs every test suite, one stage per build; each stage ends with its own summary
 # (ctest's "N% tests passed ... out of N", node --test's "# pass N / # fail N").
-#   bash tools/test.sh                 all stages: native asan tsan wasi web wasm64 js fuzz
+#   bash tools/test.sh                 set-up (tools/setup.sh), then all stages: native asan tsan wasi web wasm64 js fuzz
 #   bash tools/test.sh native          only the native build (any subset of stage names works)
 # Stages:
 #   native  gcc/cc build in build/       + ctest; test_kernels also with the relaxed-SIMD kernel
@@ -13,18 +13,22 @@
 #   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
 #   wasm64  freestanding memory64 modules build-wasm64/mw64.wasm and mw64-relaxed.wasm (clang-22,
-#           web/wasm64/) + their headless-Chromium tests web/e2e/wasm64.test.mjs and
-#           relaxed.test.mjs (the kernel sets against the scalar oracle; Node 20 has no memory64)
+#           web/wasm64/) + their headless Chromium + Firefox tests web/e2e/wasm64.test.mjs +
+#           engine-wasm64.test.mjs, and relaxed.test.mjs (both kernel sets against the scalar
+#           oracle, Chromium) (Node 20 has no memory64)
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
 #           need build-web/ from the web stage; dirs that don't exist are left out)
 #   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
 #           committed corpus (tools/fuzz.sh ci); the corpus itself is replayed by ctest above
-# A missing toolchain fails its stage loudly (.ci/run installs them). All requested stages run;
+# A missing toolchain fails its stage loudly (tools/setup.sh installs them). All requested stages run;
 # the exit status is non-zero if any failed. JOBS (default 2) sets build and ctest parallelism.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 JOBS=${JOBS:-2}
 stages=("$@")
+# set-up first (toolchains, browsers, web/node_modules; quiet when all is there), so this one
+# command works on a fresh machine; MW_SKIP_SETUP=1 skips it (.ci/run has just run it)
+if [ "${MW_SKIP_SETUP:-0}" != 1 ]; then bash tools/setup.sh || exit 1; fi
 [ ${#stages[@]} -eq 0 ] && stages=(native asan tsan wasi web wasm64 js fuzz)
 # the ctest cases that start threads; the rest run single-threaded, and under TSan only slower
 TSAN_TESTS=${TSAN_TESTS:-'^(test_pool|test_reference|test_kv_cache)$'}
@@ -118,7 +122,7 @@ stage_wasm64() {
     echo "!! web/node_modules missing: run (cd web && npm ci) first (.ci/run does)" >&2
     return 1
   fi
-  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs web/e2e/relaxed.test.mjs
+  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs web/e2e/engine-wasm64.test.mjs web/e2e/relaxed.test.mjs
 }
 
 stage_js() {

@@ -14,10 +14,11 @@
 //     made unsigned;
 //   - wasm64 (a freestanding memory64 module with its own glue): i64 = BigInt, so pointer and
 //     size_t arguments go through BigInt() and results through Number().
-// A wasm64 module plugs in without touching this file: instantiate it with the import
-// env.mwb_abort_poll = () => (core ? core.pollAbort() : 0), export every name of
-// web/exports.txt and its memory, then
+// A wasm64 module plugs in like this (web/wasm64/glue.mjs does; loadCore({ variant: 'wasm64' })
+// calls it): instantiate it with the import env.mwb_abort_poll = () => (core ? core.pollAbort()
+// : 0), export every name of web/exports.txt and its memory, then
 //   core = new WasmCore(makeAbi({ exports: instance.exports, memory, ptrBits: 64 }), 'wasm64', threads)
+// Typed-array indices are p / 4, never p >> 2: wasm64 pointers pass 2^31.
 // Pointers that C writes into memory (out-parameters, size_t *n_out) are read with readPtr(),
 // which reads 4 or 8 bytes by ptrBits.
 import { SIGNATURES, MW_ERR_ABORTED, MW_ERR_BUFFER_TOO_SMALL, MW_ERR_CONTEXT_FULL, MW_ERR_NO_MEMORY,
@@ -81,8 +82,23 @@ function emscriptenAbi(M) {
                    dispose: () => { if (M.dispose) M.dispose(); } });
 }
 
-/** Load mw-<variant>.mjs (Emscripten) and return a WasmCore. threads sizes the pthread pool (mt only). */
+/** The wasm64 module (web/wasm64/glue.mjs) from moduleBase/mw64.wasm, else the package's dist/
+ *  or a checkout's build-wasm64/; threads sizes its pool. */
+async function loadWasm64({ threads, moduleBase }) {
+  const { createMw64 } = await import('./wasm64/glue.mjs');
+  const urls = moduleBase ? [new URL('mw64.wasm', moduleBase)]
+    : [new URL('mw64.wasm', PACKAGE_MODULES), new URL('../build-wasm64/mw64.wasm', import.meta.url)];
+  for (let i = 0; ; i++) {
+    const r = await fetch(urls[i]).catch((e) => ({ ok: false, status: e.message }));
+    if (r.ok) return createMw64({ bytes: new Uint8Array(await r.arrayBuffer()), threads: Math.max(1, threads) });
+    if (i + 1 === urls.length) throw new MwError(`the wasm64 module could not be fetched: ${urls.map(String).join(', ')}: ${r.status}`);
+  }
+}
+
+/** Load mw-<variant>.mjs (Emscripten) or the wasm64 module and return a WasmCore. threads
+ *  sizes the thread pool (mt and wasm64). */
 export async function loadCore({ variant = 'st', threads = 1, moduleBase } = {}) {
+  if (variant === 'wasm64') return loadWasm64({ threads, moduleBase });
   const { default: factory } = await importModule(variant, moduleBase);
   const opts = variant === 'mt' ? { nThreads: Math.max(1, threads) } : {};
   const M = await factory(opts);
@@ -141,10 +157,10 @@ export class WasmCore {
   }
   putI32(ids) {
     const p = this.malloc(4 * ids.length);
-    this.i32().set(ids, p >> 2);
+    this.i32().set(ids, p / 4);
     return p;
   }
-  readI32(p, n) { return Array.from(this.i32().subarray(p >> 2, (p >> 2) + n)); }
+  readI32(p, n) { return Array.from(this.i32().subarray(p / 4, (p / 4) + n)); }
   /** A pointer or size_t that C wrote at p. */
   readPtr(p) {
     const v = new DataView(this.buffer, p, this.ptrBytes);
@@ -156,7 +172,7 @@ export class WasmCore {
     this.u8().fill(0, p, p + SLOT);
     return p;
   }
-  outI32(i = 0) { return this.i32()[(this.scratch + SLOT * i) >> 2]; }
+  outI32(i = 0) { return this.i32()[(this.scratch + SLOT * i) / 4]; }
   outPtrValue(i = 0) { return this.readPtr(this.scratch + SLOT * i); }
 
   lastError() { return this.cstr(this.fn.mw_last_error()); }
@@ -345,13 +361,13 @@ export class Session {
                                 : c.fn.mw_session_eval(this.h, ip, ids.length, op);
       if (st !== MW_ERR_ABORTED && st !== MW_ERR_CONTEXT_FULL) c.check(st, 'eval');
       const res = { status: st, message: st ? c.lastError() : '' };
-      if (!st && op) res.data = c.f32().slice(op >> 2, (op >> 2) + width * ids.length);
+      if (!st && op) res.data = c.f32().slice(op / 4, (op / 4) + width * ids.length);
       return res;
     } finally { c.free(ip); c.free(op); }
   }
   logits() {
     const p = this.core.fn.mw_session_logits(this.h);
-    return this.core.f32().slice(p >> 2, (p >> 2) + this.model.nVocab);
+    return this.core.f32().slice(p / 4, (p / 4) + this.model.nVocab);
   }
   truncate(nKeep) { this.core.check(this.core.fn.mw_session_truncate(this.h, nKeep), 'truncate'); }
   reset() { this.core.fn.mw_session_reset(this.h); }

@@ -147,8 +147,16 @@ function blobSource(blob) {
   return {
     name: blob.name || 'model.gguf', size: blob.size, phase: 'read', fromNetwork: false,
     async *iterate() {
-      for (let off = 0; off < blob.size; off += READ_CHUNK)
-        yield new Uint8Array(await blob.slice(off, Math.min(blob.size, off + READ_CHUNK)).arrayBuffer());
+      for (let off = 0; off < blob.size; off += READ_CHUNK) {
+        let bytes;
+        try {
+          bytes = await blob.slice(off, Math.min(blob.size, off + READ_CHUNK)).arrayBuffer();
+        } catch (e) {
+          // a picked file moved or deleted since; Firefox names that read error AbortError
+          throw new DownloadError(`cannot read ${blob.name || 'the model file'}: ${e.name}: ${String(e.message).trim()} (was it moved or changed?)`);
+        }
+        yield new Uint8Array(bytes);
+      }
     },
   };
 }
@@ -323,23 +331,29 @@ async function opfsStore(key) {
   };
 }
 
-/** Cache API: whole files only (no resume); the body is collected into blob parts as it
- *  streams, which the browser may keep on disk, and put into the cache on commit. */
-async function cacheApiStore(url) {
-  const cache = await caches.open('mistral-wasm-models');
-  let whole = null;   // the finished download, waiting for saveMeta({ complete: true })
+/** Cache API: whole files only (no resume). The body streams into the cache as it arrives,
+ *  under a private incomplete key (no copy of the file is held in memory: a model may be larger
+ *  than any ArrayBuffer), and is moved to the URL's entry on commit, disk to disk. */
+export async function cacheApiStore(url, storage = globalThis.caches) {   // exported for test/cache-api-store.test.mjs
+  const cache = await storage.open('mistral-wasm-models');
+  // not a fragment: the Cache API ignores fragments when matching
+  const incomplete = `${url}${url.includes('?') ? '&' : '?'}mw-incomplete=1`;
+  let doneSize = -1;  // bytes of the finished download waiting for saveMeta({ complete: true })
   return {
     async meta() {
       const r = await cache.match(url);
       return r ? { url, complete: true, size: Number(r.headers.get('content-length')) } : null;
     },
     async saveMeta(m) {
-      if (!m.complete || !whole) return;
-      await cache.put(url, new Response(whole, { headers: { 'content-length': String(whole.size) } }));
-      whole = null;
+      if (!m.complete || doneSize < 0) return;
+      const r = await cache.match(incomplete);
+      if (!r) return;
+      await cache.put(url, new Response(r.body, { headers: { 'content-length': String(doneSize) } }));
+      await cache.delete(incomplete);
+      doneSize = -1;
     },
     async size() {
-      if (whole) return whole.size;
+      if (doneSize >= 0) return doneSize;
       const r = await cache.match(url);
       return r ? Number(r.headers.get('content-length')) : 0;
     },
@@ -350,13 +364,23 @@ async function cacheApiStore(url) {
     },
     async writer(at) {
       if (at) throw new Error('the Cache API store cannot resume');
-      const parts = [];
+      const { readable, writable } = new TransformStream();
+      const w = writable.getWriter();
+      const put = cache.put(incomplete, new Response(readable));
+      put.catch(() => {});
+      let n = 0;
       return {
-        async write(chunk) { parts.push(chunk.slice()); },
-        async close(complete) { whole = complete ? new Blob(parts) : null; },
+        // resolves once the cache has taken the chunk: memory stays bounded by backpressure
+        async write(chunk) { n += chunk.length; await w.write(chunk.slice()); },
+        async close(complete) {
+          if (complete) { await w.close(); await put; doneSize = n; return; }
+          await w.abort(new Error('download incomplete')).catch(() => {});
+          await put.catch(() => {});
+          await cache.delete(incomplete);
+        },
       };
     },
-    async drop() { whole = null; await cache.delete(url); },
+    async drop() { doneSize = -1; await cache.delete(url); await cache.delete(incomplete); },
     noResume: true,
   };
 }

@@ -35,6 +35,10 @@ export class NoSimdError extends MwError {
     super(message, { code: 'no_simd', ...opts });
   }
 }
+/** This runtime cannot run what was asked for (a variant it lacks the features of). */
+export class UnsupportedError extends MwError {
+  constructor(message, opts = {}) { super(message, { code: 'unsupported', ...opts }); }
+}
 /** An AbortSignal fired. name is 'AbortError', like the DOMException fetch() throws. */
 export class AbortError extends MwError {
   constructor(message = 'the operation was aborted', opts = {}) {
@@ -63,7 +67,7 @@ export class InvalidArgumentError extends MwError {
 
 const CLASSES = {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
-  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError,
 };
 
 /** mw_status values by name without the MW_ / MW_ERR_ prefix ({ OK: 0, ABORTED: -7, ... }),

@@ -4,23 +4,26 @@
 //   const engine = await createEngine({ model: 'models/stories260K.gguf' });
 //   const r = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }] });
 //
-// createEngine() checks WebAssembly SIMD, picks the threaded module when the page is
-// cross-origin isolated (always in Node) and the single-thread one otherwise, starts the engine
+// createEngine() checks WebAssembly SIMD, picks the best module this runtime can run
+// (variants.mjs: wasm64 in a cross-origin-isolated page of a browser with memory64, else the
+// threaded Emscripten module when memory can be shared — always in Node — else the
+// single-thread one; `variant` forces one, engine.variant reports it), starts the engine
 // in a Worker / worker_thread (worker.mjs) and streams the model into it. Every method posts a
 // message and awaits the answer, so the caller's thread never blocks on inference. Results
 // follow the OpenAI / Mistral chat-completion schema.
 import { describeModel, withModelLock } from './download.mjs';
-import { DEFAULT_BUDGET } from './load.mjs';
+import { defaultBudget } from './load.mjs';
+import { chooseVariant, unsupportedReason, VARIANTS } from './variants.mjs';
 import { checkEngineOptions } from './options.mjs';
 import { isNode } from './env.mjs';
 import {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
-  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, fromWire,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError, fromWire,
 } from './errors.mjs';
 
 export {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
-  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError, chooseVariant,
 };
 
 
@@ -33,21 +36,15 @@ export function hasWasmSimd() {
   try { return typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE); } catch { return false; }
 }
 
-/** 'mt' (SIMD + threads) when SharedArrayBuffer can be used, else 'st'. */
-export function chooseVariant() {
-  if (isNode) return 'mt';
-  return globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function' ? 'mt' : 'st';
-}
-
 const GiB = 1024 ** 3;
-/** The memory the engine may use: the wasm32 budget, lowered on machines with little RAM
- *  (navigator.deviceMemory in browsers, total RAM in Node), so a model that would swap or be
- *  killed is refused up front. */
-async function defaultMemoryLimit() {
+/** The memory the engine may use: the module's budget (load.mjs defaultBudget), from the RAM
+ *  when known (navigator.deviceMemory in browsers, total RAM in Node), so a model that would
+ *  swap or be killed is refused up front. */
+async function defaultMemoryLimit(variant) {
   let ram = 0;
   if (isNode) ram = (await import('node:os')).totalmem();
   else if (typeof navigator === 'object' && navigator.deviceMemory) ram = navigator.deviceMemory * GiB;
-  return ram ? Math.min(DEFAULT_BUDGET, Math.floor(ram * 0.75)) : DEFAULT_BUDGET;
+  return defaultBudget(variant, ram);
 }
 
 const rid = (prefix) => `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
@@ -379,11 +376,12 @@ async function spawnWorker() {
  * @param {AbortSignal} [o.signal]   aborts the download / load (AbortError)
  * @param {string} [o.modelSha256]   expected sha256 (hex) of the file; mismatch → DownloadError
  * @param {boolean} [o.kvShift=true] shift the context when it fills (false: ContextFullError / 'length')
- * @param {number} [o.memoryLimit]   bytes the engine may use (default: 4 GiB minus runtime room, or 3/4 of RAM)
+ * @param {number} [o.memoryLimit]   bytes the engine may use (default: wasm32 4 GiB minus runtime room,
+ *                                   wasm64 3/4 of navigator.deviceMemory or 8 GiB; at most 3/4 of RAM)
  * @param {boolean|'opfs'|'cache-api'} [o.cache=true]  browsers: keep downloads in OPFS / Cache API
  * @param {string} [o.cacheDir]      Node: keep URL downloads (and resume them) in this directory
- * @param {'mt'|'st'} [o.variant]    force the threaded or single-thread module
- * @param {string} [o.moduleBase]    URL of the directory holding mw-mt.mjs / mw-st.mjs
+ * @param {'wasm64'|'mt'|'st'} [o.variant]  force a module (default: the best this runtime runs)
+ * @param {string} [o.moduleBase]    URL of the directory holding mw-mt.mjs / mw-st.mjs / mw64.wasm
  * @param {'auto'|'mistral_v1'|'mistral_v3'|'raw'} [o.chatFormat='auto']
  * @param {'f32'|'f16'|'auto'} [o.kvType='f32']  KV cache element type: 'f16' halves the cache (K
  *                                   and V rounded to fp16, llama.cpp's default; logits move by ~1e-2);
@@ -395,6 +393,8 @@ export async function createEngine(o = {}) {
   const { signal } = o;
   if (signal && signal.aborted) throw new AbortError('createEngine was aborted');
   const { variant, threads, kvType } = opts;
+  const unsupported = unsupportedReason(variant);
+  if (unsupported) throw new UnsupportedError(unsupported);
   const spec = describeModel(o.model);
   const buffer = spec.kind === 'pull' ? spec.bytes : null;
   if (buffer) delete spec.bytes;
@@ -402,11 +402,14 @@ export async function createEngine(o = {}) {
   const worker = await spawnWorker();
   const engine = new Engine(worker)._attach();
   try {
-    const init = await engine._call('init', { variant, threads, moduleBase: opts.moduleBase });
+    // the chosen module first; when chosen automatically, the ones after it as fallbacks
+    const variants = o.variant ? [variant] : VARIANTS.slice(VARIANTS.indexOf(variant));
+    const init = await engine._call('init', { variants, threads, moduleBase: opts.moduleBase });
+    const memoryLimit = init.variant === variant ? opts.memoryLimit : (o.memoryLimit ?? await defaultMemoryLimit(init.variant));
     // one load at a time per stored model (two tabs or engines loading one URL)
     const loaded = await withModelLock(spec, { cache: opts.cache, cacheDir: opts.cacheDir, signal }, () => engine._call('load', {
       spec, contextSize: opts.contextSize, modelSha256: opts.modelSha256, kvShift: opts.kvShift,
-      memoryLimit: opts.memoryLimit, cache: opts.cache, cacheDir: opts.cacheDir, nBatch: opts.nBatch, chatFormat: opts.chatFormat,
+      memoryLimit, cache: opts.cache, cacheDir: opts.cacheDir, nBatch: opts.nBatch, chatFormat: opts.chatFormat,
       kvType,
     }, { signal, onProgress: o.onProgress, buffer }));
     engine._setLoaded({ ...loaded, kernels: init.kernels });

@@ -1,12 +1,31 @@
 // load.mjs — stream a model source (download.mjs) into the wasm push loader (core.mjs),
 // rejecting a model that cannot fit as soon as its GGUF header has arrived: weights + the KV
-// cache of the requested context against the memory budget of a wasm32 engine. Shared by the
-// engine worker and the Node CLI.
+// cache of the requested context against the memory budget of the module (defaultBudget).
+// Shared by the engine worker and the Node CLI.
 import { AbortError, DownloadError, InvalidArgumentError, ModelTooLargeError, MwError, NotGgufError, UnsupportedModelError } from './errors.mjs';
 
 const GiB = 1024 ** 3, MiB = 1024 ** 2;
 /** wasm32 addresses 4 GiB; keep room for the runtime, stacks, tokenizer and allocator slack. */
 export const DEFAULT_BUDGET = 4 * GiB - 160 * MiB;
+/** wasm64 where the device's memory is unknown (Firefox and Safari have no navigator.deviceMemory). */
+export const WASM64_DEFAULT_BUDGET = 8 * GiB;
+/** wasm64 addresses 16 GiB (the module's --max-memory, browsers' memory64 limit), same room. */
+const WASM64_MAX_BUDGET = 16 * GiB - 160 * MiB;
+
+/**
+ * The memory budget of a module when the caller gives no memoryLimit. ramBytes: the device's
+ * memory if known (0 = unknown). wasm32 ('mt', 'st'): DEFAULT_BUDGET, lowered to 3/4 of the
+ * RAM on small machines. wasm64: 3/4 of the RAM, else WASM64_DEFAULT_BUDGET, at most 16 GiB
+ * minus runtime room. In browsers the RAM is navigator.deviceMemory, which Chromium rounds
+ * down to a power of two and caps at 8 (GiB): there the automatic wasm64 budget tops out at
+ * 6 GiB, and a larger model needs an explicit memoryLimit.
+ */
+export function defaultBudget(variant, ramBytes = 0) {
+  const wide = variant === 'wasm64';
+  const cap = wide ? WASM64_MAX_BUDGET : DEFAULT_BUDGET;
+  if (ramBytes > 0) return Math.min(cap, Math.floor(ramBytes * 0.75));
+  return wide ? WASM64_DEFAULT_BUDGET : DEFAULT_BUDGET;
+}
 const SESSION_SLACK = 16 * MiB;
 
 /** kvType 'auto': an F16 cache for models of 1 GiB of weights or more (where the cache's size
@@ -52,7 +71,7 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
         if (kv < 0 || info.weight_bytes + kv + SESSION_SLACK > budget)
           throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
             `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context (${kvType} KV cache) exceed the ${(budget / MiB).toFixed(0)} MiB ` +
-            `a wasm32 engine can use`);
+            `the ${core.variant || 'wasm'} engine may use (memoryLimit)`);
         if (askedCtx && info.n_ctx_train > 0 && askedCtx > info.n_ctx_train)
           throw new InvalidArgumentError(`contextSize ${askedCtx} exceeds the model's training context (${info.n_ctx_train} tokens)`);
         if (onHeader) onHeader(info, loader.headerReady());

@@ -5,6 +5,7 @@
 // header has arrived.
 import { InvalidArgumentError } from './errors.mjs';
 import { isNode } from './env.mjs';
+import { VARIANTS } from './variants.mjs';
 
 /** Largest nBatch: the C session clamps n_batch to 4096 (core/session.c). */
 export const MAX_N_BATCH = 4096;
@@ -61,15 +62,15 @@ export async function checkEngineOptions(o, defaults) {
   if (o.model == null) throw new InvalidArgumentError('createEngine needs a model (URL, File/Blob, bytes or path)');
 
   const variant = o.variant ?? defaults.variant();
-  if (variant !== 'mt' && variant !== 'st') throw bad('variant', `must be 'mt' or 'st'`);
+  if (!VARIANTS.includes(variant)) throw bad('variant', `must be one of ${list(VARIANTS)}`);
 
   const cores = await hardwareThreads();
   let threads = 1;
   if (o.threads != null) {
     if (!isInt(o.threads) || o.threads < 1 || o.threads > cores)
       throw bad('threads', `must be an integer from 1 to ${cores} (the cores of this machine), not ${o.threads}`);
-    if (variant === 'mt') threads = o.threads;
-  } else if (variant === 'mt') threads = cores;
+    if (variant !== 'st') threads = o.threads;
+  } else if (variant !== 'st') threads = cores;
 
   if (o.contextSize != null && !(isInt(o.contextSize) && o.contextSize > 0))
     throw bad('contextSize', 'must be a positive integer');
@@ -95,7 +96,7 @@ export async function checkEngineOptions(o, defaults) {
     variant, threads, chatFormat, kvType,
     contextSize: o.contextSize || 0,
     nBatch: o.nBatch,
-    memoryLimit: o.memoryLimit ?? (await defaults.memoryLimit()),
+    memoryLimit: o.memoryLimit ?? (await defaults.memoryLimit(variant)),
     cache: o.cache, cacheDir: o.cacheDir,
     kvShift: o.kvShift !== false,
     moduleBase: await moduleBaseUrl(o.moduleBase),

@@ -10,7 +10,7 @@
 import { loadCore } from './core.mjs';
 import { Runner } from './runner.mjs';
 import { openModelSource } from './download.mjs';
-import { loadModel, DEFAULT_BUDGET } from './load.mjs';
+import { loadModel, defaultBudget } from './load.mjs';
 import { toWire, WorkerCrashedError, MwError } from './errors.mjs';
 import { isNode } from './env.mjs';
 
@@ -34,14 +34,26 @@ function track(id, flag) {
 }
 
 const handlers = {
-  async init({ variant, threads, moduleBase }) {
-    core = await loadCore({ variant, threads, moduleBase });
-    return { variant: core.variant, threads: core.threads, version: core.version(), kernels: core.kernels() };
+  /** variants: the modules to try, best first (one when the caller forced it): a module that
+   *  cannot be fetched or started (mw64.wasm not deployed, a pool worker refused) falls back
+   *  to the next; skipped ones are reported. */
+  async init({ variants, threads, moduleBase }) {
+    const skipped = [];
+    for (const variant of variants) {
+      try {
+        core = await loadCore({ variant, threads, moduleBase });
+        break;
+      } catch (e) {
+        if (skipped.length + 1 === variants.length) throw e;
+        skipped.push(`${variant}: ${e.message || e}`);
+      }
+    }
+    return { variant: core.variant, threads: core.threads, version: core.version(), kernels: core.kernels(), skipped };
   },
 
   async load(msg, req) {
     const { spec, contextSize, modelSha256, kvShift = true, memoryLimit, cache, cacheDir, nBatch, chatFormat, kvType = 'f32' } = msg;
-    const budget = memoryLimit || DEFAULT_BUDGET;
+    const budget = memoryLimit || defaultBudget(core.variant);
     const onProgress = (p) => post({ type: 'progress', id: msg.id, ...p });
     const src = await openModelSource(spec, {
       signal: req.controller.signal, onProgress, sha256: modelSha256, cache, cacheDir,

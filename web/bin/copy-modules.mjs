@@ -14,7 +14,8 @@ const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(WEB, 'dist');
 const BUILD_WEB = path.resolve(WEB, '..', process.env.MW_BUILD_WEB || 'build-web');
 const BUILD_WASM64 = path.resolve(WEB, '..', process.env.MW_BUILD_WASM64 || 'build-wasm64');
-const REQUIRED = ['mw-mt.mjs', 'mw-mt.wasm', 'mw-st.mjs', 'mw-st.wasm'];
+// the browser and Node modules, and the CLI the bin launches (mw.js: built by default in build-web)
+const REQUIRED = ['mw-mt.mjs', 'mw-mt.wasm', 'mw-st.mjs', 'mw-st.wasm', 'mw.js'];
 // mw-mt / mw-st modules, their pthread workers, the CLI (mw.js, mw-st.js) and its wasm
 const BUILT = /^mw(-mt|-st)?(\.worker)?\.(mjs|js|wasm)$/;
 
@@ -24,7 +25,7 @@ if (process.argv.includes('--clean')) {
   const missing = REQUIRED.filter((f) => !fs.existsSync(path.join(BUILD_WEB, f)));
   if (missing.length) {
     console.error(`copy-modules: ${missing.join(', ')} missing in ${BUILD_WEB}: build them first with\n` +
-                  '  emcmake cmake -S . -B build-web -DCMAKE_BUILD_TYPE=Release && cmake --build build-web -j2 --target mw_web_mt mw_web_st');
+                  '  emcmake cmake -S . -B build-web -DCMAKE_BUILD_TYPE=Release && cmake --build build-web -j2 --target mw_web_mt mw_web_st mw');
     process.exit(1);
   }
   fs.rmSync(DIST, { recursive: true, force: true });

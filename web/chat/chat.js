@@ -4,12 +4,18 @@
 //   engine.stats.{ memory_bytes, decode_tokens_per_s }, engine.threads / variant / info /
 //   contextSize / kernels, engine.getStats(), engine.dispose(); errors carry .code (errors.mjs).
 // The names are the package's own, read directly (chat.contract.test.mjs checks them).
-// The engine runs in a Worker, so this thread only renders. Model output is always inserted as
-// text (never as HTML). Settings and the conversation live in localStorage; a local model file
-// is handed to the engine as a File and read in this tab, never sent anywhere.
+// The engine runs in a Worker, so this thread only renders. Replies are shown as Markdown through
+// markdown.mjs (marked, then DOMPurify: no HTML from the model reaches the DOM unsanitized); the
+// user's own text is inserted as text. Settings and the conversation live in localStorage; a local
+// model file is handed to the engine as a File and read in this tab, never sent anywhere. The
+// model catalogue (catalogue.json, fit estimate in catalogue.mjs) downloads from a hub only after
+// the user allowed that origin once, and only if the server's CSP allows it (/csp.json).
+import { renderMarkdown, copyText } from './markdown.mjs';
+import { detectDevice, classify, explain, FIT_LABELS } from './catalogue.mjs';
 
 const KEY_SETTINGS = 'mistral-wasm.chat.settings.v1';
 const KEY_CHAT = 'mistral-wasm.chat.conversation.v1';
+const KEY_ORIGINS = 'mistral-wasm.chat.allowed-origins.v1';   // hub origins the user allowed
 const BUNDLED = { label: 'stories260K', url: new URL('../../models/stories260K.gguf', location.href).href };
 const isolated = globalThis.crossOriginIsolated === true;
 const cores = Math.max(1, navigator.hardwareConcurrency || 1);
@@ -30,11 +36,14 @@ const ui = {
   errorClose: $('error-close'), badgeThreads: $('badge-threads'), badgeModel: $('badge-model'),
   badgeSpeed: $('badge-speed'), badgeMemory: $('badge-memory'), dropzone: $('dropzone'),
   togglePanel: $('toggle-panel'), panel: $('panel'), origin: $('origin'),
+  context: $('context'), contextMeter: $('context-meter'), contextText: $('context-text'),
+  catalogue: $('catalogue'), device: $('device'), consent: $('consent'), consentOrigin: $('consent-origin'),
+  consentFile: $('consent-file'), consentBlocked: $('consent-blocked'), consentCommand: $('consent-command'),
 };
 
 const state = {
   settings: { ...DEFAULTS },
-  messages: [],          // { role: 'user'|'assistant', content, status?, note? }
+  messages: [],          // { role: 'user'|'assistant', content, status?, note?, usage? }
   engine: null,
   engineInfo: null,      // what the engine says about itself (threads, variant) after load
   modelLabel: '',
@@ -135,18 +144,37 @@ function messageNode(m, index) {
   who.textContent = m.role === 'user' ? 'You' : 'Model';
   const body = document.createElement('div');
   body.className = 'content';
-  body.textContent = m.content;
   li.append(who, body);
   const meta = document.createElement('div');
   meta.className = 'meta';
   const note = document.createElement('div');   // the context did not hold the whole conversation
   note.className = 'note';
   li.append(meta, note);
+  // Per-message actions (one click handler on the log, see onLogClick).
+  const bar = document.createElement('div');
+  bar.className = 'msg-actions';
+  const action = (name, label, title) => {
+    const b = document.createElement('button');
+    b.type = 'button'; b.className = 'ghost small'; b.dataset.action = name; b.textContent = label; b.title = title;
+    return b;
+  };
+  bar.append(action('copy', 'Copy', 'Copy this message'));
+  if (m.role === 'user') bar.append(action('edit', 'Edit', 'Edit this message and send it again (the turns after it are dropped)'));
+  else if (index === state.messages.length - 1) bar.append(action('regenerate', 'Regenerate', 'Replace this reply with a new one'));
+  li.append(bar);
   updateMessageNode(li, m);
   return li;
 }
+// The content: Markdown for replies (sanitized, see markdown.mjs), plain text for the user's.
+// Re-rendered only when the text changed (a streamed reply re-renders on each delta).
+function renderContent(body, m) {
+  if (body.dataset.rendered === m.content && body.childNodes.length) return;
+  if (m.role === 'assistant') body.replaceChildren(renderMarkdown(m.content));
+  else body.textContent = m.content;
+  body.dataset.rendered = m.content;
+}
 function updateMessageNode(li, m) {
-  li.querySelector('.content').textContent = m.content;
+  renderContent(li.querySelector('.content'), m);
   li.dataset.status = m.status || 'done';
   li.setAttribute('aria-busy', m.status === 'streaming' ? 'true' : 'false');
   const meta = li.querySelector('.meta');
@@ -164,6 +192,8 @@ function updateMessageNode(li, m) {
 function renderLog() {
   ui.log.replaceChildren(...state.messages.map(messageNode));
   ui.empty.hidden = state.messages.length > 0;
+  updateControls();
+  renderContext();
   scrollToEnd();
 }
 function scrollToEnd() { ui.log.scrollTop = ui.log.scrollHeight; }
@@ -185,6 +215,37 @@ function updateControls() {
   ui.badgeModel.dataset.state = loading ? 'loading' : state.engine ? 'ready' : 'none';
   document.body.dataset.model = ui.badgeModel.dataset.state;
   document.body.dataset.generating = busy ? 'true' : 'false';
+  // Regenerate and Edit need a model and no reply in progress; Copy always works.
+  for (const b of ui.log.querySelectorAll('button[data-action=regenerate], button[data-action=edit], button[data-action=edit-send]')) {
+    b.disabled = !state.engine || busy || loading;
+  }
+}
+
+// How full the model's context is after the last reply: the usage numbers of that reply (prompt +
+// completion tokens, as the engine counted them) against the engine's context size.
+function contextUsed() {
+  for (let i = state.messages.length - 1; i >= 0; i--) {
+    const u = state.messages[i].usage;
+    if (state.messages[i].role === 'assistant' && u) {
+      const total = Number.isFinite(u.total_tokens) ? u.total_tokens : (u.prompt_tokens || 0) + (u.completion_tokens || 0);
+      return Number.isFinite(total) ? total : 0;
+    }
+  }
+  return 0;
+}
+function renderContext() {
+  const size = state.engine && state.engine.contextSize > 0 ? state.engine.contextSize : 0;
+  if (!size) {
+    ui.contextMeter.max = 1; ui.contextMeter.value = 0;
+    ui.contextText.textContent = 'context –';
+    delete ui.context.dataset.used; delete ui.context.dataset.size;
+    return;
+  }
+  const used = Math.min(size, contextUsed());
+  ui.contextMeter.max = size; ui.contextMeter.low = Math.round(size * 0.7); ui.contextMeter.high = Math.round(size * 0.9);
+  ui.contextMeter.optimum = 0; ui.contextMeter.value = used;
+  ui.context.dataset.used = String(used); ui.context.dataset.size = String(size);
+  ui.contextText.textContent = `context ${used} / ${size} tokens (${Math.round((100 * used) / size)}%)`;
 }
 
 function renderThreadsBadge() {
@@ -270,10 +331,12 @@ async function checkUrl(raw, signal) {
   } catch (err) {
     if (isAbort(err)) throw err;
     await new Promise(r => setTimeout(r, 50));     // violation events are queued after the rejection
-    if (cspViolations.some(b => b.startsWith(u.origin))) {
-      throw new Error(`this page may not connect to ${u.origin}: its Content-Security-Policy allows only ` +
-                      `the page's own server. Restart the server with --allow-origin ${u.origin} ` +
-                      '(e.g. bash tools/chat.sh --allow-origin ' + u.origin + '), or download the file and choose "Local .gguf file".');
+    // The blocked origin is the URL's own, or that of a redirect (a hub sends files from a CDN host).
+    const blocked = cspViolations.map(b => { try { return new URL(b).origin; } catch { return null; } }).find(Boolean);
+    if (blocked) {
+      throw new Error(`this page may not connect to ${blocked}: its Content-Security-Policy allows only ` +
+                      `the page's own server. Restart the server with --allow-origin ${blocked} ` +
+                      '(e.g. bash tools/chat.sh --allow-origin ' + blocked + '), or download the file and choose "Local .gguf file".');
     }
     throw new Error(`could not reach ${u.origin} (network error, or the server does not allow cross-origin requests).`);
   }
@@ -302,7 +365,7 @@ function dropEngine() {
   if (!e) return;
   if (state.generating) state.generating.abort();
   state.engine = null; state.engineInfo = null;
-  renderSpeed(NaN); renderThreadsBadge(); renderMemory(); updateControls();
+  renderSpeed(NaN); renderThreadsBadge(); renderMemory(); updateControls(); renderContext();
   e.dispose().catch(() => { /* already gone */ });
 }
 
@@ -365,6 +428,7 @@ async function loadModel() {
     const secs = (performance.now() - t0) / 1000;
     ui.modelInfo.textContent = `Loaded ${label} in ${secs.toFixed(1)} s · ${state.engineInfo.detail}`;
     ui.progressWrap.hidden = true;
+    renderContext();
     refreshStats();
   } catch (err) {
     if (state.loading !== ctl) return;                 // cancelled or superseded: already said
@@ -385,7 +449,7 @@ function describeEngine(engine) {
   const { threads, variant } = engine;
   const bits = [];
   if (engine.info && engine.info.arch) bits.push(engine.info.arch);
-  bits.push(variant === 'mt' ? 'threaded module' : 'single-thread module');
+  bits.push(variant === 'wasm64' ? 'wasm64 threaded module' : variant === 'mt' ? 'threaded module' : 'single-thread module');
   bits.push(`${threads} thread${threads === 1 ? '' : 's'}`);
   if (engine.contextSize > 0) bits.push(`context ${engine.contextSize}`);
   if (engine.kernels) bits.push(`kernels ${engine.kernels}`);
@@ -443,11 +507,33 @@ function droppedNote(usage) {
   return notes.join(' ');
 }
 
-async function send(text) {
+function send(text) {
   if (!state.engine || state.generating) return;
+  state.messages.push({ role: 'user', content: text });
+  return generate();
+}
+
+// A new reply in place of the last one (the same history is sent again).
+function regenerate() {
+  if (!state.engine || state.generating) return;
+  const last = state.messages[state.messages.length - 1];
+  if (!last || last.role !== 'assistant') return;
+  state.messages.pop();
+  return generate();
+}
+
+// Edit-and-resend: the conversation is cut before message `index` (a user turn), whose new text
+// is sent as the last turn.
+function resend(index, text) {
+  if (!state.engine || state.generating || !state.messages[index] || state.messages[index].role !== 'user') return;
+  state.messages = state.messages.slice(0, index);
+  return send(text);
+}
+
+// A reply to the conversation as it is (its last message is the user's).
+async function generate() {
   clearError();
   const s = state.settings;
-  state.messages.push({ role: 'user', content: text });
   const messages = history();
   const reply = { role: 'assistant', content: '', status: 'streaming' };
   state.messages.push(reply);
@@ -503,7 +589,12 @@ async function send(text) {
     reply.stats = `${tokens} token${tokens === 1 ? '' : 's'}` + (Number.isFinite(shown) ? ` · ${shown.toFixed(1)} tok/s` : '') +
                   (finish && reply.status === 'done' ? ` · ${finish}` : '');
     reply.dropped = droppedNote(usage);
+    if (usage) {
+      reply.usage = {};
+      for (const k of ['prompt_tokens', 'completion_tokens', 'total_tokens']) if (Number.isFinite(usage[k])) reply.usage[k] = usage[k];
+    }
     updateMessageNode(node, reply);
+    renderContext();
     scrollToEnd();
     state.generating = null;
     saveChat(true);
@@ -521,6 +612,153 @@ function newChat() {
   clearError();
   renderSpeed(NaN);
   ui.prompt.focus();
+}
+
+// ---------- message actions: copy, regenerate, edit-and-resend ----------
+
+// A copy button says what happened for a moment: Copied, or Copy failed (no clipboard access).
+function flashCopied(button, ok) {
+  const label = button.dataset.label || (button.dataset.label = button.textContent);
+  button.dataset.copied = ok ? 'true' : 'failed';
+  button.textContent = ok ? 'Copied' : 'Copy failed';
+  clearTimeout(button._flash);
+  button._flash = setTimeout(() => { button.textContent = label; delete button.dataset.copied; }, 1500);
+}
+
+// Edit a user turn in place: a text box with Send (cuts the conversation there and resends)
+// and Cancel.
+function startEdit(li, index) {
+  if (li.querySelector('.edit')) return;
+  const form = document.createElement('form');
+  form.className = 'edit';
+  const ta = document.createElement('textarea');
+  ta.value = state.messages[index].content;
+  ta.rows = Math.min(10, Math.max(2, ta.value.split('\n').length));
+  ta.setAttribute('aria-label', 'Edit message');
+  const sendBtn = document.createElement('button');
+  sendBtn.type = 'submit'; sendBtn.className = 'primary small'; sendBtn.dataset.action = 'edit-send'; sendBtn.textContent = 'Send';
+  const cancel = document.createElement('button');
+  cancel.type = 'button'; cancel.className = 'ghost small'; cancel.dataset.action = 'edit-cancel'; cancel.textContent = 'Cancel';
+  const row = document.createElement('div');
+  row.className = 'row';
+  row.append(sendBtn, cancel);
+  form.append(ta, row);
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const text = ta.value.trim();
+    if (text && !sendBtn.disabled) resend(index, text);
+  });
+  ta.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
+    if (e.key === 'Escape') renderLog();
+  });
+  li.querySelector('.content').hidden = true;
+  li.querySelector('.msg-actions').hidden = true;
+  li.insertBefore(form, li.querySelector('.meta'));
+  updateControls();
+  ta.focus();
+}
+
+async function onLogClick(e) {
+  const b = e.target.closest('button[data-action]');
+  if (!b || !ui.log.contains(b)) return;
+  const li = b.closest('li.msg');
+  const index = Number(li.dataset.index);
+  const m = state.messages[index];
+  switch (b.dataset.action) {
+    case 'copy-code': flashCopied(b, await copyText(b.parentElement.querySelector('pre').textContent)); break;
+    case 'copy': if (m) flashCopied(b, await copyText(m.content)); break;
+    case 'regenerate': regenerate(); break;
+    case 'edit': startEdit(li, index); break;
+    case 'edit-cancel': renderLog(); break;
+  }
+}
+
+// ---------- the model catalogue ----------
+
+function allowedOrigins() { const a = readJSON(KEY_ORIGINS); return Array.isArray(a) ? a : []; }
+
+// The origins this server's CSP lets the page connect to (tools/serve.mjs answers /csp.json);
+// null when it cannot be read (another server): the download is then tried and a refusal shown.
+async function serverConnectSrc() {
+  try {
+    const r = await fetch('/csp.json', { cache: 'no-store' });
+    const j = r.ok ? await r.json() : null;
+    return j && Array.isArray(j.connectSrc) ? j.connectSrc : null;
+  } catch { return null; }
+}
+
+// Ask once per origin: a dialog naming it (and, when this server's CSP does not allow it, the
+// command that restarts the server with it). Resolves to true when the user allowed it.
+function askOrigin(origin, entry, cspAllows) {
+  ui.consentOrigin.textContent = origin;
+  ui.consentFile.textContent = `${entry.file} (≈${(entry.sizeBytes / 1e9).toFixed(2)} GB)`;
+  ui.consentBlocked.hidden = cspAllows;
+  ui.consentCommand.textContent = `bash tools/chat.sh --allow-origin ${origin}`;
+  ui.consent.returnValue = '';
+  return new Promise((resolve) => {
+    ui.consent.addEventListener('close', () => resolve(ui.consent.returnValue === 'allow'), { once: true });
+    ui.consent.showModal();
+  });
+}
+
+async function downloadEntry(entry) {
+  let origin;
+  try { origin = new URL(entry.url).origin; } catch { showError(`bad catalogue URL: ${entry.url}`); return; }
+  const csp = await serverConnectSrc();
+  const cspAllows = !csp || csp.includes(origin);
+  if (!allowedOrigins().includes(origin)) {
+    if (!(await askOrigin(origin, entry, cspAllows))) return;
+    writeJSON(KEY_ORIGINS, [...allowedOrigins(), origin]);
+  }
+  state.settings.source = 'url';
+  state.settings.url = entry.url;
+  saveSettings(); renderSettings();
+  // When the CSP still refuses the origin, checkUrl says so with the --allow-origin command.
+  await loadModel();
+}
+
+async function renderCatalogue() {
+  const device = detectDevice();
+  ui.device.textContent = `This device: ${device.memoryKnown ? `${device.memoryGiB} GB memory (as the browser reports it)` :
+    `memory not reported, assumed ${device.memoryGiB} GB`} · 64-bit WebAssembly: ${device.memory64 ? 'yes' : 'no'}. ` +
+    'An estimate for this page; the engine decides at load time.';
+  ui.device.dataset.memory = String(device.memoryGiB);
+  let cat;
+  try {
+    const r = await fetch('catalogue.json', { cache: 'no-cache' });
+    if (!r.ok) throw new Error(`HTTP ${r.status}`);
+    cat = await r.json();
+  } catch (err) {
+    ui.catalogue.replaceChildren();
+    ui.device.textContent = `The model catalogue could not be read (${err.message}).`;
+    return;
+  }
+  const items = cat.models.map((entry) => {
+    const fit = classify(entry, device);
+    const li = document.createElement('li');
+    li.className = 'cat-entry';
+    li.dataset.file = entry.file;
+    li.dataset.fit = fit;
+    const name = document.createElement('span');
+    name.className = 'cat-name';
+    name.textContent = `${entry.model} · ${entry.quant}`;
+    const size = document.createElement('span');
+    size.className = 'cat-size';
+    size.textContent = `${cat.sizesApproximate ? '≈' : ''}${(entry.sizeBytes / 1e9).toFixed(2)} GB`;
+    const badge = document.createElement('span');
+    badge.className = 'fit';
+    badge.dataset.fit = fit;
+    badge.textContent = FIT_LABELS[fit];
+    badge.title = explain(entry, device);
+    const dl = document.createElement('button');
+    dl.type = 'button'; dl.className = 'small'; dl.textContent = 'Download';
+    dl.title = `Load ${entry.url}`;
+    dl.addEventListener('click', () => downloadEntry(entry));
+    li.append(name, size, badge, dl);
+    return li;
+  });
+  ui.catalogue.replaceChildren(...items);
 }
 
 // ---------- drag and drop of a local .gguf ----------
@@ -579,6 +817,8 @@ function init() {
   });
   ui.stop.addEventListener('click', () => state.generating && state.generating.abort());
   ui.newChat.addEventListener('click', newChat);
+  ui.log.addEventListener('click', onLogClick);
+  renderCatalogue();
 
   ui.togglePanel.addEventListener('click', () => openPanel(ui.panel.classList.contains('closed')));
   if (matchMedia('(max-width: 760px)').matches) openPanel(false);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { skipReason, launchBrowser } from './harness.mjs';
+import { BROWSERS, launchBrowser } from './harness.mjs';
 import { GREEDY_48, MODEL_BYTES, requireModules } from '../test-support/helpers.mjs';
 import { packAndInstall } from '../test-support/pack.mjs';
 
@@ -26,8 +26,10 @@ const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'a
 
 let pkg, out;
 
+// the package is packed and bundled once, when any browser can run
+const skipAll = BROWSERS.every((b) => b.skipReason);
 before(async () => {
-  if (skipReason) return;
+  if (skipAll) return;
   requireModules();
   pkg = packAndInstall();
   const { build } = await import('esbuild');
@@ -60,11 +62,11 @@ function serve(isolated) {
   })));
 }
 
-for (const isolated of [true, false]) {
-  test(`a page bundled by esbuild from the packed package runs it in Chromium (${isolated ? 'COOP/COEP: mt' : 'no isolation: st'})`,
+for (const { engine, skipReason } of BROWSERS) for (const isolated of [true, false]) {
+  test(`a page bundled by esbuild from the packed package runs it in ${engine} (${isolated ? 'COOP/COEP: mt' : 'no isolation: st'})`,
        { skip: skipReason || false, timeout: 240_000 }, async () => {
     const server = await serve(isolated);
-    const browser = await launchBrowser();
+    const browser = await launchBrowser({ engine });
     try {
       await browser.page.goto(server.origin + '/');
       await browser.page.waitForFunction(() => window.__result !== undefined, null, { timeout: 180_000 })

@@ -4,17 +4,19 @@
 // badge belongs to the loaded model; after a reload the chosen URL loads again and a local-file
 // source asks for the file; a crashed engine is disposed; a reply whose prompt lost old turns
 // to the context says so.
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launchBrowser, waitForModel, useMockEngine, screenshot } from './harness.mjs';
+import { BROWSERS, startServer, launchBrowser, waitForModel, useMockEngine, screenshot } from './harness.mjs';
 
+// one suite per browser (the body is not indented, to keep the diff small)
+for (const { engine, skipReason } of BROWSERS) describe(engine, () => {
 let server, browser, page;
 const KEY_SETTINGS = 'mistral-wasm.chat.settings.v1';
 
 before(async () => {
   if (skipReason) return;
   server = await startServer({ isolation: true });
-  browser = await launchBrowser();
+  browser = await launchBrowser({ engine });
   page = browser.page;
   await useMockEngine(page);
 });
@@ -184,4 +186,5 @@ test('a reply whose prompt lost old turns to the context says so (usage.prompt_t
   await page.reload();
   await waitForModel(page);
   assert.match(await page.textContent('#log .msg.assistant:last-child .note'), /37 tokens/);
+});
 });

@@ -1,6 +1,8 @@
 // chat.model.test.mjs — the chat page with the real engine (web/index.mjs + build-web/mw-*.mjs)
-// and the bundled stories260K model in headless Chromium, twice: served with COOP/COEP (the page
-// is cross-origin isolated and the threaded module mw-mt is used) and without (mw-st, one thread).
+// and the bundled stories260K model in headless Chromium and Firefox (each of the harness's
+// BROWSERS), twice: served with COOP/COEP (the page is cross-origin isolated and the package picks
+// the wasm64 module when build-wasm64/mw64.wasm is built, else the threaded mw-mt) and without
+// (mw-st, one thread).
 // Each run: load the bundled model, send a message, see the reply stream (its text grows across
 // observations), press Stop mid-generation (generation ends, the page stays usable), reload and
 // find the conversation restored; a screenshot per run goes to test-output/e2e/.
@@ -11,11 +13,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { REPO, skipReason, startServer, launchBrowser, screenshot, waitForModel } from './harness.mjs';
+import { REPO, BROWSERS, startServer, launchBrowser, screenshot, waitForModel } from './harness.mjs';
 
 const buildWeb = path.resolve(REPO, process.env.MW_BUILD_WEB || 'build-web');
 const missing = ['mw-mt.mjs', 'mw-mt.wasm', 'mw-mt.worker.js', 'mw-st.mjs', 'mw-st.wasm']
   .filter((f) => !fs.existsSync(path.join(buildWeb, f)));
+const wasm64Built = fs.existsSync(path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64', 'mw64.wasm'));
 
 // Record, inside the page, every text length the last assistant message goes through, and
 // press Stop from inside the page as soon as `stopAfter` deltas have arrived: a tiny model
@@ -54,23 +57,24 @@ const messages = (page) => page.evaluate(() => Array.from(document.querySelector
   text: li.querySelector('.content').textContent, status: li.dataset.status,
 })));
 
-for (const isolation of [true, false]) {
+for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, false]) {
   const mode = isolation ? 'isolated' : 'not-isolated';
-  const variant = isolation ? 'mt' : 'st';
+  const variant = isolation ? (wasm64Built ? 'wasm64' : 'mt') : 'st';
+  const moduleFile = variant === 'wasm64' ? '/mw64.wasm' : `/mw-${variant}.mjs`;
   const skip = skipReason || false;
-  describe(`chat page, real engine, ${isolation ? 'COOP/COEP: threaded module' : 'no COOP/COEP: single-thread module'}`, () => {
+  describe(`${engine}: chat page, real engine, ${isolation ? 'COOP/COEP: threaded module' : 'no COOP/COEP: single-thread module'}`, () => {
     let server, browser, page, workerScripts, requests;
     before(async () => {
       if (skip || missing.length) return;   // each test then fails on requireBuild()
       server = await startServer({ isolation, extraArgs: ['--build-web', buildWeb] });
-      browser = await launchBrowser();
+      browser = await launchBrowser({ engine });
       page = browser.page;
       workerScripts = [];
       // Module loads from the engine's worker show up as context-level requests.
       requests = [];
       browser.context.on('request', (r) => {
         requests.push(`${r.method()} ${r.url()}`);
-        if (/\/build-web\/mw-(mt|st)\.mjs$/.test(r.url())) workerScripts.push(r.url());
+        if (/\/build-web\/mw-(mt|st)\.mjs$|\/build-wasm64\/mw64\.wasm$/.test(r.url())) workerScripts.push(r.url());
       });
     });
     after(async () => {
@@ -92,7 +96,7 @@ for (const isolation of [true, false]) {
       const threads = Number(await page.getAttribute('#badge-threads', 'data-threads'));
       if (isolation) assert.ok(threads >= 2, `threaded engine uses ${threads} threads`);
       else assert.equal(threads, 1);
-      assert.ok(workerScripts.some((u) => u.endsWith(`/mw-${variant}.mjs`)), `loaded ${workerScripts}`);
+      assert.ok(workerScripts.some((u) => u.endsWith(moduleFile)), `loaded ${workerScripts}`);
       assert.ok(!workerScripts.some((u) => u.endsWith(`/mw-${isolation ? 'st' : 'mt'}.mjs`)), `loaded ${workerScripts}`);
       assert.match(await page.textContent('#model-info'), new RegExp(isolation ? 'threaded module' : 'single-thread module'));
     });
@@ -191,7 +195,8 @@ for (const isolation of [true, false]) {
 // A model on another origin: refused by default (chat.ui.test.mjs), loaded when the server was
 // started with --allow-origin for exactly that origin. The model host here is a second local
 // server on another port that answers with CORS headers, as a model hub does.
-describe('chat page, real engine, model URL on an origin allowed with --allow-origin', () => {
+for (const { engine, skipReason } of BROWSERS)
+describe(`${engine}: chat page, real engine, model URL on an origin allowed with --allow-origin`, () => {
   const skip = skipReason || false;
   let host, hostOrigin, server, browser, page;
   const hits = [];
@@ -215,7 +220,7 @@ describe('chat page, real engine, model URL on an origin allowed with --allow-or
     await new Promise((r) => host.listen(0, '127.0.0.1', r));
     hostOrigin = `http://127.0.0.1:${host.address().port}`;
     server = await startServer({ isolation: true, extraArgs: ['--build-web', buildWeb, '--allow-origin', hostOrigin] });
-    browser = await launchBrowser();
+    browser = await launchBrowser({ engine });
     page = browser.page;
   });
   after(async () => {

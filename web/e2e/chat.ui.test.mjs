@@ -1,19 +1,21 @@
-// chat.ui.test.mjs — the chat page's own behaviour in headless Chromium, with the engine package
+// chat.ui.test.mjs — the chat page's own behaviour in headless Chromium and Firefox, with the engine package
 // replaced by mock-engine.mjs (the page's import of web/index.mjs is routed to it), so these run
 // without the wasm build: streamed display, Stop, persistence across reloads, settings, New chat,
 // a local file by picker and by drag-and-drop, typed load errors shown with the conversation
 // kept, the CSP refusing a foreign model URL, and no request leaving the page's origin.
 // The real engine is exercised by chat.model.test.mjs.
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launchBrowser, screenshot, lastReply, waitForModel, useMockEngine } from './harness.mjs';
+import { BROWSERS, startServer, launchBrowser, screenshot, lastReply, waitForModel, useMockEngine } from './harness.mjs';
 
+// one suite per browser (the body is not indented, to keep the diff small)
+for (const { engine, skipReason } of BROWSERS) describe(engine, () => {
 let server, browser, page, requests;
 
 before(async () => {
   if (skipReason) return;
   server = await startServer({ isolation: true });
-  browser = await launchBrowser();
+  browser = await launchBrowser({ engine });
   page = browser.page;
   requests = [];
   page.on('request', (r) => requests.push({ url: r.url(), method: r.method() }));
@@ -157,4 +159,5 @@ test('every request stayed on the page origin (nothing uploaded)', opts, async (
   // Playwright still reports the attempt, so it is the only foreign URL allowed here.
   assert.deepEqual(foreign.map(r => r.url).filter(u => !u.startsWith('https://example.com/')), []);
   assert.deepEqual(requests.filter(r => r.method !== 'GET' && r.method !== 'HEAD'), []);
+});
 });

@@ -1,22 +1,23 @@
 // concurrent-load.test.mjs — two tabs of one origin (and two engines in one page) loading the
-// same model URL at once in headless Chromium: both load and give llama.cpp's greedy text, the
+// same model URL at once in headless Chromium and Firefox: both load and give llama.cpp's greedy text, the
 // model is downloaded once and the other load reads the OPFS copy (no "416 Range Not
 // Satisfiable", no "another open Access Handle"). The model is served slowly (64 KiB every
-// 20 ms) so the loads overlap. Skipped (never passed) when Chromium or playwright-core is missing.
+// 20 ms) so the loads overlap. Skipped (never passed) in a browser that is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, launchBrowser } from './harness.mjs';
+import { BROWSERS, launchBrowser } from './harness.mjs';
 import { startPackageServer, loadResult } from './package-server.mjs';
 import { GREEDY_48, MODEL_BYTES, requireModules, modelRoute } from '../test-support/helpers.mjs';
 
 const MODEL = '/slow/m.gguf';
 const serve = () => startPackageServer({ [MODEL]: modelRoute(MODEL_BYTES, { chunkMs: 20 }) });
 
-test('two tabs loading the same model URL at once both load (one download, one OPFS read)',
+for (const { engine, skipReason } of BROWSERS)
+test(`${engine}: two tabs loading the same model URL at once both load (one download, one OPFS read)`,
      { skip: skipReason || false, timeout: 150_000 }, async () => {
   requireModules();
   const server = await serve();
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ engine });
   try {
     const tab1 = browser.page, tab2 = await browser.context.newPage();
     tab2.on('console', (m) => browser.logs.push(`[tab2 ${m.type()}] ${m.text()}`));
@@ -39,11 +40,12 @@ test('two tabs loading the same model URL at once both load (one download, one O
   }
 });
 
-test('two engines in one page loading the same model URL at once both load',
+for (const { engine, skipReason } of BROWSERS)
+test(`${engine}: two engines in one page loading the same model URL at once both load`,
      { skip: skipReason || false, timeout: 150_000 }, async () => {
   requireModules();
   const server = await serve();
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ engine });
   try {
     await browser.page.goto(`${server.origin}/load.html?model=${MODEL}&engines=2`);
     const r = await loadResult(browser.page);

@@ -1,23 +1,24 @@
-// download-cache.test.mjs — the OPFS store against a misbehaving server in headless Chromium
+// download-cache.test.mjs — the OPFS store against a misbehaving server in headless Chromium and Firefox
 // (the Node cacheDir cases are in web/test/download-cache.test.mjs): an HTML page served with
 // 200 at the model URL is not stored, so once the server serves the model the next load
 // downloads it and works (it used to be cached as a complete model: every later load failed
 // without a request); a stored prefix of a file since replaced on a server that ignores
-// If-Range is dropped and the new file downloaded whole (not spliced). Skipped (never passed) when Chromium or playwright-core is missing.
+// If-Range is dropped and the new file downloaded whole (not spliced). Skipped (never passed) in a browser that is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, launchBrowser } from './harness.mjs';
+import { BROWSERS, launchBrowser } from './harness.mjs';
 import { startPackageServer, loadResult } from './package-server.mjs';
 import { GREEDY_48, MODEL_BYTES, requireModules, modelRoute } from '../test-support/helpers.mjs';
 
 const HTML = Buffer.from('<!doctype html><html><head><title>Sign in</title></head><body>please log in</body></html>\n');
 
-test('OPFS: a 200 HTML page is not stored; the next load downloads the model',
+for (const { engine, skipReason } of BROWSERS)
+test(`${engine}: OPFS: a 200 HTML page is not stored; the next load downloads the model`,
      { skip: skipReason || false, timeout: 150_000 }, async () => {
   requireModules();
   let body = HTML, type = 'text/html';
   const server = await startPackageServer({ '/m.gguf': (req, res) => modelRoute(body, { type })(req, res) });
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ engine });
   try {
     await browser.page.goto(`${server.origin}/load.html?model=/m.gguf`);
     const [first] = await loadResult(browser.page);
@@ -54,13 +55,14 @@ async function seedOpfs(page, url, bytes, meta) {
   }, { url, data: [...bytes], meta });
 }
 
-test('OPFS: a prefix of a file replaced on a server that ignores If-Range is not spliced',
+for (const { engine, skipReason } of BROWSERS)
+test(`${engine}: OPFS: a prefix of a file replaced on a server that ignores If-Range is not spliced`,
      { skip: skipReason || false, timeout: 150_000 }, async () => {
   requireModules();
   const old = Buffer.from(MODEL_BYTES.subarray(0, 300_000));
   for (let i = 100_000; i < old.length; i++) old[i] ^= 0x5a;
   const server = await startPackageServer({ '/m.gguf': modelRoute(MODEL_BYTES, { etag: '"v2"', honourIfRange: false }) });
-  const browser = await launchBrowser();
+  const browser = await launchBrowser({ engine });
   try {
     await browser.page.goto(`${server.origin}/load.html?model=/m.gguf#wait`);
     await seedOpfs(browser.page, `${server.origin}/m.gguf`, old, { etag: '"v1"', size: MODEL_BYTES.length, complete: false });

@@ -1,33 +1,56 @@
-// harness.mjs — shared pieces of the chat page's browser tests (node --test web/e2e/):
-// start tools/serve.mjs on a free 127.0.0.1 port, launch Debian's Chromium headless through
-// playwright-core with the flags that work on these machines (../shared/TOOLCHAIN.md §4), and
-// save screenshots under test-output/e2e/. When Chromium or playwright-core is missing the
-// tests are reported as skipped with the reason, never as passed.
+// harness.mjs — shared pieces of the browser tests (node --test web/e2e/ web/test/browser.test.mjs):
+// start tools/serve.mjs on a free 127.0.0.1 port, launch a headless browser with the flags that
+// work on these machines, and save screenshots under test-output/e2e/. Two engines: Debian's
+// Chromium through playwright-core (../shared/TOOLCHAIN.md §4) and Debian's Firefox ESR through
+// puppeteer-core over WebDriver BiDi (§13), the latter behind an adapter (firefox-page.mjs) with
+// the part of Playwright's Page API the tests use, so a test body is the same in both.
+// BROWSERS lists the engines to run (MW_BROWSERS=chromium,firefox narrows it; default both); an
+// engine whose browser or driver is missing has a skipReason: its tests are reported as skipped
+// with the reason, never as passed.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launchFirefox } from './firefox-page.mjs';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const OUT_DIR = path.join(REPO, 'test-output', 'e2e');
 export const CHROMIUM = process.env.MW_CHROMIUM || '/usr/bin/chromium';
+export const FIREFOX = process.env.MW_FIREFOX || '/usr/bin/firefox-esr';
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-let playwright = null, whyNot = null;
-if (!fs.existsSync(CHROMIUM)) {
-  whyNot = `${CHROMIUM} not found: install Debian's chromium (apt-get install chromium) to run the browser tests`;
-} else {
+const ENGINES = {
+  chromium: { exe: CHROMIUM, apt: 'chromium', driver: process.env.MW_PLAYWRIGHT || 'playwright-core' },
+  firefox: { exe: FIREFOX, apt: 'firefox-esr', driver: 'puppeteer-core' },
+};
+const drivers = {};
+async function probe(engine) {
+  const { exe, apt, driver } = ENGINES[engine];
+  if (!fs.existsSync(exe)) return `${exe} not found: install Debian's ${apt} (apt-get install ${apt}) to run the ${engine} tests`;
   try {
-    playwright = await import(process.env.MW_PLAYWRIGHT || 'playwright-core');
+    drivers[engine] = await import(driver);
   } catch (e) {
-    whyNot = `playwright-core not installed (cd web && npm install): ${e.message.split('\n')[0]}`;
+    return `${driver} not installed (cd web && npm ci): ${e.message.split('\n')[0]}`;
   }
+  return null;
 }
-/** null when the browser tests can run, else the reason to skip them. */
-export const skipReason = whyNot;
-if (whyNot) console.log(`# SKIPPING browser tests: ${whyNot}`);
+
+const wanted = (process.env.MW_BROWSERS || Object.keys(ENGINES).join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+for (const w of wanted) {
+  if (!ENGINES[w]) throw new Error(`MW_BROWSERS: unknown browser '${w}' (known: ${Object.keys(ENGINES).join(', ')})`);
+}
+/** The engines to run, in order: { engine: 'chromium' | 'firefox', skipReason: null or why not }. */
+export const BROWSERS = [];
+for (const engine of wanted) {
+  const why = await probe(engine);
+  if (why) console.log(`# SKIPPING ${engine} tests: ${why}`);
+  BROWSERS.push({ engine, skipReason: why });
+}
+/** Chromium's skip reason (null when it can run), for tests that run in Chromium only. */
+export const skipReason = wanted.includes('chromium') ? BROWSERS.find((b) => b.engine === 'chromium').skipReason
+  : 'chromium not in MW_BROWSERS';
 
 /** Start tools/serve.mjs on a free port; resolves to { origin, chatUrl, close() }. */
 export function startServer({ isolation = true, extraArgs = [] } = {}) {
@@ -50,10 +73,18 @@ export function startServer({ isolation = true, extraArgs = [] } = {}) {
   });
 }
 
-/** Launch Chromium with a fresh profile; returns { context, page, logs, close() }. */
-export async function launchBrowser({ viewport = { width: 1100, height: 720 } } = {}) {
+/** Launch `engine` (chromium or firefox) with a fresh profile; returns { engine, context, page,
+ *  logs, close() }: context has newPage(), route() and on('request'); page is Playwright's Page
+ *  in Chromium and the adapter in Firefox. */
+export async function launchBrowser({ engine = 'chromium', viewport = { width: 1100, height: 720 } } = {}) {
+  if (!ENGINES[engine]) throw new Error(`unknown browser '${engine}'`);
+  if (!drivers[engine]) {
+    const why = await probe(engine);
+    if (why) throw new Error(why);
+  }
+  if (engine === 'firefox') return launchFirefox(drivers.firefox.default, { executablePath: FIREFOX, viewport });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-chromium-'));
-  const context = await playwright.chromium.launchPersistentContext(dir, {
+  const context = await drivers.chromium.chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport,
   });
   const page = context.pages()[0] || await context.newPage();
@@ -61,13 +92,14 @@ export async function launchBrowser({ viewport = { width: 1100, height: 720 } } 
   page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
   const close = async () => { await context.close(); fs.rmSync(dir, { recursive: true, force: true }); };
-  return { context, page, logs, close };
+  return { engine, context, page, logs, close };
 }
 
-/** Save a screenshot under test-output/e2e/<name>.png and return its path. */
+/** Save a screenshot under test-output/e2e/<name>.png (<name>-firefox.png from Firefox) and
+ *  return its path. */
 export async function screenshot(page, name) {
   fs.mkdirSync(OUT_DIR, { recursive: true });
-  const file = path.join(OUT_DIR, `${name}.png`);
+  const file = path.join(OUT_DIR, `${name}${page.engine === 'firefox' ? '-firefox' : ''}.png`);
   await page.screenshot({ path: file });
   return file;
 }

@@ -11,7 +11,9 @@
 //                    compiles the module first)
 //   __mockCrash      the next reply fails with a crashed worker (WorkerCrashedError)
 //   __mockUsage      extra usage fields of the next replies (prompt_tokens_dropped, ...)
-// and reads back: __mockLive (engines created and not yet disposed), __mockDisposed (disposals).
+//   __mockReply      the text of the next replies (streamed in 8-character deltas) instead of words
+// and reads back: __mockLive (engines created and not yet disposed), __mockDisposed (disposals),
+// __mockRequests (the messages of each chat request, in order).
 class EngineError extends Error {
   constructor(name, message, code) { super(message); this.name = name; this.code = code; }
 }
@@ -47,6 +49,9 @@ export async function createEngine({ model, threads = 1, onProgress, signal } = 
                   context_size: 512, context_used: 0, threads, variant };
   async function* stream({ messages, max_tokens = 16, signal: sig }) {
     const last = messages[messages.length - 1];
+    (g.__mockRequests = g.__mockRequests || []).push(messages.map(m => ({ role: m.role, content: m.content })));
+    const fixed = typeof g.__mockReply === 'string' ? g.__mockReply.match(/[\s\S]{1,8}/g) || [] : null;
+    if (fixed) max_tokens = fixed.length;
     const delay = Number(g.__mockDelayMs || 40);
     yield { object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: null }] };
     const t0 = performance.now();
@@ -60,7 +65,7 @@ export async function createEngine({ model, threads = 1, onProgress, signal } = 
       if (crashed) throw crashed;
       if (disposed) throw new EngineError('MwError', 'the engine has been disposed', 'disposed');
       if (sig && sig.aborted) { finish = 'abort'; break; }
-      yield { object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: i === 0 ? `echo(${last.content.length})` : ` w${i}` }, finish_reason: null }] };
+      yield { object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: fixed ? fixed[i] : i === 0 ? `echo(${last.content.length})` : ` w${i}` }, finish_reason: null }] };
     }
     if (i > 1) stats.decode_tokens_per_s = stats.tokens_per_s = i / ((performance.now() - t0) / 1000);
     const usage = { prompt_tokens: 10, completion_tokens: i, total_tokens: 10 + i, prompt_tokens_evaluated: 10 };

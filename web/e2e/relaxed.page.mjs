@@ -19,7 +19,7 @@ async function instantiate(url) {
   }
   const { exports } = await WebAssembly.instantiate(module, imports);
   const size = Number(exports.__tls_size.value), align = Number(exports.__tls_align.value);
-  const block = Number(exports.malloc(BigInt(size + align)));
+  const block = Number(exports.mwb_alloc(BigInt(size + align)));
   exports.__wasm_init_tls(BigInt(Math.ceil(block / align) * align));
   const cstring = (ptr) => {
     const u8 = new Uint8Array(memory.buffer, Number(ptr));

@@ -56,6 +56,15 @@ before(async () => {
   fs.writeFileSync(path.join(root, 'web/package.json'), '{"secret":1}');
   fs.mkdirSync(path.join(root, 'web/node_modules/x'), { recursive: true });
   fs.writeFileSync(path.join(root, 'web/node_modules/x/index.js'), '// secret');
+  // The two vendored browser builds, a sibling file that is not on the list, and a
+  // package.json at web/chat/ (only catalogue.json is served there).
+  fs.mkdirSync(path.join(root, 'web/node_modules/marked/lib'), { recursive: true });
+  fs.writeFileSync(path.join(root, 'web/node_modules/marked/lib/marked.esm.js'), 'export const marked = 1;');
+  fs.writeFileSync(path.join(root, 'web/node_modules/marked/lib/marked.umd.js'), '// not listed');
+  fs.mkdirSync(path.join(root, 'web/node_modules/dompurify/dist'), { recursive: true });
+  fs.symlinkSync(path.join(root, 'secret/key.txt'), path.join(root, 'web/node_modules/dompurify/dist/purify.es.mjs'));
+  fs.writeFileSync(path.join(root, 'web/chat/catalogue.json'), '{"models":[]}');
+  fs.writeFileSync(path.join(root, 'web/chat/package.json'), '{"secret":1}');
   fs.writeFileSync(path.join(root, 'models/old.gguf'), Buffer.from('GGUF0123456789'));
   const hourAgo = new Date(Date.now() - 3600e3);
   fs.utimesSync(path.join(root, 'models/old.gguf'), hourAgo, hourAgo);
@@ -167,6 +176,28 @@ test('only what the page needs: no dotfiles, build files or node_modules', async
   for (const p of ['/web/chat/', '/web/index.mjs', '/build-web/mw-st.wasm', '/build-web/mw-st.worker.js', '/models/m.gguf']) {
     assert.equal((await get(iso, p)).status, 200, p);
   }
+});
+
+test('/vendor/ serves exactly the listed library files from web/node_modules; /csp.json names the allowed origins', async () => {
+  const m = await get(iso, '/vendor/marked.esm.js');
+  assert.equal(m.status, 200);
+  assert.equal(m.headers['content-type'], 'text/javascript; charset=utf-8');
+  assert.equal(m.headers['content-security-policy'], contentSecurityPolicy([]));
+  assert.equal(m.body.toString(), 'export const marked = 1;');
+  // Not listed, a symlink out of node_modules, traversal, a directory: all 404.
+  for (const p of ['/vendor/marked.umd.js', '/vendor/purify.es.mjs', '/vendor/', '/vendor/../web/chat/',
+                   '/vendor/%2e%2e/secret/key.txt', '/vendor/marked.esm.js/']) {
+    const r = await get(iso, p);
+    assert.equal(r.status, 404, p);
+    assert.ok(!r.body.toString().includes('secret'), p);
+  }
+  assert.equal((await get(iso, '/web/chat/catalogue.json')).status, 200);
+  assert.equal((await get(iso, '/web/chat/package.json')).status, 404);
+  const c0 = await get(iso, '/csp.json');
+  assert.equal(c0.status, 200);
+  assert.match(c0.headers['content-type'], /^application\/json/);
+  assert.deepEqual(JSON.parse(c0.body), { connectSrc: ["'self'"] });
+  assert.deepEqual(JSON.parse((await get(noiso, '/csp.json')).body), { connectSrc: ["'self'", 'https://huggingface.co'] });
 });
 
 test('a file deleted between the path check and the read is a 404; the server keeps running', async () => {

@@ -1,17 +1,17 @@
 // wasm64.test.mjs — the freestanding memory64 module (build-wasm64/mw64.wasm, built by
 // `bash tools/test.sh wasm64` or `cmake -S web/wasm64 -B build-wasm64 && cmake --build
-// build-wasm64`) in headless Chromium through its own glue (web/wasm64/glue.mjs): shared
-// 64-bit memory, pool workers with their own stacks and thread-locals, the bundled
+// build-wasm64`) in headless Chromium and Firefox through its own glue (web/wasm64/glue.mjs) and the shared
+// binding web/core.mjs (WasmCore over the narrow boundary of web/exports.txt): shared 64-bit memory, pool workers with their own stacks and thread-locals, the bundled
 // stories260K streamed in through the push loader. Checks llama.cpp's prompt logits (the
 // module's own libm, core/mathf.c, in RoPE/softmax/SwiGLU) and greedy continuation with 1 and
 // 2 threads, then the same with the model placed above 4 GiB, then the prompt logits of the
 // reference set's small models (every weight type's kernels, MoE) against llama.cpp's. Node 20 has no memory64
 // (../shared/TOOLCHAIN.md §7), hence the browser. MW_BUILD_WASM64=<dir> tests another build.
-import { test, before, after } from 'node:test';
+import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO, skipReason, startServer, launchBrowser } from './harness.mjs';
+import { REPO, BROWSERS, startServer, launchBrowser } from './harness.mjs';
 import { GREEDY_IDS } from '../test-support/helpers.mjs';
 
 const buildDir = path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64');
@@ -19,10 +19,9 @@ const wasmMissing = !fs.existsSync(path.join(buildDir, 'mw64.wasm'));
 // The wasm64 stage of tools/test.sh builds the module and sets MW_REQUIRE_WASM64=1: there a
 // missing module fails. Elsewhere (the js stage without that build) the tests are skipped
 // with the reason.
-const whyNot = skipReason || (wasmMissing && !process.env.MW_REQUIRE_WASM64 &&
-  `${buildDir}/mw64.wasm not built (bash tools/test.sh wasm64 builds and tests it)`);
-if (whyNot && !skipReason) console.log(`# SKIPPING wasm64 tests: ${whyNot}`);
-const skip = whyNot || false;
+const noBuild = wasmMissing && !process.env.MW_REQUIRE_WASM64 &&
+  `${buildDir}/mw64.wasm not built (bash tools/test.sh wasm64 builds and tests it)`;
+if (noBuild) console.log(`# SKIPPING wasm64 tests: ${noBuild}`);
 const PROMPT_IDS = [1, 403, 407, 261, 378]; // "Once upon a time" with BOS (tests/cli.cmake)
 const N_VOCAB = 512;
 const refLogits = Array.from(new Float32Array(fs.readFileSync(
@@ -30,11 +29,14 @@ const refLogits = Array.from(new Float32Array(fs.readFileSync(
 const N_GEN = 48;
 const REF_DIR = path.join(REPO, 'tests/data/reference');
 
+// one suite per browser (the body is not indented, to keep the diff small)
+for (const { engine, skipReason } of BROWSERS) describe(engine, () => {
+const skip = skipReason || noBuild || false;
 let server, browser;
 before(async () => {
   if (skip || wasmMissing) return;
-  server = await startServer({ extraArgs: ['--build-web', buildDir] });
-  browser = await launchBrowser();
+  server = await startServer({ extraArgs: ['--build-wasm64', buildDir] });
+  browser = await launchBrowser({ engine });
   // tests/data/reference is not one of serve.mjs's folders: the browser gets it from here
   await browser.context.route('**/refdata/*', (route) => {
     const file = path.join(REF_DIR, path.basename(new URL(route.request().url()).pathname));
@@ -57,7 +59,7 @@ function requireBuild() {
 }
 
 const check = (opts) => browser.page.evaluate((o) => window.mw64Check(o), {
-  moduleUrl: '/build-web/mw64.wasm', modelUrl: '/models/stories260K.gguf', prompt: 'Once upon a time',
+  moduleUrl: '/build-wasm64/mw64.wasm', modelUrl: '/models/stories260K.gguf', prompt: 'Once upon a time',
   nGen: N_GEN, refLogits, ...opts,
 });
 
@@ -76,7 +78,7 @@ function assertRuns(r, label) {
     if (run.threads > 1) assert.ok(run.workerRuns > 0, 'the pool worker ran task shares');
     else assert.equal(run.workerRuns, 0);
   }
-  assert.equal(r.tooManyThreads.status, -1);
+  assert.equal(r.tooManyThreads.code, 'invalid_argument');
   assert.match(r.tooManyThreads.error, /workers, but the page started/);
 }
 
@@ -111,7 +113,7 @@ test('wasm64 module: prompt logits of the reference models (all weight types, Mo
     url: `/refdata/${name}.gguf`,
     ids: JSON.parse(fs.readFileSync(path.join(REF_DIR, `${name}.prompt.json`), 'utf8')).ids,
   }));
-  const got = await browser.page.evaluate((o) => window.mw64Logits(o), { moduleUrl: '/build-web/mw64.wasm', models, threads: 2 });
+  const got = await browser.page.evaluate((o) => window.mw64Logits(o), { moduleUrl: '/build-wasm64/mw64.wasm', models, threads: 2 });
   const argmax = (a, off, n) => { let b = 0; for (let i = 1; i < n; i++) if (a[off + i] > a[off + b]) b = i; return b; };
   const bad = [];
   for (let m = 0; m < REF_MODELS.length; m++) {
@@ -126,4 +128,5 @@ test('wasm64 module: prompt logits of the reference models (all weight types, Mo
     if (!(max <= tol) || !same) bad.push(name);
   }
   assert.deepEqual(bad, [], 'every reference model within tolerance with the same argmax');
+});
 });

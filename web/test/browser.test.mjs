@@ -1,19 +1,25 @@
-// browser.test.mjs — the JS package in headless Chromium (playwright-core + Debian chromium,
-// the harness of web/e2e/): web/test-support/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
-// (threaded module, module Worker + nested pthread workers) and without (single-thread module).
+// browser.test.mjs — the JS package in headless Chromium and Firefox ESR (each of the harness's
+// BROWSERS, web/e2e/harness.mjs): web/test-support/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
+// (the best module: wasm64 when built, else the threaded one; module Worker + nested pool / pthread
+// workers) and without (single-thread module). Isolated with wasm64 built, every source below
+// (download, OPFS, Cache API, resume) streams into the 64-bit memory.
 // Checks greedy text = llama.cpp's, streaming, abort, the OPFS copy used on the second load, the
-// Cache API store, a download resumed from a partial OPFS copy, and DownloadError for a 404. Skipped (never passed) when Chromium or playwright-core is missing.
+// Cache API store, a download resumed from a partial OPFS copy, and DownloadError for a 404. Skipped (never passed) in a browser that is missing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { skipReason, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
-import { BUILD_WEB, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
+import { BROWSERS, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
+import { BUILD_WEB, GREEDY_48, REPO, requireModules } from '../test-support/helpers.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
 
-for (const isolation of [true, false]) {
-  test(`engine in Chromium, ${isolation ? 'cross-origin isolated (mt)' : 'not isolated (st)'}`,
+const wasm64Built = fs.existsSync(path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64', 'mw64.wasm'));
+
+for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, false]) {
+  test(`engine in ${engine}, ${isolation ? 'cross-origin isolated (wasm64 or mt)' : 'not isolated (st)'}`,
        { skip: skipReason || false, timeout: 120_000 }, async () => {
     requireModules();
     const server = await startServer({ isolation, extraArgs: ['--build-web', BUILD_WEB] });
-    const browser = await launchBrowser();
+    const browser = await launchBrowser({ engine });
     try {
       await browser.page.goto(`${server.origin}/web/test-support/browser/smoke.html`);
       await browser.page.waitForFunction(() => window.__result !== undefined, null, { timeout: 100_000 });
@@ -21,7 +27,8 @@ for (const isolation of [true, false]) {
       await screenshot(browser.page, `engine-smoke-${isolation ? 'mt' : 'st'}`);
       assert.ok(r.ok, `${r.error}\n${browser.logs.join('\n')}`);
       assert.equal(r.crossOriginIsolated, isolation);
-      assert.equal(r.variant, isolation ? 'mt' : 'st');
+      // isolated: the package's best module, wasm64 when build-wasm64/mw64.wasm is built (and served)
+      assert.equal(r.variant, isolation ? (wasm64Built ? 'wasm64' : 'mt') : 'st');
       if (!isolation) assert.equal(r.threads, 1);
       assert.equal(r.text, GREEDY_48);
       assert.equal(r.text2, GREEDY_48);

@@ -2,18 +2,16 @@
 // instantiate the shared module on the shared memory, take the stack the glue allocated and
 // thread-locals of its own, say ready, then run pool tasks forever (mw_wasm_worker_run sleeps
 // in memory.atomic.wait32 between them). The glue terminates the worker.
-import { initTls, wrapExports } from './glue.mjs';
+import { initTls } from './glue.mjs';
 
 self.onmessage = async (e) => {
   const { module, memory, tid, stackTop } = e.data;
   try {
-    const instance = await WebAssembly.instantiate(module, { env: { memory, js_abort_poll: () => 0 } });
+    // pool threads never run a session, so the abort hook is never asked here
+    const instance = await WebAssembly.instantiate(module, { env: { memory, mwb_abort_poll: () => 0 } });
     const x = instance.exports;
     x.__stack_pointer.value = BigInt(stackTop);
-    // the signatures of the few exports used here: malloc(i64)->i64, __wasm_init_tls(i64)
-    const fn = wrapExports(x, new Map([['malloc', { i64Params: [true], i64Result: true }],
-                                       ['__wasm_init_tls', { i64Params: [true], i64Result: false }]]));
-    initTls(fn, Number(x.__tls_size.value), Number(x.__tls_align.value));
+    initTls(x);
     self.postMessage({ ready: tid });
     x.mw_wasm_worker_run(tid); // never returns
   } catch (err) {

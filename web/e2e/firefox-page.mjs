@@ -1,0 +1,197 @@
+// firefox-page.mjs — Debian's Firefox ESR driven by puppeteer-core over WebDriver BiDi
+// (../shared/TOOLCHAIN.md §13), behind the part of Playwright's Page/BrowserContext API that the
+// browser tests use (goto, reload, evaluate, waitForFunction/Selector/Timeout, click, fill,
+// press, check, the getAttribute/textContent/inputValue/is* queries, setInputFiles, route,
+// screenshot, on('console'|'pageerror'|'request')), so one test body runs in both browsers.
+// Like Playwright, element actions and queries wait for their selector (30 s by default).
+// Each launch is a fresh user context in one shared Firefox process (see acquire below).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const TIMEOUT = 30_000;
+
+/** Playwright's route patterns: a predicate, a RegExp, or a glob where ** is anything and * anything but '/'. */
+function urlMatcher(pattern) {
+  if (typeof pattern === 'function') return pattern;
+  if (pattern instanceof RegExp) return (url) => pattern.test(url);
+  const re = new RegExp('^' + pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*') + '$');
+  return (url) => re.test(url);
+}
+
+/** A Playwright Route over a puppeteer HTTPRequest under interception. */
+const routeOf = (req) => ({
+  request: () => req,
+  fulfill: ({ status = 200, contentType, headers = {}, body = '' }) => req.respond({ status, contentType, headers, body }),
+  continue: () => req.continue(),
+  abort: () => req.abort(),
+});
+
+class FirefoxPage {
+  constructor(page, context) {
+    this.engine = 'firefox';
+    this.raw = page;
+    this.routes = [];
+    this.context = context;
+    this.intercepting = false;
+  }
+
+  on(event, fn) { this.raw.on(event, fn); return this; }
+  goto(url, opts) { return this.raw.goto(url, opts); }
+  reload(opts) { return this.raw.reload(opts); }
+  evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
+  screenshot(opts) { return this.raw.screenshot(opts); }
+  waitForTimeout(ms) { return new Promise((r) => setTimeout(r, ms)); }
+  waitForFunction(fn, arg, { timeout = TIMEOUT } = {}) {
+    return this.raw.waitForFunction(fn, { timeout, polling: 50 }, arg);
+  }
+  // Playwright waits for a visible element by default
+  waitForSelector(selector, { timeout = TIMEOUT, state = 'visible' } = {}) {
+    return this.raw.waitForSelector(selector, { timeout, visible: state === 'visible', hidden: state === 'hidden' });
+  }
+  /** Run fn(element, arg) in the page once `selector` is attached. */
+  async #on(selector, fn, arg) {
+    const el = await this.raw.waitForSelector(selector, { timeout: TIMEOUT });
+    try { return await el.evaluate(fn, arg); } finally { await el.dispose(); }
+  }
+  click(selector) { return this.raw.locator(selector).setTimeout(TIMEOUT).click(); }
+  async check(selector) {
+    if (!(await this.isChecked(selector))) await this.click(selector);
+  }
+  // Playwright's fill: focus, replace the value, fire input (and change, as leaving the field would)
+  async fill(selector, value) {
+    await this.raw.locator(selector).setTimeout(TIMEOUT).wait();
+    await this.#on(selector, (el, v) => {
+      el.focus();
+      el.value = v;
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+    }, value);
+  }
+  async press(selector, key) {
+    await this.#on(selector, (el) => el.focus());
+    await this.raw.keyboard.press(key);
+  }
+  getAttribute(selector, name) { return this.#on(selector, (el, n) => el.getAttribute(n), name); }
+  textContent(selector) { return this.#on(selector, (el) => el.textContent); }
+  inputValue(selector) { return this.#on(selector, (el) => el.value); }
+  isChecked(selector) { return this.#on(selector, (el) => el.checked); }
+  isEnabled(selector) { return this.#on(selector, (el) => !el.matches(':disabled')); }
+  isDisabled(selector) { return this.#on(selector, (el) => el.matches(':disabled')); }
+  // isVisible/isHidden do not wait, as in Playwright: a missing element is hidden
+  isVisible(selector) {
+    return this.raw.evaluate((s) => {
+      const el = document.querySelector(s);
+      return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+    }, selector);
+  }
+  async isHidden(selector) { return !(await this.isVisible(selector)); }
+  /** files: a path, or { name, mimeType, buffer } (written to a temporary file of that name,
+   *  kept until the context closes: Firefox reads a picked File from disk when it is used). */
+  async setInputFiles(selector, files) {
+    const list = Array.isArray(files) ? files : [files];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-upload-'));
+    this.context.tempDirs.push(dir);
+    const paths = list.map((f) => {
+      if (typeof f === 'string') return f;
+      const p = path.join(dir, f.name);
+      fs.writeFileSync(p, f.buffer);
+      return p;
+    });
+    const el = await this.raw.waitForSelector(selector, { timeout: TIMEOUT });
+    try { await el.uploadFile(...paths); } finally { await el.dispose(); }
+  }
+  async route(pattern, handler) {
+    this.routes.push({ match: urlMatcher(pattern), handler });
+    if (this.intercepting) return;
+    this.intercepting = true;
+    await this.raw.setRequestInterception(true);
+    this.raw.on('request', (req) => {
+      if (req.isInterceptResolutionHandled()) return;
+      const url = req.url();
+      const r = [...this.routes, ...this.context.routes].find((x) => x.match(url));
+      if (r) r.handler(routeOf(req));
+      else req.continue();
+    });
+  }
+}
+
+// One Firefox process per test process, shared by every launchFirefox() in it: starting Firefox
+// costs 8-25 s on these machines (Chromium 3-9 s), so each launch gets its own user context
+// (separate cookies, localStorage, OPFS, Cache API: a fresh profile as far as the page can tell)
+// and the process is closed once no context has been open for IDLE_MS.
+const IDLE_MS = 3000;
+let shared = null;
+function acquire(puppeteer, executablePath) {
+  if (!shared) {
+    const s = { users: 0, idle: null };
+    s.browser = puppeteer.launch({ browser: 'firefox', executablePath, headless: true });
+    s.browser.catch(() => { if (shared === s) shared = null; });
+    shared = s;
+  }
+  clearTimeout(shared.idle);
+  shared.users++;
+  return shared;
+}
+function release(s) {
+  if (--s.users > 0) return;
+  s.idle = setTimeout(() => {
+    if (shared === s) shared = null;
+    s.browser.then((b) => b.close()).catch(() => {});
+  }, IDLE_MS);
+}
+
+/** A fresh Firefox user context with one page; same shape as harness.launchBrowser's. */
+export async function launchFirefox(puppeteer, { executablePath, viewport }) {
+  const s = acquire(puppeteer, executablePath);
+  let userContext;
+  try {
+    userContext = await (await s.browser).createBrowserContext();
+  } catch (e) {
+    release(s);
+    throw e;
+  }
+  const logs = [];
+  const requestListeners = [];
+  const pages = [];
+  const context = {
+    routes: [],
+    tempDirs: [],
+    pages: () => pages.slice(),
+    /** Playwright's context-level 'request': every page's requests. */
+    on(event, fn) {
+      if (event !== 'request') throw new Error(`firefox-page: context.on('${event}') not supported`);
+      requestListeners.push(fn);
+      for (const p of pages) p.on('request', fn);
+    },
+    async route(pattern, handler) {
+      this.routes.push({ match: urlMatcher(pattern), handler });
+      // a page routes its context's patterns once it intercepts
+      for (const p of pages) if (!p.intercepting) await p.route(() => false, () => {});
+    },
+    newPage: () => adopt(),
+  };
+  async function adopt() {
+    const raw = await userContext.newPage();
+    await raw.setViewport(viewport);
+    const page = new FirefoxPage(raw, context);
+    pages.push(page);
+    for (const fn of requestListeners) page.on('request', fn);
+    if (context.routes.length) await page.route(() => false, () => {});
+    return page;
+  }
+  const page = await adopt();
+  page.on('console', (m) => logs.push(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    try { await userContext.close(); } finally {
+      release(s);
+      for (const dir of context.tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return { engine: 'firefox', context, page, logs, close };
+}
