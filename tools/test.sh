@@ -4,16 +4,18 @@
 #   bash tools/test.sh                 set-up (tools/setup.sh), then all stages: native asan tsan wasi web wasm64 js fuzz
 #   bash tools/test.sh native          only the native build (any subset of stage names works)
 # Stages:
-#   native  gcc/cc build in build/       + ctest
+#   native  gcc/cc build in build/       + ctest; test_kernels also with the relaxed-SIMD kernel
+#           set (build-relaxed/, -DMW_SIMDE_RELAXED=ON)
 #   asan    ASan+UBSan build in build-asan/ (-DMW_SANITIZE=ON) + ctest
 #   tsan    ThreadSanitizer build in build-tsan/ (gcc -fsanitize=thread, libtsan2) + ctest of the
 #           tests that run threads (TSAN_TESTS: the pool, the kernel table's first use, the
 #           multi-threaded forward passes and KV cache); any race report fails the test
 #   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
-#   wasm64  freestanding memory64 module build-wasm64/mw64.wasm (clang-22, web/wasm64/) + its
-#           headless Chromium + Firefox tests web/e2e/wasm64.test.mjs + engine-wasm64.test.mjs
-#           (Node 20 has no memory64)
+#   wasm64  freestanding memory64 modules build-wasm64/mw64.wasm and mw64-relaxed.wasm (clang-22,
+#           web/wasm64/) + their headless Chromium + Firefox tests web/e2e/wasm64.test.mjs +
+#           engine-wasm64.test.mjs, and relaxed.test.mjs (both kernel sets against the scalar
+#           oracle, Chromium) (Node 20 has no memory64)
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
 #           need build-web/ from the web stage; dirs that don't exist are left out)
 #   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
@@ -57,7 +59,17 @@ ctest_extra=()
 
 stage_native() {
   need cmake command -v cmake && need "C compiler" command -v cc || return 1
-  build_and_test build cmake -DCMAKE_BUILD_TYPE=Release
+  build_and_test build cmake -DCMAKE_BUILD_TYPE=Release || return 1
+  # the relaxed-SIMD kernel set too (MW_SIMDE_RELAXED: the x86 engines' relaxed dot emulated),
+  # its test_kernels only: the other tests don't depend on the kernel set beyond it
+  local ctest_extra=(-R '^test_kernels$')
+  mkdir -p build-relaxed
+  if ! cmake -S . -B build-relaxed -DCMAKE_BUILD_TYPE=Release -DMW_SIMDE_RELAXED=ON >build-relaxed/configure.log 2>&1 ||
+     ! cmake --build build-relaxed -j"$JOBS" --target test_kernels >build-relaxed/build.log 2>&1; then
+    tail -40 build-relaxed/configure.log build-relaxed/build.log >&2; echo "!! relaxed build failed in build-relaxed" >&2
+    return 1
+  fi
+  ctest --test-dir build-relaxed -j"$JOBS" --output-on-failure --timeout 900 "${ctest_extra[@]}"
 }
 
 stage_asan() {
@@ -110,7 +122,7 @@ stage_wasm64() {
     echo "!! web/node_modules missing: run (cd web && npm ci) first (.ci/run does)" >&2
     return 1
   fi
-  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs web/e2e/engine-wasm64.test.mjs
+  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs web/e2e/engine-wasm64.test.mjs web/e2e/relaxed.test.mjs
 }
 
 stage_js() {
@@ -140,8 +152,10 @@ for s in "${stages[@]}"; do
   log=$(mktemp)
   "stage_$s" 2>&1 | tee "$log"
   if [ "${PIPESTATUS[0]}" -eq 0 ]; then result[$s]="ok"; else result[$s]="FAILED"; fi
-  # the stage's own counts: ctest's last "N% tests passed, N tests failed out of N", node's "# pass/# fail"
-  counts=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | tail -1 | sed 's/^.*tests passed, //')
+  # the stage's own counts: ctest's "N% tests passed, N tests failed out of N" (summed over the
+  # stage's ctest runs), node's "# pass/# fail"
+  counts=$(grep -E "tests passed, [0-9]+ tests? failed out of [0-9]+" "$log" | sed 's/^.*tests passed, //' |
+           awk '{ failed += $1; total += $NF } END { if (NR) printf "%d tests failed out of %d", failed, total }')
   [ -z "$counts" ] && counts=$(grep -E "^# (pass|fail|skipped) [0-9]+" "$log" | tr '\n' ' ')
   rm -f "$log"
   result[$s]="${result[$s]} ($((SECONDS - t0)) s) ${counts}"

@@ -23,6 +23,11 @@ void mw_kernels_fill_simd(mw_kernels *k)
     mw_simd128_fill_repack(k, tiles, &scalar_table);
     mw_simd128_fill_repack_kquants(k, tiles, &scalar_table);
     mw_simd128_fill_f16(k, &scalar_table);
+#if defined(MW_RELAXED)
+    k->name = "simd128-relaxed";
+    mw_simd128_fill_repack_relaxed(tiles);
+    mw_simd128_fill_repack_kquants_relaxed(tiles);
+#endif
     mw_simd128_fill_matmul(k, tiles);
 }
 

@@ -167,6 +167,92 @@ static void vec_dot_rows8x2_q8_0(int n, float *s, const void *vx, const void *vy
     ROWS8X2_BODY(block_q8_0x8, x_q8_0, y_q8_0, 0)
 }
 
+#if defined(MW_RELAXED)
+/* Relaxed SIMD (wasm_simd.h: MW_RELAXED): the weights are the second operand of
+ * i32x4.relaxed_dot_i8x16_i7x16_add, kept in 0..127 so every engine computes the same, the
+ * signed Q8_0 activations the first (a pair of products at most 2 * 127 * 128 = 32512: no i16
+ * saturation). Q4_0: the nibbles as unsigned bytes 0..15 (q = stored ^ 8; low nibbles of byte
+ * j are value j, high ones j + 16: y's two halves as loaded), the -8 of every value folded into
+ * the accumulator's start, -8 * sum(y) (a relaxed dot against ones, once per block and token).
+ * Q8_0: w = (w & 127) - 128 * (w < 0), the second term as 128 * the sum of y where w < 0 (y
+ * masked, dotted against ones). Lane sums are isum, as add_terms8 takes them. */
+SIMD_INLINE v128_t rdot(v128_t a, v128_t b, v128_t c) { return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(a, b, c); }
+
+SIMD_INLINE void rows8_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int nt, int is_q8)
+{
+    const v128_t ones = wasm_i8x16_splat(1), zero = wasm_i32x4_splat(0);
+    const int block_bytes = is_q8 ? (int)sizeof(block_q8_0x8) : (int)sizeof(block_q4_0x8);
+    v128_t acc[2][2];
+    for (int t = 0; t < 2; t++) acc[t][0] = acc[t][1] = wasm_f32x4_splat(0.0f);
+    for (int i = 0; i < n / 32; i++) {
+        const uint8_t *xb = (const uint8_t *)vx + (size_t)i * block_bytes;
+        const uint16_t *d = (const uint16_t *)xb;   /* both layouts start with the 8 scales */
+        v128_t ya[2], yb[2], start[2], p[2][8];
+        const block_q8_0 *y[2];
+        for (int t = 0; t < nt; t++) {
+            y[t] = (const block_q8_0 *)((const uint8_t *)vy + (size_t)t * y_stride) + i;
+            ya[t] = wasm_v128_load(y[t]->qs);
+            yb[t] = wasm_v128_load(y[t]->qs + 16);
+            start[t] = zero;
+            if (!is_q8)
+                start[t] = wasm_i32x4_sub(zero, wasm_i32x4_shl(rdot(ya[t], ones, rdot(yb[t], ones, zero)), 3));
+        }
+        SIMD_UNROLL
+        for (int r = 0; r < 8; r++) {
+            if (is_q8) {
+                const int8_t *q = ((const block_q8_0x8 *)xb)->qs[r];
+                const v128_t q0 = wasm_v128_load(q), q1 = wasm_v128_load(q + 16);
+                const v128_t m7 = wasm_i8x16_splat(0x7f);
+                const v128_t l0 = wasm_v128_and(q0, m7), l1 = wasm_v128_and(q1, m7);
+                const v128_t n0 = wasm_i8x16_lt(q0, zero), n1 = wasm_i8x16_lt(q1, zero);
+                for (int t = 0; t < nt; t++) {
+                    const v128_t neg = rdot(wasm_v128_and(ya[t], n0), ones, rdot(wasm_v128_and(yb[t], n1), ones, zero));
+                    p[t][r] = wasm_i32x4_sub(rdot(ya[t], l0, rdot(yb[t], l1, zero)), wasm_i32x4_shl(neg, 7));
+                }
+            } else {
+                const v128_t q = wasm_v128_xor(wasm_v128_load(((const block_q4_0x8 *)xb)->qs[r]),
+                                               wasm_i8x16_splat((int8_t)0x88));
+                const v128_t lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f)), hi = simd_hi_nibbles(q);
+                for (int t = 0; t < nt; t++) p[t][r] = rdot(yb[t], hi, rdot(ya[t], lo, start[t]));
+            }
+        }
+        for (int t = 0; t < nt; t++) add_terms8(&acc[t][0], &acc[t][1], p[t], 0, d, y[t]->d);
+    }
+    for (int t = 0; t < nt; t++) {
+        wasm_v128_store(s + 8 * t, acc[t][0]);
+        wasm_v128_store(s + 8 * t + 4, acc[t][1]);
+    }
+}
+
+static void vec_dot_rows8_q4_0_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_relaxed(n, s, vx, vy, 0, 1, 0);
+}
+
+static void vec_dot_rows8x2_q4_0_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_relaxed(n, s, vx, vy, y_stride, 2, 0);
+}
+
+static void vec_dot_rows8_q8_0_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_relaxed(n, s, vx, vy, 0, 1, 1);
+}
+
+static void vec_dot_rows8x2_q8_0_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_relaxed(n, s, vx, vy, y_stride, 2, 1);
+}
+
+void mw_simd128_fill_repack_relaxed(simd128_tiles *tiles)
+{
+    tiles[MW_TYPE_Q4_0].rows8 = vec_dot_rows8_q4_0_relaxed;
+    tiles[MW_TYPE_Q4_0].rows8x2 = vec_dot_rows8x2_q4_0_relaxed;
+    tiles[MW_TYPE_Q8_0].rows8 = vec_dot_rows8_q8_0_relaxed;
+    tiles[MW_TYPE_Q8_0].rows8x2 = vec_dot_rows8x2_q8_0_relaxed;
+}
+#endif
+
 /* ---- many tokens: the group's block unpacked once into L1, then streamed past each token ---- */
 
 /* Q4_0 unpacked to the true values (q - 8) as i16 in plain order, as y_q8_0 has y: byte j

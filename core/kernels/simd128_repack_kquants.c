@@ -522,11 +522,46 @@ SIMD_INLINE void mins_q4_K(const v128_t mn[4], const int16_t *bsums, v128_t summ
     }
 }
 
+/* Relaxed SIMD (wasm_simd.h: MW_RELAXED): a group's nibbles stay unsigned bytes 0..15 (Q5_K:
+ * 0..31), the
+ * second operand of i32x4.relaxed_dot_i8x16_i7x16_add (so every engine computes the same: a
+ * pair of products is at most 2 * 15 * 128 = 3840, no i16 saturation), the signed Q8_K values
+ * the first. The low nibbles of the 16 qs bytes are values k, 16 + k (bytes 2k, 2k + 1), the high
+ * ones 8 + k, 24 + k; the activations are shuffled to match once per group for all 8 rows. Lane
+ * sums are the group dot, each lane at most 8 * 15 * 128 (add_scaled_pair narrows exactly). */
+SIMD_INLINE void y_group_q4_K_relaxed(const int8_t *qs, v128_t v[4])
+{
+    const v128_t a = wasm_v128_load(qs), b = wasm_v128_load(qs + 16);
+    v[0] = wasm_i8x16_shuffle(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    v[1] = wasm_i8x16_shuffle(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    v[2] = v[3] = wasm_i32x4_splat(0);
+}
+
+SIMD_INLINE v128_t group_dot_q45_K_relaxed(const uint8_t *qs, int with_qh, v128_t hr, const v128_t y[4])
+{
+#if defined(MW_RELAXED)
+    const v128_t q = wasm_v128_load(qs);
+    v128_t lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f)), hi = simd_hi_nibbles(q);
+    if (with_qh) {   /* Q5_K: + 16 * bit j of lane k of hr (values 0..31: pairs <= 2 * 31 * 128) */
+        const v128_t b4 = wasm_i16x8_splat(0x0010), b12 = wasm_i16x8_splat(0x1000);
+        lo = wasm_v128_or(lo, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 4), b4),
+                                           wasm_v128_and(wasm_i16x8_shl(hr, 10), b12)));
+        hi = wasm_v128_or(hi, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 3), b4),
+                                           wasm_v128_and(wasm_i16x8_shl(hr, 9), b12)));
+    }
+    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], hi,
+                                                  wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[0], lo, wasm_i32x4_splat(0)));
+#else
+    (void)qs; (void)with_qh; (void)hr; (void)y;
+    return wasm_i32x4_splat(0);   /* never called: relaxed is 0 in these builds */
+#endif
+}
+
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] and summ[t]
  * (rows 0-3, 4-7: sum_g sc*dot and sum_g m*ysum_g, exact). Group by group, the activations
  * widened once serve the four row pairs. */
 SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16], const uint8_t (*xqh)[2][16],
-                            int nt, const block_q8_K *const y[2], v128_t sumi[2][2], v128_t summ[2][2])
+                            int nt, const block_q8_K *const y[2], v128_t sumi[2][2], v128_t summ[2][2], int relaxed)
 {
     const int with_qh = xqh != NULL;
     v128_t sc[4], mn[4];
@@ -546,7 +581,10 @@ SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16],
     KEEP_LOOP
     for (int g = 0; g < QK_K / 32; g++) {
         v128_t yv[2][4];
-        for (int t = 0; t < nt; t++) y_group(y[t]->qs + 32 * g, yv[t]);
+        for (int t = 0; t < nt; t++) {
+            if (relaxed) y_group_q4_K_relaxed(y[t]->qs + 32 * g, yv[t]);
+            else y_group(y[t]->qs + 32 * g, yv[t]);
+        }
         KEEP_LOOP
         for (int p = 0; p < 4; p++)
             for (int t = 0; t < nt; t++)
@@ -557,6 +595,12 @@ SIMD_INLINE void q45_K_sums(const uint8_t *xscales, const uint8_t (*xqs)[8][16],
                     const v128_t h = wasm_v128_load(xqh[g][p / 2]);
                     h0 = wasm_u16x8_shr(h, 8 * (p % 2));
                     h1 = wasm_u16x8_shr(h, 8 * (p % 2) + 4);
+                }
+                if (relaxed) {
+                    acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q45_K_relaxed(xqs[g][2 * p], with_qh, h0, yv[t]),
+                                                group_dot_q45_K_relaxed(xqs[g][2 * p + 1], with_qh, h1, yv[t]),
+                                                scales[g][p]);
+                    continue;
                 }
                 acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q45_K(xqs[g][2 * p], with_qh, h0, yv[t]),
                                             group_dot_q45_K(xqs[g][2 * p + 1], with_qh, h1, yv[t]), scales[g][p]);
@@ -573,17 +617,47 @@ SIMD_INLINE void block8_q4_K(const void *vx, int i, int nt, const block_q8_K *co
 {
     const block_q4_Kx8 *x = (const block_q4_Kx8 *)vx + i;
     v128_t sumi[2][2], summ[2][2];
-    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ);
+    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ, 0);
     for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q4_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q4_Kx8 *x = (const block_q4_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, NULL, nt, y, sumi, summ, 1);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
+#endif
 
 SIMD_INLINE void block8_q5_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
 {
     const block_q5_Kx8 *x = (const block_q5_Kx8 *)vx + i;
     v128_t sumi[2][2], summ[2][2];
-    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ);
+    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ, 0);
     for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q5_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q5_Kx8 *x = (const block_q5_Kx8 *)vx + i;
+    v128_t sumi[2][2], summ[2][2];
+    q45_K_sums(x->scales, x->qs, x->qh, nt, y, sumi, summ, 1);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+}
+
+static void vec_dot_rows8_q5_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q5_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q5_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q5_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q4_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -594,6 +668,18 @@ static void vec_dot_rows8x2_q4_K(int n, float *s, const void *vx, const void *vy
 {
     rows8_k(n, s, vx, vy, y_stride, 2, block8_q4_K);
 }
+
+#if defined(MW_RELAXED)
+static void vec_dot_rows8_q4_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q4_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q4_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q4_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q5_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -642,11 +728,48 @@ SIMD_INLINE void half_dots_q6_K(const uint8_t *q, int half, const v128_t y[4], v
     *pb = wasm_i32x4_add(wasm_i32x4_dot_i16x8(x[2], y[2]), wasm_i32x4_dot_i16x8(x[3], y[3]));
 }
 
+/* Relaxed SIMD (as group_dot_q4_K_relaxed): the 6-bit values as unsigned bytes 0..63 are the
+ * i7 operand (a pair of products at most 2 * 63 * 128 = 16128, no i16 saturation). Byte 2k of
+ * a group's vector is its value k, byte 2k + 1 value 8 + k: each 16 activations are shuffled to
+ * match once for all rows. Lanes of 4 products: |lane| <= 32256, as half_dots_q6_K. */
+SIMD_INLINE void y_half_q6_K_relaxed(const int8_t *qs, v128_t v[4])
+{
+    const v128_t a = wasm_v128_load(qs), b = wasm_v128_load(qs + 16);
+    v[0] = wasm_i8x16_shuffle(a, a, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    v[1] = wasm_i8x16_shuffle(b, b, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+    v[2] = v[3] = wasm_i32x4_splat(0);
+}
+
+SIMD_INLINE void half_dots_q6_K_relaxed(const uint8_t *q, int half, const v128_t y[4], v128_t *pa, v128_t *pb)
+{
+#if defined(MW_RELAXED)
+    const v128_t m6 = wasm_i8x16_splat(0x3f), zero = wasm_i32x4_splat(0);
+    const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16);
+    v128_t xa, xb;
+    if (!half) {
+        xa = wasm_v128_and(v0, m6);
+        xb = wasm_v128_and(v1, m6);
+    } else {
+        const v128_t v2 = wasm_v128_load(q + 32);
+        xa = wasm_v128_and(v2, m6);
+        xb = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
+                                       wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
+                          wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+    }
+    *pa = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[0], xa, zero);
+    *pb = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], xb, zero);
+#else
+    (void)q; (void)half; (void)y;
+    *pa = *pb = wasm_i32x4_splat(0);   /* never called: relaxed is 0 in these builds */
+#endif
+}
+
 /* One super-block of the eight rows against NT activation super-blocks: sumi[t] (rows 0-3,
  * 4-7: sum_g sc*dot(q-32, y_g), the -32 as 32 * sum_g sc*bsum_g; exact). Half-chunk by
  * half-chunk (32 values), the activations widened once serve the four row pairs (loops kept
  * rolled). */
-SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2])
+SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2],
+                           int relaxed)
 {
     v128_t acc[2][4];
     for (int t = 0; t < nt; t++)
@@ -657,15 +780,23 @@ SIMD_INLINE void q6_K_sums(const block_q6_Kx8 *x, int nt, const block_q8_K *cons
         for (int half = 0; half < 2; half++) {   /* groups g, g+1 */
             const int g = 4 * c + 2 * half;
             v128_t yv[2][4];
-            for (int t = 0; t < nt; t++) y_group(y[t]->qs + 16 * g, yv[t]);
+            for (int t = 0; t < nt; t++) {
+                if (relaxed) y_half_q6_K_relaxed(y[t]->qs + 16 * g, yv[t]);
+                else y_group(y[t]->qs + 16 * g, yv[t]);
+            }
             KEEP_LOOP
             for (int p = 0; p < 4; p++) {
                 const v128_t w = wasm_i16x8_load8x8(x->scales[p][c]);
                 const v128_t sa = pair_scales(w, 2 * half), sb = pair_scales(w, 2 * half + 1);
                 for (int t = 0; t < nt; t++) {
                     v128_t a0, b0, a1, b1;
-                    half_dots_q6_K(x->q[2 * p][c], half, yv[t], &a0, &b0);
-                    half_dots_q6_K(x->q[2 * p + 1][c], half, yv[t], &a1, &b1);
+                    if (relaxed) {
+                        half_dots_q6_K_relaxed(x->q[2 * p][c], half, yv[t], &a0, &b0);
+                        half_dots_q6_K_relaxed(x->q[2 * p + 1][c], half, yv[t], &a1, &b1);
+                    } else {
+                        half_dots_q6_K(x->q[2 * p][c], half, yv[t], &a0, &b0);
+                        half_dots_q6_K(x->q[2 * p + 1][c], half, yv[t], &a1, &b1);
+                    }
                     acc[t][p] = add_scaled_pair(acc[t][p], a0, a1, sa);
                     acc[t][p] = add_scaled_pair(acc[t][p], b0, b1, sb);
                 }
@@ -692,9 +823,29 @@ SIMD_INLINE void block8_q6_K(const void *vx, int i, int nt, const block_q8_K *co
 {
     const block_q6_Kx8 *x = (const block_q6_Kx8 *)vx + i;
     v128_t sumi[2][2];
-    q6_K_sums(x, nt, y, sumi);
+    q6_K_sums(x, nt, y, sumi, 0);
     for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q6_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    const block_q6_Kx8 *x = (const block_q6_Kx8 *)vx + i;
+    v128_t sumi[2][2];
+    q6_K_sums(x, nt, y, sumi, 1);
+    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+}
+
+static void vec_dot_rows8_q6_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q6_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q6_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q6_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q6_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -712,13 +863,19 @@ static void vec_dot_rows8x2_q6_K(int n, float *s, const void *vx, const void *vy
  * group's place among those 8, b % 4 == j) as two i16 vectors: values 0-7 (lo) and 8-15 (hi)
  * of the group, 0..3 (Q2_K) or 0..7 (Q3_K: low bits + 4 * high bit, the -4 applied through
  * bsums). All shifts are constants once the group loop is unrolled. */
-SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v128_t *lo, v128_t *hi)
+SIMD_INLINE v128_t x_q23_K_bytes(const uint8_t *qs, const uint8_t *hm, int b, int j)
 {
     v128_t x = bytes_and(wasm_u16x8_shr(wasm_v128_load(qs), 2 * j), 0x03);
     if (hm) {
         const v128_t h = wasm_v128_load(hm);
         x = wasm_v128_or(x, bytes_and(b >= 2 ? wasm_u16x8_shr(h, b - 2) : wasm_i16x8_shl(h, 2 - b), 0x04));
     }
+    return x;   /* byte 2k + e: value 8e + k of the group */
+}
+
+SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v128_t *lo, v128_t *hi)
+{
+    const v128_t x = x_q23_K_bytes(qs, hm, b, j);
     *lo = wasm_v128_and(x, wasm_i16x8_splat(0x00ff));
     *hi = wasm_u16x8_shr(x, 8);
 }
@@ -728,8 +885,21 @@ SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v12
  * the i16 scales [row 2p groups 4c..4c+3, row 2p+1 the same]. Group by group, the activations
  * widened once serve the four row pairs; partial dots of a group: |lane| <= 4 * 7 * 128,
  * within i16 for add_scaled_pair. */
+/* Relaxed SIMD (as group_dot_q4_K_relaxed): the group's values, bytes 0..7, are the i7
+ * operand (a pair of products at most 2 * 7 * 128), the activations shuffled to its byte order
+ * once for all rows; lanes of 4 products, as below. */
+SIMD_INLINE v128_t group_dot_q23_K_relaxed(v128_t x, v128_t y)
+{
+#if defined(MW_RELAXED)
+    return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y, x, wasm_i32x4_splat(0));
+#else
+    (void)x; (void)y;
+    return wasm_i32x4_splat(0);   /* never called: relaxed is 0 in these builds */
+#endif
+}
+
 SIMD_INLINE void q23_K_sums(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][16], const v128_t sc[4][4], int nt,
-                            const block_q8_K *const y[2], v128_t acc[2][4])
+                            const block_q8_K *const y[2], v128_t acc[2][4], int relaxed)
 {
     for (int t = 0; t < nt; t++)
         for (int p = 0; p < 4; p++) acc[t][p] = wasm_i32x4_splat(0);
@@ -741,12 +911,24 @@ SIMD_INLINE void q23_K_sums(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][1
             v128_t yv[2][2];
             for (int t = 0; t < nt; t++) {
                 const v128_t a = wasm_v128_load(y[t]->qs + 16 * g);
+                if (relaxed) {
+                    yv[t][0] = wasm_i8x16_shuffle(a, a, 0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
+                    continue;
+                }
                 yv[t][0] = wasm_i16x8_extend_low_i8x16(a);
                 yv[t][1] = wasm_i16x8_extend_high_i8x16(a);
             }
             KEEP_LOOP
             for (int p = 0; p < 4; p++) {
                 const v128_t s = pair_scales(sc[p][c], j);
+                if (relaxed) {
+                    const v128_t xa = x_q23_K_bytes(qs[2 * p][c], hm ? hm[2 * p][w] : NULL, b, j);
+                    const v128_t xb = x_q23_K_bytes(qs[2 * p + 1][c], hm ? hm[2 * p + 1][w] : NULL, b, j);
+                    for (int t = 0; t < nt; t++)
+                        acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q23_K_relaxed(xa, yv[t][0]),
+                                                    group_dot_q23_K_relaxed(xb, yv[t][0]), s);
+                    continue;
+                }
                 v128_t a0, a1, b0, b1;
                 x_q23_K(qs[2 * p][c], hm ? hm[2 * p][w] : NULL, b, j, &a0, &a1);
                 x_q23_K(qs[2 * p + 1][c], hm ? hm[2 * p + 1][w] : NULL, b, j, &b0, &b1);
@@ -803,11 +985,11 @@ SIMD_INLINE void scales_q3_Kx8(const uint8_t *scales, v128_t sc[4][4])
 
 /* One Q2_K super-block of the eight rows against NT activation super-blocks: sumi[t], summ[t] */
 SIMD_INLINE void q2_K_sums(const block_q2_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2],
-                           v128_t summ[2][2])
+                           v128_t summ[2][2], int relaxed)
 {
     v128_t sc[4][4], mn[4][4], acc[2][4];
     scales_mins_q2_K(x->scales, sc, mn);
-    q23_K_sums(x->qs, NULL, sc, nt, y, acc);
+    q23_K_sums(x->qs, NULL, sc, nt, y, acc, relaxed);
     for (int t = 0; t < nt; t++) {
         sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
         sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
@@ -816,11 +998,12 @@ SIMD_INLINE void q2_K_sums(const block_q2_Kx8 *x, int nt, const block_q8_K *cons
 }
 
 /* One Q3_K super-block: sumi[t] = sum_g sc*dot(x, y_g) - 4 * sum_g sc*bsum_g (x = q + 4) */
-SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2])
+SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *const y[2], v128_t sumi[2][2],
+                           int relaxed)
 {
     v128_t sc[4][4], acc[2][4];
     scales_q3_Kx8(x->scales, sc);
-    q23_K_sums(x->qs, x->hm, sc, nt, y, acc);
+    q23_K_sums(x->qs, x->hm, sc, nt, y, acc, relaxed);
     for (int t = 0; t < nt; t++) {
         v128_t corr[2];
         rows_bsum_dots(sc, y[t]->bsums, corr);
@@ -829,21 +1012,63 @@ SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *cons
     }
 }
 
+/* block8 of Q2_K and Q3_K, SIMD128 (relaxed 0) or relaxed SIMD (1) */
+SIMD_INLINE void block8_q23_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2],
+                              int is_q3, int relaxed)
+{
+    v128_t sumi[2][2], summ[2][2];
+    if (is_q3) {
+        const block_q3_Kx8 *x = (const block_q3_Kx8 *)vx + i;
+        q3_K_sums(x, nt, y, sumi, relaxed);
+        for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+    } else {
+        const block_q2_Kx8 *x = (const block_q2_Kx8 *)vx + i;
+        q2_K_sums(x, nt, y, sumi, summ, relaxed);
+        for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+    }
+}
+
 SIMD_INLINE void block8_q2_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
 {
-    const block_q2_Kx8 *x = (const block_q2_Kx8 *)vx + i;
-    v128_t sumi[2][2], summ[2][2];
-    q2_K_sums(x, nt, y, sumi, summ);
-    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], summ[t], x->d, x->dmin, y[t]->d);
+    block8_q23_K(vx, i, nt, y, acc, 0, 0);
 }
 
 SIMD_INLINE void block8_q3_K(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
 {
-    const block_q3_Kx8 *x = (const block_q3_Kx8 *)vx + i;
-    v128_t sumi[2][2];
-    q3_K_sums(x, nt, y, sumi);
-    for (int t = 0; t < nt; t++) finish8(acc[t], sumi[t], NULL, x->d, NULL, y[t]->d);
+    block8_q23_K(vx, i, nt, y, acc, 1, 0);
 }
+
+#if defined(MW_RELAXED)
+SIMD_INLINE void block8_q2_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    block8_q23_K(vx, i, nt, y, acc, 0, 1);
+}
+
+SIMD_INLINE void block8_q3_K_relaxed(const void *vx, int i, int nt, const block_q8_K *const y[2], v128_t acc[2][2])
+{
+    block8_q23_K(vx, i, nt, y, acc, 1, 1);
+}
+
+static void vec_dot_rows8_q2_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q2_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q2_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q2_K_relaxed);
+}
+
+static void vec_dot_rows8_q3_K_relaxed(int n, float *s, const void *vx, const void *vy)
+{
+    rows8_k(n, s, vx, vy, 0, 1, block8_q3_K_relaxed);
+}
+
+static void vec_dot_rows8x2_q3_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride)
+{
+    rows8_k(n, s, vx, vy, y_stride, 2, block8_q3_K_relaxed);
+}
+#endif
 
 static void vec_dot_rows8_q2_K(int n, float *s, const void *vx, const void *vy)
 {
@@ -1106,5 +1331,21 @@ void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const m
     tiles[MW_TYPE_Q3_K].rows8xn = vec_dot_rows8xn_q3_K;
     k->repack_group_bytes[MW_TYPE_Q3_K] = sizeof(block_q3_Kx8) / (QK_K / 32);
 }
+
+#if defined(MW_RELAXED)
+void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
+{
+    tiles[MW_TYPE_Q4_K].rows8 = vec_dot_rows8_q4_K_relaxed;
+    tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K_relaxed;
+    tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K_relaxed;
+    tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K_relaxed;
+    tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K_relaxed;
+    tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K_relaxed;
+    tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K_relaxed;
+    tiles[MW_TYPE_Q2_K].rows8x2 = vec_dot_rows8x2_q2_K_relaxed;
+    tiles[MW_TYPE_Q5_K].rows8 = vec_dot_rows8_q5_K_relaxed;
+    tiles[MW_TYPE_Q5_K].rows8x2 = vec_dot_rows8x2_q5_K_relaxed;
+}
+#endif
 
 #endif
