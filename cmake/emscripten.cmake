@@ -70,8 +70,7 @@ endforeach()
 # st` comparisons) is built on request: cmake --build build-web --target mw_st.
 if(TARGET mw)
   add_executable(mw_st ${MW_CLI_SOURCES})
-  target_link_libraries(mw_st PRIVATE mw_core_st)
-  target_include_directories(mw_st PRIVATE core)
+  target_link_libraries(mw_st PRIVATE mw_core_st)   # core/include only, as the native CLI
   set_target_properties(mw_st PROPERTIES OUTPUT_NAME mw-st EXCLUDE_FROM_ALL TRUE)
   target_link_options(mw_st PRIVATE -sNODERAWFS=1 -sSINGLE_FILE=1 -sEXIT_RUNTIME=1
                       -sALLOW_MEMORY_GROWTH=1 -sMAXIMUM_MEMORY=4GB)
@@ -129,5 +128,5 @@ function(mw_add_web_module target)
   else()
     target_link_libraries(${target} PRIVATE mw_core_st)
   endif()
-  target_include_directories(${target} PRIVATE "${PROJECT_SOURCE_DIR}/core")
+  # core/include only (from mw_core): the boundary sees mw.h, so a private include fails here
 endfunction()

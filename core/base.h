@@ -18,14 +18,11 @@
 
 #include "mw.h"
 
-void *mw_alloc(size_t size);
+/* mw_alloc, mw_free and mw_fail are declared in mw.h (bindings use them too) */
 void *mw_calloc(size_t count, size_t size); /* zeroed; NULL on overflow */
 void *mw_realloc(void *ptr, size_t size);
-void mw_free(void *ptr);
 char *mw_strdup(const char *s);
 
-/* Record a formatted message and return status. */
-mw_status mw_fail(mw_status status, const char *fmt, ...);
 /* Log a note through the user's log callback (no-op when none is set). */
 void mw_log(int level, const char *fmt, ...);
 /* Format into buf (always NUL-terminated); returns the length written. */

@@ -6,6 +6,8 @@
  *   logits = output . rmsnorm(x)
  * The abort hook is polled between layers.
  */
+#include "forward.h"
+
 #include "attention.h"
 #include "matmul.h"
 #include "moe.h"
@@ -43,17 +45,18 @@ static void attention_block(mw_session *s, int32_t il, int32_t pos0, int32_t n_t
     mw_scratch *sc = &s->sc;
     norm_rows(sc->xn, sc->x, &l->attn_norm, n_tok, hp->n_embd, hp->norm_eps);
     mw_matmul_job qkv[3] = { { &l->wq, sc->q }, { &l->wk, sc->k }, { &l->wv, sc->v } };
-    mw_matmul(s, n_tok, sc->xn, 3, qkv);
+    mw_matmul(s->pool, sc, n_tok, sc->xn, 3, qkv);
     const size_t n_q = (size_t)hp->n_head * hp->head_dim, n_kv = (size_t)hp->n_head_kv * hp->head_dim;
     for (int32_t t = 0; t < n_tok; t++) {
         const float *cs = sc->rope_cs + (size_t)t * hp->head_dim;
         mw_rope_apply(sc->q + t * n_q, hp->n_head, hp->head_dim, cs);
         mw_rope_apply(sc->k + t * n_kv, hp->n_head_kv, hp->head_dim, cs);
     }
-    mw_kv_store(s, il, pos0, n_tok);
-    mw_attention(s, il, pos0, n_tok);
+    const mw_kv_view kv = { s->k_cache, s->v_cache, s->kv_size, s->kv_type, s->window, n_kv };
+    mw_kv_store(&kv, sc, il, pos0, n_tok);
+    mw_attention(s->pool, sc, &kv, hp, il, pos0, n_tok);
     mw_matmul_job wo = { &l->wo, sc->proj };
-    mw_matmul(s, n_tok, sc->attn, 1, &wo);
+    mw_matmul(s->pool, sc, n_tok, sc->attn, 1, &wo);
     add_rows(sc->x, sc->proj, (size_t)n_tok * hp->n_embd);
 }
 
@@ -64,14 +67,14 @@ static void ffn_block(mw_session *s, int32_t il, int32_t n_tok)
     mw_scratch *sc = &s->sc;
     norm_rows(sc->xn, sc->x, &l->ffn_norm, n_tok, hp->n_embd, hp->norm_eps);
     if (hp->n_expert) {
-        mw_moe_ffn(s, il, n_tok);
+        mw_moe_ffn(s->pool, sc, s->model, s->expert_counts, il, n_tok);
     } else {
         mw_matmul_job gate_up[2] = { { &l->ffn_gate, sc->gate }, { &l->ffn_up, sc->up } };
-        mw_matmul(s, n_tok, sc->xn, 2, gate_up);
+        mw_matmul(s->pool, sc, n_tok, sc->xn, 2, gate_up);
         const size_t n = (size_t)n_tok * hp->n_ff;
         mw_swiglu(sc->gate, sc->gate, sc->up, (int)n);
         mw_matmul_job down = { &l->ffn_down, sc->proj };
-        mw_matmul(s, n_tok, sc->gate, 1, &down);
+        mw_matmul(s->pool, sc, n_tok, sc->gate, 1, &down);
     }
     add_rows(sc->x, sc->proj, (size_t)n_tok * hp->n_embd);
 }
@@ -101,12 +104,12 @@ mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n_tok, 
         memcpy(embd_rows, sc->xn, (size_t)n_out * hp->n_embd * sizeof(float));
     if (logits_rows) {
         mw_matmul_job out = { &m->output, logits_rows };
-        mw_matmul(s, n_out, sc->xn, 1, &out);
+        mw_matmul(s->pool, sc, n_out, sc->xn, 1, &out);
         memcpy(s->logits, logits_rows + (size_t)(n_out - 1) * hp->n_vocab,
                (size_t)hp->n_vocab * sizeof(float));
     } else if (!embd_rows) {
         mw_matmul_job out = { &m->output, s->logits };
-        mw_matmul(s, 1, sc->xn + (size_t)(n_out - 1) * hp->n_embd, 1, &out);
+        mw_matmul(s->pool, sc, 1, sc->xn + (size_t)(n_out - 1) * hp->n_embd, 1, &out);
     }
     /* embeddings skip the output head (the largest matrix of a small model) */
     s->have_logits = !embd_rows || logits_rows;

@@ -44,7 +44,7 @@ static void matmul_worker(void *arg, int ith, int nth)
     }
 }
 
-void mw_matmul(mw_session *s, int32_t n_tok, const float *x, int32_t n_jobs,
+void mw_matmul(mw_pool *pool, mw_scratch *sc, int32_t n_tok, const float *x, int32_t n_jobs,
                const mw_matmul_job *jobs)
 {
     const int32_t n_cols = (int32_t)jobs[0].w->ne[0];
@@ -62,7 +62,7 @@ void mw_matmul(mw_session *s, int32_t n_tok, const float *x, int32_t n_jobs,
             if (vdt == MW_TYPE_F32) {
                 acts[a].data = (const uint8_t *)x;
             } else {
-                uint8_t *buf = s->sc.act[a];
+                uint8_t *buf = sc->act[a];
                 const mw_quantize_fn quantize = mw_kern->quantize_row[vdt];
                 for (int32_t tok = 0; tok < n_tok; tok++)
                     quantize(x + (size_t)tok * n_cols, buf + (size_t)tok * acts[a].row_bytes, n_cols);
@@ -73,5 +73,5 @@ void mw_matmul(mw_session *s, int32_t n_tok, const float *x, int32_t n_jobs,
         task.act_for_job[j] = &acts[a];
         task.total_rows += jobs[j].w->ne[1];
     }
-    mw_pool_run(s->pool, (uint64_t)task.total_rows * n_cols * n_tok, matmul_worker, &task);
+    mw_pool_run(pool, (uint64_t)task.total_rows * n_cols * n_tok, matmul_worker, &task);
 }

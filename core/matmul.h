@@ -9,15 +9,18 @@
 #ifndef MW_MATMUL_H
 #define MW_MATMUL_H
 
-#include "session.h"
+#include "model.h"
+#include "pool.h"
+#include "scratch.h"
 
 typedef struct mw_matmul_job {
     const mw_tensor *w;   /* [n_cols] x n_rows, n_cols = the input row length */
     float *out;           /* [n_tok][n_rows] */
 } mw_matmul_job;
 
-/* x: [n_tok][n_cols] floats. At most 3 distinct vec_dot types among the jobs. */
-void mw_matmul(mw_session *s, int32_t n_tok, const float *x, int32_t n_jobs,
+/* x: [n_tok][n_cols] floats. At most 3 distinct vec_dot types among the jobs; the quantized
+ * input goes to sc->act. */
+void mw_matmul(mw_pool *pool, mw_scratch *sc, int32_t n_tok, const float *x, int32_t n_jobs,
                const mw_matmul_job *jobs);
 
 #endif

@@ -29,20 +29,20 @@ void mw_moe_route(const float *logits, int32_t n_expert, int32_t k, int32_t *sel
         sel_w[i] /= sum;
 }
 
-void mw_moe_ffn(mw_session *s, int32_t il, int32_t n_tok)
+void mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model, uint64_t *expert_counts,
+                int32_t il, int32_t n_tok)
 {
-    const mw_model_info *hp = &s->model->info;
-    const mw_layer *l = &s->model->layers[il];
-    mw_scratch *sc = &s->sc;
+    const mw_model_info *hp = &model->info;
+    const mw_layer *l = &model->layers[il];
     const int32_t n_embd = hp->n_embd, n_ff = hp->n_ff, k = hp->n_expert_used;
 
     mw_matmul_job router = { &l->ffn_gate_inp, sc->router };
-    mw_matmul(s, n_tok, sc->xn, 1, &router);
+    mw_matmul(pool, sc, n_tok, sc->xn, 1, &router);
     for (int32_t t = 0; t < n_tok; t++) {
         mw_moe_route(sc->router + (size_t)t * hp->n_expert, hp->n_expert, k,
                      sc->sel + (size_t)t * k, sc->sel_w + (size_t)t * k);
         for (int32_t i = 0; i < k; i++)
-            s->expert_counts[(size_t)il * hp->n_expert + sc->sel[(size_t)t * k + i]]++;
+            expert_counts[(size_t)il * hp->n_expert + sc->sel[(size_t)t * k + i]]++;
     }
 
     for (int32_t e = 0; e < hp->n_expert; e++) {
@@ -60,12 +60,12 @@ void mw_moe_ffn(mw_session *s, int32_t il, int32_t n_tok)
         if (n_rows == 0)
             continue;
         mw_matmul_job gate_up[2] = { { &l->gate_exps[e], sc->gate }, { &l->up_exps[e], sc->up } };
-        mw_matmul(s, n_rows, sc->ex_in, 2, gate_up);
+        mw_matmul(pool, sc, n_rows, sc->ex_in, 2, gate_up);
         for (int32_t r = 0; r < n_rows; r++)
             mw_swiglu(sc->ex_mid + (size_t)r * n_ff, sc->gate + (size_t)r * n_ff,
                       sc->up + (size_t)r * n_ff, n_ff);
         mw_matmul_job down = { &l->down_exps[e], sc->ex_out };
-        mw_matmul(s, n_rows, sc->ex_mid, 1, &down);
+        mw_matmul(pool, sc, n_rows, sc->ex_mid, 1, &down);
         for (int32_t r = 0; r < n_rows; r++) {
             const int32_t t = sc->rows[r], i = sc->slots[r];
             const float w = sc->sel_w[(size_t)t * k + i];

@@ -5,14 +5,18 @@
 #ifndef MW_MOE_H
 #define MW_MOE_H
 
-#include "session.h"
+#include "model.h"
+#include "pool.h"
+#include "scratch.h"
 
 /* Router for one token: softmax over logits[n_expert], the top k (ties: lower expert id
  * first), weights renormalised to sum 1. sel/sel_w receive k entries, best first. */
 void mw_moe_route(const float *logits, int32_t n_expert, int32_t k, int32_t *sel, float *sel_w);
 
-/* sc.proj[t] = MoE FFN of sc.xn[t] for the chunk's n_tok tokens in layer il. Tokens are
- * grouped by expert so each expert's weights are read once per chunk. */
-void mw_moe_ffn(mw_session *s, int32_t il, int32_t n_tok);
+/* sc->proj[t] = MoE FFN of sc->xn[t] for the chunk's n_tok tokens in layer il. Tokens are
+ * grouped by expert so each expert's weights are read once per chunk. expert_counts:
+ * [n_layer][n_expert] selections, counted up. */
+void mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model, uint64_t *expert_counts,
+                int32_t il, int32_t n_tok);
 
 #endif

@@ -3,6 +3,7 @@
  * chunks of n_batch tokens, the token history for prefix reuse, truncation and reset.
  */
 #include "session.h"
+#include "forward.h"
 #include "kernels/kernels.h"
 #include "quant/quant.h"
 

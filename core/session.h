@@ -14,34 +14,7 @@
 
 #include "model.h"
 #include "pool.h"
-
-typedef struct mw_scratch {
-    float *x;          /* [n_batch][n_embd] residual stream */
-    float *xn;         /* [n_batch][n_embd] normed input of a sub-block */
-    float *q;          /* [n_batch][n_head*head_dim] */
-    float *k;          /* [n_batch][n_head_kv*head_dim] */
-    float *v;          /* [n_batch][n_head_kv*head_dim] */
-    float *attn;       /* [n_batch][n_head*head_dim] attention output */
-    float *proj;       /* [n_batch][n_embd] output of wo / ffn_down */
-    float *gate;       /* [n_batch][n_ff] */
-    float *up;         /* [n_batch][n_ff] */
-    float *rope_cs;    /* [n_batch][head_dim] cos/sin per token */
-    float *scores;     /* [n_threads][scores_stride] attention probabilities */
-    size_t scores_stride; /* kv_size (F32 cache), or n_head / n_head_kv rows of kv_size (F16
-                           * cache: attention.c handles a KV head's whole query group at once) */
-    void *act[3];      /* quantized activations, one buffer per vec_dot type in flight */
-    size_t act_size;   /* bytes of each act buffer */
-    /* MoE */
-    float *router;     /* [n_batch][n_expert] */
-    int32_t *sel;      /* [n_batch][n_expert_used] selected experts */
-    float *sel_w;      /* [n_batch][n_expert_used] their renormalised weights */
-    float *exp_out;    /* [n_batch][n_expert_used][n_embd] expert outputs before the sum */
-    int32_t *rows;     /* [n_batch] token rows routed to one expert */
-    int32_t *slots;    /* [n_batch] which selection slot of that token */
-    float *ex_in;      /* [n_batch][n_embd] gathered expert inputs */
-    float *ex_mid;     /* [n_batch][n_ff] gathered expert hidden states */
-    float *ex_out;     /* [n_batch][n_embd] */
-} mw_scratch;
+#include "scratch.h"
 
 struct mw_session {
     const mw_model *model;
@@ -86,21 +59,9 @@ typedef struct mw_session_layout {
 void mw_session_layout_init(mw_session_layout *L, const mw_model_info *hp,
                             const mw_session_params *p, int32_t n_threads, mw_session *s);
 
-/* Evaluate a chunk of n <= n_batch tokens at positions n_past... (forward.c).
- * logits_rows / embd_rows: NULL or [n][n_vocab] / [n][n_embd]; the last row's logits always
- * land in s->logits. Does not advance n_past. */
-mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n, float *logits_rows,
-                           float *embd_rows);
-
 /* KV slots (kvcache.c) */
 int32_t mw_kv_size(int32_t n_ctx, int32_t window, int32_t n_batch);
 /* Bytes of one cache element of kv_type, 0 for an unknown type. */
 size_t mw_kv_type_size(int32_t kv_type);
-/* Element offset of position pos of layer il (multiply by mw_kv_type_size for bytes). */
-static inline size_t mw_kv_offset(const mw_session *s, int32_t il, int32_t pos)
-{
-    const size_t n_kv_dim = (size_t)s->model->info.n_head_kv * s->model->info.head_dim;
-    return ((size_t)il * s->kv_size + (size_t)(pos % s->kv_size)) * n_kv_dim;
-}
 
 #endif

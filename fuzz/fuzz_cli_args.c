@@ -8,7 +8,7 @@
 #include <stdlib.h>
 
 #include "fuzz_common.h"
-#include "../tools/mw/args.c"
+#include "../tools/mw/args.h"   /* args.c is linked in (tools/fuzz.sh, CMakeLists.txt) */
 
 #define MAX_ARGS 64
 

@@ -6,7 +6,7 @@
 #  - tokenize / detokenize / info / bench output, seeded sampling reproducibility
 #  - error paths: exit status 1, "mw: error: ..." on stderr, nothing on stdout
 # Each output check runs tests/cli_expect.cmake (cmake -P). Native, WASI and Emscripten builds
-# (the last two through their runner: tools/wasi-run.mjs, or node for build-web/mw.js).
+# (the last two through their runner: wasi/run.mjs, or node for build-web/mw.js).
 if(NOT TARGET mw)
   return()
 endif()

@@ -32,11 +32,16 @@ build() {
     cmake -S . -B "$B" -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMW_SANITIZE=ON \
           -DCMAKE_C_FLAGS="-fsanitize=fuzzer-no-link" >/dev/null
     cmake --build "$B" -j2 --target mw_core >/dev/null
+    # the CLI's argument parser (tools/mw/args.h), compiled once for fuzz_cli_args
+    "$CC" -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all \
+          -c tools/mw/args.c -o "$B/cli_args.o"
     for src in fuzz/fuzz_*.c; do
         t=$(basename "$src" .c)
+        extra=""
+        [ "$t" = fuzz_cli_args ] && extra="$B/cli_args.o"
         "$CC" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -Icore -Icore/include -DMW_SOURCE_DIR="\"$PWD\"" -DMW_TEST_DATA="\"$PWD/tests/data\"" \
-              "$src" "$B/libmw_core.a" -lm -lpthread -o "$B/$t"
+              "$src" $extra "$B/libmw_core.a" -lm -lpthread -o "$B/$t"
         echo "built $B/$t"
     done
 }

@@ -23,6 +23,9 @@ const NOT_EXPORTED = {
   mw_model_open_file: 'no file system in a browser module (the CLI build has one)',
   mw_set_allocator: 'takes C function pointers',
   mw_set_log: 'takes a C function pointer',
+  mw_alloc: 'JS allocates through mwb_alloc (never a zero-byte request)',
+  mw_free: 'JS frees through mwb_free',
+  mw_fail: 'variadic (for C bindings)',
   mw_model_open_reader: 'takes a C function pointer (JS feeds the push loader instead)',
   mw_session_set_abort: 'takes a C function pointer (mwb_session_create installs the JS hook)',
 };
@@ -78,6 +81,7 @@ export function parseFunctions(src, scalarTypedefs) {
     if (!m || /\btypedef\b/.test(m[1])) continue;
     const ret = kindOf(m[1], '', scalarTypedefs);
     const params = m[3].trim() === 'void' || m[3].trim() === '' ? [] : m[3].split(',').map((p) => {
+      if (p.trim() === '...') return null;   // variadic: not callable from JS
       const pm = /^(.*?)(\w+)\s*(\[[^\]]*\])?\s*$/.exec(p.trim());
       return kindOf(pm[1] || pm[2], pm[3] || '', scalarTypedefs);
     });

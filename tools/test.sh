@@ -10,7 +10,7 @@
 #   tsan    ThreadSanitizer build in build-tsan/ (gcc -fsanitize=thread, libtsan2) + ctest of the
 #           tests that run threads (TSAN_TESTS: the pool, the kernel table's first use, the
 #           multi-threaded forward passes and KV cache); any race report fails the test
-#   wasi    clang-22 + wasi-libc build in build-wasi/ (cmake/wasi-clang.cmake) + ctest under node:wasi
+#   wasi    clang-22 + wasi-libc build in build-wasi/ (wasi/toolchain.cmake) + ctest under node:wasi
 #   web     Emscripten build in build-web/ (emcmake) + ctest under node
 #   wasm64  freestanding memory64 modules build-wasm64/mw64.wasm and mw64-relaxed.wasm (clang-22,
 #           web/wasm64/) + their headless Chromium + Firefox tests web/e2e/wasm64.test.mjs +
@@ -97,7 +97,7 @@ stage_wasi() {
   need "wasi-libc" test -f /usr/include/wasm32-wasi/stdio.h &&
   need "compiler-rt wasm32 (libclang-rt-22-dev-wasm32)" sh -c 'ls /usr/lib/llvm-*/lib/clang/*/lib/wasi/libclang_rt.builtins-wasm32.a' &&
   need node command -v node || return 1
-  build_and_test build-wasi cmake -DCMAKE_TOOLCHAIN_FILE=cmake/wasi-clang.cmake -DCMAKE_BUILD_TYPE=Release
+  build_and_test build-wasi cmake -DCMAKE_TOOLCHAIN_FILE=wasi/toolchain.cmake -DCMAKE_BUILD_TYPE=Release
 }
 
 stage_web() {

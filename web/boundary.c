@@ -6,7 +6,7 @@
  */
 #include "boundary.h"
 
-#include "base.h"
+#include <string.h>
 
 /* ---- memory for JS ---- */
 

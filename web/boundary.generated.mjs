@@ -114,6 +114,9 @@ export const SIGNATURES = Object.freeze({
 
 // Not exported (the reason):
 //   mw_set_allocator: takes C function pointers
+//   mw_alloc: JS allocates through mwb_alloc (never a zero-byte request)
+//   mw_free: JS frees through mwb_free
+//   mw_fail: variadic (for C bindings)
 //   mw_set_log: takes a C function pointer
 //   mw_model_params_default: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_model_open_file: no file system in a browser module (the CLI build has one)

@@ -60,6 +60,13 @@ typedef struct mw_allocator {
     void *user;
 } mw_allocator;
 void mw_set_allocator(const mw_allocator *allocator);
+/* Memory from the hook, for bindings that hand buffers to mw_* calls (web/boundary.c). */
+void *mw_alloc(size_t size);
+void mw_free(void *ptr);
+/* Record a formatted message for mw_last_error() and return status, for bindings that reject
+ * their own input. The formatter is the library's own (no stdio): %s %d %i %u %x %c %% with
+ * the l/ll/z size prefixes. */
+mw_status mw_fail(mw_status status, const char *fmt, ...);
 
 /* Log callback for warnings and progress notes (default: silent). level 0 = info, 1 = warn. */
 typedef void (*mw_log_fn)(void *user, int level, const char *message);

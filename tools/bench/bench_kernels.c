@@ -9,7 +9,7 @@
  * against the scalar dots. Then the load-time repack in MB/s of source rows, and the activation
  * quantizers in M values/s.
  *   bench_kernels [rows] [cols] [type...]             (native, Emscripten: node bench_kernels.js)
- *   node tools/wasi-run.mjs build-wasi/bench_kernels.wasm [rows] [cols] [type...]
+ *   node wasi/run.mjs build-wasi/bench_kernels.wasm [rows] [cols] [type...]
  * Types by name (Q4_0 Q4_K ...); default all.
  * The weights are 64 distinct random rows (our own quantizers) repeated to fill the matrix, so
  * the bytes are real memory traffic without minutes of K-quant quantization.

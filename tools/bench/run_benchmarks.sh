@@ -84,8 +84,8 @@ want() { case " $RUNTIMES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 WASI_MEM="-DCMAKE_EXE_LINKER_FLAGS=-Wl,--initial-memory=2147483648"
 if [ "$BUILD" = 1 ]; then
   build native mw mw_gen_model bench_bandwidth -- cmake   # always: it makes the models
-  want wasi && build wasi mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" "$WASI_MEM"
-  want wasi-scalar && build wasi-scalar mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/wasi-clang.cmake" \
+  want wasi && build wasi mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/wasi/toolchain.cmake" "$WASI_MEM"
+  want wasi-scalar && build wasi-scalar mw -- cmake -DCMAKE_TOOLCHAIN_FILE="$ROOT/wasi/toolchain.cmake" \
     -DMW_WASM_SIMD=OFF "$WASI_MEM"
   want web && build web mw mw_st -- emcmake cmake   # the CLI web/mw.mjs launches, mt and st
 fi
@@ -147,7 +147,7 @@ if [ -x "$OUT/native/bench_bandwidth" ]; then   # the ceiling: STREAM-style read
   BW="$("$OUT/native/bench_bandwidth" 512 2 5 | sed 's/.*"threads":\([0-9]*\).*"read_gbs":\([0-9.]*\).*/\1 thread(s) \2 GB\/s/' | paste -sd, -)"
   say "read bandwidth: $BW"
 fi
-NODE_WASI=(node --no-warnings --single-threaded-gc "$ROOT/tools/wasi-run.mjs")
+NODE_WASI=(node --no-warnings --single-threaded-gc "$ROOT/wasi/run.mjs")
 NODE_WEB=(node "$ROOT/web/mw.mjs")
 for shape in $SHAPES; do
   for type in $TYPES; do

@@ -1,8 +1,8 @@
-# wasi-clang.cmake — toolchain file for WASI preview 1 (wasm32, single-threaded):
+# toolchain.cmake — toolchain file for WASI preview 1 (wasm32, single-threaded):
 # Debian clang (22 preferred, else 19) + Debian wasi-libc + compiler-rt wasm32.
 #   apt-get install -y clang-22 lld-22 libclang-rt-22-dev-wasm32 wasi-libc
-#   cmake -S . -B build-wasi -DCMAKE_TOOLCHAIN_FILE=cmake/wasi-clang.cmake
-# Tests and build-wasi/mw.wasm run under Node's node:wasi through tools/wasi-run.mjs
+#   cmake -S . -B build-wasi -DCMAKE_TOOLCHAIN_FILE=wasi/toolchain.cmake
+# Tests and build-wasi/mw.wasm run under Node's node:wasi through wasi/run.mjs
 # (see ../shared/TOOLCHAIN.md §6 for why each setting is here).
 set(CMAKE_SYSTEM_NAME WASI)
 set(CMAKE_SYSTEM_VERSION 1)
@@ -49,5 +49,5 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 # ctest runs each test .wasm under Node's WASI (preview 1) implementation
 find_program(NODE_EXECUTABLE NAMES node nodejs REQUIRED)
 get_filename_component(_mw_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
-set(CMAKE_CROSSCOMPILING_EMULATOR "${NODE_EXECUTABLE};--no-warnings;${_mw_root}/tools/wasi-run.mjs"
+set(CMAKE_CROSSCOMPILING_EMULATOR "${NODE_EXECUTABLE};--no-warnings;${_mw_root}/wasi/run.mjs"
     CACHE STRING "runs .wasm programs (node:wasi)")

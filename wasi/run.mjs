@@ -1,6 +1,6 @@
-// wasi-run.mjs — runs a WASI preview-1 program (.wasm) under Node's node:wasi: the ctest emulator
+// run.mjs — runs a WASI preview-1 program (.wasm) under Node's node:wasi: the ctest emulator
 // of build-wasi/ and the way to run build-wasi/mw.wasm here (no wasmtime on these machines).
-//   node --no-warnings tools/wasi-run.mjs build-wasi/mw.wasm generate -m models/stories260K.gguf -p "Hi"
+//   node --no-warnings wasi/run.mjs build-wasi/mw.wasm generate -m models/stories260K.gguf -p "Hi"
 // Preopened directories (a WASI program sees only these):
 //   "."                          the current directory, for relative paths
 //   <repo root> as itself        so absolute paths under the repo (tests' MW_TEST_DATA) resolve
@@ -31,7 +31,7 @@ const { WASI } = await import('node:wasi');
 
 const [file, ...args] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: node --no-warnings tools/wasi-run.mjs program.wasm [args...]');
+  console.error('usage: node --no-warnings wasi/run.mjs program.wasm [args...]');
   process.exit(2);
 }
 
