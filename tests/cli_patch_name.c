@@ -30,19 +30,31 @@ int main(int argc, char **argv)
     unsigned char *buf = size > 0 && fseek(f, 0, SEEK_SET) == 0 ? malloc((size_t)size) : NULL;
     size_t len = buf ? fread(buf, 1, (size_t)size, f) : 0;
     fclose(f);
-    if (!buf || len != (size_t)size)
+    if (!buf || len != (size_t)size) {
+        free(buf);
         return fprintf(stderr, "cannot read %s\n", argv[1]), 1;
+    }
     static const char key[] = "general.name";
-    for (size_t i = 0; i + sizeof key + 12 + n <= len; i++)
-        if (memcmp(buf + i, key, sizeof key - 1) == 0 && buf[i + sizeof key - 1] == 8) {
-            unsigned char *len_at = buf + i + sizeof key - 1 + 4;   /* after the type (string) */
-            if ((size_t)len_at[0] != n)
-                return fprintf(stderr, "general.name is %u bytes, NEW is %zu\n", len_at[0], n), 1;
+    int status = 1;
+    size_t i = 0;
+    for (; i + sizeof key + 12 + n <= len; i++)
+        if (memcmp(buf + i, key, sizeof key - 1) == 0 && buf[i + sizeof key - 1] == 8)
+            break;
+    if (i + sizeof key + 12 + n > len) {
+        fprintf(stderr, "no general.name in %s\n", argv[1]);
+    } else {
+        unsigned char *len_at = buf + i + sizeof key - 1 + 4;   /* after the type (string) */
+        if ((size_t)len_at[0] != n) {
+            fprintf(stderr, "general.name is %u bytes, NEW is %zu\n", len_at[0], n);
+        } else {
             memcpy(len_at + 8, name, n);
             FILE *o = fopen(argv[2], "wb");
             if (!o || fwrite(buf, 1, len, o) != len || fclose(o))
-                return perror(argv[2]), 1;
-            return 0;
+                perror(argv[2]);
+            else
+                status = 0;
         }
-    return fprintf(stderr, "no general.name in %s\n", argv[1]), 1;
+    }
+    free(buf);   /* every exit frees it: the ASan stage runs this with leak detection */
+    return status;
 }
