@@ -41,6 +41,8 @@ class FirefoxPage {
   goto(url, opts) { return this.raw.goto(url, opts); }
   reload(opts) { return this.raw.reload(opts); }
   evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
+  // Playwright's addInitScript: run fn(arg) in every new document before its own scripts
+  addInitScript(fn, arg) { return this.raw.evaluateOnNewDocument(fn, arg); }
   screenshot(opts) { return this.raw.screenshot(opts); }
   waitForTimeout(ms) { return new Promise((r) => setTimeout(r, ms)); }
   waitForFunction(fn, arg, { timeout = TIMEOUT } = {}) {
