@@ -6,13 +6,16 @@
 // Launcher options, taken out before the rest reaches the CLI:
 //   --wasm mt|st        mt = build-web/mw.js (default); st = build-web/mw-st.js, the single-thread
 //                       build (cmake --build build-web --target mw_st)
-//   --module-base DIR   where those files are (default: build-web/ next to web/)
+//   --module-base DIR   where those files are (default: the package's dist/, else build-web/ next to web/)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const DEFAULT_BASE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../build-web');
+// an installed package carries the CLI in its dist/ (npm pack's prepack copies it there); a
+// checkout has it in build-web/
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const DEFAULT_BASE = fs.existsSync(path.join(HERE, 'dist', 'mw.js')) ? path.join(HERE, 'dist') : path.resolve(HERE, '../build-web');
 
 /** Split the launcher's own options off argv: { wasm, base, args }. */
 export function launcherArgs(argv) {
