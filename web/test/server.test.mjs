@@ -219,10 +219,12 @@ test('a Host header that is not loopback is refused (403: no DNS rebinding)', as
 test('requests are queued in order, not interleaved; the queue is bounded (503 when full)', async () => {
   // maxQueue 1: one runs, one waits, the third is refused at once
   const long = (i) => raw('POST', '/v1/completions', { prompt: PROMPT, temperature: 0, max_tokens: 400, stream: true, i });
+  // 10 ms apart: enough to arrive in this order on loopback, and far less than the first
+  // request's 400 tokens take (at 100 ms apart a fast machine had finished it: 200, not 503)
   const first = long(1);
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 10));
   const second = long(2);
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 10));
   const third = await raw('POST', '/v1/completions', { prompt: PROMPT, max_tokens: 1 });
   assert.equal(third.status, 503);
   assert.equal(third.json.error.code, 'queue_full');
