@@ -20,12 +20,19 @@ function urlMatcher(pattern) {
   return (url) => re.test(url);
 }
 
+// A request the page gave up on (a navigation, a closed context) is gone from Firefox before our
+// answer arrives: "no such request". Playwright ignores that race; so does this adapter, or the
+// rejection surfaces after the test as an unhandledRejection and fails the file.
+const GONE = /no such request|not found|Target closed|Session closed|Connection closed/i;
+const settle = (promise) => Promise.resolve(promise).catch((e) => { if (!GONE.test(String(e?.message))) throw e; });
+
 /** A Playwright Route over a puppeteer HTTPRequest under interception. */
 const routeOf = (req) => ({
   request: () => req,
-  fulfill: ({ status = 200, contentType, headers = {}, body = '' }) => req.respond({ status, contentType, headers, body }),
-  continue: () => req.continue(),
-  abort: () => req.abort(),
+  fulfill: ({ status = 200, contentType, headers = {}, body = '' }) =>
+    settle(req.respond({ status, contentType, headers, body })),
+  continue: () => settle(req.continue()),
+  abort: () => settle(req.abort()),
 });
 
 class FirefoxPage {
@@ -113,8 +120,9 @@ class FirefoxPage {
       if (req.isInterceptResolutionHandled()) return;
       const url = req.url();
       const r = [...this.routes, ...this.context.routes].find((x) => x.match(url));
-      if (r) r.handler(routeOf(req));
-      else req.continue();
+      // a handler's own failure is reported, not left as an unhandled rejection
+      if (r) Promise.resolve(r.handler(routeOf(req))).catch((e) => console.error('route handler:', e));
+      else settle(req.continue()).catch((e) => console.error('route continue:', e));
     });
   }
 }
