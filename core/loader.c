@@ -30,6 +30,8 @@ struct mw_loader {
     mw_gguf *g;               /* NULL until the header parses */
     mw_data data;             /* the blocks of g's tensor data, allocated as bytes arrive */
     uint64_t known_size;      /* total bytes of the source when known, else 0 */
+    mw_session_params session; /* the session the budget counts (mw_loader_set_session) */
+    bool has_session;         /* else the smallest session */
     uint64_t pos;             /* bytes fed so far = file offset of the next byte */
     mw_status error;          /* sticky: once failed, every call reports it */
     char error_msg[256];
@@ -57,20 +59,18 @@ static mw_status stick(mw_loader *l, mw_status st)
     return st;
 }
 
-/* The weights must fit the caller's budget and the address space (4 GiB on wasm32). */
-static mw_status check_budget(const mw_gguf *g, const mw_model_params *params)
+/* The weights and the session (NULL: the smallest) must fit the caller's budget and the
+ * address space (mw_memory_check, the one rule). A header whose hyperparameters do not parse is checked on
+ * its weights alone: the model build says what is wrong with it. */
+static mw_status check_budget(const mw_gguf *g, const mw_model_params *params,
+                              const mw_session_params *session)
 {
-    uint64_t limit = params->memory_limit;
-    const char *what = "memory_limit";
-    if (sizeof(size_t) < 8 && (limit == 0 || limit > (uint64_t)SIZE_MAX)) {
-        limit = (uint64_t)SIZE_MAX;
-        what = "the 32-bit address space";
+    mw_model_info info;
+    if (mw_model_info_from_gguf(g, &info) != MW_OK) {
+        memset(&info, 0, sizeof info);
+        info.weight_bytes = g->data_size;
     }
-    if (limit && g->data_size > limit)
-        return mw_fail(MW_ERR_TOO_LARGE, "model needs %llu bytes of tensor data, more than %s "
-                       "allows (%llu bytes)", (unsigned long long)g->data_size, what,
-                       (unsigned long long)limit);
-    return MW_OK;
+    return mw_memory_check(&info, session, params->memory_limit, NULL);
 }
 
 static mw_status truncated_at(uint64_t size, const mw_gguf *g)
@@ -82,14 +82,25 @@ static mw_status truncated_at(uint64_t size, const mw_gguf *g)
 /* Everything checked before a byte of tensor data is allocated: the budget, and the size of
  * the source when known. Then the blocks are planned (not allocated). */
 static mw_status check_and_plan(const mw_gguf *g, const mw_model_params *params,
-                                uint64_t known_size, mw_data *data)
+                                const mw_session_params *session, uint64_t known_size,
+                                mw_data *data)
 {
-    mw_status st = check_budget(g, params);
+    mw_status st = check_budget(g, params, session);
     if (st)
         return st;
     if (known_size && known_size < needed_end(g))
         return truncated_at(known_size, g);
     return mw_data_plan(g, data);
+}
+
+/* The model, keeping the budget it was loaded under for mw_session_create. */
+static mw_status build(mw_gguf *g, mw_data *data, bool owns_data, uint64_t memory_limit,
+                       mw_model **out)
+{
+    mw_status st = mw_model_create(g, data, owns_data, out);
+    if (!st)
+        (*out)->memory_limit = memory_limit;
+    return st;
 }
 
 /* Allocate every block (a source whose bytes are all at hand). */
@@ -149,7 +160,8 @@ static mw_status try_header(mw_loader *l)
         return st;
     /* sticky at once: a TRUNCATED from here (the known file size) is final, not a header
      * still arriving */
-    if ((st = check_and_plan(g, &l->params, l->known_size, &l->data))) {
+    if ((st = check_and_plan(g, &l->params, l->has_session ? &l->session : NULL, l->known_size,
+                             &l->data))) {
         mw_gguf_free(g);
         return stick(l, st);
     }
@@ -227,6 +239,17 @@ mw_status mw_loader_set_size(mw_loader *l, uint64_t total_size)
     return MW_OK;
 }
 
+mw_status mw_loader_set_session(mw_loader *l, const mw_session_params *session)
+{
+    if (!l || !session)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_loader_set_session: NULL argument");
+    if (l->g)
+        return mw_fail(MW_ERR_STATE, "mw_loader_set_session: the header has already been parsed");
+    l->session = *session;
+    l->has_session = true;
+    return MW_OK;
+}
+
 int32_t mw_loader_header_ready(const mw_loader *l, uint64_t *file_size)
 {
     if (!l || !l->g)
@@ -278,8 +301,9 @@ mw_status mw_loader_finish(mw_loader *l, mw_model **out)
     mw_data data = l->data;
     l->g = NULL;
     memset(&l->data, 0, sizeof l->data);
+    const uint64_t limit = l->params.memory_limit;
     mw_loader_free(l);
-    return mw_model_create(g, &data, true, out);
+    return build(g, &data, true, limit, out);
 }
 
 /* ---- pulling sources: a read callback (and, through io_file.c, a file) ---- */
@@ -388,14 +412,14 @@ mw_status mw_model_open_memory(const void *data, size_t size, const mw_model_par
     if (st)
         return st;
     mw_data blocks;
-    if ((st = check_and_plan(g, &p, size, &blocks))) {
+    if ((st = check_and_plan(g, &p, NULL, size, &blocks))) {
         mw_gguf_free(g);
         return st;
     }
     const uint8_t *src = (const uint8_t *)data + g->data_offset;
     /* borrowed data must be aligned for the kernels; otherwise fall back to a copy */
     if (p.borrow_memory && mw_data_borrow(&blocks, src))
-        return mw_model_create(g, &blocks, false, out);
+        return build(g, &blocks, false, p.memory_limit, out);
     if ((st = alloc_all(&blocks))) {
         mw_data_free(&blocks);
         mw_gguf_free(g);
@@ -403,5 +427,5 @@ mw_status mw_model_open_memory(const void *data, size_t size, const mw_model_par
     }
     for (size_t i = 0; i < blocks.n_blocks; i++)
         memcpy(blocks.blocks[i].ptr, src + blocks.blocks[i].start, (size_t)blocks.blocks[i].size);
-    return mw_model_create(g, &blocks, true, out);
+    return build(g, &blocks, true, p.memory_limit, out);
 }

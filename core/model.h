@@ -51,6 +51,7 @@ struct mw_model {
     mw_tensor output;         /* [n_embd] x n_vocab rows (tok_embd when tied) */
     mw_layer *layers;         /* n_layer */
     struct mw_tokenizer *tokenizer;
+    uint64_t memory_limit;    /* mw_model_params.memory_limit: its sessions' budget too */
 };
 
 /* Fill info from the header alone (used before the weights have arrived). */

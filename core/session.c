@@ -29,8 +29,9 @@ static void free_scratch(mw_scratch *sc)
 }
 
 /* Refuse before allocating anything when the session cannot fit: a context beyond what the
- * model was trained for, the caller's cap, what size_t can address, and on 32-bit targets
- * (wasm32) the 4 GiB address space shared with the model's weights. */
+ * model was trained for, the caller's cap on the session, what size_t can address, and the
+ * model's budget (mw_memory_check: weights + this session + the reserve, within the
+ * memory_limit the model was loaded with and, on wasm32, the 4 GiB address space). */
 static mw_status check_budget(const mw_model *model, const mw_session_params *p,
                               const mw_session_layout *L)
 {
@@ -46,17 +47,7 @@ static mw_status check_budget(const mw_model *model, const mw_session_params *p,
     if (need > (uint64_t)SIZE_MAX)
         return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, more than this "
                        "platform can address", n_ctx, (unsigned long long)(need >> 20));
-    if (sizeof(size_t) == 4) {
-        const uint64_t space = 4ULL << 30;
-        const uint64_t used = hp->weight_bytes + need;
-        if (used > space - (64ULL << 20))
-            return mw_fail(MW_ERR_TOO_LARGE,
-                           "model (%llu MiB) + session of %d tokens (%llu MiB) need %llu MiB; a 32-bit "
-                           "(wasm32) address space holds 4096 MiB: use a smaller context or model",
-                           (unsigned long long)(hp->weight_bytes >> 20), n_ctx,
-                           (unsigned long long)(need >> 20), (unsigned long long)(used >> 20));
-    }
-    return MW_OK;
+    return mw_memory_check(hp, p, model->memory_limit, NULL);
 }
 
 mw_status mw_session_create(const mw_model *model, const mw_session_params *params,

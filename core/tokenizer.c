@@ -32,26 +32,21 @@
 /* Longest input we accept: keeps every symbol index and id count inside int32. */
 #define MAX_TEXT_BYTES ((size_t)128 << 20)
 
-/* Checked sizes: with a 32-bit size_t (wasm32) the arrays of a large text can pass 4 GiB, and a
- * wrapped size would allocate a small array and write past it. */
-static int array_bytes(size_t count, size_t elem, size_t *bytes)
-{
-    if (elem != 0 && count > SIZE_MAX / elem)
-        return 0;
-    *bytes = count * elem;
-    return 1;
-}
+/* Sizes are checked (base.h mw_mul_size): with a 32-bit size_t (wasm32) the arrays of a large
+ * text can pass 4 GiB, and a wrapped size would allocate a small array and write past it. */
 
 /* v (cap elements of elem bytes) grown to about twice cap; NULL (v untouched) when out of memory
  * or past size_t. */
 static void *grow_array(void *v, size_t *cap, size_t elem)
 {
+    uint64_t count;
     size_t bytes;
-    if (*cap > (SIZE_MAX - 16) / 2 || !array_bytes(*cap * 2 + 16, elem, &bytes))
+    if (!mw_mul_limit(*cap, 2, (uint64_t)SIZE_MAX - 16, &count) ||
+        !mw_mul_size(count + 16, elem, &bytes))
         return NULL;
     void *grown = mw_realloc(v, bytes);
     if (grown)
-        *cap = *cap * 2 + 16;
+        *cap = (size_t)count + 16;
     return grown;
 }
 
@@ -218,7 +213,7 @@ static mw_status build_special_trie(mw_tokenizer *t)
         size <<= 1;
     t->trie_edges = mw_calloc(size, sizeof *t->trie_edges);
     size_t id_bytes;
-    if (array_bytes((size_t)n_bytes + 1, sizeof *t->trie_id, &id_bytes))
+    if (mw_mul_size((uint64_t)n_bytes + 1, sizeof *t->trie_id, &id_bytes))
         t->trie_id = mw_alloc(id_bytes);
     if (!t->trie_edges || !t->trie_id)
         return mw_fail(MW_ERR_NO_MEMORY, "tokenizer: out of memory");
@@ -693,9 +688,9 @@ static mw_status spm_fragment(const mw_tokenizer *t, const char *src, size_t len
     w.t = t;
     int track = t->n_unused > 0;   /* merge tree only when some piece is unused */
     size_t sym_bytes, sym_node_bytes = 0, node_bytes = 0;
-    if (!array_bytes(blen, sizeof *w.sym, &sym_bytes) ||
-        (track && (!array_bytes(blen, sizeof *w.sym_node, &sym_node_bytes) ||
-                   !array_bytes(blen, 2 * sizeof *w.nodes, &node_bytes))))
+    if (!mw_mul_size(blen, sizeof *w.sym, &sym_bytes) ||
+        (track && (!mw_mul_size(blen, sizeof *w.sym_node, &sym_node_bytes) ||
+                   !mw_mul_size(blen, 2 * sizeof *w.nodes, &node_bytes))))
         return mw_fail(MW_ERR_TOO_LARGE,
                        "tokenize: %zu bytes of text with %zu spaces need symbol arrays larger than "
                        "the address space; split the text", len, n_space);

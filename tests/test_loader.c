@@ -197,7 +197,13 @@ static void test_limits_and_truncation(void)
     file f = load(path);
     if (!f.g)
         return;
-    uint64_t need = f.g->data_size;
+    /* the budget: the weights + the smallest session + the reserve (mw_memory_check) */
+    mw_model_info info;
+    mw_memory_need nd;
+    CHECK(mw_model_info_from_gguf(f.g, &info) == MW_OK);
+    CHECK(mw_memory_check(&info, NULL, 0, &nd) == MW_OK);
+    uint64_t need = nd.total_bytes;
+    CHECK(need > f.g->data_size + MW_MEMORY_RESERVE);
     char num[32];
     snprintf(num, sizeof num, "%llu", (unsigned long long)need);
     mw_model_params p = mw_model_params_default();

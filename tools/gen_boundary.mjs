@@ -28,6 +28,7 @@ const NOT_EXPORTED = {
   mw_fail: 'variadic (for C bindings)',
   mw_model_open_reader: 'takes a C function pointer (JS feeds the push loader instead)',
   mw_session_set_abort: 'takes a C function pointer (mwb_session_create installs the JS hook)',
+  mw_loader_set_session: 'takes an mw_session_params (mwb_loader_set_session passes its fields)',
 };
 
 const stripComments = (s) => s.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/\/\/.*$/gm, ' ');

@@ -290,23 +290,42 @@ MW_EXPORT double mwb_loader_file_size(const mw_loader *loader)
     return mw_loader_header_ready(loader, &size) ? (double)size : -1;
 }
 
-/* -1 when the info could not be read (st != 0) or kv_type is unknown (estimate 0) */
-static double session_bytes(mw_status st, const mw_model_info *info, int32_t n_ctx, int32_t kv_type)
+static mw_session_params session_params(int32_t n_ctx, int32_t n_threads, int32_t n_batch,
+                                         int32_t kv_type)
 {
-    const uint64_t need = st ? 0 : mw_session_memory_needed_kv(info, n_ctx, 0, kv_type);
-    return need ? (double)need : -1;
+    mw_session_params p = mw_session_params_default();
+    p.n_ctx = n_ctx;
+    p.n_threads = n_threads;
+    p.n_batch = n_batch;
+    p.kv_type = kv_type;
+    return p;
 }
 
-MW_EXPORT double mwb_loader_session_bytes(const mw_loader *loader, int32_t n_ctx, int32_t kv_type)
+MW_EXPORT mw_status mwb_loader_set_session(mw_loader *loader, int32_t n_ctx, int32_t n_threads,
+                                           int32_t n_batch, int32_t kv_type)
 {
-    mw_model_info info;
-    return session_bytes(mw_loader_get_info(loader, &info), &info, n_ctx, kv_type);
+    const mw_session_params p = session_params(n_ctx, n_threads, n_batch, kv_type);
+    return mw_loader_set_session(loader, &p);
 }
 
-MW_EXPORT double mwb_model_session_bytes(const mw_model *model, int32_t n_ctx, int32_t kv_type)
+MW_EXPORT mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_ctx,
+                                            int32_t n_threads, int32_t n_batch, int32_t kv_type,
+                                            double memory_limit, double *sizes)
 {
     mw_model_info info;
-    return session_bytes(mw_model_get_info(model, &info), &info, n_ctx, kv_type);
+    mw_memory_need need = {0, 0, 0, 0, 0};
+    mw_status st = mw_loader_get_info(loader, &info);
+    if (!st) {
+        const mw_session_params p = session_params(n_ctx, n_threads, n_batch, kv_type);
+        st = mw_memory_check(&info, &p, to_u64(memory_limit), &need);
+    }
+    if (sizes) {
+        const uint64_t v[5] = {need.weight_bytes, need.session_bytes, need.reserve_bytes,
+                               need.total_bytes, need.limit_bytes};
+        for (int i = 0; i < 5; i++)
+            sizes[i] = (double)v[i];
+    }
+    return st;
 }
 
 MW_EXPORT double mwb_session_kv_bytes(const mw_session *session)

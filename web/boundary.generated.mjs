@@ -2,6 +2,7 @@
 // The constants of mw.h, and the call signature of every export: 'r:args' with p = pointer or
 // size_t (a BigInt on wasm64), i = int32, f = float, d = double, v = void.
 
+export const MW_MEMORY_RESERVE = 67108864;
 export const MW_OK = 0;
 export const MW_ERR_INVALID_ARG = -1;
 export const MW_ERR_NO_MEMORY = -2;
@@ -106,8 +107,8 @@ export const SIGNATURES = Object.freeze({
   mwb_loader_create: 'i:dp',
   mwb_loader_set_size: 'i:pd',
   mwb_loader_file_size: 'd:p',
-  mwb_loader_session_bytes: 'd:pii',
-  mwb_model_session_bytes: 'd:pii',
+  mwb_loader_set_session: 'i:piiii',
+  mwb_loader_memory_check: 'i:piiiidp',
   mwb_session_kv_bytes: 'd:p',
   mwb_sampler_create: 'i:fifffffidip',
 });
@@ -122,10 +123,12 @@ export const SIGNATURES = Object.freeze({
 //   mw_model_open_file: no file system in a browser module (the CLI build has one)
 //   mw_model_open_reader: takes a C function pointer (JS feeds the push loader instead)
 //   mw_loader_set_size: 64-bit integer or struct by value (see web/boundary.h)
+//   mw_loader_set_session: takes an mw_session_params (mwb_loader_set_session passes its fields)
 //   mw_session_memory_needed: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_memory_needed_kv: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_params_default: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_memory_needed_params: 64-bit integer or struct by value (see web/boundary.h)
+//   mw_memory_check: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_set_abort: takes a C function pointer (mwb_session_create installs the JS hook)
 //   mw_session_kv_bytes: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_sampler_params_default: 64-bit integer or struct by value (see web/boundary.h)

@@ -54,17 +54,24 @@ mw_status mwb_session_create(const mw_model *model, int32_t n_ctx, int32_t n_thr
                              mw_session **out);
 
 /* ---- 64-bit values as doubles ---- */
-/* memory_limit: refuse weights above this many bytes (0 = the address space). */
+/* memory_limit: mw_model_params.memory_limit, the engine's budget (0 = the address space). */
 mw_status mwb_loader_create(double memory_limit, mw_loader **out);
 /* mw_loader_set_size: the source's total size (a Content-Length, a File's size), announced
  * before the header so a header needing more is refused before any tensor data is allocated. */
 mw_status mwb_loader_set_size(mw_loader *loader, double total_size);
 /* Total file size once the header is parsed, else -1. */
 double mwb_loader_file_size(const mw_loader *loader);
-/* Bytes a session of n_ctx tokens (0 = the default) with a kv_type cache would allocate,
- * the model's sliding window applied; -1 when the info is unavailable or kv_type unknown. */
-double mwb_loader_session_bytes(const mw_loader *loader, int32_t n_ctx, int32_t kv_type);
-double mwb_model_session_bytes(const mw_model *model, int32_t n_ctx, int32_t kv_type);
+/* mw_loader_set_session: the session JS will create (arguments as for mwb_session_create), so
+ * the core's budget check as the header parses counts it. */
+mw_status mwb_loader_set_session(mw_loader *loader, int32_t n_ctx, int32_t n_threads,
+                                 int32_t n_batch, int32_t kv_type);
+/* mw_memory_check for the model whose header the loader has read and the session JS will
+ * create (n_ctx 0 = the default; n_threads, n_batch, kv_type as for mwb_session_create), within
+ * memory_limit bytes (0 = the address space). sizes (may be NULL) receives 5 doubles: the
+ * mw_memory_need fields in order (weight, session, reserve, total, limit bytes). */
+mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_ctx, int32_t n_threads,
+                                  int32_t n_batch, int32_t kv_type, double memory_limit,
+                                  double *sizes);
 double mwb_session_kv_bytes(const mw_session *session);
 /* A sampler: mw_sampler_params field by field, the 64-bit seed as a double. */
 mw_status mwb_sampler_create(float temperature, int32_t top_k, float top_p, float min_p,

@@ -77,8 +77,10 @@ void mw_set_log(mw_log_fn fn, void *user);
 typedef struct mw_model mw_model;
 
 typedef struct mw_model_params {
-    /* Refuse (MW_ERR_TOO_LARGE) when the weights alone would exceed this many bytes.
-     * 0 = no limit beyond what the platform can address (4 GiB on wasm32). */
+    /* The memory the model and its sessions may use (0 = no limit beyond what the platform
+     * can address: 4 GiB on wasm32). Refused (MW_ERR_TOO_LARGE) as soon as the header is in
+     * when the weights + the smallest session + MW_MEMORY_RESERVE exceed it, and by
+     * mw_session_create when the weights + that session + the reserve do (mw_memory_check). */
     uint64_t memory_limit;
     /* Only with mw_model_open_memory: 1 = use the caller's buffer in place (it must outlive
      * the model and stay unchanged); 0 = copy the bytes (default). */
@@ -112,6 +114,12 @@ mw_status mw_loader_feed(mw_loader *loader, const void *data, size_t size);
  * (MW_ERR_TRUNCATED) as soon as it parses, before any tensor data is allocated; without it a
  * short stream is refused at finish, having allocated the blocks its bytes reached. */
 mw_status mw_loader_set_size(mw_loader *loader, uint64_t total_size);
+/* Optional, before the header has parsed: the session that will be created (mw_session_create
+ * params), so the budget check made as soon as the header parses (mw_memory_check with
+ * memory_limit) counts it instead of the smallest session: a model + context that cannot fit
+ * is refused before any tensor data is allocated. */
+struct mw_session_params;   /* defined with the sessions below */
+mw_status mw_loader_set_session(mw_loader *loader, const struct mw_session_params *session);
 /* 1 once the header is parsed and validated, 0 before; total file size via *file_size. */
 int32_t mw_loader_header_ready(const mw_loader *loader, uint64_t *file_size);
 /* Builds the model; the loader is freed whatever the outcome. */
@@ -250,9 +258,9 @@ typedef struct mw_session_params {
     int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
     mw_abort_fn abort_fn;
     void *abort_user;
-    /* Refuse (MW_ERR_TOO_LARGE) when the session's buffers (KV cache + scratch, as
-     * mw_session_memory_needed reports) would exceed this many bytes. 0 = no cap beyond the
-     * address space (on wasm32, model + session must fit in 4 GiB). */
+    /* Refuse (MW_ERR_TOO_LARGE) when the session's buffers alone (KV cache + scratch, as
+     * mw_session_memory_needed reports) would exceed this many bytes; 0 = no such cap. The
+     * model's budget applies in any case: mw_memory_check with its memory_limit. */
     uint64_t memory_limit;
     /* Element type of the KV cache: MW_KV_F32 (0, the default) or MW_KV_F16 (half the bytes:
      * K and V rounded to fp16 when stored, as llama.cpp's default cache; logits move by about
@@ -268,6 +276,36 @@ uint64_t mw_session_memory_needed_params(const mw_model_info *info,
                                          const mw_session_params *params);
 mw_status mw_session_create(const mw_model *model, const mw_session_params *params,
                             mw_session **out);
+
+/* ---- the memory budget: one rule for the loaders, mw_session_create and the JS package ---- */
+
+/* Bytes kept free beside the weights and a session's buffers, for everything else that shares
+ * the memory: the tokenizer's tables, stacks and static data, the allocator's bookkeeping, the
+ * chunk being fed, a sampler. (64 MiB.) */
+#define MW_MEMORY_RESERVE 67108864
+
+typedef struct mw_memory_need {
+    uint64_t weight_bytes;   /* the model's tensor data (mw_model_info.weight_bytes) */
+    uint64_t session_bytes;  /* mw_session_memory_needed_params of the session */
+    uint64_t reserve_bytes;  /* MW_MEMORY_RESERVE */
+    uint64_t total_bytes;    /* their sum */
+    uint64_t limit_bytes;    /* the limit applied: memory_limit, at most the address space
+                                (4 GiB on wasm32); 0 = none */
+} mw_memory_need;
+
+/* Whether a model (its header is enough: mw_loader_get_info) and one session fit in
+ * memory_limit bytes (0 = no limit beyond the address space, 4 GiB on wasm32):
+ *     weight_bytes + session bytes + MW_MEMORY_RESERVE <= limit.
+ * session NULL = the smallest session the model can run (1 token of context, n_batch 1, one
+ * thread, F16 cache; none for a model without layers). MW_OK when it fits; MW_ERR_TOO_LARGE
+ * when not (mw_last_error() gives the sizes and the limit); MW_ERR_INVALID_ARG for invalid
+ * session params. need (may be NULL) receives the sizes in every case.
+ * The one place the budget is decided: the loaders apply it with mw_model_params.memory_limit
+ * and the smallest session as soon as the header has arrived; mw_session_create with the same
+ * memory_limit (kept by the model) and its own params; the JS package before the weights
+ * download, with the session it will create. */
+mw_status mw_memory_check(const mw_model_info *info, const mw_session_params *session,
+                          uint64_t memory_limit, mw_memory_need *need);
 void mw_session_free(mw_session *session);
 
 /* Evaluate n tokens at the next positions. logits_all may be NULL; otherwise it receives
