@@ -21,7 +21,7 @@
 // Typed-array indices are p / 4, never p >> 2: wasm64 pointers pass 2^31.
 // Pointers that C writes into memory (out-parameters, size_t *n_out) are read with readPtr(),
 // which reads 4 or 8 bytes by ptrBits.
-import { SIGNATURES, MW_ERR_ABORTED, MW_ERR_BUFFER_TOO_SMALL, MW_ERR_CONTEXT_FULL, MW_ERR_NO_MEMORY,
+import { SIGNATURES, MW_ERR_ABORTED, MW_ERR_BUFFER_TOO_SMALL, MW_ERR_CONTEXT_FULL, MW_ERR_NO_MEMORY, MW_ERR_TOO_LARGE,
          MW_KV_F32, MW_KV_F16, MW_CHAT_AUTO, MW_CHAT_MISTRAL_V1, MW_CHAT_MISTRAL_V3, MW_CHAT_RAW,
          MW_TOKENIZE_ADD_BOS, MW_TOKENIZE_ADD_EOS, MW_TOKENIZE_PARSE_SPECIAL } from './boundary.generated.mjs';
 import { errorFromStatus, InvalidArgumentError, MwError } from './errors.mjs';
@@ -222,14 +222,30 @@ export class Loader {
   /** Announce the source's total size before feeding (a Content-Length, a File's size): the
    * core refuses a header that needs more (truncated) before it allocates any tensor data. */
   setSize(bytes) { this.core.check(this.core.fn.mwb_loader_set_size(this.h, bytes), 'load', { loading: true }); }
+  /** Announce, before feeding, the session that will be created ({ nCtx (0 = default), threads,
+   *  nBatch (0 = default), kvType }): the core's budget check as the header parses counts it, so
+   *  a model + context over the budget is refused before any tensor data is allocated. */
+  setSession({ nCtx = 0, threads = 1, nBatch = 0, kvType = 'f32' } = {}) {
+    this.core.check(this.core.fn.mwb_loader_set_session(this.h, nCtx, threads, nBatch, kvTypeId(kvType)), 'load', { loading: true });
+  }
   /** Total file size once the header has been parsed, else null. */
   headerReady() {
     const size = this.core.fn.mwb_loader_file_size(this.h);
     return size >= 0 ? size : null;
   }
   info() { return this.core.json((p, cap) => this.core.fn.mwb_loader_info_json(this.h, p, cap)); }
-  /** Bytes a session of nCtx tokens (0 = the engine's default) would allocate, -1 if unknown. */
-  sessionBytes(nCtx, kvType = 'f32') { return this.core.fn.mwb_loader_session_bytes(this.h, nCtx, kvTypeId(kvType)); }
+  /** The core's memory rule (mw_memory_check) for this model's header and the session that will
+   *  be created ({ nCtx (0 = default), threads, nBatch (0 = default), kvType }) within
+   *  memoryLimit bytes (0 = the address space): { fits, message (why not), weightBytes,
+   *  sessionBytes, reserveBytes, totalBytes, limitBytes }. */
+  memoryCheck({ nCtx = 0, threads = 1, nBatch = 0, kvType = 'f32' } = {}, memoryLimit = 0) {
+    const c = this.core, sizes = c.outPtr(3);
+    const st = c.fn.mwb_loader_memory_check(this.h, nCtx, threads, nBatch, kvTypeId(kvType), memoryLimit, sizes);
+    if (st < 0 && st !== MW_ERR_TOO_LARGE) c.check(st, 'load', { loading: true });
+    const v = new Float64Array(c.buffer.slice(sizes, sizes + 40));
+    return { fits: st === 0, message: st ? c.lastError() : '', weightBytes: v[0], sessionBytes: v[1],
+             reserveBytes: v[2], totalBytes: v[3], limitBytes: v[4] };
+  }
   /** Build the model (the loader is consumed whatever the outcome). */
   finish() {
     const c = this.core, h = this.h;
@@ -265,8 +281,6 @@ export class Model {
   eos() { return this.core.fn.mw_token_eos(this.h); }
   isEog(id) { return this.core.fn.mw_token_is_eog(this.h, id) !== 0; }
   tokenText(id) { const p = this.core.fn.mw_token_text(this.h, id); return p ? this.core.cstr(p) : null; }
-  /** Bytes a session of nCtx tokens (0 = the engine's default) would allocate, -1 if unknown. */
-  sessionBytes(nCtx, kvType = 'f32') { return this.core.fn.mwb_model_session_bytes(this.h, nCtx, kvTypeId(kvType)); }
   chatFormat() { return this.core.fn.mw_chat_format_detect(this.h); }
 
   /** ids of text; flags: MW_TOKENIZE_* bits. */

@@ -428,8 +428,9 @@ async function spawnWorker() {
  * @param {AbortSignal} [o.signal]   aborts the download / load (AbortError)
  * @param {string} [o.modelSha256]   expected sha256 (hex) of the file; mismatch → DownloadError
  * @param {boolean} [o.kvShift=true] shift the context when it fills (false: ContextFullError / 'length')
- * @param {number} [o.memoryLimit]   bytes the engine may use (default: wasm32 4 GiB minus runtime room,
- *                                   wasm64 3/4 of navigator.deviceMemory or 8 GiB; at most 3/4 of RAM)
+ * @param {number} [o.memoryLimit]   bytes the engine may use: weights + session + the core's reserve
+ *                                   (MW_MEMORY_RESERVE) must fit (default: wasm32 4 GiB, wasm64 3/4 of
+ *                                   navigator.deviceMemory or 8 GiB, at most 16 GiB; at most 3/4 of RAM)
  * @param {boolean|'opfs'|'cache-api'} [o.cache=true]  browsers: keep downloads in OPFS / Cache API
  * @param {string} [o.cacheDir]      Node: keep URL downloads (and resume them) in this directory
  * @param {'wasm64'|'mt'|'st'} [o.variant]  force a module (default: the best this runtime runs)

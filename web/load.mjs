@@ -1,24 +1,27 @@
 // load.mjs — stream a model source (download.mjs) into the wasm push loader (core.mjs),
-// rejecting a model that cannot fit as soon as its GGUF header has arrived: weights + the KV
-// cache of the requested context against the memory budget of the module (defaultBudget).
-// Shared by the engine worker and the Node CLI.
+// rejecting a model that cannot fit as soon as its GGUF header has arrived, before the rest is
+// downloaded or read: the core's one memory rule (mw_memory_check: weights + the session that
+// will be created + the core's reserve, within the budget) decides; this file only chooses
+// which budget (defaultBudget: the module's memory) and adds what the caller can do about it.
+// Shared by the engine worker and the benchmark page.
 import { AbortError, DownloadError, InvalidArgumentError, ModelTooLargeError, MwError, NotGgufError, UnsupportedModelError } from './errors.mjs';
 
-const GiB = 1024 ** 3, MiB = 1024 ** 2;
-/** wasm32 addresses 4 GiB; keep room for the runtime, stacks, tokenizer and allocator slack. */
-export const DEFAULT_BUDGET = 4 * GiB - 160 * MiB;
+const GiB = 1024 ** 3;
+/** wasm32: the 4 GiB a 32-bit module addresses (the core keeps its reserve inside it). */
+export const DEFAULT_BUDGET = 4 * GiB;
 /** wasm64 where the device's memory is unknown (Firefox and Safari have no navigator.deviceMemory). */
 export const WASM64_DEFAULT_BUDGET = 8 * GiB;
-/** wasm64 addresses 16 GiB (the module's --max-memory, browsers' memory64 limit), same room. */
-const WASM64_MAX_BUDGET = 16 * GiB - 160 * MiB;
+/** wasm64: 16 GiB, the module's --max-memory (browsers' memory64 limit). */
+const WASM64_MAX_BUDGET = 16 * GiB;
 
 /**
- * The memory budget of a module when the caller gives no memoryLimit. ramBytes: the device's
- * memory if known (0 = unknown). wasm32 ('mt', 'st'): DEFAULT_BUDGET, lowered to 3/4 of the
- * RAM on small machines. wasm64: 3/4 of the RAM, else WASM64_DEFAULT_BUDGET, at most 16 GiB
- * minus runtime room. In browsers the RAM is navigator.deviceMemory, which Chromium rounds
- * down to a power of two and caps at 8 (GiB): there the automatic wasm64 budget tops out at
- * 6 GiB, and a larger model needs an explicit memoryLimit.
+ * The memory budget of a module when the caller gives no memoryLimit: which limit, not how
+ * much room to keep under it (the core's MW_MEMORY_RESERVE). ramBytes: the device's memory if
+ * known (0 = unknown). wasm32 ('mt', 'st'): its 4 GiB, lowered to 3/4 of the RAM on small
+ * machines. wasm64: 3/4 of the RAM, else WASM64_DEFAULT_BUDGET, at most its 16 GiB. In browsers
+ * the RAM is navigator.deviceMemory, which Chromium rounds down to a power of two and caps at 8
+ * (GiB): there the automatic wasm64 budget tops out at 6 GiB, and a larger model needs an
+ * explicit memoryLimit.
  */
 export function defaultBudget(variant, ramBytes = 0) {
   const wide = variant === 'wasm64';
@@ -26,7 +29,14 @@ export function defaultBudget(variant, ramBytes = 0) {
   if (ramBytes > 0) return Math.min(cap, Math.floor(ramBytes * 0.75));
   return wide ? WASM64_DEFAULT_BUDGET : DEFAULT_BUDGET;
 }
-const SESSION_SLACK = 16 * MiB;
+
+/** The core's refusal (its message has the sizes and the limit), with the module and what to do. */
+function tooLarge(message, core, budget) {
+  const hint = core.variant === 'wasm64'
+    ? 'raise memoryLimit, or use a smaller quantization or contextSize'
+    : "use the 64-bit module (variant 'wasm64': Chromium, Firefox), a smaller quantization or a smaller contextSize";
+  return new ModelTooLargeError(`${message} [the ${core.variant || 'wasm'} module, memoryLimit ${budget} bytes]; ${hint}`);
+}
 
 /** kvType 'auto': an F16 cache for models of 1 GiB of weights or more (where the cache's size
  * decides the context that fits, and its ~1e-2 logit noise is far below the quantization's),
@@ -42,12 +52,15 @@ const isBadCopy = (e) => e instanceof NotGgufError || e instanceof UnsupportedMo
 /**
  * Feed src (openModelSource result) into a new push loader and build the model. A stored
  * download is marked complete (src.commit) only once the model has been built from it, and
- * deleted (src.drop) when it is not a usable model.
- * opts: { nCtx (0 = default), kvType ('f32' | 'f16' | 'auto': the KV cache the budget counts),
- * budget, isAborted(), onHeader(info, fileSize) }.
+ * deleted (src.drop) when it is not a usable model. The source is read no further than the
+ * chunk that completes a header the budget refuses: the download is cancelled there.
+ * opts: { nCtx (0 = default), kvType ('f32' | 'f16' | 'auto'), threads, nBatch (0 = the core's
+ * default): the session that will be created, which the budget must hold; budget (bytes, see
+ * defaultBudget), isAborted(), onHeader(info, fileSize) }.
  * Returns { model, nCtx, kvType } (kvType resolved).
  */
-export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = DEFAULT_BUDGET, isAborted = () => false, onHeader } = {}) {
+export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', threads = 1, nBatch = 0, budget = DEFAULT_BUDGET,
+                                            isAborted = () => false, onHeader } = {}) {
   const loader = core.createLoader({ memoryLimit: budget });
   const early = (e) => (e instanceof MwError && e.code === 'truncated' && src.fromNetwork
     ? new DownloadError(`the download ended early: ${e.message}`) : e);
@@ -56,9 +69,15 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
     // a source shorter than its header says (a short Content-Length or file) is refused by the
     // core as soon as the header parses (truncated), before memory grows for the tensor data
     if (src.size != null) loader.setSize(src.size);
+    // the session to come, for the core's check as the header parses ('auto' is resolved from
+    // the header: until then the smaller f16 cache stands for it, and the check below follows)
+    loader.setSession({ nCtx, threads, nBatch, kvType: kvType === 'auto' ? 'f16' : kvType });
     for await (const chunk of src.chunks()) {
       if (isAborted()) throw new AbortError('the model load was aborted');
-      loader.feed(chunk);
+      // the core refuses weights + that session over the budget as the header parses
+      try { loader.feed(chunk); } catch (e) {
+        throw e instanceof ModelTooLargeError ? tooLarge(e.message, core, budget) : e;
+      }
       if (!checked && loader.headerReady() !== null) {
         checked = true;
         const fileSize = loader.headerReady();
@@ -67,11 +86,9 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', budget = 
         const askedCtx = nCtx;
         if (!nCtx) nCtx = info.n_ctx_default;   // the engine's default (mw_session_n_ctx_default)
         kvType = resolveKvType(kvType, info);
-        const kv = loader.sessionBytes(nCtx, kvType);
-        if (kv < 0 || info.weight_bytes + kv + SESSION_SLACK > budget)
-          throw new ModelTooLargeError(`${info.name || info.arch}: ${(info.weight_bytes / MiB).toFixed(0)} MiB of weights + ` +
-            `${(kv / MiB).toFixed(0)} MiB for a ${nCtx}-token context (${kvType} KV cache) exceed the ${(budget / MiB).toFixed(0)} MiB ` +
-            `the ${core.variant || 'wasm'} engine may use (memoryLimit)`);
+        // the same rule for the resolved session (mw_session_create applies it again)
+        const fit = loader.memoryCheck({ nCtx, threads, nBatch, kvType }, budget);
+        if (!fit.fits) throw tooLarge(fit.message, core, budget);
         // the core's rule (mw_session_create: n_ctx beyond context_length is MW_ERR_INVALID_ARG),
         // applied here too so the refusal comes before the weights download and names the option
         if (askedCtx && info.n_ctx_train > 0 && askedCtx > info.n_ctx_train)

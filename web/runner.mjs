@@ -56,10 +56,13 @@ function tokenLogprob(dist, id, nTop) {
   return { id, logprob: dist[id], top };
 }
 
+/** Tokens per forward chunk when the caller gives no nBatch (also what load.mjs budgets for). */
+export const RUNNER_N_BATCH = 32;
+
 export class Runner {
   /** model: core Model; nCtx, threads; kvShift: shift instead of failing when the context fills;
    *  kvType: 'f32' | 'f16' KV cache. */
-  constructor(model, { nCtx, threads = 1, kvShift = true, nBatch = 32, chatFormat = 'auto', kvType = 'f32' } = {}) {
+  constructor(model, { nCtx, threads = 1, kvShift = true, nBatch = RUNNER_N_BATCH, chatFormat = 'auto', kvType = 'f32' } = {}) {
     this.model = model;
     this.nCtx = nCtx;
     this.kvType = kvType;

@@ -8,7 +8,7 @@
 // { type: 'error', id, error } | { type: 'progress', id, ... } | { type: 'delta', id, text } |
 // { type: 'pull', id, offset, size } (asks for a piece of a caller-side buffer).
 import { loadCore } from './core.mjs';
-import { Runner } from './runner.mjs';
+import { Runner, RUNNER_N_BATCH } from './runner.mjs';
 import { TOOL_MARKER, toolCallSchema, toolMessages, parseToolCalls } from './tools.mjs';
 import { openModelSource } from './download.mjs';
 import { loadModel, defaultBudget } from './load.mjs';
@@ -64,7 +64,7 @@ const handlers = {
       }),
     });
     const { model: m, nCtx, kvType: kv } = await loadModel(core, src, {
-      nCtx: contextSize || 0, kvType, budget, isAborted: req.isAborted,
+      nCtx: contextSize || 0, kvType, threads: core.threads, nBatch: nBatch ?? RUNNER_N_BATCH, budget, isAborted: req.isAborted,
       onHeader: (info, fileSize) => post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize }),
     });
     let r;

@@ -115,6 +115,21 @@ export function ggufWithHugeTensor(bytes, name = 'output.weight', rows = 2 ** 28
   return new Uint8Array(out);
 }
 
+/** What the core's one memory rule (mw_memory_check, via Loader.memoryCheck) says the bundled
+ *  model + a session ({ nCtx, threads, nBatch, kvType }) need, with no limit:
+ *  { fits, weightBytes, sessionBytes, reserveBytes, totalBytes, limitBytes }. */
+export async function modelNeed(session, { variant = 'st' } = {}) {
+  const { loadCore } = await import('../core.mjs');
+  const core = await loadCore({ variant, moduleBase: MODULE_BASE });
+  try {
+    const loader = core.createLoader();
+    try {
+      loader.feed(MODEL_BYTES);
+      return loader.memoryCheck(session);
+    } finally { loader.free(); }
+  } finally { core.dispose(); }
+}
+
 function u64(n) { const b = Buffer.alloc(8); b.writeBigUInt64LE(BigInt(n)); return b; }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

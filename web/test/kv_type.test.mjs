@@ -6,7 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine, InvalidArgumentError, ModelTooLargeError } from '../index.mjs';
-import { MODULE_BASE, MODEL, GREEDY_48, requireModules } from '../test-support/helpers.mjs';
+import { MODULE_BASE, MODEL, GREEDY_48, requireModules, modelNeed } from '../test-support/helpers.mjs';
+import { RUNNER_N_BATCH } from '../runner.mjs';
 
 const base = { moduleBase: MODULE_BASE, model: MODEL };
 let f32, f16, f16st;
@@ -53,8 +54,11 @@ test('f16 cache: embeddings within cosine 0.9999 of f32', async () => {
 });
 
 test('the memory check counts the f16 cache; bad kvType values are rejected', async () => {
-  // weights 1171200 B + 16 MiB slack + session (512 tokens): f32 944640 B, f16 616960 B
-  const memoryLimit = 1171200 + 16 * 1024 * 1024 + 780000;
+  // between what the core's rule says the model + the engine's session need with each cache
+  const session = { nCtx: 0, threads: 1, nBatch: RUNNER_N_BATCH };
+  const n32 = await modelNeed({ ...session, kvType: 'f32' }), n16 = await modelNeed({ ...session, kvType: 'f16' });
+  assert.ok(n16.totalBytes < n32.totalBytes);
+  const memoryLimit = Math.floor((n16.totalBytes + n32.totalBytes) / 2);
   await assert.rejects(createEngine({ ...base, variant: 'st', memoryLimit }), ModelTooLargeError);
   const e = await createEngine({ ...base, variant: 'st', memoryLimit, kvType: 'f16' });
   const r = await e.completions.create({ prompt: 'Once upon a time', temperature: 0, max_tokens: 8 });

@@ -9,7 +9,7 @@ import { createEngine, UnsupportedError, chooseVariant as exported } from '../in
 import { defaultBudget, DEFAULT_BUDGET, WASM64_DEFAULT_BUDGET } from '../load.mjs';
 import { MODEL } from '../test-support/helpers.mjs';
 
-const GiB = 2 ** 30, MiB = 2 ** 20;
+const GiB = 2 ** 30;
 
 test('Node picks mt (shared memory), never wasm64', () => {
   assert.deepEqual(VARIANTS, ['wasm64', 'mt', 'st']);
@@ -49,5 +49,6 @@ test('the default budget follows the module', () => {
   assert.equal(defaultBudget('wasm64'), WASM64_DEFAULT_BUDGET);          // no deviceMemory: 8 GiB
   assert.equal(WASM64_DEFAULT_BUDGET, 8 * GiB);
   assert.equal(defaultBudget('wasm64', 8 * GiB), 6 * GiB);               // Chromium's capped deviceMemory
-  assert.equal(defaultBudget('wasm64', 64 * GiB), 16 * GiB - 160 * MiB); // memory64's 16 GiB
+  assert.equal(defaultBudget('wasm64', 64 * GiB), 16 * GiB);             // memory64's 16 GiB
+  assert.equal(DEFAULT_BUDGET, 4 * GiB);   // which limit only: the room kept under it is the core's
 });
