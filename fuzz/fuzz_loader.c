@@ -70,7 +70,7 @@ static int same_bytes(const mw_model *a, const mw_model *b, const uint8_t *input
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     mw_model_params p = mw_model_params_default();
-    p.memory_limit = (uint64_t)64 << 20;
+    p.memory_limit = ((uint64_t)64 << 20) + MW_MEMORY_RESERVE;   /* 64 MiB for weights + session */
 
     mw_model *mem = NULL;
     mw_status st = mw_model_open_memory(data, size, &p, &mem);

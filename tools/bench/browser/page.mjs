@@ -10,7 +10,7 @@
 // tokens greedily with EOS ignored; its own timings (llama.cpp's t_prompt / t_eval) are used.
 import { loadCore, Session } from '/web/core.mjs';
 import { openModelSource } from '/web/download.mjs';
-import { loadModel } from '/web/load.mjs';
+import { loadModel, defaultBudget } from '/web/load.mjs';
 import { benchIds } from '/bench/bench-ids.mjs';
 
 const median = (a) => {
@@ -22,7 +22,7 @@ const median = (a) => {
 window.benchOurs = async ({ url, variant = 'mt', threads = 1, pp = 128, tg = 64, reps = 3 }) => {
   const core = await loadCore({ variant, threads, moduleBase: new URL('/build-web/', location.href).href });
   const src = await openModelSource({ kind: 'url', url: new URL(url, location.href).href }, { cache: false });
-  const { model } = await loadModel(core, src, { nCtx: 512 });
+  const { model } = await loadModel(core, src, { nCtx: 512, threads, budget: defaultBudget(variant) });
   const s = new Session(model, { nCtx: 512, threads });
   const ids = benchIds(Math.max(pp, tg), model.info.n_vocab);
   const tPP = [], tTG = [], tNoHead = [];
