@@ -60,8 +60,8 @@ static mw_status stick(mw_loader *l, mw_status st)
 }
 
 /* The weights and the session (NULL: the smallest) must fit the caller's budget and the
- * address space (mw_memory_check, the one rule). A header whose hyperparameters do not parse is checked on
- * its weights alone: the model build says what is wrong with it. */
+ * address space (mw_memory_check, the one rule). A header whose hyperparameters do not parse
+ * is checked on its weights alone: the model build says what is wrong with it. */
 static mw_status check_budget(const mw_gguf *g, const mw_model_params *params,
                               const mw_session_params *session)
 {

@@ -57,7 +57,7 @@ mw_status mw_memory_check(const mw_model_info *info, const mw_session_params *se
     n.total_bytes = add(add(n.weight_bytes, n.session_bytes), n.reserve_bytes);
     /* wasm32: 4 GiB, the memory a 32-bit module can grow to */
     const uint64_t space = sizeof(size_t) < 8 ? (uint64_t)SIZE_MAX + 1 : 0;
-    const bool by_space = space && (!memory_limit || memory_limit > space);
+    const bool by_space = space && (!memory_limit || memory_limit >= space);
     n.limit_bytes = by_space ? space : memory_limit;
     if (need)
         *need = n;
