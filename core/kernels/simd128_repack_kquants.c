@@ -1302,6 +1302,97 @@ static void vec_dot_rows8xn_q3_K(int n, float *s, const void *vx, const void *vy
     }
 }
 
+#if defined(MW_RELAXED)
+/* ---- relaxed rows8xn (Q4_K): a super-block unpacked once per tile of tokens ----
+ * The nibbles of every group and row as the i7 operand (0..15), the pair_scales and the min
+ * vectors, 2.5 KiB in L1; then each pair of tokens costs q45_K_sums' relaxed dots and scale
+ * pairs only (no unpacking, no unpack6): the same exact integer sums, the same finish8. */
+typedef struct {
+    v128_t q[QK_K / 32][8][2];     /* group g, row r: the low and the high nibbles */
+    v128_t scales[QK_K / 32][4];   /* pair_scales of group g, row pair p */
+    v128_t mn[4];                  /* the min vectors (mins_q4_K) */
+} xs_q4_K_relaxed;
+
+static void unpack_xs_q4_K_relaxed(const block_q4_Kx8 *x, xs_q4_K_relaxed *xs)
+{
+    v128_t sc[4];
+    unpack6(x->scales, x->scales + 64, sc);
+    unpack6(x->scales + 32, x->scales + 80, xs->mn);
+    SIMD_UNROLL
+    for (int p = 0; p < 4; p++) {
+        const v128_t w[2] = { wasm_u16x8_extend_low_u8x16(sc[p]), wasm_u16x8_extend_high_u8x16(sc[p]) };
+        SIMD_UNROLL
+        for (int g = 0; g < QK_K / 32; g++) xs->scales[g][p] = pair_scales(w[g / 4], g % 4);
+    }
+    KEEP_LOOP
+    for (int g = 0; g < QK_K / 32; g++)
+        for (int r = 0; r < 8; r++) {
+            const v128_t q = wasm_v128_load(x->qs[g][r]);
+            xs->q[g][r][0] = wasm_v128_and(q, wasm_i8x16_splat(0x0f));
+            xs->q[g][r][1] = simd_hi_nibbles(q);
+        }
+}
+
+/* sumi and summ (as q45_K_sums) of the eight rows against NT (1 or 2) tokens' super-blocks */
+SIMD_INLINE void sums_xs_q4_K_relaxed(const xs_q4_K_relaxed *xs, int nt, const block_q8_K *const y[2],
+                                      v128_t sumi[2][2], v128_t summ[2][2])
+{
+    const v128_t zero = wasm_i32x4_splat(0);
+    v128_t acc[2][4];
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = zero;
+    KEEP_LOOP
+    for (int g = 0; g < QK_K / 32; g++) {
+        v128_t yv[2][4];
+        for (int t = 0; t < nt; t++) y_group_q4_K_relaxed(y[t]->qs + 32 * g, yv[t]);
+        KEEP_LOOP
+        for (int p = 0; p < 4; p++) {
+            const v128_t *a = xs->q[g][2 * p], *b = xs->q[g][2 * p + 1];
+            for (int t = 0; t < nt; t++) {
+                const v128_t pa = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+                    yv[t][1], a[1], wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], a[0], zero));
+                const v128_t pb = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+                    yv[t][1], b[1], wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], b[0], zero));
+                acc[t][p] = add_scaled_pair(acc[t][p], pa, pb, xs->scales[g][p]);
+            }
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
+        mins_q4_K(xs->mn, y[t]->bsums, summ[t]);
+    }
+}
+
+static void vec_dot_rows8xn_q4_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q4_Kx8 *x = vx;
+    xs_q4_K_relaxed xs;
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_xs_q4_K_relaxed(&x[i], &xs);
+        const uint8_t *y = (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K);
+        for (int t0 = 0; t0 < n_tok; t0 += 2) {
+            const int nt = n_tok - t0 >= 2 ? 2 : 1;
+            const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
+                                        (const block_q8_K *)(y + (size_t)(t0 + nt - 1) * y_stride) };
+            v128_t sumi[2][2], summ[2][2];
+            if (nt == 2)
+                sums_xs_q4_K_relaxed(&xs, 2, yt, sumi, summ);
+            else
+                sums_xs_q4_K_relaxed(&xs, 1, yt, sumi, summ);
+            for (int t = 0; t < nt; t++) {
+                float *st = s + 8 * (t0 + t);
+                v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
+                finish8(acc, sumi[t], summ[t], x[i].d, x[i].dmin, yt[t]->d);
+                wasm_v128_store(st, acc[0]);
+                wasm_v128_store(st + 4, acc[1]);
+            }
+        }
+    }
+}
+#endif
+
 void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
@@ -1337,6 +1428,7 @@ void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
 {
     tiles[MW_TYPE_Q4_K].rows8 = vec_dot_rows8_q4_K_relaxed;
     tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K_relaxed;
+    tiles[MW_TYPE_Q4_K].rows8xn = vec_dot_rows8xn_q4_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K_relaxed;
     tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K_relaxed;

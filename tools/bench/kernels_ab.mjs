@@ -5,7 +5,7 @@
 // alternating round by round, best round of each kept.
 //   node tools/bench/kernels_ab.mjs <dir A> <dir B> [module file ...]
 // MW_AB_TYPES=Q4_0,Q4_K picks the types; MW_AB_TOK=1,64 the token counts (1: decode GB/s,
-// more: prefill G multiply-adds/s).
+// more: prefill G multiply-adds/s); MW_AB_ROUNDS=7 the rounds (after one warm-up each).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ const TYPES = { Q4_0: [2, 18 / 32], Q4_1: [3, 20 / 32], Q5_0: [6, 22 / 32], Q5_1
   Q2_K: [10, 84 / 256], Q3_K: [11, 110 / 256], Q4_K: [12, 144 / 256], Q5_K: [13, 176 / 256], Q6_K: [14, 210 / 256] };
 const types = (process.env.MW_AB_TYPES || 'Q4_0,Q8_0,Q4_K').split(',');
 const toks = (process.env.MW_AB_TOK || '1,64').split(',').map(Number);
-const ROUNDS = 5;
+const ROUNDS = Number(process.env.MW_AB_ROUNDS || 7);
 
 const server = await startServer();
 const browser = await launchBrowser();
@@ -43,6 +43,8 @@ for (const file of modules)
       const shape = nTok === 1 ? { nRows: 4096, n: 4096, reps: 20 } : { nRows: 1024, n: 4096, reps: 2 };
       const c = { type, name, rowBytes: 4096 * bpv, nTok, rounds: 1, ...shape };
       const best = { A: null, B: null };
+      for (const side of ['A', 'B'])   // warm-up: V8 optimizes the kernels for the calls after
+        await browser.page.evaluate((o) => window.mwKernelCheck(o), { moduleUrl: `/ab/${side}/${file}`, bench: [c], skipSelftest: true });
       for (let k = 0; k < ROUNDS; k++)
         for (const side of ['A', 'B']) {
           const r = await browser.page.evaluate((o) => window.mwKernelCheck(o),
