@@ -1422,6 +1422,115 @@ static void vec_dot_rows8xn_q5_K_relaxed(int n, float *s, const void *vx, const 
 }
 #endif
 
+#if defined(MW_RELAXED)
+/* ---- relaxed rows8xn (Q6_K): as Q4_K's, a super-block unpacked once per tile of tokens ----
+ * The i7 bytes (0..63) of both groups of every half-chunk and row as half_dots_q6_K_relaxed
+ * makes them, the pair_scales and the scale rows for the -32 correction: 3.3 KiB in L1. */
+typedef struct {
+    v128_t q[4][2][8][2];       /* chunk c, half, row r: groups 4c + 2 half, + 1 */
+    v128_t scales[4][2][4][2];  /* chunk c, half, row pair p: pair_scales of the two groups */
+    v128_t w[4][4];             /* row pair p, unit h: the i16 scales for the bsum correction */
+} xs_q6_K_relaxed;
+
+static void unpack_xs_q6_K_relaxed(const block_q6_Kx8 *x, xs_q6_K_relaxed *xs)
+{
+    const v128_t m6 = wasm_i8x16_splat(0x3f);
+    KEEP_LOOP
+    for (int c = 0; c < 4; c++)
+        for (int r = 0; r < 8; r++) {
+            const uint8_t *q = x->q[r][c];
+            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16), v2 = wasm_v128_load(q + 32);
+            xs->q[c][0][r][0] = wasm_v128_and(v0, m6);
+            xs->q[c][0][r][1] = wasm_v128_and(v1, m6);
+            xs->q[c][1][r][0] = wasm_v128_and(v2, m6);
+            xs->q[c][1][r][1] = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
+                                                          wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
+                                             wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+        }
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 4; c++) {
+            const v128_t w = wasm_i16x8_load8x8(x->scales[p][c]);
+            xs->w[p][c] = w;
+            SIMD_UNROLL
+            for (int half = 0; half < 2; half++) {
+                xs->scales[c][half][p][0] = pair_scales(w, 2 * half);
+                xs->scales[c][half][p][1] = pair_scales(w, 2 * half + 1);
+            }
+        }
+}
+
+/* sumi (as q6_K_sums) of the eight rows against NT (1 or 2) tokens' super-blocks */
+SIMD_INLINE void sums_xs_q6_K_relaxed(const xs_q6_K_relaxed *xs, int nt, const block_q8_K *const y[2],
+                                     v128_t sumi[2][2])
+{
+    const v128_t zero = wasm_i32x4_splat(0);
+    v128_t acc[2][4];
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = zero;
+    KEEP_LOOP
+    for (int c = 0; c < 4; c++) {
+        SIMD_UNROLL
+        for (int half = 0; half < 2; half++) {
+            v128_t yv[2][4];
+            for (int t = 0; t < nt; t++) y_half_q6_K_relaxed(y[t]->qs + 16 * (4 * c + 2 * half), yv[t]);
+            KEEP_LOOP
+            for (int p = 0; p < 4; p++) {
+                const v128_t *a = xs->q[c][half][2 * p], *b = xs->q[c][half][2 * p + 1];
+                const v128_t *sc = xs->scales[c][half][p];
+                for (int t = 0; t < nt; t++) {
+                    const v128_t a0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], a[0], zero);
+                    const v128_t b0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][1], a[1], zero);
+                    const v128_t a1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], b[0], zero);
+                    const v128_t b1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][1], b[1], zero);
+                    acc[t][p] = add_scaled_pair(acc[t][p], a0, a1, sc[0]);
+                    acc[t][p] = add_scaled_pair(acc[t][p], b0, b1, sc[1]);
+                }
+            }
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        SIMD_UNROLL
+        for (int p = 0; p < 4; p++) {
+            v128_t corr = zero;
+            SIMD_UNROLL
+            for (int h = 0; h < 4; h++)
+                corr = wasm_i32x4_add(corr, wasm_i32x4_dot_i16x8(xs->w[p][h], wasm_v128_load64_splat(y[t]->bsums + 4 * h)));
+            acc[t][p] = wasm_i32x4_sub(acc[t][p], wasm_i32x4_shl(corr, 5));
+        }
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
+    }
+}
+
+static void vec_dot_rows8xn_q6_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q6_Kx8 *x = vx;
+    xs_q6_K_relaxed xs;
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_xs_q6_K_relaxed(&x[i], &xs);
+        const uint8_t *y = (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K);
+        for (int t0 = 0; t0 < n_tok; t0 += 2) {
+            const int nt = n_tok - t0 >= 2 ? 2 : 1;
+            const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
+                                        (const block_q8_K *)(y + (size_t)(t0 + nt - 1) * y_stride) };
+            v128_t sumi[2][2];
+            if (nt == 2)
+                sums_xs_q6_K_relaxed(&xs, 2, yt, sumi);
+            else
+                sums_xs_q6_K_relaxed(&xs, 1, yt, sumi);
+            for (int t = 0; t < nt; t++) {
+                float *st = s + 8 * (t0 + t);
+                v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
+                finish8(acc, sumi[t], NULL, x[i].d, NULL, yt[t]->d);
+                wasm_v128_store(st, acc[0]);
+                wasm_v128_store(st + 4, acc[1]);
+            }
+        }
+    }
+}
+#endif
+
 void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
@@ -1460,6 +1569,7 @@ void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
     tiles[MW_TYPE_Q4_K].rows8xn = vec_dot_rows8xn_q4_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K_relaxed;
+    tiles[MW_TYPE_Q6_K].rows8xn = vec_dot_rows8xn_q6_K_relaxed;
     tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K_relaxed;
     tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K_relaxed;
     tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K_relaxed;
