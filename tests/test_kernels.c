@@ -435,6 +435,9 @@ int main(void)
 
 #if defined(__wasm_simd128__) || defined(MW_SIMDE)
     CHECK_MSG(mw_kern->repack[MW_TYPE_Q4_0] && mw_kern->repack[MW_TYPE_Q8_0], "SIMD build repacks Q4_0 and Q8_0");
+    static const int32_t legacy_types[] = { MW_TYPE_Q4_1, MW_TYPE_Q5_0, MW_TYPE_Q5_1 };
+    for (size_t i = 0; i < sizeof legacy_types / sizeof legacy_types[0]; i++)
+        CHECK_MSG(mw_kern->repack[legacy_types[i]], "SIMD build repacks %s", mw_type_traits_get(legacy_types[i])->name);
     /* every K-quant that fits wasm32 models, Q2_K and Q3_K included (7B Q3_K_M, Q2_K) */
     static const int32_t k_types[] = { MW_TYPE_Q2_K, MW_TYPE_Q3_K, MW_TYPE_Q4_K, MW_TYPE_Q5_K, MW_TYPE_Q6_K };
     for (size_t i = 0; i < sizeof k_types / sizeof k_types[0]; i++)

@@ -38,6 +38,8 @@ void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_repack(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
 void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
+/* Q4_1, Q5_0, Q5_1 repacked (their relaxed tiles in relaxed builds) */
+void mw_simd128_fill_repack_legacy(mw_kernels *k, simd128_tiles *tiles);
 void mw_simd128_fill_f16(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_matmul(mw_kernels *k, const simd128_tiles *tiles);
 /* Relaxed-SIMD builds (wasm_simd.h: MW_RELAXED): the tiles that use

@@ -537,18 +537,29 @@ SIMD_INLINE void y_group_q4_K_relaxed(const int8_t *qs, v128_t v[4])
     v[2] = v[3] = wasm_i32x4_splat(0);
 }
 
+#if defined(MW_RELAXED)
+/* A group's bytes of one row as the i7 operand: lo, hi the low and high nibbles (0..15), with_qh:
+ * + 16 * bit j of lane k of hr (Q5_K, values 0..31: pairs <= 2 * 31 * 128) */
+SIMD_INLINE void nibbles_q45_K_relaxed(const uint8_t *qs, int with_qh, v128_t hr, v128_t *lo, v128_t *hi)
+{
+    const v128_t q = wasm_v128_load(qs);
+    *lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f));
+    *hi = simd_hi_nibbles(q);
+    if (with_qh) {
+        const v128_t b4 = wasm_i16x8_splat(0x0010), b12 = wasm_i16x8_splat(0x1000);
+        *lo = wasm_v128_or(*lo, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 4), b4),
+                                             wasm_v128_and(wasm_i16x8_shl(hr, 10), b12)));
+        *hi = wasm_v128_or(*hi, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 3), b4),
+                                             wasm_v128_and(wasm_i16x8_shl(hr, 9), b12)));
+    }
+}
+#endif
+
 SIMD_INLINE v128_t group_dot_q45_K_relaxed(const uint8_t *qs, int with_qh, v128_t hr, const v128_t y[4])
 {
 #if defined(MW_RELAXED)
-    const v128_t q = wasm_v128_load(qs);
-    v128_t lo = wasm_v128_and(q, wasm_i8x16_splat(0x0f)), hi = simd_hi_nibbles(q);
-    if (with_qh) {   /* Q5_K: + 16 * bit j of lane k of hr (values 0..31: pairs <= 2 * 31 * 128) */
-        const v128_t b4 = wasm_i16x8_splat(0x0010), b12 = wasm_i16x8_splat(0x1000);
-        lo = wasm_v128_or(lo, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 4), b4),
-                                           wasm_v128_and(wasm_i16x8_shl(hr, 10), b12)));
-        hi = wasm_v128_or(hi, wasm_v128_or(wasm_v128_and(wasm_i16x8_shl(hr, 3), b4),
-                                           wasm_v128_and(wasm_i16x8_shl(hr, 9), b12)));
-    }
+    v128_t lo, hi;
+    nibbles_q45_K_relaxed(qs, with_qh, hr, &lo, &hi);
     return wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], hi,
                                                   wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[0], lo, wasm_i32x4_splat(0)));
 #else
@@ -1302,6 +1313,224 @@ static void vec_dot_rows8xn_q3_K(int n, float *s, const void *vx, const void *vy
     }
 }
 
+#if defined(MW_RELAXED)
+/* ---- relaxed rows8xn (Q4_K, Q5_K): a super-block unpacked once per tile of tokens ----
+ * The i7 bytes of every group and row (nibbles_q45_K_relaxed), the pair_scales and the min
+ * vectors, 2.5 KiB in L1; then each pair of tokens costs q45_K_sums' relaxed dots and scale
+ * pairs only (no unpacking, no unpack6): the same exact integer sums, the same finish8. */
+typedef struct {
+    v128_t q[QK_K / 32][8][2];     /* group g, row r: the low and the high nibbles (Q5_K: + 16 * 5th bit) */
+    v128_t scales[QK_K / 32][4];   /* pair_scales of group g, row pair p */
+    v128_t mn[4];                  /* the min vectors (mins_q4_K) */
+} xs_q45_K_relaxed;
+
+/* xqh NULL for Q4_K */
+static void unpack_xs_q45_K_relaxed(const uint8_t *xscales, const uint8_t (*xqs)[8][16], const uint8_t (*xqh)[2][16],
+                                    xs_q45_K_relaxed *xs)
+{
+    v128_t sc[4];
+    unpack6(xscales, xscales + 64, sc);
+    unpack6(xscales + 32, xscales + 80, xs->mn);
+    SIMD_UNROLL
+    for (int p = 0; p < 4; p++) {
+        const v128_t w[2] = { wasm_u16x8_extend_low_u8x16(sc[p]), wasm_u16x8_extend_high_u8x16(sc[p]) };
+        SIMD_UNROLL
+        for (int g = 0; g < QK_K / 32; g++) xs->scales[g][p] = pair_scales(w[g / 4], g % 4);
+    }
+    KEEP_LOOP
+    for (int g = 0; g < QK_K / 32; g++)
+        for (int r = 0; r < 8; r++) {
+            const v128_t hr = xqh ? wasm_u16x8_shr(wasm_v128_load(xqh[g][r / 4]), 4 * (r % 4)) : wasm_i32x4_splat(0);
+            nibbles_q45_K_relaxed(xqs[g][r], xqh != NULL, hr, &xs->q[g][r][0], &xs->q[g][r][1]);
+        }
+}
+
+/* sumi and summ (as q45_K_sums) of the eight rows against NT (1 or 2) tokens' super-blocks */
+SIMD_INLINE void sums_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, int nt, const block_q8_K *const y[2],
+                                      v128_t sumi[2][2], v128_t summ[2][2])
+{
+    const v128_t zero = wasm_i32x4_splat(0);
+    v128_t acc[2][4];
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = zero;
+    KEEP_LOOP
+    for (int g = 0; g < QK_K / 32; g++) {
+        v128_t yv[2][4];
+        for (int t = 0; t < nt; t++) y_group_q4_K_relaxed(y[t]->qs + 32 * g, yv[t]);
+        KEEP_LOOP
+        for (int p = 0; p < 4; p++) {
+            const v128_t *a = xs->q[g][2 * p], *b = xs->q[g][2 * p + 1];
+            for (int t = 0; t < nt; t++) {
+                const v128_t pa = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+                    yv[t][1], a[1], wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], a[0], zero));
+                const v128_t pb = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(
+                    yv[t][1], b[1], wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], b[0], zero));
+                acc[t][p] = add_scaled_pair(acc[t][p], pa, pb, xs->scales[g][p]);
+            }
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
+        mins_q4_K(xs->mn, y[t]->bsums, summ[t]);
+    }
+}
+
+/* The body of relaxed rows8xn of Q4_K (QH: NULL) and Q5_K (QH: x[i].qh) */
+#define ROWS8XN_Q45_RELAXED_BODY(XT, QH) \
+    const XT *x = vx; \
+    xs_q45_K_relaxed xs; \
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f; \
+    for (int i = 0; i < n / QK_K; i++) { \
+        unpack_xs_q45_K_relaxed(x[i].scales, x[i].qs, QH, &xs); \
+        tokens_xs_q45_K_relaxed(&xs, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K), \
+                                y_stride, n_tok, s); \
+    }
+
+/* s[8t + r] += the super-block's term for row r and token t (y: token 0's super-block), tokens
+ * two at a time */
+static void tokens_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, const uint16_t d[8], const uint16_t dmin[8],
+                                    const uint8_t *y, size_t y_stride, int n_tok, float *s)
+{
+    for (int t0 = 0; t0 < n_tok; t0 += 2) {
+        const int nt = n_tok - t0 >= 2 ? 2 : 1;
+        const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
+                                    (const block_q8_K *)(y + (size_t)(t0 + nt - 1) * y_stride) };
+        v128_t sumi[2][2], summ[2][2];
+        if (nt == 2)
+            sums_xs_q45_K_relaxed(xs, 2, yt, sumi, summ);
+        else
+            sums_xs_q45_K_relaxed(xs, 1, yt, sumi, summ);
+        for (int t = 0; t < nt; t++) {
+            float *st = s + 8 * (t0 + t);
+            v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
+            finish8(acc, sumi[t], summ[t], d, dmin, yt[t]->d);
+            wasm_v128_store(st, acc[0]);
+            wasm_v128_store(st + 4, acc[1]);
+        }
+    }
+}
+
+static void vec_dot_rows8xn_q4_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_Q45_RELAXED_BODY(block_q4_Kx8, NULL)
+}
+
+static void vec_dot_rows8xn_q5_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    ROWS8XN_Q45_RELAXED_BODY(block_q5_Kx8, x[i].qh)
+}
+#endif
+
+#if defined(MW_RELAXED)
+/* ---- relaxed rows8xn (Q6_K): as Q4_K's, a super-block unpacked once per tile of tokens ----
+ * The i7 bytes (0..63) of both groups of every half-chunk and row as half_dots_q6_K_relaxed
+ * makes them, the pair_scales and the scale rows for the -32 correction: 3.3 KiB in L1. */
+typedef struct {
+    v128_t q[4][2][8][2];       /* chunk c, half, row r: groups 4c + 2 half, + 1 */
+    v128_t scales[4][2][4][2];  /* chunk c, half, row pair p: pair_scales of the two groups */
+    v128_t w[4][4];             /* row pair p, unit h: the i16 scales for the bsum correction */
+} xs_q6_K_relaxed;
+
+static void unpack_xs_q6_K_relaxed(const block_q6_Kx8 *x, xs_q6_K_relaxed *xs)
+{
+    const v128_t m6 = wasm_i8x16_splat(0x3f);
+    KEEP_LOOP
+    for (int c = 0; c < 4; c++)
+        for (int r = 0; r < 8; r++) {
+            const uint8_t *q = x->q[r][c];
+            const v128_t v0 = wasm_v128_load(q), v1 = wasm_v128_load(q + 16), v2 = wasm_v128_load(q + 32);
+            xs->q[c][0][r][0] = wasm_v128_and(v0, m6);
+            xs->q[c][0][r][1] = wasm_v128_and(v1, m6);
+            xs->q[c][1][r][0] = wasm_v128_and(v2, m6);
+            xs->q[c][1][r][1] = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
+                                                          wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
+                                             wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+        }
+    for (int p = 0; p < 4; p++)
+        for (int c = 0; c < 4; c++) {
+            const v128_t w = wasm_i16x8_load8x8(x->scales[p][c]);
+            xs->w[p][c] = w;
+            SIMD_UNROLL
+            for (int half = 0; half < 2; half++) {
+                xs->scales[c][half][p][0] = pair_scales(w, 2 * half);
+                xs->scales[c][half][p][1] = pair_scales(w, 2 * half + 1);
+            }
+        }
+}
+
+/* sumi (as q6_K_sums) of the eight rows against NT (1 or 2) tokens' super-blocks */
+SIMD_INLINE void sums_xs_q6_K_relaxed(const xs_q6_K_relaxed *xs, int nt, const block_q8_K *const y[2],
+                                     v128_t sumi[2][2])
+{
+    const v128_t zero = wasm_i32x4_splat(0);
+    v128_t acc[2][4];
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = zero;
+    KEEP_LOOP
+    for (int c = 0; c < 4; c++) {
+        SIMD_UNROLL
+        for (int half = 0; half < 2; half++) {
+            v128_t yv[2][4];
+            for (int t = 0; t < nt; t++) y_half_q6_K_relaxed(y[t]->qs + 16 * (4 * c + 2 * half), yv[t]);
+            KEEP_LOOP
+            for (int p = 0; p < 4; p++) {
+                const v128_t *a = xs->q[c][half][2 * p], *b = xs->q[c][half][2 * p + 1];
+                const v128_t *sc = xs->scales[c][half][p];
+                for (int t = 0; t < nt; t++) {
+                    const v128_t a0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], a[0], zero);
+                    const v128_t b0 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][1], a[1], zero);
+                    const v128_t a1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][0], b[0], zero);
+                    const v128_t b1 = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t][1], b[1], zero);
+                    acc[t][p] = add_scaled_pair(acc[t][p], a0, a1, sc[0]);
+                    acc[t][p] = add_scaled_pair(acc[t][p], b0, b1, sc[1]);
+                }
+            }
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        SIMD_UNROLL
+        for (int p = 0; p < 4; p++) {
+            v128_t corr = zero;
+            SIMD_UNROLL
+            for (int h = 0; h < 4; h++)
+                corr = wasm_i32x4_add(corr, wasm_i32x4_dot_i16x8(xs->w[p][h], wasm_v128_load64_splat(y[t]->bsums + 4 * h)));
+            acc[t][p] = wasm_i32x4_sub(acc[t][p], wasm_i32x4_shl(corr, 5));
+        }
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
+    }
+}
+
+static void vec_dot_rows8xn_q6_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q6_Kx8 *x = vx;
+    xs_q6_K_relaxed xs;
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_xs_q6_K_relaxed(&x[i], &xs);
+        const uint8_t *y = (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K);
+        for (int t0 = 0; t0 < n_tok; t0 += 2) {
+            const int nt = n_tok - t0 >= 2 ? 2 : 1;
+            const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
+                                        (const block_q8_K *)(y + (size_t)(t0 + nt - 1) * y_stride) };
+            v128_t sumi[2][2];
+            if (nt == 2)
+                sums_xs_q6_K_relaxed(&xs, 2, yt, sumi);
+            else
+                sums_xs_q6_K_relaxed(&xs, 1, yt, sumi);
+            for (int t = 0; t < nt; t++) {
+                float *st = s + 8 * (t0 + t);
+                v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
+                finish8(acc, sumi[t], NULL, x[i].d, NULL, yt[t]->d);
+                wasm_v128_store(st, acc[0]);
+                wasm_v128_store(st + 4, acc[1]);
+            }
+        }
+    }
+}
+#endif
+
 void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     (void)scalar;
@@ -1337,14 +1566,17 @@ void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
 {
     tiles[MW_TYPE_Q4_K].rows8 = vec_dot_rows8_q4_K_relaxed;
     tiles[MW_TYPE_Q4_K].rows8x2 = vec_dot_rows8x2_q4_K_relaxed;
+    tiles[MW_TYPE_Q4_K].rows8xn = vec_dot_rows8xn_q4_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8 = vec_dot_rows8_q6_K_relaxed;
     tiles[MW_TYPE_Q6_K].rows8x2 = vec_dot_rows8x2_q6_K_relaxed;
+    tiles[MW_TYPE_Q6_K].rows8xn = vec_dot_rows8xn_q6_K_relaxed;
     tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K_relaxed;
     tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K_relaxed;
     tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K_relaxed;
     tiles[MW_TYPE_Q2_K].rows8x2 = vec_dot_rows8x2_q2_K_relaxed;
     tiles[MW_TYPE_Q5_K].rows8 = vec_dot_rows8_q5_K_relaxed;
     tiles[MW_TYPE_Q5_K].rows8x2 = vec_dot_rows8x2_q5_K_relaxed;
+    tiles[MW_TYPE_Q5_K].rows8xn = vec_dot_rows8xn_q5_K_relaxed;
 }
 #endif
 

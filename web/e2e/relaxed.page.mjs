@@ -3,7 +3,8 @@
 // least it needs (a shared 64-bit memory, every imported function a no-op returning 0, the
 // engine thread's thread-locals; one thread, so no workers), runs web/wasm64/kernels_selftest.c's
 // mw_kernels_selftest (matmul_rows of every quantized type against the scalar oracle: the
-// number of results that differ) and, when asked, times mw_kernels_bench (decode matvecs).
+// number of results that differ) and, when asked, times mw_kernels_bench (decode matvecs,
+// nTok 1; prefill matmuls, nTok > 1).
 const PAGE = 65536;
 
 async function instantiate(url) {
@@ -28,22 +29,31 @@ async function instantiate(url) {
   return { exports, cstring };
 }
 
-window.mwKernelCheck = async ({ moduleUrl, bench = [] }) => {
-  const { exports, cstring } = await instantiate(moduleUrl);
+// One instance per module, kept: calls after the first run the optimized code (V8 tiers a
+// function up for its next call, so a fresh instance would time Liftoff's baseline code).
+const instances = new Map();
+
+// skipSelftest: timing only (tools/bench/kernels_ab.mjs)
+window.mwKernelCheck = async ({ moduleUrl, bench = [], skipSelftest = false }) => {
+  if (!instances.has(moduleUrl)) instances.set(moduleUrl, await instantiate(moduleUrl));
+  const { exports, cstring } = instances.get(moduleUrl);
   const out = { kernels: cstring(exports.mw_kernels_selftest_set()), bench: [] };
   const t0 = performance.now();
-  out.mismatches = exports.mw_kernels_selftest();
+  if (!skipSelftest) out.mismatches = exports.mw_kernels_selftest();
   out.selftestMs = performance.now() - t0;
-  // each case: best of `rounds` calls of `reps` matvecs; GB/s of weight bytes streamed
-  for (const { type, name, rowBytes, nRows, n, reps, rounds } of bench) {
+  // each case: best of `rounds` calls of `reps` matmuls against nTok tokens; GB/s of weight
+  // bytes streamed (per pass over the weight) and G multiply-adds per second
+  for (const { type, name, rowBytes, nRows, n, nTok = 1, reps, rounds } of bench) {
     let best = Infinity;
     for (let k = 0; k < rounds; k++) {
       const t1 = performance.now();
-      const sum = exports.mw_kernels_bench(type, nRows, n, reps);
+      const sum = exports.mw_kernels_bench(type, nRows, n, nTok, reps);
       if (sum === -1) throw new Error('mw_kernels_bench: out of memory');
       best = Math.min(best, performance.now() - t1);
     }
-    out.bench.push({ name, gbPerS: (rowBytes * nRows * reps) / (best / 1000) / 1e9 });
+    const seconds = best / 1000;
+    out.bench.push({ name, nTok, gbPerS: (rowBytes * nRows * reps) / seconds / 1e9,
+                     gmacPerS: (nRows * n * nTok * reps) / seconds / 1e9 });
   }
   return out;
 };

@@ -1,12 +1,13 @@
 // relaxed.test.mjs — the kernel sets of both wasm64 modules (build-wasm64/mw64.wasm: SIMD128,
 // mw64-relaxed.wasm: relaxed SIMD; built by `bash tools/test.sh wasm64`) checked where they
 // run, in headless Chromium: each module's mw_kernels_selftest (web/wasm64/kernels_selftest.c:
-// matmul_rows of every quantized weight type, as loaded and repacked, 1-17 tokens, against
+// matmul_rows of every quantized weight type, as loaded and repacked, 1-33 tokens, against
 // the scalar oracle) must find 0 differing results. Relaxed SIMD can't be checked in Node 20
 // (no memory64, and it computes relaxed_dot wrongly: ../shared/TOOLCHAIN.md §8, §13); natively
 // test_kernels checks the same kernels through MW_SIMDE_RELAXED; Firefox: kernels-firefox.mjs
-// (manual). MW_KERNEL_BENCH=1 also prints
-// decode GB/s of both modules (informational). MW_BUILD_WASM64=<dir> tests another build.
+// (manual). MW_KERNEL_BENCH=1 also prints decode GB/s and prefill (64 tokens) G multiply-adds/s
+// of both modules (informational; tools/bench/kernels_ab.mjs compares two builds). MW_BUILD_WASM64=<dir>
+// tests another build.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -22,8 +23,9 @@ const whyNot = skipReason || (missing.length && !process.env.MW_REQUIRE_WASM64 &
 if (whyNot && !skipReason) console.log(`# SKIPPING kernel self-tests: ${whyNot}`);
 const skip = whyNot || false;
 
-// decode shapes: 4096 x 4096 weights (weight bytes per row for the GB/s)
-const BENCH = process.env.MW_KERNEL_BENCH ? [
+// decode: 4096 x 4096 weights against one token (weight bytes per row for the GB/s); prefill:
+// 1024 x 4096 against 64 tokens
+const BENCH_TYPES = [
   { type: 2, name: 'Q4_0', rowBytes: 4096 / 32 * 18 },
   { type: 8, name: 'Q8_0', rowBytes: 4096 / 32 * 34 },
   { type: 12, name: 'Q4_K', rowBytes: 4096 / 256 * 144 },
@@ -31,7 +33,14 @@ const BENCH = process.env.MW_KERNEL_BENCH ? [
   { type: 10, name: 'Q2_K', rowBytes: 4096 / 256 * 84 },
   { type: 11, name: 'Q3_K', rowBytes: 4096 / 256 * 110 },
   { type: 13, name: 'Q5_K', rowBytes: 4096 / 256 * 176 },
-].map((b) => ({ ...b, nRows: 4096, n: 4096, reps: 20, rounds: 5 })) : [];
+  { type: 3, name: 'Q4_1', rowBytes: 4096 / 32 * 20 },
+  { type: 6, name: 'Q5_0', rowBytes: 4096 / 32 * 22 },
+  { type: 7, name: 'Q5_1', rowBytes: 4096 / 32 * 24 },
+];
+const BENCH = process.env.MW_KERNEL_BENCH ? [
+  ...BENCH_TYPES.map((b) => ({ ...b, nRows: 4096, n: 4096, nTok: 1, reps: 20, rounds: 5 })),
+  ...BENCH_TYPES.map((b) => ({ ...b, nRows: 1024, n: 4096, nTok: 64, reps: 2, rounds: 5 })),
+] : [];
 
 let server, browser;
 before(async () => {
@@ -62,7 +71,8 @@ for (const m of MODULES) {
       const r = await browser.page.evaluate((o) => window.mwKernelCheck(o),
         { moduleUrl: `/kernels-wasm/${m.file}`, bench: BENCH });
       console.log(`# ${m.file}: ${r.kernels}, ${r.mismatches} mismatches, self-test ${r.selftestMs.toFixed(0)} ms` +
-        r.bench.map((b) => `; ${b.name} ${b.gbPerS.toFixed(1)} GB/s`).join(''));
+        r.bench.map((b) => (b.nTok === 1 ? `; ${b.name} decode ${b.gbPerS.toFixed(1)} GB/s`
+          : `; ${b.name} prefill x${b.nTok} ${b.gmacPerS.toFixed(1)} GMAC/s`)).join(''));
       assert.equal(r.kernels, m.kernels);
       assert.equal(r.mismatches, 0, 'matmul_rows results that differ from the scalar oracle');
     });

@@ -3,7 +3,7 @@
  * the kernel set a browser engine actually runs is checked there: Node 20 has no memory64 and
  * computes relaxed SIMD wrongly (../shared/TOOLCHAIN.md §8, §13), so test_kernels cannot.
  * mw_kernels_selftest: tests/test_kernels.c's matmul_rows checks in small, against the scalar
- * oracle; mw_kernels_bench: a decode matvec for the page to time.
+ * oracle; mw_kernels_bench: a decode matvec or a prefill matmul for the page to time.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +31,11 @@ static void fill_random(float *x, int n)
 
 static int same_bits(float a, float b) { return memcmp(&a, &b, sizeof a) == 0; }
 
-enum { N_ROWS = 3 * MW_REPACK_ROWS, MAX_TOK = 17 };
+enum { N_ROWS = 3 * MW_REPACK_ROWS, MAX_TOK = 33 };
 
 /* Results of matmul_rows (the build's kernel set) that differ from the scalar vec_dot, for one
- * type and row length, as loaded and (where the set repacks the type) repacked, 1..17 tokens */
+ * type and row length, as loaded and (where the set repacks the type) repacked, 1..33 tokens
+ * (each tiling: single tokens, pairs, the prefill tiles and their remainders) */
 static int check_type(const mw_kernels *ref, int32_t type, int n)
 {
     const mw_type_traits *t = mw_type_traits_get(type);
@@ -60,7 +61,7 @@ static int check_type(const mw_kernels *ref, int32_t type, int n)
         packed = malloc((size_t)mw_kern->repack_group_bytes[type] * (n / 32) * (N_ROWS / MW_REPACK_ROWS));
         mw_kern->repack[type](N_ROWS, n, x, packed);
     }
-    static const int tok_counts[] = { 1, 2, 3, 5, 17 };
+    static const int tok_counts[] = { 1, 2, 3, 4, 5, 7, 8, 17, 33 };
     for (int pass = 0; pass < (packed ? 2 : 1); pass++)
         for (size_t c = 0; c < sizeof tok_counts / sizeof tok_counts[0]; c++) {
             const int n_tok = tok_counts[c];
@@ -76,7 +77,7 @@ static int check_type(const mw_kernels *ref, int32_t type, int n)
 }
 
 /* The number of matmul_rows results (every quantized weight type, two row lengths, as loaded
- * and repacked, 1-17 tokens) that differ from the scalar oracle: 0 when the set is right */
+ * and repacked, 1-33 tokens) that differ from the scalar oracle: 0 when the set is right */
 EXPORT int mw_kernels_selftest(void)
 {
     static const int32_t types[] = { MW_TYPE_Q4_0, MW_TYPE_Q4_1, MW_TYPE_Q5_0, MW_TYPE_Q5_1, MW_TYPE_Q8_0,
@@ -99,16 +100,16 @@ EXPORT const char *mw_kernels_selftest_set(void)
     return mw_kern->name;
 }
 
-/* Decode timing: an n_rows x n weight of `type` (repacked when the set repacks it) against one
- * token, `reps` times; the page times the call (weight bytes * reps / seconds). Returns a sum
- * of the outputs, so nothing is optimised away; -1 if the allocation failed. */
-EXPORT float mw_kernels_bench(int type, int n_rows, int n, int reps)
+/* Timing: an n_rows x n weight of `type` (repacked when the set repacks it) against n_tok
+ * tokens (1: a decode matvec; more: a prefill matmul), `reps` times; the page times the call.
+ * Returns a sum of the outputs, so nothing is optimised away; -1 if the allocation failed. */
+EXPORT float mw_kernels_bench(int type, int n_rows, int n, int n_tok, int reps)
 {
     mw_kernels_init();
     const int32_t vdt = mw_type_traits_get(type)->vec_dot_type;
     const size_t row_bytes = mw_row_size(type, n), y_bytes = mw_row_size(vdt, n);
-    uint8_t *w = malloc(row_bytes * (size_t)n_rows), *y = malloc(y_bytes);
-    float *f = malloc(sizeof(float) * n), *out = malloc(sizeof(float) * n_rows);
+    uint8_t *w = malloc(row_bytes * (size_t)n_rows), *y = malloc(y_bytes * (size_t)n_tok);
+    float *f = malloc(sizeof(float) * n), *out = malloc(sizeof(float) * n_rows * (size_t)n_tok);
     if (!w || !y || !f || !out) {
         free(w); free(y); free(f); free(out);
         return -1.0f;
@@ -121,8 +122,10 @@ EXPORT float mw_kernels_bench(int type, int n_rows, int n, int reps)
             memcpy(w + (size_t)r * row_bytes, w + (size_t)(r % 8) * row_bytes, row_bytes);
         }
     }
-    fill_random(f, n);
-    mw_kern->quantize_row[vdt](f, y, n);
+    for (int k = 0; k < n_tok; k++) {
+        fill_random(f, n);
+        mw_kern->quantize_row[vdt](f, y + (size_t)k * y_bytes, n);
+    }
     const bool repacked = mw_kern->repack[type] != NULL && n_rows % MW_REPACK_ROWS == 0;
     if (repacked) {
         uint8_t *p = malloc(row_bytes * (size_t)n_rows);
@@ -132,7 +135,7 @@ EXPORT float mw_kernels_bench(int type, int n_rows, int n, int reps)
     }
     float sum = 0.0f;
     for (int k = 0; k < reps; k++) {
-        const mw_matmul_rows m = { type, n, 1, repacked, w, 0, n_rows, y, y_bytes, out, (size_t)n_rows };
+        const mw_matmul_rows m = { type, n, n_tok, repacked, w, 0, n_rows, y, y_bytes, out, (size_t)n_rows };
         mw_kern->matmul_rows[type](&m);
         sum += out[k % n_rows];
     }
