@@ -42,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *roles[] = { "system", "user", "assistant", "tool", NULL, "user", "assistant", "" };
     for (char *p = text; p < text + size - 1 && n < 64;) {
         size_t len = strlen(p);
+        msgs[n] = (mw_chat_message){ 0 };
         msgs[n].role = len ? roles[(uint8_t)p[0] % 8] : "user";
         msgs[n].content = len ? p + 1 : p;
         n++;
