@@ -117,32 +117,42 @@ static void free_turns(turn *turns, int32_t n)
     mw_free(turns);
 }
 
-/* The turn of a run messages[i..j) of assistant messages: their text joined, or their calls. */
+/* The turn of a run messages[i..j) of assistant messages: their text joined, or their calls
+ * (an empty list of calls is none, as in mistral-common). */
 static mw_status assistant_turn(const mw_chat_message *messages, int32_t i, int32_t j, turn *out)
 {
-    int32_t n_calls = 0;
-    for (int32_t m = i; m < j; m++)
-        n_calls += messages[m].tool_calls != NULL;
     out->role = ROLE_ASSISTANT;
     out->content = join(messages, i, j, ROLE_ASSISTANT, &out->len);
     if (!out->content)
         return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+    int32_t n_calls = 0;
+    for (int32_t m = i; m < j; m++)
+        n_calls += messages[m].tool_calls != NULL;
     if (n_calls == 0)
         return MW_OK;
-    if (out->len > 0)
-        return mw_fail(MW_ERR_INVALID_ARG, "chat: an assistant turn has both text and tool_calls "
-                                           "(the Mistral v3 format has one or the other)");
     const char **calls = mw_alloc(sizeof *calls * (size_t)(j - i));
     if (!calls)
         return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
     for (int32_t m = i; m < j; m++)
         calls[m - i] = messages[m].tool_calls;
-    mw_free(out->content);
-    out->content = NULL;
-    mw_status st = mw_chat_calls_text(calls, j - i, &out->content, &out->len);
-    out->calls = 1;
+    char *text = NULL;
+    size_t len = 0;
+    mw_status st = mw_chat_calls_text(calls, j - i, &text, &len);
     mw_free(calls);
-    return st;
+    if (st != MW_OK || len == 2) {   /* "[]" */
+        mw_free(text);
+        return st;
+    }
+    if (out->len > 0) {
+        mw_free(text);
+        return mw_fail(MW_ERR_INVALID_ARG, "chat: an assistant turn has both text and tool_calls "
+                                           "(the Mistral v3 format has one or the other)");
+    }
+    mw_free(out->content);
+    out->content = text;
+    out->len = len;
+    out->calls = 1;
+    return MW_OK;
 }
 
 /* mistral-common's normalization: runs of user / assistant messages, each tool message a turn

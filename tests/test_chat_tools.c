@@ -156,6 +156,12 @@ static void test_tool_calls_token_and_refusals(void)
     CHECK(mw_chat_tokenize_tools(v3, MW_CHAT_AUTO, user, 1, "[]", ids, 256, &n) == MW_OK);
     CHECK(n == 4 && ids[0] == 1 && ids[1] == 3 && ids[2] == 1032 && ids[3] == 4);
 
+    /* an empty list of calls is no call: the turn is its text */
+    const mw_chat_message no_calls[] = { { .role = "user", .content = "a" },
+                                         { .role = "assistant", .content = "b", .tool_calls = "[]" } };
+    CHECK(mw_chat_tokenize(v3, MW_CHAT_AUTO, no_calls, 2, ids, 256, &n) == MW_OK);
+    CHECK(n == 5 && ids[3] == 4 && ids[4] == 1055);   /* <s>[INST]▁a[/INST]▁b (final: no </s>) */
+
     /* control ids come only from the structure: tool text that spells them stays text */
     const mw_chat_message sneaky[] = {
         { .role = "user", .content = "a" },
