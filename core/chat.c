@@ -220,16 +220,20 @@ mw_chat_format mw_chat_format_detect(const mw_model *model)
     return MW_CHAT_RAW;
 }
 
+/* open, encode(text), close: a v3 block between two control ids */
+static mw_status encode_block(const mw_tokenizer *t, int32_t open, const char *text, size_t len,
+                              int32_t close, mw_id_sink *sink)
+{
+    mw_id_sink_push(sink, open);
+    mw_status st = mw_tokenizer_encode(t, text, len, 0, sink);
+    mw_id_sink_push(sink, close);
+    return st;
+}
+
 static mw_status encode_user(const mw_tokenizer *t, mw_chat_format format, const turn *u,
                              const char *sys, size_t sys_len, int with_system, int32_t inst,
                              int32_t end_inst, mw_id_sink *sink)
 {
-    if (u->role == ROLE_TOOL) {   /* v3: inst / end_inst are [TOOL_RESULTS] / [/TOOL_RESULTS] */
-        mw_id_sink_push(sink, inst);
-        mw_status st = mw_tokenizer_encode(t, u->content, u->len, 0, sink);
-        mw_id_sink_push(sink, end_inst);
-        return st;
-    }
     const char *c = u->content;
     size_t len = u->len;
     char *merged = NULL;
@@ -249,9 +253,7 @@ static mw_status encode_user(const mw_tokenizer *t, mw_chat_format format, const
         mw_free(open);
         mw_free(msg);
     } else {
-        mw_id_sink_push(sink, inst);
-        st = mw_tokenizer_encode(t, c, len, 0, sink);
-        mw_id_sink_push(sink, end_inst);
+        st = encode_block(t, inst, c, len, end_inst, sink);
     }
     mw_free(merged);
     return st;
@@ -395,16 +397,15 @@ mw_status mw_chat_tokenize_tools(const mw_model *model, mw_chat_format format,
             if (turns[i].role == ROLE_USER) {
                 int with_system = sys_len > 0 &&
                                   (format == MW_CHAT_MISTRAL_V1 ? i == first_user : i == last_user);
-                if (tools_text && i == last_user) {
-                    mw_id_sink_push(&sink, tid.available);
-                    st = mw_tokenizer_encode(t, tools_text, tools_len, 0, &sink);
-                    mw_id_sink_push(&sink, tid.end_available);
-                }
+                if (tools_text && i == last_user)
+                    st = encode_block(t, tid.available, tools_text, tools_len, tid.end_available,
+                                      &sink);
                 if (st == MW_OK)
                     st = encode_user(t, format, &turns[i], sys, sys_len, with_system, inst, end_inst,
                                      &sink);
             } else if (turns[i].role == ROLE_TOOL) {
-                st = encode_user(t, format, &turns[i], NULL, 0, 0, tid.results, tid.end_results, &sink);
+                st = encode_block(t, tid.results, turns[i].content, turns[i].len, tid.end_results,
+                                  &sink);
             } else {
                 st = encode_assistant(t, format, &turns[i], i == n - 1, tid.calls, &sink);
             }
