@@ -17,18 +17,46 @@
  *   content is system + "\n\n" + content (encode_user_content: `if is_last and system_prompt`);
  *   per assistant message encode(content.rstrip(" ")) + EOS.
  * A final assistant message is a prefix for the reply to continue: no EOS after it.
+ * Tools (v3 only: its control tokens; chat_tools.c writes the JSON texts):
+ *   [AVAILABLE_TOOLS] encode(tools) [/AVAILABLE_TOOLS] right before the LAST user message's
+ *   [INST]; an assistant message with tool_calls is [TOOL_CALLS] encode(calls) EOS (a run of
+ *   assistant messages joins its calls into one list; calls and text in one turn are refused, as
+ *   mistral-common does); every tool message is [TOOL_RESULTS] encode(result) [/TOOL_RESULTS]
+ *   (tool messages are never merged).
  * MW_CHAT_RAW: the contents concatenated, tokenized as one text (BOS when the vocabulary asks).
  */
+#include "chat_tools.h"
 #include "model.h"
 #include "tokenizer_impl.h"
 
-typedef enum role { ROLE_NONE = -1, ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT } role;
+typedef enum role { ROLE_NONE = -1, ROLE_SYSTEM, ROLE_USER, ROLE_ASSISTANT, ROLE_TOOL } role;
 
 typedef struct turn {
     role role;
-    char *content;   /* owned, NUL-terminated */
+    char *content;   /* owned, NUL-terminated; the calls' JSON when calls, the result's for a tool */
     size_t len;
+    int calls;       /* assistant: content is the list after [TOOL_CALLS] */
 } turn;
+
+/* the v3 tool control tokens (all of them, or the vocabulary has no tool format) */
+typedef struct tool_ids {
+    int32_t available, end_available, calls, results, end_results;
+} tool_ids;
+
+static int find_control(const mw_tokenizer *t, const char *s, int32_t *id)
+{
+    *id = mw_tokenizer_find(t, s, strlen(s));
+    return *id >= 0 && t->type[*id] == MW_TOKEN_CONTROL;
+}
+
+static int find_tool_ids(const mw_tokenizer *t, tool_ids *ids)
+{
+    return find_control(t, "[AVAILABLE_TOOLS]", &ids->available) &&
+           find_control(t, "[/AVAILABLE_TOOLS]", &ids->end_available) &&
+           find_control(t, "[TOOL_CALLS]", &ids->calls) &&
+           find_control(t, "[TOOL_RESULTS]", &ids->results) &&
+           find_control(t, "[/TOOL_RESULTS]", &ids->end_results);
+}
 
 static role parse_role(const char *s)
 {
@@ -36,6 +64,7 @@ static role parse_role(const char *s)
     if (strcmp(s, "system") == 0) return ROLE_SYSTEM;
     if (strcmp(s, "user") == 0) return ROLE_USER;
     if (strcmp(s, "assistant") == 0) return ROLE_ASSISTANT;
+    if (strcmp(s, "tool") == 0) return ROLE_TOOL;
     return ROLE_NONE;
 }
 
@@ -88,18 +117,57 @@ static void free_turns(turn *turns, int32_t n)
     mw_free(turns);
 }
 
-/* mistral-common's normalization: runs of user / assistant messages, an empty user turn first
- * when needed. */
+/* The turn of a run messages[i..j) of assistant messages: their text joined, or their calls
+ * (an empty list of calls is none, as in mistral-common). */
+static mw_status assistant_turn(const mw_chat_message *messages, int32_t i, int32_t j, turn *out)
+{
+    out->role = ROLE_ASSISTANT;
+    out->content = join(messages, i, j, ROLE_ASSISTANT, &out->len);
+    if (!out->content)
+        return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+    int32_t n_calls = 0;
+    for (int32_t m = i; m < j; m++)
+        n_calls += messages[m].tool_calls != NULL;
+    if (n_calls == 0)
+        return MW_OK;
+    const char **calls = mw_alloc(sizeof *calls * (size_t)(j - i));
+    if (!calls)
+        return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+    for (int32_t m = i; m < j; m++)
+        calls[m - i] = messages[m].tool_calls;
+    char *text = NULL;
+    size_t len = 0;
+    mw_status st = mw_chat_calls_text(calls, j - i, &text, &len);
+    mw_free(calls);
+    if (st != MW_OK || len == 2) {   /* "[]" */
+        mw_free(text);
+        return st;
+    }
+    if (out->len > 0) {
+        mw_free(text);
+        return mw_fail(MW_ERR_INVALID_ARG, "chat: an assistant turn has both text and tool_calls "
+                                           "(the Mistral v3 format has one or the other)");
+    }
+    mw_free(out->content);
+    out->content = text;
+    out->len = len;
+    out->calls = 1;
+    return MW_OK;
+}
+
+/* mistral-common's normalization: runs of user / assistant messages, each tool message a turn
+ * of its own, an empty user turn first when needed. */
 static mw_status normalize(const mw_chat_message *messages, int32_t n, turn **out, int32_t *n_out)
 {
     turn *turns = mw_calloc((size_t)n + 1, sizeof *turns);
     if (!turns)
         return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
     int32_t k = 0;
+    mw_status st = MW_OK;
     for (int32_t i = 0; i < n;) {
         role r = parse_role(messages[i].role);
         int32_t j = i + 1;
-        while (j < n && parse_role(messages[j].role) == r)
+        while (r != ROLE_TOOL && j < n && parse_role(messages[j].role) == r)
             j++;
         if (r != ROLE_SYSTEM) {
             if (k == 0 && r != ROLE_USER) {
@@ -107,9 +175,20 @@ static mw_status normalize(const mw_chat_message *messages, int32_t n, turn **ou
                 turns[k].content = concat3("", 0, "", "", 0, &turns[k].len);
                 if (!turns[k++].content) goto oom;
             }
-            turns[k].role = r;
-            turns[k].content = join(messages, i, j, r, &turns[k].len);
-            if (!turns[k++].content) goto oom;
+            if (r == ROLE_ASSISTANT) {
+                st = assistant_turn(messages, i, j, &turns[k++]);
+                if (st != MW_OK) goto fail;
+            } else if (r == ROLE_TOOL) {
+                turns[k].role = ROLE_TOOL;
+                st = mw_chat_result_text(messages[i].content, messages[i].tool_call_id,
+                                         &turns[k].content, &turns[k].len);
+                k++;
+                if (st != MW_OK) goto fail;
+            } else {
+                turns[k].role = r;
+                turns[k].content = join(messages, i, j, r, &turns[k].len);
+                if (!turns[k++].content) goto oom;
+            }
         }
         i = j;
     }
@@ -122,8 +201,10 @@ static mw_status normalize(const mw_chat_message *messages, int32_t n, turn **ou
     *n_out = k;
     return MW_OK;
 oom:
+    st = mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+fail:
     free_turns(turns, k);
-    return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+    return st;
 }
 
 mw_chat_format mw_chat_format_detect(const mw_model *model)
@@ -137,6 +218,16 @@ mw_chat_format mw_chat_format_detect(const mw_model *model)
     if (t->chat_template && strstr(t->chat_template, "[INST]"))
         return MW_CHAT_MISTRAL_V1;
     return MW_CHAT_RAW;
+}
+
+/* open, encode(text), close: a v3 block between two control ids */
+static mw_status encode_block(const mw_tokenizer *t, int32_t open, const char *text, size_t len,
+                              int32_t close, mw_id_sink *sink)
+{
+    mw_id_sink_push(sink, open);
+    mw_status st = mw_tokenizer_encode(t, text, len, 0, sink);
+    mw_id_sink_push(sink, close);
+    return st;
 }
 
 static mw_status encode_user(const mw_tokenizer *t, mw_chat_format format, const turn *u,
@@ -162,18 +253,18 @@ static mw_status encode_user(const mw_tokenizer *t, mw_chat_format format, const
         mw_free(open);
         mw_free(msg);
     } else {
-        mw_id_sink_push(sink, inst);
-        st = mw_tokenizer_encode(t, c, len, 0, sink);
-        mw_id_sink_push(sink, end_inst);
+        st = encode_block(t, inst, c, len, end_inst, sink);
     }
     mw_free(merged);
     return st;
 }
 
 static mw_status encode_assistant(const mw_tokenizer *t, mw_chat_format format, const turn *a,
-                                  int is_final, mw_id_sink *sink)
+                                  int is_final, int32_t tool_calls_id, mw_id_sink *sink)
 {
     size_t len = a->len;
+    if (a->calls)
+        mw_id_sink_push(sink, tool_calls_id);
     if (format == MW_CHAT_MISTRAL_V3)
         while (len > 0 && a->content[len - 1] == ' ')   /* v2+: content.rstrip(" ") */
             len--;
@@ -204,9 +295,25 @@ static mw_status chat_raw(const mw_tokenizer *t, const mw_chat_message *messages
     return st;
 }
 
+int32_t mw_chat_tool_calls_token(const mw_model *model, mw_chat_format format)
+{
+    const mw_tokenizer *t = mw_model_tokenizer(model);
+    tool_ids ids;
+    if (format == MW_CHAT_AUTO && t)
+        format = mw_chat_format_detect(model);
+    return t && format == MW_CHAT_MISTRAL_V3 && find_tool_ids(t, &ids) ? ids.calls : -1;
+}
+
 mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
                            const mw_chat_message *messages, int32_t n_messages, int32_t *out,
                            int32_t cap, int32_t *n_out)
+{
+    return mw_chat_tokenize_tools(model, format, messages, n_messages, NULL, out, cap, n_out);
+}
+
+mw_status mw_chat_tokenize_tools(const mw_model *model, mw_chat_format format,
+                                 const mw_chat_message *messages, int32_t n_messages,
+                                 const char *tools, int32_t *out, int32_t cap, int32_t *n_out)
 {
     const mw_tokenizer *t = mw_model_tokenizer(model);
     if (!t)
@@ -218,7 +325,7 @@ mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
     for (int32_t i = 0; i < n_messages; i++) {
         if (parse_role(messages[i].role) == ROLE_NONE)
             return mw_fail(MW_ERR_INVALID_ARG,
-                           "mw_chat_tokenize: message %d has role \"%s\" (system, user or assistant)",
+                           "mw_chat_tokenize: message %d has role \"%s\" (system, user, assistant or tool)",
                            (int)i, messages[i].role ? messages[i].role : "(null)");
     }
     if (format == MW_CHAT_AUTO)
@@ -226,8 +333,29 @@ mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
     if (format != MW_CHAT_MISTRAL_V1 && format != MW_CHAT_MISTRAL_V3 && format != MW_CHAT_RAW)
         return mw_fail(MW_ERR_INVALID_ARG, "mw_chat_tokenize: unknown format %d", (int)format);
 
+    /* the tools' JSON text ("[]" = none: mistral-common shows no empty block) */
+    size_t tools_len = 0;
+    char *tools_text = NULL;
+    mw_status st = tools ? mw_chat_tools_text(tools, &tools_text, &tools_len) : MW_OK;
+    if (st != MW_OK)
+        return st;
+    if (tools_text && tools_len == 2) {
+        mw_free(tools_text);
+        tools_text = NULL;
+    }
+    int uses_tools = tools_text != NULL;
+    for (int32_t i = 0; i < n_messages; i++)
+        uses_tools |= parse_role(messages[i].role) == ROLE_TOOL || messages[i].tool_calls != NULL;
+    tool_ids tid = { -1, -1, -1, -1, -1 };
+    if (uses_tools && (format != MW_CHAT_MISTRAL_V3 || !find_tool_ids(t, &tid))) {
+        mw_free(tools_text);
+        return mw_fail(MW_ERR_UNSUPPORTED,
+                       "mw_chat_tokenize: tools, tool messages and tool_calls need the Mistral v3 "
+                       "format and its tool control tokens ([AVAILABLE_TOOLS], [TOOL_CALLS], "
+                       "[TOOL_RESULTS]); render them as text for this format");
+    }
+
     mw_id_sink sink = { out, cap, 0 };
-    mw_status st = MW_OK;
     if (format == MW_CHAT_RAW) {
         st = chat_raw(t, messages, n_messages, &sink);
     } else {
@@ -236,20 +364,25 @@ mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
             inst = mw_tokenizer_find(t, "[INST]", 6);
             end_inst = mw_tokenizer_find(t, "[/INST]", 7);
             if (inst < 0 || end_inst < 0 || t->type[inst] != MW_TOKEN_CONTROL ||
-                t->type[end_inst] != MW_TOKEN_CONTROL)
+                t->type[end_inst] != MW_TOKEN_CONTROL) {
+                mw_free(tools_text);
                 return mw_fail(MW_ERR_UNSUPPORTED,
                                "chat format mistral-v3 needs [INST] / [/INST] control tokens, "
                                "which this vocabulary lacks (use MW_CHAT_MISTRAL_V1)");
+            }
         }
         size_t sys_len = 0;
         char *sys = join(messages, 0, n_messages, ROLE_SYSTEM, &sys_len);
         turn *turns = NULL;
         int32_t n = 0;
-        if (!sys)
+        if (!sys) {
+            mw_free(tools_text);
             return mw_fail(MW_ERR_NO_MEMORY, "chat: out of memory");
+        }
         st = normalize(messages, n_messages, &turns, &n);
         if (st != MW_OK) {
             mw_free(sys);
+            mw_free(tools_text);
             return st;
         }
         int32_t first_user = -1, last_user = -1;
@@ -264,14 +397,22 @@ mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
             if (turns[i].role == ROLE_USER) {
                 int with_system = sys_len > 0 &&
                                   (format == MW_CHAT_MISTRAL_V1 ? i == first_user : i == last_user);
-                st = encode_user(t, format, &turns[i], sys, sys_len, with_system, inst, end_inst,
-                                 &sink);
+                if (tools_text && i == last_user)
+                    st = encode_block(t, tid.available, tools_text, tools_len, tid.end_available,
+                                      &sink);
+                if (st == MW_OK)
+                    st = encode_user(t, format, &turns[i], sys, sys_len, with_system, inst, end_inst,
+                                     &sink);
+            } else if (turns[i].role == ROLE_TOOL) {
+                st = encode_block(t, tid.results, turns[i].content, turns[i].len, tid.end_results,
+                                  &sink);
             } else {
-                st = encode_assistant(t, format, &turns[i], i == n - 1, &sink);
+                st = encode_assistant(t, format, &turns[i], i == n - 1, tid.calls, &sink);
             }
         }
         free_turns(turns, n);
         mw_free(sys);
+        mw_free(tools_text);
     }
     if (st != MW_OK)
         return st;

@@ -339,6 +339,7 @@ const mw_json *mw_json_get(const mw_json *v, const char *key)
 typedef struct out {
     char *p;
     size_t cap, n;
+    int python;   /* Python's json.dumps(ensure_ascii=False) layout instead of compact */
 } out;
 
 static void put(out *o, const char *s, size_t n)
@@ -354,8 +355,15 @@ static void put_string(out *o, const char *s, size_t len)
     put(o, "\"", 1);
     for (size_t i = 0; i < len; i++) {
         uint8_t c = (uint8_t)s[i];
+        char short_escape = 0;   /* Python writes these five as \b \f \n \r \t */
+        if (o->python)
+            short_escape = c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r'
+                         : c == '\t' ? 't' : 0;
         if (c == '"' || c == '\\') {
             char e[2] = { '\\', (char)c };
+            put(o, e, 2);
+        } else if (short_escape) {
+            char e[2] = { '\\', short_escape };
             put(o, e, 2);
         } else if (c < 0x20) {
             char e[6] = { '\\', 'u', '0', '0', hex[c >> 4], hex[c & 15] };
@@ -380,10 +388,10 @@ static void write_value(const mw_json *v, out *o)
         put(o, object ? "{" : "[", 1);
         for (int32_t i = 0; i < v->n; i++) {
             if (i)
-                put(o, ",", 1);
+                put(o, ", ", o->python ? 2 : 1);
             if (object) {
                 put_string(o, v->keys[i], v->key_lens[i]);
-                put(o, ":", 1);
+                put(o, ": ", o->python ? 2 : 1);
             }
             write_value(v->items[i], o);
         }
@@ -395,14 +403,21 @@ static void write_value(const mw_json *v, out *o)
 
 size_t mw_json_write(const mw_json *v, char *dst, size_t cap)
 {
-    out o = { dst, cap, 0 };
+    out o = { dst, cap, 0, 0 };
+    write_value(v, &o);
+    return o.n;
+}
+
+size_t mw_json_write_python(const mw_json *v, char *dst, size_t cap)
+{
+    out o = { dst, cap, 0, 1 };
     write_value(v, &o);
     return o.n;
 }
 
 size_t mw_json_write_string(const char *s, size_t len, char *dst, size_t cap)
 {
-    out o = { dst, cap, 0 };
+    out o = { dst, cap, 0, 0 };
     put_string(&o, s, len);
     return o.n;
 }

@@ -36,6 +36,11 @@ const mw_json *mw_json_get(const mw_json *v, const char *key);
  * fits). Strings escape '"', '\\' and control bytes only, so equal values give equal bytes. */
 size_t mw_json_write(const mw_json *v, char *out, size_t cap);
 
+/* Write v as Python's json.dumps(v, ensure_ascii=False) does (", " and ": " separators; \b \f
+ * \n \r \t as short escapes): the JSON text Mistral's reference tokenizer (mistral-common)
+ * puts in a tool prompt. Numbers keep their source text (Python would rewrite 1e2 as 100.0). */
+size_t mw_json_write_python(const mw_json *v, char *out, size_t cap);
+
 /* Write bytes s[0..len) as a JSON string literal (quotes included) into out; returns the length
  * needed. Shared by mw_json_write and the schema compiler (object keys). */
 size_t mw_json_write_string(const char *s, size_t len, char *out, size_t cap);

@@ -28,12 +28,12 @@
 #define TOKDIR MW_TEST_DATA "/tokenizers/"
 
 static const mw_chat_message conversation[] = {
-    { "system", "Be brief" },
-    { "user", "Hello" },
-    { "assistant", "Hi there" },
-    { "user", "Name a color" },
-    { "assistant", "Blue" },
-    { "user", "Why" },
+    { "system", "Be brief", NULL, NULL },
+    { "user", "Hello", NULL, NULL },
+    { "assistant", "Hi there", NULL, NULL },
+    { "user", "Name a color", NULL, NULL },
+    { "assistant", "Blue", NULL, NULL },
+    { "user", "Why", NULL, NULL },
 };
 
 static mw_model *open_model(const char *path)
@@ -91,7 +91,7 @@ static void test_v1(void)
           MW_ERR_UNSUPPORTED);
 
     /* raw: contents concatenated, BOS first (add_bos) */
-    static const mw_chat_message raw[] = { { "user", "Hello" }, { "assistant", " there" } };
+    static const mw_chat_message raw[] = { { "user", "Hello", NULL, NULL }, { "assistant", " there", NULL, NULL } };
     static const int32_t want_raw[] = { 1, 22557, 736 };
     CHECK(mw_chat_tokenize(m, MW_CHAT_RAW, raw, 2, ids, 128, &n) == MW_OK);
     check_ids("raw", ids, n, want_raw, 3);
@@ -99,7 +99,7 @@ static void test_v1(void)
     /* buffer too small reports the size; a bad role is refused */
     CHECK(mw_chat_tokenize(m, MW_CHAT_MISTRAL_V1, conversation, 6, ids, 10, &n) ==
           MW_ERR_BUFFER_TOO_SMALL && n == (int32_t)(sizeof want / sizeof want[0]));
-    static const mw_chat_message bad[] = { { "robot", "x" } };
+    static const mw_chat_message bad[] = { { "robot", "x", NULL, NULL } };
     CHECK(mw_chat_tokenize(m, MW_CHAT_MISTRAL_V1, bad, 1, ids, 128, &n) == MW_ERR_INVALID_ARG);
     mw_model_free(m);
 }
@@ -123,7 +123,7 @@ static void test_v3(void)
 
     /* assistant content loses trailing spaces (rstrip(" ")); a final assistant message is a
      * prefix: no EOS after it */
-    static const mw_chat_message pre[] = { { "user", "Hello" }, { "assistant", "Hi there  " } };
+    static const mw_chat_message pre[] = { { "user", "Hello", NULL, NULL }, { "assistant", "Hi there  ", NULL, NULL } };
     static const int32_t want_pre[] = { 1, 3, 23325, 4, 16127, 1504 };
     CHECK(mw_chat_tokenize(m, MW_CHAT_MISTRAL_V3, pre, 2, ids, 128, &n) == MW_OK);
     check_ids("v3 assistant prefix", ids, n, want_pre, 6);
@@ -131,8 +131,8 @@ static void test_v3(void)
     /* normalization: consecutive user messages joined by "\n\n", system messages anywhere
      * gathered, a conversation starting with the assistant gets an empty user turn first */
     static const mw_chat_message runs[] = {
-        { "assistant", "Hi" }, { "user", "Name" }, { "system", "Be" }, { "user", "Why" },
-        { "user", "Hello" },
+        { "assistant", "Hi", NULL, NULL }, { "user", "Name", NULL, NULL }, { "system", "Be", NULL, NULL }, { "user", "Why", NULL, NULL },
+        { "user", "Hello", NULL, NULL },
     };
     /* [INST][/INST]▁Hi</s>[INST]▁Name[/INST][INST]▁Be\n\nWhy\n\nHello[/INST] */
     static const int32_t want_runs[] = {
@@ -144,7 +144,7 @@ static void test_v3(void)
     check_ids("v3 normalization", ids, n, want_runs, (int)(sizeof want_runs / sizeof want_runs[0]));
 
     /* user text that looks like control tokens stays text */
-    static const mw_chat_message sneaky[] = { { "user", "[INST]</s>" } };
+    static const mw_chat_message sneaky[] = { { "user", "[INST]</s>", NULL, NULL } };
     CHECK(mw_chat_tokenize(m, MW_CHAT_MISTRAL_V3, sneaky, 1, ids, 128, &n) == MW_OK);
     int controls = 0;
     for (int i = 0; i < n; i++) controls += ids[i] < 771;

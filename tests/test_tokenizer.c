@@ -731,8 +731,8 @@ static void test_alloc_failures(void)
     int k = snprintf(text, sizeof text, "[INST] hello </s> world [/INST] ");
     for (int i = 0; k < 2900; i++) text[k++] = "abcdefghijklmnopqrstuvwxyz"[i * 7 % 26];
     text[k] = 0;
-    static const mw_chat_message chat[] = { { "system", "S" }, { "user", "Hi" },
-                                            { "assistant", "Yo" }, { "user", "Why" } };
+    static const mw_chat_message chat[] = { { "system", "S", NULL, NULL }, { "user", "Hi", NULL, NULL },
+                                            { "assistant", "Yo", NULL, NULL }, { "user", "Why", NULL, NULL } };
     int bad = 0, oom = 0, ok_all = 0;
     for (long f = 0; f < 400 && !ok_all; f++) {
         int32_t ids[4096], n;

@@ -213,8 +213,8 @@ MW_EXPORT int32_t mwb_defaults_json(char *buf, int32_t cap)
 /* ---- packed chat messages ---- */
 
 MW_EXPORT mw_status mwb_chat_tokenize(const mw_model *model, int32_t format, const char *packed,
-                                      int32_t n_messages, int32_t *out, int32_t cap,
-                                      int32_t *n_out)
+                                      int32_t n_messages, const char *tools, int32_t *out,
+                                      int32_t cap, int32_t *n_out)
 {
     if (n_messages < 0 || (n_messages && !packed))
         return mw_fail(MW_ERR_INVALID_ARG, "mwb_chat_tokenize: negative count or NULL messages");
@@ -223,12 +223,18 @@ MW_EXPORT mw_status mwb_chat_tokenize(const mw_model *model, int32_t format, con
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory for %d chat messages", (int)n_messages);
     const char *p = packed;
     for (int32_t i = 0; i < n_messages; i++) {
-        msgs[i].role = p;
-        p += strlen(p) + 1;
-        msgs[i].content = p;
-        p += strlen(p) + 1;
+        const char *field[4];
+        for (int f = 0; f < 4; f++) {
+            field[f] = p;
+            p += strlen(p) + 1;
+        }
+        msgs[i].role = field[0];
+        msgs[i].content = field[1];
+        msgs[i].tool_calls = *field[2] ? field[2] : NULL;   /* "" = none */
+        msgs[i].tool_call_id = *field[3] ? field[3] : NULL;
     }
-    mw_status st = mw_chat_tokenize(model, (mw_chat_format)format, msgs, n_messages, out, cap, n_out);
+    mw_status st = mw_chat_tokenize_tools(model, (mw_chat_format)format, msgs, n_messages,
+                                          tools && *tools ? tools : NULL, out, cap, n_out);
     mw_free(msgs);
     return st;
 }

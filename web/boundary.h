@@ -4,7 +4,8 @@
  * JS calls mw.h directly wherever a function's arguments and result are wasm scalars
  * (int32, float, pointers, size_t). These adapters exist only where that is not so:
  *   - JSON info: mw_model_info and the tensor table are C structs (one call, not twenty getters);
- *   - packed chat messages: "role\0content\0..." instead of an mw_chat_message array;
+ *   - packed chat messages: "role\0content\0tool_calls\0tool_call_id\0..." instead of an
+ *     mw_chat_message array;
  *   - the abort hook: a C callback that asks the JS host (mwb_session_create installs it);
  *   - 64-bit values: uint64_t parameters and results travel as doubles (exact below 2^53);
  *   - memory for JS: mwb_alloc / mwb_free go through the core's allocation hook.
@@ -43,9 +44,11 @@ int32_t mwb_tensor_info_json(const mw_model *model, int32_t index, char *buf, in
  * writes a default of its own. */
 int32_t mwb_defaults_json(char *buf, int32_t cap);
 
-/* ---- packed chat messages: n_messages pairs "role\0content\0" ---- */
+/* ---- packed chat messages: n_messages of "role\0content\0tool_calls\0tool_call_id\0" ("" =
+ *      none); tools: the JSON array of mw_chat_tokenize_tools, or NULL / "" ---- */
 mw_status mwb_chat_tokenize(const mw_model *model, int32_t format, const char *packed,
-                            int32_t n_messages, int32_t *out, int32_t cap, int32_t *n_out);
+                            int32_t n_messages, const char *tools, int32_t *out, int32_t cap,
+                            int32_t *n_out);
 
 /* ---- sessions with the abort hook: the session polls the host's mwb_abort_poll import
  *      (Emscripten: Module.mwAbortPoll) between layers and tokens ---- */

@@ -292,16 +292,23 @@ export class Model {
     } finally { c.free(tp); }
   }
 
-  /** ids of a conversation formatted with the model's chat template (format: CHAT_FORMATS). */
-  chatTokenize(messages, format = CHAT_FORMATS.auto) {
+  /** ids of a conversation formatted with the model's chat template (format: CHAT_FORMATS).
+   *  Messages may carry tool_calls (OpenAI's array) and tool_call_id; tools: OpenAI's tools
+   *  array, or null. Tools need a format that renders them natively (toolCallsToken >= 0). */
+  chatTokenize(messages, format = CHAT_FORMATS.auto, tools = null) {
     const c = this.core;
-    const packed = messages.map((m) => `${m.role}\0${m.content ?? ''}\0`).join('');
+    const packed = messages.map((m) => `${m.role}\0${m.content ?? ''}\0` +
+      `${m.tool_calls ? JSON.stringify(m.tool_calls) : ''}\0${m.tool_call_id ?? ''}\0`).join('');
     const [pp, len] = c.putString(packed);
+    const [tp] = tools ? c.putString(JSON.stringify(tools)) : [0];
     try {
       return this.#readIds(len + 16 * messages.length + 16,
-        (out, cap) => c.fn.mwb_chat_tokenize(this.h, format, pp, messages.length, out, cap, c.outPtr(2)));
-    } finally { c.free(pp); }
+        (out, cap) => c.fn.mwb_chat_tokenize(this.h, format, pp, messages.length, tp, out, cap, c.outPtr(2)));
+    } finally { c.free(pp); if (tp) c.free(tp); }
   }
+
+  /** The [TOOL_CALLS] control id when format renders tools natively (Mistral v3), else -1. */
+  toolCallsToken(format = CHAT_FORMATS.auto) { return this.core.fn.mw_chat_tool_calls_token(this.h, format); }
 
   #readIds(cap, call) {
     const c = this.core;

@@ -126,10 +126,15 @@ export class Runner {
     return Math.max(1, Math.min(maxTokens ?? Infinity, Math.floor(this.nCtx / 4)));
   }
 
+  /** The [TOOL_CALLS] control id when this runner's chat format shows tools natively (Mistral
+   *  v3: chatPrompt takes tools and tool history as they are), else -1. */
+  toolCallsToken() { return this.model.toolCallsToken(this.chatFormat); }
+
   /** Chat prompt ids: drop the oldest turns (keeping a leading system message) while the
    *  conversation does not fit; returns { ids, nKeep, droppedMessages, droppedTokens } (the
-   *  whole conversation's tokens minus ids.length: what the caller must be told was cut). */
-  chatPrompt(messages, maxTokens) {
+   *  whole conversation's tokens minus ids.length: what the caller must be told was cut).
+   *  tools: OpenAI's tools array shown natively (toolCallsToken() >= 0), or null. */
+  chatPrompt(messages, maxTokens, tools = null) {
     if (!Array.isArray(messages) || !messages.length)
       throw new InvalidArgumentError('messages must be a non-empty array');
     for (const m of messages)
@@ -138,7 +143,7 @@ export class Runner {
     const reserve = this.#reserve(maxTokens);
     const head = messages[0].role === 'system' ? [messages[0]] : [];
     let rest = messages.slice(head.length);
-    let ids = this.model.chatTokenize(messages, this.chatFormat);
+    let ids = this.model.chatTokenize(messages, this.chatFormat, tools);
     const nWhole = ids.length;
     let dropped = 0;
     if (!this.rolling && ids.length > this.nCtx - reserve) {
@@ -151,13 +156,13 @@ export class Runner {
         while (k < rest.length - 1 && rest[k].role !== 'user') k++;
         rest = rest.slice(k);
         dropped += k;
-        ids = this.model.chatTokenize(head.concat(rest), this.chatFormat);
+        ids = this.model.chatTokenize(head.concat(rest), this.chatFormat, tools);
       }
     }
     // the tokens a context shift must never drop: what the conversation head alone produces
     let nKeep = 1;
     if (head.length) {
-      const probe = this.model.chatTokenize(head.concat([{ role: 'user', content: '\u2026' }]), this.chatFormat);
+      const probe = this.model.chatTokenize(head.concat([{ role: 'user', content: '\u2026' }]), this.chatFormat, tools);
       nKeep = Math.max(1, commonPrefix(ids, probe));
     }
     ids = this.#fitTokens(ids, nKeep, reserve);
@@ -181,7 +186,9 @@ export class Runner {
    * leave. logprobs (+ top_logprobs n): res.logprobs [{ id, logprob, top: [[id, logprob]] }].
    * logit_bias: [[id, bias]] added to the logits before sampling. toolMarker + toolSchema:
    * once the reply (leading spaces aside) is exactly the marker, the rest is constrained to
-   * toolSchema (a tool call chosen by the model).
+   * toolSchema (a tool call chosen by the model); with toolCallId (a v3 vocabulary's
+   * [TOOL_CALLS] control id) only that id as the first token starts a call, and it stands in
+   * the text as toolMarker.
    * Without max_tokens generation stops where the context ends (finish_reason 'length'), so a
    * model that never emits end-of-generation cannot run forever; an explicit max_tokens beyond
    * that shifts the context (kvShift) and counts the shifts in context_shifts.
@@ -274,11 +281,12 @@ export class Runner {
         res.ids.push(id);
         res.completion_tokens++;
         let piece = detok.push(id);
-        // a v3 vocabulary's [TOOL_CALLS] control token renders as nothing: it is the marker
-        if (opts.toolMarker && !constraint && !full.trim() && this.model.tokenText(id) === opts.toolMarker) piece = opts.toolMarker;
+        // the [TOOL_CALLS] control token renders as nothing: it stands as the marker
+        const callToken = opts.toolCallId != null && id === opts.toolCallId && !constraint && !full.trim();
+        if (callToken) piece = opts.toolMarker;
         if ((hitStop = emit(piece))) { res.finish_reason = 'stop'; break; }
         if (complete) { res.finish_reason = 'stop'; break; }
-        if (!constraint && opts.toolSchema && full.trimStart() === opts.toolMarker) {
+        if (!constraint && opts.toolSchema && (opts.toolCallId != null ? callToken : full.trimStart() === opts.toolMarker)) {
           const left = Math.min(maxTokens - res.completion_tokens, this.rolling ? Infinity : this.nCtx - s.nPast - 1) - 1;
           if (left > 1) { constraint = new Constraint(this.model, opts.toolSchema, left); sampler.setConstraint(constraint); }
         }

@@ -2,12 +2,14 @@
 // request validation, the schema a forced tool call is constrained to, the prompt text that
 // shows the tools to the model, and parsing the constrained output into tool_calls.
 //
-// Prompt format (every vocabulary; plain text, documented in web/README.md): the tools go in a
-// system message "You can call these functions ... [{"type":"function","function":{...}}]" and
-// a call is the text TOOL_MARKER followed by a JSON array [{"name", "arguments"}]. History:
-// an assistant message with tool_calls becomes `[TOOL_CALLS] [...]`, a tool message a user
-// turn `[TOOL_RESULTS] {"call_id", "content"}[/TOOL_RESULTS]`. On Mistral v3 vocabularies
-// these strings are tokenized as text, not as the control tokens of the same spelling.
+// Prompt formats (documented in web/README.md). Mistral v3 vocabularies (the [TOOL_CALLS] /
+// [AVAILABLE_TOOLS] / [TOOL_RESULTS] control tokens): Mistral's own format, rendered as token
+// ids by the C core (mw_chat_tokenize_tools; toolSpec gives it the tools); a call is the
+// [TOOL_CALLS] id followed by a JSON array [{"name", "arguments"}]. Other vocabularies: plain
+// text (toolMessages): the tools go in a system message "You can call these functions ...
+// [{"type":"function","function":{...}}]" and a call is the text TOOL_MARKER followed by the
+// array. History: an assistant message with tool_calls becomes `[TOOL_CALLS] [...]`, a tool
+// message a user turn `[TOOL_RESULTS] {"call_id", "content"}[/TOOL_RESULTS]`.
 import { InvalidArgumentError } from './errors.mjs';
 
 export const TOOL_MARKER = '[TOOL_CALLS]';
@@ -80,7 +82,13 @@ export function toolCallSchema(req, { single = true } = {}) {
   return JSON.stringify(schema);
 }
 
-/** The conversation the model sees: tool history as text, the tools in a system message. */
+/** OpenAI's tools array of a toolRequest(): what the model is shown. */
+export function toolSpec(req) {
+  return req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+}
+
+/** The conversation the model sees in the text format (vocabularies without Mistral v3's tool
+ *  control tokens): tool history as text, the tools in a system message. */
 export function toolMessages(messages, req) {
   const out = [];
   for (const m of messages) {
@@ -98,7 +106,7 @@ export function toolMessages(messages, req) {
     } else out.push({ role: m.role, content: m.content });
   }
   if (!req || req.choice === 'none') return out;
-  const spec = req.tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  const spec = toolSpec(req);
   const text = `You can call these functions: ${JSON.stringify(spec)}\n` +
     `To call functions, reply with ${TOOL_MARKER} followed by a JSON array [{"name": ..., "arguments": {...}}] and nothing else.`;
   if (out[0] && out[0].role === 'system') out[0] = { role: 'system', content: `${out[0].content}\n\n${text}` };

@@ -9,7 +9,7 @@
 // { type: 'pull', id, offset, size } (asks for a piece of a caller-side buffer).
 import { loadCore } from './core.mjs';
 import { Runner, RUNNER_N_BATCH } from './runner.mjs';
-import { TOOL_MARKER, toolCallSchema, toolMessages, parseToolCalls } from './tools.mjs';
+import { TOOL_MARKER, toolCallSchema, toolMessages, toolSpec, parseToolCalls } from './tools.mjs';
 import { openModelSource } from './download.mjs';
 import { loadModel, defaultBudget } from './load.mjs';
 import { toWire, WorkerCrashedError, MwError } from './errors.mjs';
@@ -86,13 +86,21 @@ const handlers = {
     const tr = request.tools;   // toolRequest() of index.mjs, or null
     const forced = !!tr && (tr.choice === 'required' || typeof tr.choice === 'object');
     const auto = !!tr && tr.choice === 'auto';
-    const { ids, nKeep, droppedMessages, droppedTokens } = runner.chatPrompt(toolMessages(request.messages, tr), request.max_tokens);
+    // Mistral v3 vocabularies: tools and tool history in the model's own format, a call starts
+    // with its [TOOL_CALLS] control id (forced: put after the prompt); others: the text format
+    const callId = runner.toolCallsToken();
+    const native = callId >= 0;
+    const prompt = native
+      ? runner.chatPrompt(request.messages, request.max_tokens, tr && tr.choice !== 'none' ? toolSpec(tr) : null)
+      : runner.chatPrompt(toolMessages(request.messages, tr), request.max_tokens);
+    const { nKeep, droppedMessages, droppedTokens } = prompt;
+    const ids = native && forced ? prompt.ids.concat([callId]) : prompt.ids;
     let onText = request.stream ? (text) => post({ type: 'delta', id, text }) : null;
     if (onText && forced) onText = null;   // the call arrives whole, as delta.tool_calls
     else if (onText && auto) onText = holdToolCall(onText);
     const r = await runner.generate(ids, { ...request, nKeep, trimLeadingSpace: runner.trimReplySpace, isAborted: req.isAborted,
       schema: forced ? toolCallSchema(tr) : request.schema, onText,
-      toolMarker: TOOL_MARKER, toolSchema: auto ? toolCallSchema(tr, { single: false }) : null });
+      toolMarker: TOOL_MARKER, toolCallId: native ? callId : null, toolSchema: auto ? toolCallSchema(tr, { single: false }) : null });
     const lead = r.text.trimStart();
     const calls = forced ? parseToolCalls(lead)
       : auto && lead.startsWith(TOOL_MARKER) ? parseToolCalls(lead.slice(TOOL_MARKER.length)) : null;

@@ -229,14 +229,29 @@ typedef enum mw_chat_format {
 } mw_chat_format;
 
 typedef struct mw_chat_message {
-    const char *role;     /* "system", "user" or "assistant" */
-    const char *content;  /* UTF-8, NUL-terminated */
+    const char *role;         /* "system", "user", "assistant" or "tool" */
+    const char *content;      /* UTF-8, NUL-terminated (NULL = empty) */
+    const char *tool_calls;   /* assistant: OpenAI's JSON [{"id", "type", "function": {"name",
+                                 "arguments"}}], or NULL */
+    const char *tool_call_id; /* tool: the id of the call it answers, or NULL */
 } mw_chat_message;
 
 /* Token ids of a conversation, ready for generation of the next assistant reply. */
 mw_status mw_chat_tokenize(const mw_model *model, mw_chat_format format,
                            const mw_chat_message *messages, int32_t n_messages,
                            int32_t *out, int32_t cap, int32_t *n_out);
+/* The same with the functions the model may call: tools = OpenAI's JSON [{"type": "function",
+ * "function": {"name", "description", "parameters"}}] (NULL = none), shown in Mistral's v3 tool
+ * format ([AVAILABLE_TOOLS] before the last user message; calls after [TOOL_CALLS], results in
+ * [TOOL_RESULTS], as mistral-common tokenizes them). Tools, "tool" messages and tool_calls need
+ * MW_CHAT_MISTRAL_V3 and a vocabulary with those control tokens: otherwise MW_ERR_UNSUPPORTED
+ * (render them as text). */
+mw_status mw_chat_tokenize_tools(const mw_model *model, mw_chat_format format,
+                                 const mw_chat_message *messages, int32_t n_messages,
+                                 const char *tools, int32_t *out, int32_t cap, int32_t *n_out);
+/* The [TOOL_CALLS] control id that starts a reply's tool calls when format (MW_CHAT_AUTO: the
+ * model's) renders tools natively (mw_chat_tokenize_tools accepts them), else -1. */
+int32_t mw_chat_tool_calls_token(const mw_model *model, mw_chat_format format);
 /* The format MW_CHAT_AUTO resolves to for this model. */
 mw_chat_format mw_chat_format_detect(const mw_model *model);
 

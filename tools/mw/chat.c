@@ -65,7 +65,7 @@ static int conv_add(conversation *c, const char *role, char *content_owned)
         c->owned = o;
         c->cap = cap;
     }
-    c->msgs[c->n] = (mw_chat_message){role, content_owned};
+    c->msgs[c->n] = (mw_chat_message){ .role = role, .content = content_owned };
     c->owned[c->n] = content_owned;
     c->n++;
     return 0;

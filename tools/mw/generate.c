@@ -104,8 +104,8 @@ static int prompt_ids(const mw_cli_opts *o, const mw_model *model, int32_t n_voc
         mw_chat_message msgs[2];
         int32_t n_msgs = 0;
         if (o->system)
-            msgs[n_msgs++] = (mw_chat_message){"system", o->system};
-        msgs[n_msgs++] = (mw_chat_message){"user", text};
+            msgs[n_msgs++] = (mw_chat_message){ .role = "system", .content = o->system };
+        msgs[n_msgs++] = (mw_chat_message){ .role = "user", .content = text };
         return cli_chat_tokenize(model, msgs, n_msgs, ids, n);
     }
     return cli_tokenize(model, text, strlen(text), MW_TOKENIZE_ADD_BOS, ids, n);

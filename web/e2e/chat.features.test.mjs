@@ -1,4 +1,4 @@
-// chat.features.test.mjs — the chat page's reply features in headless Chromium with the mock engine
+// chat.features.test.mjs — the chat page's reply features in Chromium and Firefox with the mock engine
 // (mock-engine.mjs; __mockReply sets the reply text): Markdown replies rendered safely (the model's
 // <img onerror>, <script> and javascript: links never reach the DOM as markup), code blocks with a
 // Copy button that copies, Copy / Regenerate / Edit-and-resend on messages, the context meter from
@@ -9,9 +9,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { BROWSERS, startServer, launchBrowser, screenshot, lastReply, waitForModel, useMockEngine } from './harness.mjs';
 
-// Chromium only for now: these tests use Playwright's page.locator(), which the Firefox adapter
-// (firefox-page.mjs) does not offer yet (the Regenerate / Edit / meter cases fail there on it)
-for (const { engine, skipReason } of BROWSERS.filter((b) => b.engine === 'chromium')) describe(engine, () => {
+for (const { engine, skipReason } of BROWSERS) describe(engine, () => {
 let server, browser, page, hubRequests = 0, clipboardGranted = false;
 
 before(async () => {

@@ -1,9 +1,11 @@
 // firefox-page.mjs — Debian's Firefox ESR driven by puppeteer-core over WebDriver BiDi
 // (../shared/TOOLCHAIN.md §13), behind the part of Playwright's Page/BrowserContext API that the
 // browser tests use (goto, reload, evaluate, waitForFunction/Selector/Timeout, click, fill,
-// press, check, the getAttribute/textContent/inputValue/is* queries, setInputFiles, route,
-// screenshot, on('console'|'pageerror'|'request')), so one test body runs in both browsers.
-// Like Playwright, element actions and queries wait for their selector (30 s by default).
+// press, check, the getAttribute/textContent/inputValue/is* queries, locator() with those and
+// count(), setInputFiles, route, screenshot, on('console'|'pageerror'|'request')), so one test
+// body runs in both browsers. Selectors are CSS, or Playwright chains of CSS and nth=N steps
+// joined by ' >> '. Like Playwright, element actions and queries wait for their selector (30 s
+// by default).
 // Each launch is a fresh user context in one shared Firefox process (see acquire below).
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,6 +27,19 @@ function urlMatcher(pattern) {
 // rejection surfaces after the test as an unhandledRejection and fails the file.
 const GONE = /no such request|not found|Target closed|Session closed|Connection closed/i;
 const settle = (promise) => Promise.resolve(promise).catch((e) => { if (!GONE.test(String(e?.message))) throw e; });
+
+// The elements a selector matches, as a page-side expression: steps joined by '>>', each CSS
+// (matched under every element so far) or nth=N (the Nth of them; negative from the end).
+const chainQuery = (selector) => `((sel) => {
+  let els = [document];
+  for (const step of sel.split('>>').map((x) => x.trim())) {
+    const nth = /^nth=(-?\\d+)$/.exec(step);
+    if (nth) { const e = els.at(Number(nth[1])); els = e ? [e] : []; }
+    else els = els.flatMap((e) => [...e.querySelectorAll(step)]).filter((e, i, a) => a.indexOf(e) === i);
+  }
+  return els;
+})(${JSON.stringify(selector)})`;
+const isChain = (selector) => selector.includes('>>');
 
 /** A Playwright Route over a puppeteer HTTPRequest under interception. */
 const routeOf = (req) => ({
@@ -59,18 +74,39 @@ class FirefoxPage {
   waitForSelector(selector, { timeout = TIMEOUT, state = 'visible' } = {}) {
     return this.raw.waitForSelector(selector, { timeout, visible: state === 'visible', hidden: state === 'hidden' });
   }
+  /** The first element `selector` matches, once it is attached (an ElementHandle to dispose). */
+  async #element(selector) {
+    if (!isChain(selector)) return this.raw.waitForSelector(selector, { timeout: TIMEOUT });
+    const h = await this.raw.waitForFunction(`${chainQuery(selector)}[0]`, { timeout: TIMEOUT, polling: 50 });
+    return h.asElement();
+  }
   /** Run fn(element, arg) in the page once `selector` is attached. */
   async #on(selector, fn, arg) {
-    const el = await this.raw.waitForSelector(selector, { timeout: TIMEOUT });
+    const el = await this.#element(selector);
     try { return await el.evaluate(fn, arg); } finally { await el.dispose(); }
   }
-  click(selector) { return this.raw.locator(selector).setTimeout(TIMEOUT).click(); }
+  async click(selector) {
+    if (!isChain(selector)) return this.raw.locator(selector).setTimeout(TIMEOUT).click();
+    const el = await this.#element(selector);
+    try { await el.click(); } finally { await el.dispose(); }
+  }
+  /** Playwright's locator: the selector, resolved again by every action and query. */
+  locator(selector) {
+    const on = (name) => (...args) => this[name](selector, ...args);
+    return {
+      click: on('click'), fill: on('fill'), press: on('press'), check: on('check'),
+      getAttribute: on('getAttribute'), textContent: on('textContent'), inputValue: on('inputValue'),
+      isChecked: on('isChecked'), isEnabled: on('isEnabled'), isDisabled: on('isDisabled'),
+      isVisible: on('isVisible'), isHidden: on('isHidden'),
+      count: () => this.raw.evaluate(`${chainQuery(selector)}.length`),
+    };
+  }
   async check(selector) {
     if (!(await this.isChecked(selector))) await this.click(selector);
   }
   // Playwright's fill: focus, replace the value, fire input (and change, as leaving the field would)
   async fill(selector, value) {
-    await this.raw.locator(selector).setTimeout(TIMEOUT).wait();
+    if (!isChain(selector)) await this.raw.locator(selector).setTimeout(TIMEOUT).wait();
     await this.#on(selector, (el, v) => {
       el.focus();
       el.value = v;
@@ -90,10 +126,8 @@ class FirefoxPage {
   isDisabled(selector) { return this.#on(selector, (el) => el.matches(':disabled')); }
   // isVisible/isHidden do not wait, as in Playwright: a missing element is hidden
   isVisible(selector) {
-    return this.raw.evaluate((s) => {
-      const el = document.querySelector(s);
-      return !!el && el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
-    }, selector);
+    return this.raw.evaluate(`((el) => !!el && el.getClientRects().length > 0 &&
+      getComputedStyle(el).visibility !== 'hidden')(${chainQuery(selector)}[0])`);
   }
   async isHidden(selector) { return !(await this.isVisible(selector)); }
   /** files: a path, or { name, mimeType, buffer } (written to a temporary file of that name,
