@@ -2,6 +2,7 @@
 // rejecting a model that cannot fit as soon as its GGUF header has arrived: weights + the KV
 // cache of the requested context against the memory budget of the module (defaultBudget).
 // Shared by the engine worker and the Node CLI.
+import { isWasm64 } from './variants.mjs';
 import { AbortError, DownloadError, InvalidArgumentError, ModelTooLargeError, MwError, NotGgufError, UnsupportedModelError } from './errors.mjs';
 
 const GiB = 1024 ** 3, MiB = 1024 ** 2;
@@ -15,13 +16,13 @@ const WASM64_MAX_BUDGET = 16 * GiB - 160 * MiB;
 /**
  * The memory budget of a module when the caller gives no memoryLimit. ramBytes: the device's
  * memory if known (0 = unknown). wasm32 ('mt', 'st'): DEFAULT_BUDGET, lowered to 3/4 of the
- * RAM on small machines. wasm64: 3/4 of the RAM, else WASM64_DEFAULT_BUDGET, at most 16 GiB
+ * RAM on small machines. wasm64 (and wasm64-relaxed): 3/4 of the RAM, else WASM64_DEFAULT_BUDGET, at most 16 GiB
  * minus runtime room. In browsers the RAM is navigator.deviceMemory, which Chromium rounds
  * down to a power of two and caps at 8 (GiB): there the automatic wasm64 budget tops out at
  * 6 GiB, and a larger model needs an explicit memoryLimit.
  */
 export function defaultBudget(variant, ramBytes = 0) {
-  const wide = variant === 'wasm64';
+  const wide = isWasm64(variant);
   const cap = wide ? WASM64_MAX_BUDGET : DEFAULT_BUDGET;
   if (ramBytes > 0) return Math.min(cap, Math.floor(ramBytes * 0.75));
   return wide ? WASM64_DEFAULT_BUDGET : DEFAULT_BUDGET;
