@@ -4,6 +4,7 @@
 // names, so relative paths work the same in the page as in the source tree:
 //   /web/...        the page and the JS package      (/ redirects to /web/chat/)
 //   /build-web/...  the Emscripten modules (.mjs + .wasm + worker)
+//   /build-wasm64/... the memory64 modules mw64.wasm and mw64-relaxed.wasm (web/wasm64/)
 //   /models/...     the bundled default model
 //   /vendor/...     the browser builds of the page's two libraries (marked, DOMPurify), each
 //                   named once in VENDOR and read from web/node_modules (nothing else of it)
@@ -98,7 +99,7 @@ const SERVED = {
   web: (rel) => (/\.(html|css|mjs|js|svg|png|ico)$/i.test(rel) || rel === path.join('chat', 'catalogue.json')) &&
                !rel.split(path.sep).includes('node_modules'),
   'build-web': (rel) => /^mw-(mt|st)(\.worker)?\.(mjs|js|wasm)$/.test(rel),
-  'build-wasm64': (rel) => rel === 'mw64.wasm',
+  'build-wasm64': (rel) => /^mw64(-relaxed)?\.wasm$/.test(rel),
   models: (rel) => /\.gguf$/i.test(rel),
 };
 
@@ -261,7 +262,7 @@ function usage() {
   --allow-origin ORIGIN let the page fetch models from ORIGIN, e.g. https://huggingface.co
                         (env MW_ALLOW_ORIGINS=a,b); without it only same-origin URLs load
   --build-web DIR       serve DIR as /build-web/ (env MW_BUILD_WEB; default build-web/)
-  --build-wasm64 DIR    serve DIR's mw64.wasm as /build-wasm64/ (env MW_BUILD_WASM64)
+  --build-wasm64 DIR    serve DIR's mw64.wasm + mw64-relaxed.wasm as /build-wasm64/ (env MW_BUILD_WASM64)
   --quiet               do not log requests`;
 }
 
@@ -302,7 +303,8 @@ async function main() {
   server.on('error', (e) => { console.error(`serve.mjs: ${e.message}`); process.exit(1); });
   server.listen(o.port, '127.0.0.1', () => {
     const { port } = server.address();
-    console.log(`serving ${REPO} (web/, ${o.buildWeb ? o.buildWeb + ' as build-web/' : 'build-web/'}, models/) on 127.0.0.1 only`);
+    console.log(`serving ${REPO} (web/, ${o.buildWeb ? o.buildWeb + ' as build-web/' : 'build-web/'}, ` +
+                `${o.buildWasm64 ? o.buildWasm64 + ' as build-wasm64/' : 'build-wasm64/'}, models/) on 127.0.0.1 only`);
     console.log(`cross-origin isolation: ${o.isolation ? 'on (threads)' : 'off (single thread)'}; ` +
                 `connect-src: 'self'${o.allowOrigins.length ? ' ' + o.allowOrigins.join(' ') : ''}`);
     console.log(`chat page: http://127.0.0.1:${port}/web/chat/`);

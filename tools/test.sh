@@ -15,7 +15,9 @@
 #   wasm64  freestanding memory64 modules build-wasm64/mw64.wasm and mw64-relaxed.wasm (clang-22,
 #           web/wasm64/) + their headless Chromium + Firefox tests web/e2e/wasm64.test.mjs +
 #           engine-wasm64.test.mjs, and relaxed.test.mjs (both kernel sets against the scalar
-#           oracle, Chromium) (Node 20 has no memory64)
+#           oracle, Chromium) (Node 20 has no memory64), and chat.big-model.test.mjs (the chat page
+#           loads a 4.5 GB model, Mistral-7B shape with 4 F32 layers, by URL and as a file, and
+#           generates, in Chromium and Firefox; the model is generated once into build-wasm64/big/)
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
 #           need build-web/ from the web stage; dirs that don't exist are left out)
 #   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
@@ -122,7 +124,11 @@ stage_wasm64() {
     echo "!! web/node_modules missing: run (cd web && npm ci) first (.ci/run does)" >&2
     return 1
   fi
-  MW_REQUIRE_WASM64=1 node --test web/e2e/wasm64.test.mjs web/e2e/engine-wasm64.test.mjs web/e2e/relaxed.test.mjs
+  # chat.big-model.test.mjs: the chat page with a 4.5 GB model (generated once into
+  # build-wasm64/big/, needs the native generator: built into build/ when missing), by URL and as
+  # a file, Chromium then Firefox, only with MW_BIG_MODEL=1 (~12 min on 2 cores: not in every CI run)
+  MW_REQUIRE_WASM64=1 MW_BIG_MODEL=${MW_BIG_MODEL:-0} node --test web/e2e/wasm64.test.mjs web/e2e/engine-wasm64.test.mjs \
+    web/e2e/relaxed.test.mjs web/e2e/chat.big-model.test.mjs
 }
 
 stage_js() {

@@ -14,7 +14,7 @@
 //     made unsigned;
 //   - wasm64 (a freestanding memory64 module with its own glue): i64 = BigInt, so pointer and
 //     size_t arguments go through BigInt() and results through Number().
-// A wasm64 module plugs in like this (web/wasm64/glue.mjs does; loadCore({ variant: 'wasm64' })
+// A wasm64 module plugs in like this (web/wasm64/glue.mjs does; loadCore({ variant: 'wasm64' | 'wasm64-relaxed' })
 // calls it): instantiate it with the import env.mwb_abort_poll = () => (core ? core.pollAbort()
 // : 0), export every name of web/exports.txt and its memory, then
 //   core = new WasmCore(makeAbi({ exports: instance.exports, memory, ptrBits: 64 }), 'wasm64', threads)
@@ -26,6 +26,7 @@ import { SIGNATURES, MW_ERR_ABORTED, MW_ERR_BUFFER_TOO_SMALL, MW_ERR_CONTEXT_FUL
          MW_TOKENIZE_ADD_BOS, MW_TOKENIZE_ADD_EOS, MW_TOKENIZE_PARSE_SPECIAL } from './boundary.generated.mjs';
 import { errorFromStatus, InvalidArgumentError, MwError } from './errors.mjs';
 import { isNode } from './env.mjs';
+import { isWasm64, WASM64_FILES } from './variants.mjs';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -82,23 +83,25 @@ function emscriptenAbi(M) {
                    dispose: () => { if (M.dispose) M.dispose(); } });
 }
 
-/** The wasm64 module (web/wasm64/glue.mjs) from moduleBase/mw64.wasm, else the package's dist/
- *  or a checkout's build-wasm64/; threads sizes its pool. */
-async function loadWasm64({ threads, moduleBase }) {
+/** A wasm64 module (web/wasm64/glue.mjs) — mw64.wasm, or mw64-relaxed.wasm for 'wasm64-relaxed'
+ *  (variants.mjs WASM64_FILES) — from moduleBase, else the package's dist/ or a checkout's
+ *  build-wasm64/; threads sizes its pool. */
+async function loadWasm64({ variant, threads, moduleBase }) {
   const { createMw64 } = await import('./wasm64/glue.mjs');
-  const urls = moduleBase ? [new URL('mw64.wasm', moduleBase)]
-    : [new URL('mw64.wasm', PACKAGE_MODULES), new URL('../build-wasm64/mw64.wasm', import.meta.url)];
+  const file = WASM64_FILES[variant];
+  const urls = moduleBase ? [new URL(file, moduleBase)]
+    : [new URL(file, PACKAGE_MODULES), new URL(`../build-wasm64/${file}`, import.meta.url)];
   for (let i = 0; ; i++) {
     const r = await fetch(urls[i]).catch((e) => ({ ok: false, status: e.message }));
-    if (r.ok) return createMw64({ bytes: new Uint8Array(await r.arrayBuffer()), threads: Math.max(1, threads) });
-    if (i + 1 === urls.length) throw new MwError(`the wasm64 module could not be fetched: ${urls.map(String).join(', ')}: ${r.status}`);
+    if (r.ok) return createMw64({ bytes: new Uint8Array(await r.arrayBuffer()), threads: Math.max(1, threads), variant });
+    if (i + 1 === urls.length) throw new MwError(`the ${variant} module could not be fetched: ${urls.map(String).join(', ')}: ${r.status}`);
   }
 }
 
-/** Load mw-<variant>.mjs (Emscripten) or the wasm64 module and return a WasmCore. threads
+/** Load mw-<variant>.mjs (Emscripten) or a wasm64 module and return a WasmCore. threads
  *  sizes the thread pool (mt and wasm64). */
 export async function loadCore({ variant = 'st', threads = 1, moduleBase } = {}) {
-  if (variant === 'wasm64') return loadWasm64({ threads, moduleBase });
+  if (isWasm64(variant)) return loadWasm64({ variant, threads, moduleBase });
   const { default: factory } = await importModule(variant, moduleBase);
   const opts = variant === 'mt' ? { nThreads: Math.max(1, threads) } : {};
   const M = await factory(opts);

@@ -5,9 +5,10 @@
 export type ModelSource = string | URL | Blob | ArrayBuffer | Uint8Array;
 export type ChatFormat = 'auto' | 'mistral_v1' | 'mistral_v3' | 'raw';
 export type KvType = 'f32' | 'f16' | 'auto';
-/** 'wasm64': memory64 module (browsers with memory64, cross-origin isolated); 'mt': threaded
- *  Emscripten module; 'st': single-thread Emscripten module */
-export type Variant = 'wasm64' | 'mt' | 'st';
+/** 'wasm64-relaxed': the memory64 module built with relaxed SIMD (faster int8 decode kernels;
+ *  browsers with memory64 and relaxed SIMD, cross-origin isolated); 'wasm64': the memory64 module
+ *  with SIMD128; 'mt': threaded Emscripten module; 'st': single-thread Emscripten module */
+export type Variant = 'wasm64-relaxed' | 'wasm64' | 'mt' | 'st';
 
 /** The GGUF header (engine.info and the 'header' progress event). */
 export interface ModelInfo {
@@ -52,17 +53,19 @@ export interface EngineOptions {
   modelSha256?: string;
   /** shift the context when it fills (default true) */
   kvShift?: boolean;
-  /** bytes the engine may use (default: 'mt'/'st' 4 GiB minus runtime room; 'wasm64' 3/4 of
+  /** bytes the engine may use (default: 'mt'/'st' 4 GiB minus runtime room; 'wasm64(-relaxed)' 3/4 of
    *  navigator.deviceMemory, else 8 GiB; never above 3/4 of the RAM when it is known) */
   memoryLimit?: number;
   /** browsers: keep downloads in OPFS / Cache API (default true) */
   cache?: boolean | 'opfs' | 'cache-api';
   /** Node: keep URL downloads (and resume them) in this directory */
   cacheDir?: string;
-  /** force a module (default: the best this runtime can run: 'wasm64', then 'mt', then 'st');
+  /** force a module (default: the best this runtime can run: 'wasm64-relaxed', then 'wasm64',
+   *  then 'mt', then 'st');
    *  one this runtime cannot run is an UnsupportedError */
   variant?: Variant;
-  /** URL or path of the directory with mw-mt.mjs / mw-st.mjs / mw64.wasm (default: the package's dist/) */
+  /** URL or path of the directory with mw-mt.mjs / mw-st.mjs / mw64.wasm / mw64-relaxed.wasm
+   *  (default: the package's dist/) */
   moduleBase?: string | URL;
   chatFormat?: ChatFormat;
   /** KV cache element type (default 'f32') */
@@ -261,8 +264,9 @@ export interface Engine {
 export function createEngine(options: EngineOptions): Promise<Engine>;
 /** true when this runtime validates WebAssembly SIMD128 code */
 export function hasWasmSimd(): boolean;
-/** the best module this runtime can run: 'wasm64' (memory64 + shared memory + Workers, never
- *  Node), then 'mt' (shared memory: Node or a cross-origin-isolated page), then 'st' */
+/** the best module this runtime can run: 'wasm64-relaxed' (memory64 + relaxed SIMD + shared
+ *  memory + Workers, never Node), then 'wasm64' (the same without relaxed SIMD), then 'mt'
+ *  (shared memory: Node or a cross-origin-isolated page), then 'st' */
 export function chooseVariant(): Variant;
 
 // ---------- errors ----------

@@ -5,9 +5,10 @@
 //   const r = await engine.chat.completions.create({ messages: [{ role: 'user', content: 'Hi' }] });
 //
 // createEngine() checks WebAssembly SIMD, picks the best module this runtime can run
-// (variants.mjs: wasm64 in a cross-origin-isolated page of a browser with memory64, else the
-// threaded Emscripten module when memory can be shared — always in Node — else the
-// single-thread one; `variant` forces one, engine.variant reports it), starts the engine
+// (variants.mjs: wasm64-relaxed, else wasm64, in a cross-origin-isolated page of a browser with
+// memory64 (and relaxed SIMD), else the threaded Emscripten module when memory can be shared —
+// always in Node — else the single-thread one; `variant` forces one, engine.variant reports it),
+// starts the engine
 // in a Worker / worker_thread (worker.mjs) and streams the model into it. Every method posts a
 // message and awaits the answer, so the caller's thread never blocks on inference. Results
 // follow the OpenAI / Mistral chat-completion schema.
@@ -433,8 +434,8 @@ async function spawnWorker() {
  *                                   navigator.deviceMemory or 8 GiB, at most 16 GiB; at most 3/4 of RAM)
  * @param {boolean|'opfs'|'cache-api'} [o.cache=true]  browsers: keep downloads in OPFS / Cache API
  * @param {string} [o.cacheDir]      Node: keep URL downloads (and resume them) in this directory
- * @param {'wasm64'|'mt'|'st'} [o.variant]  force a module (default: the best this runtime runs)
- * @param {string} [o.moduleBase]    URL of the directory holding mw-mt.mjs / mw-st.mjs / mw64.wasm
+ * @param {'wasm64-relaxed'|'wasm64'|'mt'|'st'} [o.variant]  force a module (default: the best this runtime runs)
+ * @param {string} [o.moduleBase]    URL of the directory holding mw-mt.mjs / mw-st.mjs / mw64.wasm / mw64-relaxed.wasm
  * @param {'auto'|'mistral_v1'|'mistral_v3'|'raw'} [o.chatFormat='auto']
  * @param {'f32'|'f16'|'auto'} [o.kvType='f32']  KV cache element type: 'f16' halves the cache (K
  *                                   and V rounded to fp16, llama.cpp's default; logits move by ~1e-2);

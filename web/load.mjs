@@ -4,6 +4,7 @@
 // will be created + the core's reserve, within the budget) decides; this file only chooses
 // which budget (defaultBudget: the module's memory) and adds what the caller can do about it.
 // Shared by the engine worker and the benchmark page.
+import { isWasm64 } from './variants.mjs';
 import { AbortError, DownloadError, InvalidArgumentError, ModelTooLargeError, MwError, NotGgufError, UnsupportedModelError } from './errors.mjs';
 
 const GiB = 1024 ** 3;
@@ -24,7 +25,7 @@ const WASM64_MAX_BUDGET = 16 * GiB;
  * explicit memoryLimit.
  */
 export function defaultBudget(variant, ramBytes = 0) {
-  const wide = variant === 'wasm64';
+  const wide = isWasm64(variant);
   const cap = wide ? WASM64_MAX_BUDGET : DEFAULT_BUDGET;
   if (ramBytes > 0) return Math.min(cap, Math.floor(ramBytes * 0.75));
   return wide ? WASM64_DEFAULT_BUDGET : DEFAULT_BUDGET;
@@ -32,7 +33,7 @@ export function defaultBudget(variant, ramBytes = 0) {
 
 /** The core's refusal (its message has the sizes and the limit), with the module and what to do. */
 function tooLarge(message, core, budget) {
-  const hint = core.variant === 'wasm64'
+  const hint = isWasm64(core.variant)
     ? 'raise memoryLimit, or use a smaller quantization or contextSize'
     : "use the 64-bit module (variant 'wasm64': Chromium, Firefox), a smaller quantization or a smaller contextSize";
   return new ModelTooLargeError(`${message} [the ${core.variant || 'wasm'} module, memoryLimit ${budget} bytes]; ${hint}`);

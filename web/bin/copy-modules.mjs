@@ -5,10 +5,11 @@
 //   node bin/copy-modules.mjs --clean  remove dist/
 // Required: mw-mt.{mjs,wasm} and mw-st.{mjs,wasm}. Taken when built: the pthread worker files,
 // the Emscripten CLI (mw.js / mw-st.js + .wasm, run by the `mw-wasm` launcher) and the wasm64
-// module (build-wasm64/mw64.wasm, or $MW_BUILD_WASM64).
+// modules (build-wasm64/mw64.wasm and mw64-relaxed.wasm, or in $MW_BUILD_WASM64).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WASM64_FILES } from '../variants.mjs';
 
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DIST = path.join(WEB, 'dist');
@@ -31,8 +32,10 @@ if (process.argv.includes('--clean')) {
   fs.rmSync(DIST, { recursive: true, force: true });
   fs.mkdirSync(DIST);
   const files = fs.readdirSync(BUILD_WEB).filter((f) => BUILT.test(f)).map((f) => path.join(BUILD_WEB, f));
-  const wasm64 = path.join(BUILD_WASM64, 'mw64.wasm');
-  if (fs.existsSync(wasm64)) files.push(wasm64);
+  for (const f of Object.values(WASM64_FILES)) {
+    const wasm64 = path.join(BUILD_WASM64, f);
+    if (fs.existsSync(wasm64)) files.push(wasm64);
+  }
   for (const f of files) fs.copyFileSync(f, path.join(DIST, path.basename(f)));
   // Emscripten's .js files (the pthread worker, the CLI) are CommonJS: the package's
   // "type": "module" must not reach them

@@ -445,11 +445,13 @@ async function loadModel() {
 }
 
 // What the engine reports about how it runs: which wasm module, how many threads, context.
+const MODULE_NAMES = { 'wasm64-relaxed': 'wasm64 relaxed-SIMD threaded module', wasm64: 'wasm64 threaded module',
+                       mt: 'threaded module', st: 'single-thread module' };
 function describeEngine(engine) {
   const { threads, variant } = engine;
   const bits = [];
   if (engine.info && engine.info.arch) bits.push(engine.info.arch);
-  bits.push(variant === 'wasm64' ? 'wasm64 threaded module' : variant === 'mt' ? 'threaded module' : 'single-thread module');
+  bits.push(MODULE_NAMES[variant] || `${variant} module`);
   bits.push(`${threads} thread${threads === 1 ? '' : 's'}`);
   if (engine.contextSize > 0) bits.push(`context ${engine.contextSize}`);
   if (engine.kernels) bits.push(`kernels ${engine.kernels}`);

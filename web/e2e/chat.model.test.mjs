@@ -1,7 +1,7 @@
 // chat.model.test.mjs — the chat page with the real engine (web/index.mjs + build-web/mw-*.mjs)
 // and the bundled stories260K model in headless Chromium and Firefox (each of the harness's
 // BROWSERS), twice: served with COOP/COEP (the page is cross-origin isolated and the package picks
-// the wasm64 module when build-wasm64/mw64.wasm is built, else the threaded mw-mt) and without
+// the wasm64-relaxed module when build-wasm64/ has it, else the threaded mw-mt) and without
 // (mw-st, one thread).
 // Each run: load the bundled model, send a message, see the reply stream (its text grows across
 // observations), press Stop mid-generation (generation ends, the page stays usable), reload and
@@ -14,11 +14,12 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { REPO, BROWSERS, startServer, launchBrowser, screenshot, waitForModel } from './harness.mjs';
+import { isolatedVariant } from '../test-support/helpers.mjs';
+import { WASM64_FILES } from '../variants.mjs';
 
 const buildWeb = path.resolve(REPO, process.env.MW_BUILD_WEB || 'build-web');
 const missing = ['mw-mt.mjs', 'mw-mt.wasm', 'mw-mt.worker.js', 'mw-st.mjs', 'mw-st.wasm']
   .filter((f) => !fs.existsSync(path.join(buildWeb, f)));
-const wasm64Built = fs.existsSync(path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64', 'mw64.wasm'));
 
 // Record, inside the page, every text length the last assistant message goes through, and
 // press Stop from inside the page as soon as `stopAfter` deltas have arrived: a tiny model
@@ -59,8 +60,8 @@ const messages = (page) => page.evaluate(() => Array.from(document.querySelector
 
 for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, false]) {
   const mode = isolation ? 'isolated' : 'not-isolated';
-  const variant = isolation ? (wasm64Built ? 'wasm64' : 'mt') : 'st';
-  const moduleFile = variant === 'wasm64' ? '/mw64.wasm' : `/mw-${variant}.mjs`;
+  const variant = isolation ? isolatedVariant() : 'st';
+  const moduleFile = `/${WASM64_FILES[variant] || `mw-${variant}.mjs`}`;
   const skip = skipReason || false;
   describe(`${engine}: chat page, real engine, ${isolation ? 'COOP/COEP: threaded module' : 'no COOP/COEP: single-thread module'}`, () => {
     let server, browser, page, workerScripts, requests;
@@ -74,7 +75,7 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       requests = [];
       browser.context.on('request', (r) => {
         requests.push(`${r.method()} ${r.url()}`);
-        if (/\/build-web\/mw-(mt|st)\.mjs$|\/build-wasm64\/mw64\.wasm$/.test(r.url())) workerScripts.push(r.url());
+        if (/\/build-web\/mw-(mt|st)\.mjs$|\/build-wasm64\/mw64(-relaxed)?\.wasm$/.test(r.url())) workerScripts.push(r.url());
       });
     });
     after(async () => {
@@ -99,6 +100,7 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       assert.ok(workerScripts.some((u) => u.endsWith(moduleFile)), `loaded ${workerScripts}`);
       assert.ok(!workerScripts.some((u) => u.endsWith(`/mw-${isolation ? 'st' : 'mt'}.mjs`)), `loaded ${workerScripts}`);
       assert.match(await page.textContent('#model-info'), new RegExp(isolation ? 'threaded module' : 'single-thread module'));
+      if (variant === 'wasm64-relaxed') assert.match(await page.textContent('#model-info'), /wasm64 relaxed-SIMD threaded module/);
     });
 
     test('a reply streams and Stop ends it; the page stays usable', { skip, timeout: 120000 }, async () => {

@@ -31,11 +31,13 @@ function get(port, rawPath, { method = 'GET', headers = {} } = {}) {
 
 before(async () => {
   root = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-serve-'));
-  for (const d of ['web/chat', 'build-web', 'models', 'secret']) fs.mkdirSync(path.join(root, d), { recursive: true });
+  for (const d of ['web/chat', 'build-web', 'build-wasm64', 'models', 'secret']) fs.mkdirSync(path.join(root, d), { recursive: true });
   fs.writeFileSync(path.join(root, 'web/chat/index.html'), '<!doctype html><title>t</title>');
   fs.writeFileSync(path.join(root, 'web/index.mjs'), 'export {};');
   fs.writeFileSync(path.join(root, 'build-web/mw-st.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
   fs.writeFileSync(path.join(root, 'build-web/mw-st.worker.js'), '');
+  for (const f of ['mw64.wasm', 'mw64-relaxed.wasm']) fs.writeFileSync(path.join(root, 'build-wasm64', f), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  fs.writeFileSync(path.join(root, 'build-wasm64/CMakeCache.txt'), `CMAKE_HOME_DIRECTORY:INTERNAL=${root}/secret\n`);
   fs.writeFileSync(path.join(root, 'models/m.gguf'), Buffer.from('GGUF0123456789'));
   fs.writeFileSync(path.join(root, 'secret/key.txt'), 'secret');
   fs.symlinkSync(path.join(root, 'secret'), path.join(root, 'web/link'));
@@ -96,6 +98,14 @@ test('MIME types of modules, wasm and models', async () => {
   const w = await get(iso, '/build-web/mw-st.wasm');
   assert.equal(w.headers['content-type'], 'application/wasm');
   assert.equal(w.body.length, 8);
+  // both memory64 modules (the package picks mw64-relaxed.wasm first); nothing else of their build tree
+  for (const f of ['mw64.wasm', 'mw64-relaxed.wasm']) {
+    const w64 = await get(iso, `/build-wasm64/${f}`);
+    assert.equal(w64.status, 200, f);
+    assert.equal(w64.headers['content-type'], 'application/wasm', f);
+    assert.equal(w64.headers['cross-origin-embedder-policy'], 'require-corp', f);
+  }
+  assert.equal((await get(iso, '/build-wasm64/CMakeCache.txt')).status, 404);
   const m = await get(iso, '/models/m.gguf');
   assert.equal(m.headers['content-type'], 'application/octet-stream');
   assert.equal(m.body.toString(), 'GGUF0123456789');

@@ -84,15 +84,16 @@ window.mw64Check = async ({ moduleUrl, modelUrl, threads, dummyBytes = 0, prompt
 };
 window.mw64PageReady = true;
 
-// Prompt logits [n_ids][n_vocab] of each model (the reference set's models), one instance.
+// Prompt logits [n_ids][n_vocab] of each model (the reference set's models), one instance:
+// { kernels (the module's kernel set), results: [{ url, nVocab, logits }] }.
 window.mw64Logits = async ({ moduleUrl, models, threads }) => {
   const core = await createMw64({ url: moduleUrl, threads });
-  const out = [];
+  const out = { kernels: core.kernels(), results: [] };
   try {
     for (const { url, ids } of models) {
       const model = await loadModel(core, url);
       const s = new Session(model, { nCtx: 64, threads });
-      out.push({ url, nVocab: model.nVocab, logits: Array.from(s.eval(ids, 'logits').data) });
+      out.results.push({ url, nVocab: model.nVocab, logits: Array.from(s.eval(ids, 'logits').data) });
       s.free();
       model.free();
     }

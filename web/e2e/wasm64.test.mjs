@@ -5,7 +5,8 @@
 // stories260K streamed in through the push loader. Checks llama.cpp's prompt logits (the
 // module's own libm, core/mathf.c, in RoPE/softmax/SwiGLU) and greedy continuation with 1 and
 // 2 threads, then the same with the model placed above 4 GiB, then the prompt logits of the
-// reference set's small models (every weight type's kernels, MoE) against llama.cpp's. Node 20 has no memory64
+// reference set's small models (every weight type's kernels, MoE) against llama.cpp's in both
+// modules, mw64.wasm and mw64-relaxed.wasm. Node 20 has no memory64
 // (../shared/TOOLCHAIN.md §7), hence the browser. MW_BUILD_WASM64=<dir> tests another build.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,12 +16,12 @@ import { REPO, BROWSERS, startServer, launchBrowser } from './harness.mjs';
 import { GREEDY_IDS } from '../test-support/helpers.mjs';
 
 const buildDir = path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64');
-const wasmMissing = !fs.existsSync(path.join(buildDir, 'mw64.wasm'));
+const wasmMissing = !['mw64.wasm', 'mw64-relaxed.wasm'].every((f) => fs.existsSync(path.join(buildDir, f)));
 // The wasm64 stage of tools/test.sh builds the module and sets MW_REQUIRE_WASM64=1: there a
 // missing module fails. Elsewhere (the js stage without that build) the tests are skipped
 // with the reason.
 const noBuild = wasmMissing && !process.env.MW_REQUIRE_WASM64 &&
-  `${buildDir}/mw64.wasm not built (bash tools/test.sh wasm64 builds and tests it)`;
+  `${buildDir}/mw64.wasm and mw64-relaxed.wasm not built (bash tools/test.sh wasm64 builds and tests them)`;
 if (noBuild) console.log(`# SKIPPING wasm64 tests: ${noBuild}`);
 const PROMPT_IDS = [1, 403, 407, 261, 378]; // "Once upon a time" with BOS (tests/cli.cmake)
 const N_VOCAB = 512;
@@ -55,7 +56,7 @@ after(async () => {
 });
 
 function requireBuild() {
-  assert.ok(!wasmMissing, `${buildDir}/mw64.wasm missing: build it first (bash tools/test.sh wasm64)`);
+  assert.ok(!wasmMissing, `${buildDir}/mw64.wasm or mw64-relaxed.wasm missing: build them first (bash tools/test.sh wasm64)`);
 }
 
 const check = (opts) => browser.page.evaluate((o) => window.mw64Check(o), {
@@ -107,13 +108,18 @@ const REF_MODELS = [['mistral-s.F32', 5e-4], ['mistral-s.BF16', 0.02], ['mistral
   ['mistral-s.Q5_1', 0.5], ['mistral-s.Q2_K', 0.5], ['mistral-s.Q3_K_M', 0.5], ['mistral-s.Q4_K_M', 0.5],
   ['mistral-s.Q5_K_M', 0.5], ['mistral-s.Q6_K', 0.5], ['mixtral-s.Q4_K_M', 0.5], ['mixtral-s.F32', 5e-4]];
 
-test('wasm64 module: prompt logits of the reference models (all weight types, MoE) vs llama.cpp, 2 threads', { skip, timeout: 180000 }, async () => {
+// both modules: mw64.wasm (SIMD128 kernels) and mw64-relaxed.wasm (relaxed-SIMD decode kernels,
+// the module the package picks first in both browsers)
+for (const [file, kernels] of [['mw64.wasm', 'simd128'], ['mw64-relaxed.wasm', 'simd128-relaxed']]) {
+test(`${file}: prompt logits of the reference models (all weight types, MoE) vs llama.cpp, 2 threads`, { skip, timeout: 180000 }, async () => {
   requireBuild();
   const models = REF_MODELS.map(([name]) => ({
     url: `/refdata/${name}.gguf`,
     ids: JSON.parse(fs.readFileSync(path.join(REF_DIR, `${name}.prompt.json`), 'utf8')).ids,
   }));
-  const got = await browser.page.evaluate((o) => window.mw64Logits(o), { moduleUrl: '/build-wasm64/mw64.wasm', models, threads: 2 });
+  const r = await browser.page.evaluate((o) => window.mw64Logits(o), { moduleUrl: `/build-wasm64/${file}`, models, threads: 2 });
+  assert.equal(r.kernels, kernels);
+  const got = r.results;
   const argmax = (a, off, n) => { let b = 0; for (let i = 1; i < n; i++) if (a[off + i] > a[off + b]) b = i; return b; };
   const bad = [];
   for (let m = 0; m < REF_MODELS.length; m++) {
@@ -124,9 +130,10 @@ test('wasm64 module: prompt logits of the reference models (all weight types, Mo
     let max = 0;
     for (let i = 0; i < ref.length; i++) max = Math.max(max, Math.abs(logits[i] - ref[i]));
     const last = ref.length - nVocab, same = argmax(logits, last, nVocab) === argmax(ref, last, nVocab);
-    console.log(`${name}: max |logit - llama.cpp| ${max.toExponential(2)} (tolerance ${tol}), last argmax ${same ? 'same' : 'DIFFERS'}`);
+    console.log(`${file} ${name}: max |logit - llama.cpp| ${max.toExponential(2)} (tolerance ${tol}), last argmax ${same ? 'same' : 'DIFFERS'}`);
     if (!(max <= tol) || !same) bad.push(name);
   }
   assert.deepEqual(bad, [], 'every reference model within tolerance with the same argmax');
 });
+}
 });

@@ -10,6 +10,15 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** build-web/ (or $MW_BUILD_WEB): the mw-mt / mw-st modules the tests load. */
 export const BUILD_WEB = path.resolve(REPO, process.env.MW_BUILD_WEB || 'build-web');
 export const MODULE_BASE = pathToFileURL(BUILD_WEB + '/').href;
+/** build-wasm64/ (or $MW_BUILD_WASM64): mw64.wasm and mw64-relaxed.wasm (web/wasm64/). */
+export const BUILD_WASM64 = path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64');
+/** The module the package runs in a cross-origin-isolated page of Chromium or Firefox (both
+ *  validate memory64 and relaxed SIMD): the best wasm64 module built (variants.mjs order; a
+ *  missing mw64-relaxed.wasm falls back to mw64.wasm), else the threaded Emscripten one. */
+export function isolatedVariant() {
+  if (fs.existsSync(path.join(BUILD_WASM64, 'mw64-relaxed.wasm'))) return 'wasm64-relaxed';
+  return fs.existsSync(path.join(BUILD_WASM64, 'mw64.wasm')) ? 'wasm64' : 'mt';
+}
 export const MODEL = path.join(REPO, 'models/stories260K.gguf');
 export const MODEL_BYTES = fs.readFileSync(MODEL);
 // llama.cpp's greedy continuation of "Once upon a time" (../shared/models/README.md), 48 tokens

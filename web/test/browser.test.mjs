@@ -1,6 +1,6 @@
 // browser.test.mjs — the JS package in headless Chromium and Firefox ESR (each of the harness's
 // BROWSERS, web/e2e/harness.mjs): web/test-support/browser/smoke.html served by tools/serve.mjs, with COOP/COEP
-// (the best module: wasm64 when built, else the threaded one; module Worker + nested pool / pthread
+// (the best module: wasm64-relaxed when built, else the threaded one; module Worker + nested pool / pthread
 // workers) and without (single-thread module). Isolated with wasm64 built, every source below
 // (download, OPFS, Cache API, resume) streams into the 64-bit memory.
 // Checks greedy text = llama.cpp's, streaming, abort, the OPFS copy used on the second load, the
@@ -8,11 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BROWSERS, startServer, launchBrowser, screenshot } from '../e2e/harness.mjs';
-import { BUILD_WEB, GREEDY_48, REPO, requireModules } from '../test-support/helpers.mjs';
-import fs from 'node:fs';
-import path from 'node:path';
-
-const wasm64Built = fs.existsSync(path.resolve(REPO, process.env.MW_BUILD_WASM64 || 'build-wasm64', 'mw64.wasm'));
+import { BUILD_WEB, GREEDY_48, isolatedVariant, requireModules } from '../test-support/helpers.mjs';
 
 for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, false]) {
   test(`engine in ${engine}, ${isolation ? 'cross-origin isolated (wasm64 or mt)' : 'not isolated (st)'}`,
@@ -27,8 +23,8 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       await screenshot(browser.page, `engine-smoke-${isolation ? 'mt' : 'st'}`);
       assert.ok(r.ok, `${r.error}\n${browser.logs.join('\n')}`);
       assert.equal(r.crossOriginIsolated, isolation);
-      // isolated: the package's best module, wasm64 when build-wasm64/mw64.wasm is built (and served)
-      assert.equal(r.variant, isolation ? (wasm64Built ? 'wasm64' : 'mt') : 'st');
+      // isolated: the package's best module, wasm64-relaxed / wasm64 when built (and served)
+      assert.equal(r.variant, isolation ? isolatedVariant() : 'st');
       if (!isolation) assert.equal(r.threads, 1);
       assert.equal(r.text, GREEDY_48);
       assert.equal(r.text2, GREEDY_48);

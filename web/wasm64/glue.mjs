@@ -8,6 +8,7 @@
 // (Chromium 133+, Firefox 134+); Node 20 cannot run it.
 //
 //   const core = await createMw64({ url: '/build-wasm64/mw64.wasm', threads: 2 });  // a WasmCore
+//   (variant: 'wasm64-relaxed' names the core of mw64-relaxed.wasm: core.variant, engine.variant)
 //   core.dispose()     stops the pool workers
 //
 // Pool threads must have their workers started before a session asks for them, so `threads`
@@ -22,7 +23,7 @@ const WORKER_STACK = 4 << 20;          // each pool worker's own stack (the engi
 /** Chromium's and Firefox's memory64 limit, the module's --max-memory. */
 export const MAX_MEMORY_BYTES = 16 * 2 ** 30;
 
-export async function createMw64({ bytes, url, threads = 1, maximumBytes = MAX_MEMORY_BYTES, startTimeoutMs = 20000 } = {}) {
+export async function createMw64({ bytes, url, threads = 1, variant = 'wasm64', maximumBytes = MAX_MEMORY_BYTES, startTimeoutMs = 20000 } = {}) {
   if (typeof WebAssembly.Memory !== 'function') throw new Error('no WebAssembly');
   if (!bytes) {
     if (!url) throw new Error('createMw64: pass bytes or url of mw64.wasm');
@@ -73,7 +74,7 @@ export async function createMw64({ bytes, url, threads = 1, maximumBytes = MAX_M
     terminate();
     throw e;
   }
-  core = new WasmCore(makeAbi({ exports: x, memory, ptrBits: 64, dispose: terminate }), 'wasm64', threads);
+  core = new WasmCore(makeAbi({ exports: x, memory, ptrBits: 64, dispose: terminate }), variant, threads);
   /** Task shares the pool workers have run (a test's proof that they took part). */
   core.poolWorkerRuns = () => x.mw_wasm_worker_runs();
   return core;
