@@ -5,12 +5,13 @@
 //       loadCore (the same `variant` option createEngine takes) from /build-wasm64/ (the wasm64
 //       family) or /build-web/ (Emscripten)
 //   benchWllama({url, threads, pp, tg, reps})          @wllama/wllama (llama.cpp in wasm)
-// Both return {pp_tps, tg_tps, load_s, mem_bytes, ...} as medians over reps, measured like
+//   benchProbe()                                       user agent, isolation, cores, wasm features
+// The first two return {pp_tps, tg_tps, load_s, mem_bytes, ...} as medians over reps, measured like
 // `mw bench` and llama-bench: prefill = one batch of pp tokens from an empty context, decode = tg
 // single-token steps from an empty context, logits of the last prefill position and of every
 // decode step (with nohead, ours also tg_nohead_tps: the same steps without the output head).
 // Ours evaluates the same pseudo-random ids as `mw bench`; wllama gets a text prompt of pp
-// tokens (BOS + "the" x (pp-1), checked against its reported prompt_n) and generates tg tokens
+// tokens (BOS + "the" x (pp-1), its reported prompt_n is returned) and generates tg tokens
 // greedily with EOS ignored; its own timings (llama.cpp's t_prompt / t_eval) are used.
 // load_s: module start + model download over loopback + load; mem_bytes: ours' wasm memory after
 // the run (linear memory never shrinks: the peak).
