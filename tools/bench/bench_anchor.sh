@@ -24,14 +24,15 @@ SHAPES="bench-1024 mistral7b"
 TYPES="Q4_0 Q4_K_M Q8_0 Q3_K_M"
 BUILD=1
 JOBS=2
-RUN_ARGS=(--7b "128 32 3")
+DEFAULT_ARGS=(--7b "128 32 3")   # run.mjs takes the last of a repeated option: RUN_ARGS win
+RUN_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) SHAPES="bench-1024" TYPES="Q4_0" RUN_ARGS=(-p 16 -n 8 -r 1 --threads 1) ;;
+    --quick) SHAPES="bench-1024" TYPES="Q4_0" DEFAULT_ARGS=(-p 16 -n 8 -r 1 --threads 1) ;;
     --no-build) BUILD=0 ;;
     --shapes) SHAPES="$2"; shift ;;
     --types) TYPES="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) RUN_ARGS+=("$1") ;;
   esac
   shift
@@ -70,5 +71,6 @@ if [ ! -d "$ROOT/tools/bench/browser/node_modules/puppeteer-core" ]; then
 fi
 
 # 5. the run
-say "run.mjs --shapes \"$SHAPES\" --types \"$TYPES\" ${RUN_ARGS[*]}"
-node "$ROOT/tools/bench/browser/run.mjs" --shapes "$SHAPES" --types "$TYPES" --out "$OUT/anchor.md" "${RUN_ARGS[@]}"
+say "run.mjs --shapes \"$SHAPES\" --types \"$TYPES\" ${DEFAULT_ARGS[*]} ${RUN_ARGS[*]}"
+node "$ROOT/tools/bench/browser/run.mjs" --shapes "$SHAPES" --types "$TYPES" --out "$OUT/anchor.md" \
+  "${DEFAULT_ARGS[@]}" "${RUN_ARGS[@]}"

@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
     --out) OUT="$(mkdir -p "$2" && cd "$2" && pwd)"; shift ;;
     --jobs) JOBS="$2"; shift ;;
     --rebuild) REBUILD=1 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
     *) echo "llama_bench.sh: unknown option $1" >&2; exit 2 ;;
   esac
   shift

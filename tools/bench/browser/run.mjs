@@ -64,7 +64,7 @@ function parseArgs(argv) {
     else if (a === '--nohead') o.nohead = true;
     else if (a === '--out') o.out = path.resolve(take());
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
