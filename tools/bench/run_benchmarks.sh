@@ -18,7 +18,8 @@
 # --quick: bench-1024 Q4_0 only, -p 16 -n 8 -r 1 (to check the script itself).
 # --7b "P N R": other -p/-n/-r for the mistral7b-2layer shape (its runs are ~4x longer).
 # --regen: generate the models again even if they exist (they depend only on the generator).
-# --runtimes "native wasi wasi-scalar web": build and run only these; --append: keep the
+# --runtimes "native wasi wasi-scalar web": build and run only these ("none": only the native
+# tools); --no-run: stop once the builds and models are made; --append: keep the
 # earlier results.jsonl and add to it (a later line for the same model/runtime/threads wins).
 # Each result line also records the 1-minute load average: on a shared machine, read the
 # 2-thread figures against it.
@@ -29,7 +30,7 @@ SHAPES="bench-1024 mistral7b-2layer"
 TYPES="Q4_0 Q8_0 Q4_K_M"
 PP=128 TG=64 REPS=3
 SPP=32 STG=16 SREPS=1
-BUILD=1 REGEN=0 APPEND=0
+BUILD=1 REGEN=0 APPEND=0 RUN=1
 RUNTIMES="native wasi wasi-scalar web"
 P7="" N7="" R7=""
 JOBS=2
@@ -37,6 +38,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SHAPES="bench-1024" TYPES="Q4_0" PP=16 TG=8 REPS=1 SPP=8 STG=4 ;;
     --no-build) BUILD=0 ;;
+    --no-run) RUN=0 ;;
     --regen) REGEN=1 ;;
     --runtimes) RUNTIMES="$2"; shift ;;
     --append) APPEND=1 ;;
@@ -50,7 +52,7 @@ while [ $# -gt 0 ]; do
     --scalar-p) SPP="$2"; shift ;;
     --scalar-n) STG="$2"; shift ;;
     --scalar-r) SREPS="$2"; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "run_benchmarks: unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -58,8 +60,10 @@ done
 mkdir -p "$OUT/models"
 RESULTS="$OUT/results.jsonl"
 LOG="$OUT/bench.log"
-[ "$APPEND" = 1 ] || : >"$RESULTS"
-: >"$LOG"
+if [ "$RUN" = 1 ]; then   # --no-run keeps the last run's results and log
+  [ "$APPEND" = 1 ] || : >"$RESULTS"
+  : >"$LOG"
+fi
 say() { echo "[$(date -u +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
 
 # ---- builds ----
@@ -104,11 +108,16 @@ for shape in $SHAPES; do
     f="$OUT/models/$shape.$type.gguf"
     if [ ! -s "$f" ] || [ "$REGEN" = 1 ]; then
       say "generate $shape $type"
-      "$OUT/native/mw_gen_model" --preset "$shape" --type "$type" --out "$f" 2>>"$LOG" ||
-        { say "generating $f FAILED"; rm -f "$f"; }
+      t0=$(date +%s)
+      if "$OUT/native/mw_gen_model" --preset "$shape" --type "$type" --out "$f" 2>>"$LOG"; then
+        say "  $(( $(stat -c %s "$f") >> 20 )) MiB in $(( $(date +%s) - t0 )) s"
+      else
+        say "generating $f FAILED"; rm -f "$f"
+      fi
     fi
   done
 done
+[ "$RUN" = 1 ] || exit 0
 
 # weight bytes one decoded token reads: every weight except the embedding table (one row of it);
 # for MoE only the used experts' share of the expert tensors

@@ -53,7 +53,9 @@ static void usage(FILE *f)
           "  --type       F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_M Q4_K_M Q5_K_M Q6_K\n"
           "               (llama-quantize's per-tensor mix: see tools/gen/quant_mix.h)\n"
           "  --preset     bench-1024       dim 1024, n_ff 3584, 8 layers, 16 heads / 4 KV, v1 32k vocab\n"
-          "               mistral7b-2layer dim 4096, n_ff 14336, 2 layers, 32 heads / 8 KV, v1 32k vocab\n"
+          "               mistral7b        Mistral-7B's full shape: dim 4096, n_ff 14336, 32 layers,\n"
+          "                                32 heads / 8 KV, v1 32k vocab\n"
+          "               mistral7b-2layer the same with 2 layers\n"
           "               mixtral-small    dim 1024, n_ff 3584, 4 layers, 16 / 4 heads, 8 experts top-2\n"
           "  --dim N --n-ff N --layers N --heads N --kv-heads N --experts N --experts-used N\n"
           "  --vocab-from FILE.gguf (copy its tokenizer) | --vocab N (synthetic, N >= 300)\n"
@@ -66,8 +68,9 @@ static int apply_preset(spec *s, const char *name)
     if (strcmp(name, "bench-1024") == 0) {
         s->n_embd = 1024, s->n_ff = 3584, s->n_layer = 8, s->n_head = 16, s->n_head_kv = 4;
         s->vocab_from = V1_VOCAB, s->rope_theta = 1e6, s->n_ctx = 32768;
-    } else if (strcmp(name, "mistral7b-2layer") == 0) {
-        s->n_embd = 4096, s->n_ff = 14336, s->n_layer = 2, s->n_head = 32, s->n_head_kv = 8;
+    } else if (strcmp(name, "mistral7b") == 0 || strcmp(name, "mistral7b-2layer") == 0) {
+        s->n_embd = 4096, s->n_ff = 14336, s->n_head = 32, s->n_head_kv = 8;
+        s->n_layer = strcmp(name, "mistral7b") == 0 ? 32 : 2;
         s->vocab_from = V1_VOCAB, s->rope_theta = 1e6, s->n_ctx = 32768;
     } else if (strcmp(name, "mixtral-small") == 0) {
         s->n_embd = 1024, s->n_ff = 3584, s->n_layer = 4, s->n_head = 16, s->n_head_kv = 4;

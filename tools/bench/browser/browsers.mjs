@@ -1,0 +1,101 @@
+// browsers.mjs — the browser side of run.mjs: a loopback server with COOP/COEP (so the page is
+// cross-origin isolated and the wasm engines can use threads and shared memory), and one headless
+// session per browser that runs page.mjs's functions in a fresh page each:
+//   Chromium: playwright-core + Debian's /usr/bin/chromium (a persistent profile);
+//   Firefox:  puppeteer-core over WebDriver BiDi + Debian's /usr/bin/firefox-esr, through the
+//             e2e suite's adapter web/e2e/firefox-page.mjs (../shared/TOOLCHAIN.md §13).
+import http from 'node:http';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { resolvePath } from '../../serve.mjs';
+import { launchFirefox } from '../../../web/e2e/firefox-page.mjs';
+
+export const CHROMIUM = process.env.MW_CHROMIUM || '/usr/bin/chromium';
+export const FIREFOX = process.env.MW_FIREFOX || '/usr/bin/firefox-esr';
+export const BROWSER_NAMES = { chromium: 'Chromium', firefox: 'Firefox' };
+
+const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript',
+                '.wasm': 'application/wasm', '.json': 'application/json' };
+
+/** Serve mounts ({ prefix: dir }) on a free loopback port; resolves to the http.Server. */
+export function serve(mounts) {
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://127.0.0.1');
+    let file = resolvePath(mounts, url.pathname);
+    if (file && fs.existsSync(file) && fs.statSync(file).isDirectory()) file = path.join(file, 'index.html');
+    if (!file || !fs.existsSync(file)) { res.writeHead(404); res.end('not found\n'); return; }
+    const st = fs.statSync(file);
+    res.writeHead(200, {
+      'Content-Type': TYPES[path.extname(file)] || 'application/octet-stream',
+      'Content-Length': String(st.size),
+      'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin', 'Cache-Control': 'no-store',
+    });
+    if (req.method === 'HEAD') { res.end(); return; }
+    fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function launchChromium() {
+  const { chromium } = await import('playwright-core');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-bench-chromium-'));
+  const ctx = await chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM, headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+           '--disable-component-update', '--disable-sync', '--disable-renderer-backgrounding',
+           '--disable-background-timer-throttling'],
+  });
+  return {
+    newPage: () => ctx.newPage(),
+    closePage: (page) => page.close(),
+    version: ctx.browser() ? `Chromium ${ctx.browser().version()}` : '',
+    close: async () => { await ctx.close(); fs.rmSync(dir, { recursive: true, force: true }); },
+  };
+}
+
+async function launchFirefoxSession() {
+  const { default: puppeteer } = await import('puppeteer-core');
+  // no protocol timeout: one page.evaluate is a whole measurement (a 7B model: minutes)
+  const launcher = { launch: (opts) => puppeteer.launch({ ...opts, protocolTimeout: 0 }) };
+  const ff = await launchFirefox(launcher, { executablePath: FIREFOX, viewport: { width: 800, height: 600 } });
+  await ff.page.raw.close();   // the adapter opens a page; each measurement gets its own
+  const version = await ff.page.raw.browser().version().catch(() => '');
+  return {
+    newPage: () => ff.context.newPage(),
+    closePage: (page) => page.raw.close(),
+    version: version ? `Firefox ${version.replace(/^firefox\//i, '')}` : '',
+    close: () => ff.close(),
+  };
+}
+
+/**
+ * A headless session of `engine` ('chromium' | 'firefox') on the server at `port`:
+ * { engine, version, isolated, cores, ua, inPage(fn, args), close() }. inPage opens a fresh page
+ * of bench/index.html (frees the previous engine's memory), runs window[fn](args), closes it.
+ */
+export async function openBrowser(engine, port) {
+  if (engine !== 'chromium' && engine !== 'firefox') throw new Error(`unknown browser '${engine}' (chromium, firefox)`);
+  const exe = engine === 'chromium' ? CHROMIUM : FIREFOX;
+  if (!fs.existsSync(exe)) throw new Error(`${exe} not found`);
+  const b = engine === 'chromium' ? await launchChromium() : await launchFirefoxSession();
+  const pageUrl = `http://127.0.0.1:${port}/bench/index.html`;
+  const inPage = async (fn, args) => {
+    const page = await b.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e?.message ?? e)));
+    try {
+      await page.goto(pageUrl);
+      await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
+      return await page.evaluate(([f, a]) => window[f](a), [fn, args]);
+    } catch (e) {
+      throw new Error(`${String(e.message).split('\n')[0]}${errors.length ? ` (page: ${errors[0]})` : ''}`);
+    } finally {
+      await b.closePage(page).catch(() => {});
+    }
+  };
+  const probe = await inPage('benchProbe', {});
+  return { engine, version: b.version || probe.ua, isolated: probe.isolated, cores: probe.cores, ua: probe.ua,
+           inPage, close: b.close };
+}
