@@ -9,6 +9,8 @@
 //                               pointer and size_t arguments for a wasm64 module
 // Usage: node tools/gen_boundary.mjs           rewrite both files
 //        node tools/gen_boundary.mjs --check   exit 1 if they are not up to date (a test runs it)
+// The browser module builds run it when they configure, and re-configure when mw.h or
+// boundary.h change (web/boundary.cmake), so a build never links against stale exports.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +125,11 @@ if (import.meta.url === `file://${process.argv[1]}` || fileURLToPath(import.meta
     for (const [f] of stale) console.error(`${f} is out of date: run node tools/gen_boundary.mjs`);
     process.exitCode = stale.length ? 1 : 0;
   } else {
-    for (const [f, text] of files) fs.writeFileSync(path.join(ROOT, f), text);
+    // only what changed is written, so a build that runs this at configure time re-links nothing
+    // and re-configures nothing when the headers did not change
+    for (const [f, text] of files) {
+      const file = path.join(ROOT, f);
+      if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) fs.writeFileSync(file, text);
+    }
   }
 }

@@ -4,12 +4,13 @@
 #   build-web/mw-st.mjs + .wasm               SIMD128, single thread (pages without COOP/COEP)
 # Both are the core + web/boundary.c (the adapters of web/boundary.h) and export exactly the
 # functions of web/exports.txt (generated with web/boundary.generated.mjs by
-# tools/gen_boundary.mjs from mw.h and boundary.h; a wasm64 module's link line reads it too).
+# tools/gen_boundary.mjs from mw.h and boundary.h when the build configures: web/boundary.cmake;
+# a wasm64 module's link line reads it too).
 # web/core.mjs loads them. UTF8ToString etc. are added by mw_add_web_module.
-set(MW_WEB_EXPORTS_FILE "${PROJECT_SOURCE_DIR}/web/exports.txt")
-file(STRINGS "${MW_WEB_EXPORTS_FILE}" MW_WEB_EXPORTS REGEX "^[A-Za-z_]")
+include(${PROJECT_SOURCE_DIR}/web/boundary.cmake)
+mw_generate_boundary(${PROJECT_SOURCE_DIR})
+file(STRINGS "${MW_BOUNDARY_EXPORTS_FILE}" MW_WEB_EXPORTS REGEX "^[A-Za-z_]")
 list(TRANSFORM MW_WEB_EXPORTS PREPEND "_")
-set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${MW_WEB_EXPORTS_FILE}")
 set(MW_WEB_RUNTIME_METHODS wasmMemory)
 foreach(variant mt st)
   if(variant STREQUAL "mt")
