@@ -263,7 +263,7 @@ if(TARGET mw_gen_model)
   set_tests_properties(gen_err_type PROPERTIES PASS_REGULAR_EXPRESSION "unknown --type 'Q4_K_S'")
   set_tests_properties(gen_err_rows PROPERTIES PASS_REGULAR_EXPRESSION "rows of 96 values cannot be stored as Q2_K")
   set_tests_properties(gen_err_heads PROPERTIES PASS_REGULAR_EXPRESSION "--heads must divide --dim")
-  # the full Mistral-7B shape (32 layers; generating it takes ~20 min, so only its name is checked:
+  # the full Mistral-7B shape (32 layers; generating it takes minutes, so only its name is checked:
   # an unknown preset would be refused before the type)
   add_test(NAME gen_preset_mistral7b COMMAND mw_gen_model --preset mistral7b --type Q4_K_S --out ${GEN_OUT}/never.gguf)
   set_tests_properties(gen_preset_mistral7b PROPERTIES PASS_REGULAR_EXPRESSION "unknown --type 'Q4_K_S'"

@@ -16,7 +16,8 @@
  * so any thread can make any row, and the threads fill a window of consecutive rows that is
  * written in order before the next. Same options -> same bytes, whatever the thread count (with
  * the same build: normals use libm's log). Memory stays at one window (~4 MiB of values per
- * thread) plus the vocabulary, whatever the model size (a 26 GB Mixtral-8x7B shape included).
+ * thread) plus the vocabulary, whatever the model size (the Mixtral-8x7B shape at Q4_K_M, 28 GB,
+ * included).
  */
 #define _POSIX_C_SOURCE 200112L
 #include <math.h>
@@ -64,7 +65,7 @@ static void usage(FILE *f)
           "               mistral7b-2layer the same with 2 layers\n"
           "               mixtral-small    dim 1024, n_ff 3584, 4 layers, 16 / 4 heads, 8 experts top-2\n"
           "               mixtral8x7b      Mixtral-8x7B's full shape: Mistral-7B's with 8 experts\n"
-          "                                top-2 (Q4_K_M: ~26 GB)\n"
+          "                                top-2 (Q4_K_M: 28.4 GB)\n"
           "  --dim N --n-ff N --layers N --heads N --kv-heads N --experts N --experts-used N\n"
           "  --vocab-from FILE.gguf (copy its tokenizer) | --vocab N (synthetic, N >= 300)\n"
           "  --ctx N (context_length, 4096)  --rope-theta X (10000)  --seed N (1)  --quiet\n"
