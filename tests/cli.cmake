@@ -179,8 +179,8 @@ mw_cli_test(err_missing_file RC 1 STDERR_MATCHES "^mw: error: cannot open '"
 # ==== model generator: tools/gen/mw_gen_model.c (block added by the benchmarks helper) ====
 # A tiny dense model of every offered type (--vocab-from the bundled model) is generated, its
 # per-type tensor counts read back with `mw info` (llama-quantize's mix, tools/gen/quant_mix.h),
-# and it must run (`mw generate -n 4`, four ids). Same options → byte-identical files; another
-# seed → different bytes. Also an 8-expert Mixtral shape, a synthetic vocabulary and refusals.
+# and it must run (`mw generate -n 4`, four ids). Same options → byte-identical files, on any
+# number of threads; another seed → different bytes. Also an 8-expert Mixtral shape, a synthetic vocabulary and refusals.
 if(TARGET mw_gen_model)
   set(GEN_OUT "${MW_CLI_OUT}/gen")
   file(MAKE_DIRECTORY "${GEN_OUT}")
@@ -210,15 +210,17 @@ if(TARGET mw_gen_model)
   set(GEN_INFO_Q5_K_M "F32 +5 tensors.*Q5_K +13 tensors.*Q6_K +3 tensors")
   set(GEN_INFO_Q6_K   "F32 +5 tensors.*Q6_K +16 tensors")
   foreach(type F32 F16 BF16 Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q2_K Q3_K_M Q4_K_M Q5_K_M Q6_K)
-    mw_gen_test(${type} ${type}.gguf ${GEN_SMALL} --type ${type})
+    mw_gen_test(${type} ${type}.gguf ${GEN_SMALL} --type ${type} --threads 1)
     mw_gen_cli_test(gen_${type}_info ${type} STDOUT_MATCHES "n_embd: +256.*n_layer: +2.*${GEN_INFO_${type}}"
                     ARGS info -m ${GEN_OUT}/${type}.gguf)
     mw_gen_cli_test(gen_${type}_generate ${type} STDOUT_MATCHES "^[0-9]+ [0-9]+ [0-9]+ [0-9]+\n$"
                     ARGS generate -m ${GEN_OUT}/${type}.gguf -p "Once upon a time" -n 4 --temp 0 --print-ids)
   endforeach()
 
-  # determinism: the same options twice give the same bytes; another seed does not
-  mw_gen_test(Q4_K_M_again Q4_K_M-again.gguf ${GEN_SMALL} --type Q4_K_M)
+  # determinism: the same options give the same bytes whatever the thread count (the Q4_K_M
+  # above on 1 thread, again on 2; the Mixtral shape below on 1 and 3: uneven shares); another
+  # seed does not
+  mw_gen_test(Q4_K_M_again Q4_K_M-again.gguf ${GEN_SMALL} --type Q4_K_M --threads 2)
   mw_gen_test(Q4_K_M_seed2 Q4_K_M-seed2.gguf ${GEN_SMALL} --type Q4_K_M --seed 2)
   add_test(NAME gen_deterministic
            COMMAND ${CMAKE_COMMAND} -E compare_files ${GEN_OUT}/Q4_K_M.gguf ${GEN_OUT}/Q4_K_M-again.gguf)
@@ -230,7 +232,12 @@ if(TARGET mw_gen_model)
 
   # Mixtral shape, 8 experts top-2: llama-quantize's 8-expert bumps (attn_k/attn_v Q8_0,
   # attn_output Q5_K), F32 router, merged 3-D expert tensors
-  mw_gen_test(moe moe-Q4_K_M.gguf ${GEN_SMALL} --experts 8 --experts-used 2 --rope-theta 1e6 --type Q4_K_M)
+  mw_gen_test(moe moe-Q4_K_M.gguf ${GEN_SMALL} --experts 8 --experts-used 2 --rope-theta 1e6 --type Q4_K_M --threads 1)
+  mw_gen_test(moe_threads3 moe-Q4_K_M-threads3.gguf ${GEN_SMALL} --experts 8 --experts-used 2 --rope-theta 1e6
+              --type Q4_K_M --threads 3)
+  add_test(NAME gen_moe_deterministic_threads
+           COMMAND ${CMAKE_COMMAND} -E compare_files ${GEN_OUT}/moe-Q4_K_M.gguf ${GEN_OUT}/moe-Q4_K_M-threads3.gguf)
+  set_tests_properties(gen_moe_deterministic_threads PROPERTIES FIXTURES_REQUIRED "gen_moe;gen_moe_threads3")
   mw_gen_cli_test(gen_moe_info moe
                   STDOUT_MATCHES "n_expert: +8 .2 used per token.*F32 +7 tensors.*Q8_0 +4 tensors.*Q4_K +8 tensors.*Q5_K +2 tensors.*Q6_K +2 tensors"
                   ARGS info -m ${GEN_OUT}/moe-Q4_K_M.gguf)
@@ -256,11 +263,17 @@ if(TARGET mw_gen_model)
   set_tests_properties(gen_err_type PROPERTIES PASS_REGULAR_EXPRESSION "unknown --type 'Q4_K_S'")
   set_tests_properties(gen_err_rows PROPERTIES PASS_REGULAR_EXPRESSION "rows of 96 values cannot be stored as Q2_K")
   set_tests_properties(gen_err_heads PROPERTIES PASS_REGULAR_EXPRESSION "--heads must divide --dim")
-  # the full Mistral-7B shape (32 layers; generating it takes ~20 min, so only its name is checked:
+  # the full Mistral-7B shape (32 layers; generating it takes minutes, so only its name is checked:
   # an unknown preset would be refused before the type)
   add_test(NAME gen_preset_mistral7b COMMAND mw_gen_model --preset mistral7b --type Q4_K_S --out ${GEN_OUT}/never.gguf)
   set_tests_properties(gen_preset_mistral7b PROPERTIES PASS_REGULAR_EXPRESSION "unknown --type 'Q4_K_S'"
                        FAIL_REGULAR_EXPRESSION "unknown preset")
+  # Mixtral-8x7B's shape (~26 GB at Q4_K_M): the same check
+  add_test(NAME gen_preset_mixtral8x7b COMMAND mw_gen_model --preset mixtral8x7b --type Q4_K_S --out ${GEN_OUT}/never.gguf)
+  set_tests_properties(gen_preset_mixtral8x7b PROPERTIES PASS_REGULAR_EXPRESSION "unknown --type 'Q4_K_S'"
+                       FAIL_REGULAR_EXPRESSION "unknown preset")
+  add_test(NAME gen_err_threads COMMAND mw_gen_model ${GEN_SMALL} --type Q8_0 --threads 0 --out ${GEN_OUT}/never.gguf)
+  set_tests_properties(gen_err_threads PROPERTIES PASS_REGULAR_EXPRESSION "--threads: expected an integer in 1..256")
 endif()
 
 # constrained decoding (--json-schema / --json): the document is closed within -n tokens;

@@ -19,7 +19,10 @@
 #           loads a 4.5 GB model, Mistral-7B shape with 4 F32 layers, by URL and as a file, and
 #           generates, in Chromium and Firefox; the model is generated once into build-wasm64/big/)
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which
-#           need build-web/ from the web stage; dirs that don't exist are left out)
+#           need build-web/ from the web stage; dirs that don't exist are left out); with
+#           MW_BIG_WASM32=1 also web/test/big-wasm32.test.mjs (full-size Mistral-7B Q2_K and
+#           Q3_K_M in the wasm32 module under Node; the files are generated once into
+#           build-web/big/, ~6 GB)
 #   fuzz    libFuzzer targets (clang, ASan+UBSan) run FUZZ_SECONDS (default 20) each from the
 #           committed corpus (tools/fuzz.sh ci); the corpus itself is replayed by ctest above
 # A missing toolchain fails its stage loudly (tools/setup.sh installs them). All requested stages run;

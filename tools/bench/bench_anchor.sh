@@ -7,8 +7,8 @@
 #                               [--types "Q4_0 Q4_K_M Q8_0 Q3_K_M"] [run.mjs options...]
 #
 # 1. native tools + models: tools/bench/run_benchmarks.sh --no-run (build-bench/native, models
-#    generated once into build-bench/models with mw_gen_model --preset; the full mistral7b shape
-#    takes ~20 min per file on one core, 3-8 GB each);
+#    generated once into build-bench/models with mw_gen_model --preset, on every core; the full
+#    mistral7b shape takes ~5 min of CPU per file, 3-8 GB each: BENCHMARKS.md "Models");
 # 2. our browser modules: Emscripten mw-mt/mw-st into build-bench/web, the wasm64 family
 #    (mw64.wasm, mw64-relaxed.wasm) into build-bench/wasm64;
 # 3. llama-bench: tools/bench/llama_bench.sh (once, into build-bench/llama.cpp);

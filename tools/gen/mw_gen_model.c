@@ -8,20 +8,27 @@
  * The file is what llama.cpp expects of a Mistral/Mixtral GGUF v3 (architecture "llama", the
  * tensor names and shapes of its llama loader, merged 3-D expert tensors), made the way the
  * reference models in tests/data/reference were: weights N(0,1) x 0.02, norms 1, output.weight
- * std 4/sqrt(dim) (logits of std ~4), each tensor from its own stream of a fixed-seed RNG
- * (seed ^ hash of its name), quantized with our llama-quantize-exact weight quantizers in
- * llama-quantize's per-tensor type mix (tools/gen/quant_mix.h). Same options → same bytes (with
- * the same build: normals use libm's log). Tensors are streamed row by row, so memory stays at
- * a few rows plus the vocabulary whatever the model size.
+ * std 4/sqrt(dim) (logits of std ~4), quantized with our llama-quantize-exact weight quantizers
+ * in llama-quantize's per-tensor type mix (tools/gen/quant_mix.h).
+ *
+ * Rows are made in parallel (--threads, default: the online cores) by the core's thread pool:
+ * each row has its own stream of a fixed-seed RNG (seed, hash of the tensor's name, row index),
+ * so any thread can make any row, and the threads fill a window of consecutive rows that is
+ * written in order before the next. Same options -> same bytes, whatever the thread count (with
+ * the same build: normals use libm's log). Memory stays at one window (~4 MiB of values per
+ * thread) plus the vocabulary, whatever the model size (the Mixtral-8x7B shape at Q4_K_M, 28 GB,
+ * included).
  */
-#define _POSIX_C_SOURCE 199309L
+#define _POSIX_C_SOURCE 200112L
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gguf_write.h"
+#include "pool.h"
 #include "quant_mix.h"
 
 #ifndef MW_SOURCE_DIR
@@ -36,7 +43,7 @@ typedef struct spec {
     const char *vocab_from;    /* GGUF whose tokenizer.* keys are copied */
     unsigned long long seed;
     const char *type, *out, *preset;
-    int quiet;
+    int quiet, n_threads;
 } spec;
 
 typedef struct plan_tensor {
@@ -57,9 +64,13 @@ static void usage(FILE *f)
           "                                32 heads / 8 KV, v1 32k vocab\n"
           "               mistral7b-2layer the same with 2 layers\n"
           "               mixtral-small    dim 1024, n_ff 3584, 4 layers, 16 / 4 heads, 8 experts top-2\n"
+          "               mixtral8x7b      Mixtral-8x7B's full shape: Mistral-7B's with 8 experts\n"
+          "                                top-2 (Q4_K_M: 28.4 GB)\n"
           "  --dim N --n-ff N --layers N --heads N --kv-heads N --experts N --experts-used N\n"
           "  --vocab-from FILE.gguf (copy its tokenizer) | --vocab N (synthetic, N >= 300)\n"
-          "  --ctx N (context_length, 4096)  --rope-theta X (10000)  --seed N (1)  --quiet\n", f);
+          "  --ctx N (context_length, 4096)  --rope-theta X (10000)  --seed N (1)  --quiet\n"
+          "  --threads N  rows made in parallel (default: the online cores); the bytes do not\n"
+          "               depend on it\n", f);
 }
 
 static int apply_preset(spec *s, const char *name)
@@ -71,6 +82,10 @@ static int apply_preset(spec *s, const char *name)
     } else if (strcmp(name, "mistral7b") == 0 || strcmp(name, "mistral7b-2layer") == 0) {
         s->n_embd = 4096, s->n_ff = 14336, s->n_head = 32, s->n_head_kv = 8;
         s->n_layer = strcmp(name, "mistral7b") == 0 ? 32 : 2;
+        s->vocab_from = V1_VOCAB, s->rope_theta = 1e6, s->n_ctx = 32768;
+    } else if (strcmp(name, "mixtral8x7b") == 0) {
+        s->n_embd = 4096, s->n_ff = 14336, s->n_layer = 32, s->n_head = 32, s->n_head_kv = 8;
+        s->n_expert = 8, s->n_expert_used = 2;
         s->vocab_from = V1_VOCAB, s->rope_theta = 1e6, s->n_ctx = 32768;
     } else if (strcmp(name, "mixtral-small") == 0) {
         s->n_embd = 1024, s->n_ff = 3584, s->n_layer = 4, s->n_head = 16, s->n_head_kv = 4;
@@ -156,6 +171,8 @@ static int parse_args(int argc, char **argv, spec *s)
             field = &s->n_expert_used, lo = 0, hi = 256;
         } else if (strcmp(o, "--ctx") == 0) {
             field = &s->n_ctx;
+        } else if (strcmp(o, "--threads") == 0) {
+            field = &s->n_threads, hi = 256;   /* the pool's limit */
         } else {
             fprintf(stderr, "mw_gen_model: unknown option '%s'\n", o);
             return -1;
@@ -228,13 +245,21 @@ static double rng_normal(rng *r)
     return u * f;
 }
 
-/* each tensor its own stream: adding or reordering tensors leaves the others unchanged */
-static void rng_seed_tensor(rng *r, unsigned long long seed, const char *name)
+/* The key of a tensor's streams: adding or reordering tensors leaves the others unchanged. */
+static uint64_t tensor_key(unsigned long long seed, const char *name)
 {
     uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a */
     for (const char *p = name; *p; p++)
         h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
-    r->s = (uint64_t)seed ^ h;
+    return (uint64_t)seed ^ h;
+}
+
+/* Each row its own stream, started at the row-th splitmix64 output of the tensor's key: rows
+ * can be made in any order, on any thread. */
+static void rng_seed_row(rng *r, uint64_t key, int64_t row)
+{
+    r->s = key + (uint64_t)row * 0x9E3779B97F4A7C15ull;
+    r->s = rng_u64(r);
     r->has_spare = 0;
 }
 
@@ -450,22 +475,71 @@ static int write_kv(gw *w, const spec *s, const gen_ftype *ft, int *n_vocab)
     return gw_kv_u32(w, "llama.vocab_size", (uint32_t)*n_vocab);
 }
 
-static int write_tensor(gw *w, const plan_tensor *t, unsigned long long seed, float *row,
-                        void *qrow)
+/* ---- making rows in parallel ---- */
+
+#define WINDOW_VALUES_PER_THREAD (1 << 20)   /* 4 MiB of floats: a round's work per thread */
+
+/* One round: rows [row0, row0 + n_rows) of a tensor into out (n_rows * row_bytes), shared out
+ * as contiguous runs; each thread has its own float row. */
+typedef struct gen_round {
+    const plan_tensor *t;
+    uint64_t key;
+    mw_quantize_fn quantize;
+    size_t row_bytes;
+    int64_t row0, n_rows;
+    uint8_t *out;
+    float **scratch;           /* [n_threads][ne0 max] */
+} gen_round;
+
+static void make_rows(void *arg, int ith, int nth)
 {
-    int64_t ne0 = t->ne[0], rows = t->ne[1] * t->ne[2];
-    size_t row_bytes = mw_row_size(t->type, ne0);
-    mw_quantize_fn quantize = mw_weight_quantizer(t->type);
+    const gen_round *g = arg;
+    const plan_tensor *t = g->t;
+    int64_t ne0 = t->ne[0], a = g->n_rows * ith / nth, b = g->n_rows * (ith + 1) / nth;
+    float *row = g->scratch[ith];
     rng r;
-    rng_seed_tensor(&r, seed, t->name);
-    for (int64_t i = 0; i < rows; i++) {
+    for (int64_t i = a; i < b; i++) {
+        rng_seed_row(&r, g->key, g->row0 + i);
         for (int64_t j = 0; j < ne0; j++)
             row[j] = t->std ? (float)rng_normal(&r) * t->std : 1.0f;
-        quantize(row, qrow, ne0);
-        if (gw_write_data(w, qrow, row_bytes))
+        g->quantize(row, g->out + (size_t)i * g->row_bytes, ne0);
+    }
+}
+
+/* window: room for window_rows(t) rows of the widest type (F32) */
+static int64_t window_rows(const plan_tensor *t, int n_threads)
+{
+    int64_t rows = t->ne[1] * t->ne[2];
+    int64_t n = (int64_t)n_threads * WINDOW_VALUES_PER_THREAD / t->ne[0];
+    n = n < n_threads ? n_threads : n;   /* rows longer than the window: a row per thread */
+    return n < rows ? n : rows;
+}
+
+static int write_tensor(gw *w, mw_pool *pool, const plan_tensor *t, unsigned long long seed,
+                        float **scratch, uint8_t *window)
+{
+    int n_threads = mw_pool_size(pool);
+    int64_t ne0 = t->ne[0], rows = t->ne[1] * t->ne[2], step = window_rows(t, n_threads);
+    gen_round g = {t, tensor_key(seed, t->name), mw_weight_quantizer(t->type),
+                   mw_row_size(t->type, ne0), 0, 0, window, scratch};
+    for (int64_t r0 = 0; r0 < rows; r0 += step) {
+        g.row0 = r0;
+        g.n_rows = rows - r0 < step ? rows - r0 : step;
+        mw_pool_run(pool, (uint64_t)(g.n_rows * ne0) * 64, make_rows, &g);
+        if (gw_write_data(w, window, (size_t)g.n_rows * g.row_bytes))
             return -1;
     }
     return gw_end_tensor(w);
+}
+
+static int online_cores(void)
+{
+#ifdef _SC_NPROCESSORS_ONLN
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 256 ? 256 : (int)n;
+#else
+    return 1;
+#endif
 }
 
 static double now(void)
@@ -487,31 +561,42 @@ int main(int argc, char **argv)
         return 1;
     }
     double t0 = now();
-    int rc = 1, n_vocab = 0;
+    int rc = 1, n_vocab = 0, n_threads = 1;
     gw w;
     plan p = {0};
     FILE *f = NULL;
-    float *row = NULL;
-    void *qrow = NULL;
+    mw_pool *pool = NULL;
+    float **scratch = NULL;
+    uint8_t *window = NULL;
     gw_init(&w, 32);
+    if (mw_pool_create(s.n_threads ? s.n_threads : online_cores(), &pool) != MW_OK) {
+        fprintf(stderr, "mw_gen_model: %s\n", mw_last_error());
+        goto done;
+    }
+    n_threads = mw_pool_size(pool);
     if (write_kv(&w, &s, ft, &n_vocab) || plan_build(&p, &s, ft, n_vocab))
         goto done;
     int64_t max_ne0 = 0;
+    size_t window_bytes = 0;
     for (int i = 0; i < p.n; i++) {
-        if (gw_add_tensor(&w, p.t[i].name, p.t[i].n_dims, p.t[i].ne, p.t[i].type))
+        const plan_tensor *t = &p.t[i];
+        if (gw_add_tensor(&w, t->name, t->n_dims, t->ne, t->type))
             goto done;
-        max_ne0 = p.t[i].ne[0] > max_ne0 ? p.t[i].ne[0] : max_ne0;
+        size_t bytes = (size_t)window_rows(t, n_threads) * mw_row_size(t->type, t->ne[0]);
+        max_ne0 = t->ne[0] > max_ne0 ? t->ne[0] : max_ne0;
+        window_bytes = bytes > window_bytes ? bytes : window_bytes;
     }
-    row = malloc((size_t)max_ne0 * sizeof(float));
-    qrow = malloc((size_t)max_ne0 * sizeof(float));   /* F32 is the widest row */
-    if (!row || !qrow || !(f = fopen(s.out, "wb"))) {
+    int scratch_ok = (window = malloc(window_bytes)) && (scratch = calloc((size_t)n_threads, sizeof *scratch));
+    for (int i = 0; scratch_ok && i < n_threads; i++)
+        scratch_ok = (scratch[i] = malloc((size_t)max_ne0 * sizeof(float))) != NULL;
+    if (!scratch_ok || !(f = fopen(s.out, "wb"))) {
         fprintf(stderr, "mw_gen_model: cannot create '%s'\n", s.out);
         goto done;
     }
     if (gw_write_header(&w, f))
         goto done;
     for (int i = 0; i < p.n; i++) {
-        if (write_tensor(&w, &p.t[i], s.seed, row, qrow))
+        if (write_tensor(&w, pool, &p.t[i], s.seed, scratch, window))
             goto done;
         if (!s.quiet && p.t[i].n_dims > 1 && w.data_size > (512u << 20))
             fprintf(stderr, "\r%-32s %3d%%", p.t[i].name, (int)(100.0 * (i + 1) / p.n));
@@ -531,8 +616,10 @@ int main(int argc, char **argv)
                 fprintf(stderr, "%s%s %d", sep, mw_type_traits_get(t)->name, count[t]);
                 sep = ", ";
             }
-        fprintf(stderr, "), %.1f MiB, vocab %d, %.1f s\n", (double)w.file_pos / 1048576.0, n_vocab,
-                now() - t0);
+        double secs = now() - t0;
+        fprintf(stderr, "), %.1f MiB, vocab %d, %.1f s on %d thread%s (%.2f GB/min)\n",
+                (double)w.file_pos / 1048576.0, n_vocab, secs, n_threads, n_threads > 1 ? "s" : "",
+                (double)w.file_pos / 1e9 / (secs / 60.0));
     }
 done:
     if (rc && w.err[0])
@@ -543,8 +630,12 @@ done:
     }
     if (rc && f)
         remove(s.out);
-    free(row);
-    free(qrow);
+    if (scratch)
+        for (int i = 0; i < n_threads; i++)
+            free(scratch[i]);
+    free(scratch);
+    free(window);
+    mw_pool_free(pool);
     free(p.t);
     gw_free(&w);
     return rc;

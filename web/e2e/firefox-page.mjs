@@ -59,7 +59,11 @@ class FirefoxPage {
     this.intercepting = false;
   }
 
-  on(event, fn) { this.raw.on(event, fn); return this; }
+  on(event, fn) {
+    if (event === 'request' && !this.context.network) throw new Error("firefox-page: on('request') needs a launch with network events");
+    this.raw.on(event, fn);
+    return this;
+  }
   goto(url, opts) { return this.raw.goto(url, opts); }
   reload(opts) { return this.raw.reload(opts); }
   evaluate(fn, arg) { return this.raw.evaluate(fn, arg); }
@@ -146,6 +150,7 @@ class FirefoxPage {
     try { await el.uploadFile(...paths); } finally { await el.dispose(); }
   }
   async route(pattern, handler) {
+    if (!this.context.network) throw new Error('firefox-page: route() needs a launch with network events');
     this.routes.push({ match: urlMatcher(pattern), handler });
     if (this.intercepting) return;
     this.intercepting = true;
@@ -161,51 +166,64 @@ class FirefoxPage {
   }
 }
 
-// One Firefox process per test process, shared by every launchFirefox() in it: starting Firefox
-// costs 8-25 s on these machines (Chromium 3-9 s), so each launch gets its own user context
-// (separate cookies, localStorage, OPFS, Cache API: a fresh profile as far as the page can tell)
-// and the process is closed once no context has been open for IDLE_MS.
+// One Firefox process per test process (and network setting), shared by every launchFirefox()
+// in it: starting Firefox costs 8-25 s on these machines (Chromium 3-9 s), so each launch gets
+// its own user context (separate cookies, localStorage, OPFS, Cache API: a fresh profile as far
+// as the page can tell) and the process is closed once no context has been open for IDLE_MS.
+//
+// network: false launches it without puppeteer's subscription to BiDi network events. While a
+// client is subscribed, Firefox's Remote Agent watches every response through DevTools'
+// NetworkObserver, created with responseBodyLimit 0 ("no maximum") and bodies saved: each
+// chunk of every response body is kept in the parent process until the response ends
+// (NetworkResponseListener.onDataAvailable, Firefox ESR 153). A 4.5 GB model download then
+// costs 4.5 GB of browser memory on top of the page's own (measured: a 1 GB fetch the page
+// reads and discards grows the parent process by 1.0 GB with the subscription, not at all
+// without). Without it, route() and on('request') are unavailable.
 const IDLE_MS = 3000;
-let shared = null;
-function acquire(puppeteer, executablePath) {
-  if (!shared) {
-    const s = { users: 0, idle: null };
-    s.browser = puppeteer.launch({ browser: 'firefox', executablePath, headless: true });
-    s.browser.catch(() => { if (shared === s) shared = null; });
-    shared = s;
+const shared = new Map();   // network setting → { browser, users, idle }
+function acquire(puppeteer, executablePath, network) {
+  let s = shared.get(network);
+  if (!s) {
+    s = { users: 0, idle: null };
+    s.browser = puppeteer.launch({ browser: 'firefox', executablePath, headless: true, networkEnabled: network });
+    s.browser.catch(() => { if (shared.get(network) === s) shared.delete(network); });
+    shared.set(network, s);
   }
-  clearTimeout(shared.idle);
-  shared.users++;
-  return shared;
+  clearTimeout(s.idle);
+  s.users++;
+  return s;
 }
-function release(s) {
+function release(s, network) {
   if (--s.users > 0) return;
   s.idle = setTimeout(() => {
-    if (shared === s) shared = null;
+    if (shared.get(network) === s) shared.delete(network);
     s.browser.then((b) => b.close()).catch(() => {});
   }, IDLE_MS);
 }
 
-/** A fresh Firefox user context with one page; same shape as harness.launchBrowser's. */
-export async function launchFirefox(puppeteer, { executablePath, viewport }) {
-  const s = acquire(puppeteer, executablePath);
+/** A fresh Firefox user context with one page; same shape as harness.launchBrowser's.
+ *  network: false for pages that download models of gigabytes (see acquire). */
+export async function launchFirefox(puppeteer, { executablePath, viewport, network = true }) {
+  const s = acquire(puppeteer, executablePath, network);
   let userContext;
   try {
     userContext = await (await s.browser).createBrowserContext();
   } catch (e) {
-    release(s);
+    release(s, network);
     throw e;
   }
   const logs = [];
   const requestListeners = [];
   const pages = [];
   const context = {
+    network,
     routes: [],
     tempDirs: [],
     pages: () => pages.slice(),
     /** Playwright's context-level 'request': every page's requests. */
     on(event, fn) {
       if (event !== 'request') throw new Error(`firefox-page: context.on('${event}') not supported`);
+      if (!network) throw new Error("firefox-page: context.on('request') needs a launch with network events");
       requestListeners.push(fn);
       for (const p of pages) p.on('request', fn);
     },
@@ -233,7 +251,7 @@ export async function launchFirefox(puppeteer, { executablePath, viewport }) {
     if (closed) return;
     closed = true;
     try { await userContext.close(); } finally {
-      release(s);
+      release(s, network);
       for (const dir of context.tempDirs) fs.rmSync(dir, { recursive: true, force: true });
     }
   };

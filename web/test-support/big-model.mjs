@@ -4,6 +4,8 @@
 // address, yet a decode step streams only ~4.5 GB, so it generates in seconds. Written once into
 // build-wasm64/big/ (or $MW_BUILD_WASM64/big/; never committed) and reused; a generator that is
 // not built yet is built first into build/ (the native build, as tools/test.sh native does).
+// ensureGeneratedModel does the same for any generated file (web/test/big-wasm32.test.mjs: the
+// full-size 7B files, in build-web/big/).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,7 +13,7 @@ import { REPO, BUILD_WASM64 } from './helpers.mjs';
 
 export const BIG_MODEL = path.join(BUILD_WASM64, 'big', 'mistral7b-4layer.F32.gguf');
 export const BIG_MODEL_BYTES = 4539104576;
-const GEN_ARGS = ['--preset', 'mistral7b-2layer', '--layers', '4', '--type', 'F32', '--quiet'];
+const GEN_ARGS = ['--preset', 'mistral7b-2layer', '--layers', '4', '--type', 'F32'];
 
 /** The generator, built first when missing (native CMake build in build/, -j2). */
 function generator(log) {
@@ -24,17 +26,26 @@ function generator(log) {
   return exe;
 }
 
-/** The path of the big model, generated when it is missing; { path, generatedMs } (0 when reused). */
-export function ensureBigModel(log = () => {}) {
-  if (fs.existsSync(BIG_MODEL) && fs.statSync(BIG_MODEL).size === BIG_MODEL_BYTES) return { path: BIG_MODEL, generatedMs: 0 };
-  fs.mkdirSync(path.dirname(BIG_MODEL), { recursive: true });
+/**
+ * A generated model at `file`, made when it is missing (or of another size) with the generator's
+ * `args` and renamed into place once complete (an interrupted run is never reused). bytes: its
+ * size (a generator that changed is caught here). Returns { path, generatedMs } (0 when reused).
+ */
+export function ensureGeneratedModel({ file, args, bytes }, log = () => {}) {
+  if (fs.existsSync(file) && fs.statSync(file).size === bytes) return { path: file, generatedMs: 0 };
+  fs.mkdirSync(path.dirname(file), { recursive: true });
   const exe = generator(log);
   const t0 = Date.now();
-  const part = `${BIG_MODEL}.part`;   // renamed when complete: an interrupted run is never reused
-  log(`generating ${BIG_MODEL} (${(BIG_MODEL_BYTES / 2 ** 30).toFixed(2)} GiB, about a minute)`);
-  execFileSync(exe, [...GEN_ARGS, '--out', part], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+  const part = `${file}.part`;
+  log(`generating ${file} (${(bytes / 2 ** 30).toFixed(2)} GiB)`);
+  execFileSync(exe, [...args, '--quiet', '--out', part], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
   const size = fs.statSync(part).size;
-  if (size !== BIG_MODEL_BYTES) throw new Error(`${part}: ${size} bytes, expected ${BIG_MODEL_BYTES} (did the generator change?)`);
-  fs.renameSync(part, BIG_MODEL);
-  return { path: BIG_MODEL, generatedMs: Date.now() - t0 };
+  if (size !== bytes) throw new Error(`${part}: ${size} bytes, expected ${bytes} (did the generator change?)`);
+  fs.renameSync(part, file);
+  return { path: file, generatedMs: Date.now() - t0 };
+}
+
+/** The path of the big model, generated when it is missing; { path, generatedMs } (0 when reused). */
+export function ensureBigModel(log = () => {}) {
+  return ensureGeneratedModel({ file: BIG_MODEL, args: GEN_ARGS, bytes: BIG_MODEL_BYTES }, log);
 }

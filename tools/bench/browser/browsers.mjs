@@ -59,7 +59,9 @@ async function launchFirefoxSession() {
   const { default: puppeteer } = await import('puppeteer-core');
   // no protocol timeout: one page.evaluate is a whole measurement (a 7B model: minutes)
   const launcher = { launch: (opts) => puppeteer.launch({ ...opts, protocolTimeout: 0 }) };
-  const ff = await launchFirefox(launcher, { executablePath: FIREFOX, viewport: { width: 800, height: 600 } });
+  // no network events: while subscribed, Firefox keeps each whole response (a model of GBs) in its
+  // parent process until it ends (web/e2e/firefox-page.mjs), which would skew the peak memory
+  const ff = await launchFirefox(launcher, { executablePath: FIREFOX, viewport: { width: 800, height: 600 }, network: false });
   await ff.page.raw.close();   // the adapter opens a page; each measurement gets its own
   const version = await ff.page.raw.browser().version().catch(() => '');
   return {
