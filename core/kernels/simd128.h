@@ -41,6 +41,8 @@ void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const m
 /* Q4_1, Q5_0, Q5_1 repacked (their relaxed tiles in relaxed builds) */
 void mw_simd128_fill_repack_legacy(mw_kernels *k, simd128_tiles *tiles);
 void mw_simd128_fill_f16(mw_kernels *k, const mw_kernels *scalar);
+/* F16 / BF16 weights: vec_dot and dot_4rows */
+void mw_simd128_fill_half(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
 void mw_simd128_fill_matmul(mw_kernels *k, const simd128_tiles *tiles);
 /* Relaxed-SIMD builds (wasm_simd.h: MW_RELAXED): the tiles that use
  * i32x4.relaxed_dot_i8x16_i7x16_add replace their SIMD128 ones (same repacked layouts) */

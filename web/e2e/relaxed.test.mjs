@@ -1,7 +1,7 @@
 // relaxed.test.mjs — the kernel sets of both wasm64 modules (build-wasm64/mw64.wasm: SIMD128,
 // mw64-relaxed.wasm: relaxed SIMD; built by `bash tools/test.sh wasm64`) checked where they
 // run, in headless Chromium: each module's mw_kernels_selftest (web/wasm64/kernels_selftest.c:
-// matmul_rows of every quantized weight type, as loaded and repacked, 1-33 tokens, against
+// matmul_rows of every quantized weight type and F16 / BF16, as loaded and repacked, 1-33 tokens, against
 // the scalar oracle) must find 0 differing results. Relaxed SIMD can't be checked in Node 20
 // (no memory64, and it computes relaxed_dot wrongly: ../shared/TOOLCHAIN.md §8, §13); natively
 // test_kernels checks the same kernels through MW_SIMDE_RELAXED; Firefox: kernels-firefox.mjs
@@ -36,6 +36,8 @@ const BENCH_TYPES = [
   { type: 3, name: 'Q4_1', rowBytes: 4096 / 32 * 20 },
   { type: 6, name: 'Q5_0', rowBytes: 4096 / 32 * 22 },
   { type: 7, name: 'Q5_1', rowBytes: 4096 / 32 * 24 },
+  { type: 1, name: 'F16', rowBytes: 4096 * 2 },
+  { type: 30, name: 'BF16', rowBytes: 4096 * 2 },
 ];
 const BENCH = process.env.MW_KERNEL_BENCH ? [
   ...BENCH_TYPES.map((b) => ({ ...b, nRows: 4096, n: 4096, nTok: 1, reps: 20, rounds: 5 })),

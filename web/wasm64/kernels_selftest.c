@@ -76,12 +76,13 @@ static int check_type(const mw_kernels *ref, int32_t type, int n)
     return bad;
 }
 
-/* The number of matmul_rows results (every quantized weight type, two row lengths, as loaded
+/* The number of matmul_rows results (every quantized weight type and F16 / BF16, two row lengths, as loaded
  * and repacked, 1-33 tokens) that differ from the scalar oracle: 0 when the set is right */
 EXPORT int mw_kernels_selftest(void)
 {
     static const int32_t types[] = { MW_TYPE_Q4_0, MW_TYPE_Q4_1, MW_TYPE_Q5_0, MW_TYPE_Q5_1, MW_TYPE_Q8_0,
-                                     MW_TYPE_Q2_K, MW_TYPE_Q3_K, MW_TYPE_Q4_K, MW_TYPE_Q5_K, MW_TYPE_Q6_K };
+                                     MW_TYPE_Q2_K, MW_TYPE_Q3_K, MW_TYPE_Q4_K, MW_TYPE_Q5_K, MW_TYPE_Q6_K,
+                                     MW_TYPE_F16, MW_TYPE_BF16 };
     mw_kernels ref;
     mw_kernels_init();
     mw_kernels_fill_scalar(&ref);
