@@ -1199,6 +1199,10 @@ typedef void (*xs_summ_fn)(const void *mins, const int16_t *bsums, v128_t summ[2
 static void xs_finish_tokens(const xs_block *xs, xs_summ_fn summ_of, const void *mins, const uint16_t d[8],
                              const uint16_t *dmin, const uint8_t *y, size_t y_stride, int n_tok, float *s)
 {
+    v128_t dx[2], dm[2];   /* converted once for all the tokens */
+    scales8_f32(d, dx);
+    if (dmin)
+        scales8_f32(dmin, dm);
     for (int t0 = 0; t0 < n_tok; t0 += 2) {
         const int nt = n_tok - t0 >= 2 ? 2 : 1;
         const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
@@ -1215,7 +1219,7 @@ static void xs_finish_tokens(const xs_block *xs, xs_summ_fn summ_of, const void 
             if (summ_of)
                 summ_of(mins, yt[t]->bsums, summ);
             v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
-            finish8(acc, sumi[t], summ, d, dmin, yt[t]->d);
+            finish8_f32(acc, sumi[t], summ, dx, dmin ? dm : NULL, yt[t]->d);
             wasm_v128_store(st, acc[0]);
             wasm_v128_store(st + 4, acc[1]);
         }
@@ -1403,6 +1407,9 @@ SIMD_INLINE void sums_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, int nt, const
 static void tokens_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, const uint16_t d[8], const uint16_t dmin[8],
                                     const uint8_t *y, size_t y_stride, int n_tok, float *s)
 {
+    v128_t dx[2], dm[2];   /* converted once for all the tokens */
+    scales8_f32(d, dx);
+    scales8_f32(dmin, dm);
     for (int t0 = 0; t0 < n_tok; t0 += 2) {
         const int nt = n_tok - t0 >= 2 ? 2 : 1;
         const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
@@ -1415,7 +1422,7 @@ static void tokens_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, const uint16_t d
         for (int t = 0; t < nt; t++) {
             float *st = s + 8 * (t0 + t);
             v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
-            finish8(acc, sumi[t], summ[t], d, dmin, yt[t]->d);
+            finish8_f32(acc, sumi[t], summ[t], dx, dm, yt[t]->d);
             wasm_v128_store(st, acc[0]);
             wasm_v128_store(st + 4, acc[1]);
         }
@@ -1520,6 +1527,8 @@ static void vec_dot_rows8xn_q6_K_relaxed(int n, float *s, const void *vx, const 
     for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         unpack_xs_q6_K_relaxed(&x[i], &xs);
+        v128_t dx[2];   /* converted once for all the tokens */
+        scales8_f32(x[i].d, dx);
         const uint8_t *y = (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K);
         for (int t0 = 0; t0 < n_tok; t0 += 2) {
             const int nt = n_tok - t0 >= 2 ? 2 : 1;
@@ -1533,7 +1542,7 @@ static void vec_dot_rows8xn_q6_K_relaxed(int n, float *s, const void *vx, const 
             for (int t = 0; t < nt; t++) {
                 float *st = s + 8 * (t0 + t);
                 v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
-                finish8(acc, sumi[t], NULL, x[i].d, NULL, yt[t]->d);
+                finish8_f32(acc, sumi[t], NULL, dx, NULL, yt[t]->d);
                 wasm_v128_store(st, acc[0]);
                 wasm_v128_store(st + 4, acc[1]);
             }
