@@ -21,12 +21,18 @@ typedef void (*simd_dot_4cols_fn)(int n, float *s, const void *x, const void *y,
 typedef void (*simd_rows8_fn)(int n, float *s, const void *x, const void *y);
 typedef void (*simd_rows8x2_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
 typedef void (*simd_rows8xn_fn)(int n, float *s, const void *x, const void *y, size_t y_stride, int n_tok);
+/* rows4xn (as loaded): s[4t + r] = row r (r < 4; rows x_stride bytes apart) against n_tok <=
+ * SIMD_ROWS4XN_TOK activation rows (y_stride bytes apart) */
+enum { SIMD_ROWS4XN_TOK = 16 };
+typedef void (*simd_rows4xn_fn)(int n, float *s, const void *x, size_t x_stride, const void *y, size_t y_stride,
+                                int n_tok);
 typedef struct simd128_tiles {
     simd_dot_4rows_fn dot_4rows;
     simd_dot_4cols_fn dot_4cols;
     simd_rows8_fn rows8;           /* set with repack[type] */
     simd_rows8x2_fn rows8x2;
     simd_rows8xn_fn rows8xn;
+    simd_rows4xn_fn rows4xn;       /* prefill as loaded, preferred to dot_4cols */
 } simd128_tiles;
 
 /* Each file overrides the entries it implements and fills tiles[type] for its types; `scalar`

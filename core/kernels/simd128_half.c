@@ -116,6 +116,72 @@ static void dot_4rows_bf16(int n, float *s, const void *vx, size_t x_stride, con
     for (int r = 0; r < 4; r++) vec_dot_bf16(n, s + r, (const uint8_t *)vx + (size_t)r * x_stride, vy);
 }
 
+/* rows4xn: the four rows widened once per chunk of columns into xf (4 KiB, in L1) for all the
+ * tokens; a token then widens each eight activation values once for the four rows, its
+ * partial sums kept in acc between chunks (same order of additions as the scalar's). F16 only:
+ * BF16's widening is one zip, and its rows4xn measured 0.87-0.93x its dot_4rows per token. */
+enum { HALF_CHUNK = 256 };
+static void rows4xn_half(int n, float *s, const void *vx, size_t x_stride, const void *vy, size_t y_stride, int n_tok,
+                         int is_bf16)
+{
+    const mw_vec_dot_fn dot = scalar_k->vec_dot[is_bf16 ? MW_TYPE_BF16 : MW_TYPE_F16];
+    v128_t acc[SIMD_ROWS4XN_TOK][4][2], seen = wasm_i32x4_splat(0);
+    float xf[4][HALF_CHUNK];
+    if (n % 8)
+        goto scalar;
+    for (int t = 0; t < n_tok; t++)
+        for (int r = 0; r < 4; r++) acc[t][r][0] = acc[t][r][1] = wasm_f32x4_splat(0.0f);
+    for (int c0 = 0; c0 < n; c0 += HALF_CHUNK) {
+        const int len = n - c0 < HALF_CHUNK ? n - c0 : HALF_CHUNK;
+        for (int r = 0; r < 4; r++) {
+            const uint16_t *x = (const uint16_t *)((const uint8_t *)vx + (size_t)r * x_stride) + c0;
+            for (int i = 0; i < len; i += 8) {
+                v128_t lo, hi;
+                widen8(x + i, is_bf16, &lo, &hi, &seen);
+                wasm_v128_store(&xf[r][i], lo);
+                wasm_v128_store(&xf[r][i + 4], hi);
+            }
+        }
+        for (int t = 0; t < n_tok; t++) {
+            const uint16_t *y = (const uint16_t *)((const uint8_t *)vy + (size_t)t * y_stride) + c0;
+            v128_t a0[4], a1[4];
+            SIMD_UNROLL
+            for (int r = 0; r < 4; r++) {
+                a0[r] = acc[t][r][0];
+                a1[r] = acc[t][r][1];
+            }
+            for (int i = 0; i < len; i += 8) {
+                v128_t y0, y1;
+                widen8(y + i, is_bf16, &y0, &y1, &seen);
+                SIMD_UNROLL
+                for (int r = 0; r < 4; r++) {
+                    a0[r] = wasm_f32x4_add(a0[r], wasm_f32x4_mul(wasm_v128_load(&xf[r][i]), y0));
+                    a1[r] = wasm_f32x4_add(a1[r], wasm_f32x4_mul(wasm_v128_load(&xf[r][i + 4]), y1));
+                }
+            }
+            SIMD_UNROLL
+            for (int r = 0; r < 4; r++) {
+                acc[t][r][0] = a0[r];
+                acc[t][r][1] = a1[r];
+            }
+        }
+    }
+    if (is_bf16 || !f16_any_special(seen)) {
+        for (int t = 0; t < n_tok; t++)
+            for (int r = 0; r < 4; r++) s[4 * t + r] = simd_hsum_f32(wasm_f32x4_add(acc[t][r][0], acc[t][r][1]));
+        return;
+    }
+scalar:
+    for (int t = 0; t < n_tok; t++)
+        for (int r = 0; r < 4; r++)
+            dot(n, &s[4 * t + r], (const uint8_t *)vx + (size_t)r * x_stride, (const uint8_t *)vy + (size_t)t * y_stride);
+}
+
+static void rows4xn_f16(int n, float *s, const void *vx, size_t x_stride, const void *vy, size_t y_stride, int n_tok)
+{
+    rows4xn_half(n, s, vx, x_stride, vy, y_stride, n_tok, 0);
+}
+
 void mw_simd128_fill_half(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar)
 {
     scalar_k = scalar;
@@ -123,6 +189,7 @@ void mw_simd128_fill_half(mw_kernels *k, simd128_tiles *tiles, const mw_kernels 
     k->vec_dot[MW_TYPE_BF16] = vec_dot_bf16;
     tiles[MW_TYPE_F16].dot_4rows = dot_4rows_f16;
     tiles[MW_TYPE_BF16].dot_4rows = dot_4rows_bf16;
+    tiles[MW_TYPE_F16].rows4xn = rows4xn_f16;
 }
 
 #endif
