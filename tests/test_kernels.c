@@ -173,6 +173,22 @@ static float *scalar_dots(int32_t type, int n, const uint8_t *x, size_t row_byte
     return s_ref;
 }
 
+/* F16 / BF16: one value of each weight row and activation row set to an edge value (subnormals,
+ * the largest finite, +-0, +-inf, NaN), which the widening must get exact or leave to the
+ * scalar dot; no-op for other types */
+static void put_edge_halves(int32_t type, int n, uint8_t *x, size_t row_bytes, int n_rows, uint8_t *y, size_t y_stride)
+{
+    static const uint16_t f16[8] = { 0x0001, 0x83ff, 0x0400, 0x7bff, 0x8000, 0x7c00, 0xfc00, 0x7e01 };
+    static const uint16_t bf16[8] = { 0x0001, 0x807f, 0x0080, 0x7f7f, 0x8000, 0x7f80, 0xff80, 0x7fc1 };
+    if (type != MW_TYPE_F16 && type != MW_TYPE_BF16) return;
+    const uint16_t *edge = type == MW_TYPE_F16 ? f16 : bf16;
+    /* rows 0-4 and tokens 0-4: finite edges (the fast path), the rest of the first 8: inf / NaN */
+    for (int r = 0; r < n_rows && r < 8; r++)
+        memcpy(x + (size_t)r * row_bytes + 2 * (size_t)((r * 37 + 5) % n), &edge[r], 2);
+    for (int k = 0; k < MAX_TOK && k < 8; k++)
+        memcpy(y + (size_t)k * y_stride + 2 * (size_t)((k * 11 + 3) % n), &edge[(k + 3) % 8], 2);
+}
+
 /* Weights as loaded: 11 rows (4-row passes and a tail), whole and in ragged row ranges */
 static void test_matmul_rows(int32_t type)
 {
@@ -185,6 +201,8 @@ static void test_matmul_rows(int32_t type)
         const size_t row_bytes = mw_row_size(type, n), y_stride = mw_row_size(t->vec_dot_type, n) + 16;
         uint8_t *x = random_rows(type, n, N_ROWS, row_bytes);
         uint8_t *y = random_acts(type, n, y_stride);
+        if (c % 2)
+            put_edge_halves(type, n, x, row_bytes, N_ROWS, y, y_stride);
         float *s_ref = scalar_dots(type, n, x, row_bytes, N_ROWS, y, y_stride);
         for (int m = 0; m < N_TOK_COUNTS; m++)
             for (size_t i = 0; i < sizeof ranges / sizeof ranges[0]; i++) {

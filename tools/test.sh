@@ -15,7 +15,7 @@
 #   wasm64  freestanding memory64 modules build-wasm64/mw64.wasm and mw64-relaxed.wasm (clang-22,
 #           web/wasm64/) + their headless Chromium + Firefox tests web/e2e/wasm64.test.mjs +
 #           engine-wasm64.test.mjs, and relaxed.test.mjs (both kernel sets against the scalar
-#           oracle, Chromium) (Node 20 has no memory64), and chat.big-model.test.mjs (the chat page
+#           oracle, Chromium and Firefox) (Node 20 has no memory64), and chat.big-model.test.mjs (the chat page
 #           loads a 4.5 GB model, Mistral-7B shape with 4 F32 layers, by URL and as a file, and
 #           generates, in Chromium and Firefox; the model is generated once into build-wasm64/big/)
 #   js      node --test web/test/ web/e2e/ (the JS package's suites and the browser tests, which

@@ -21,12 +21,18 @@ typedef void (*simd_dot_4cols_fn)(int n, float *s, const void *x, const void *y,
 typedef void (*simd_rows8_fn)(int n, float *s, const void *x, const void *y);
 typedef void (*simd_rows8x2_fn)(int n, float *s, const void *x, const void *y, size_t y_stride);
 typedef void (*simd_rows8xn_fn)(int n, float *s, const void *x, const void *y, size_t y_stride, int n_tok);
+/* rows4xn (as loaded): s[4t + r] = row r (r < 4; rows x_stride bytes apart) against n_tok <=
+ * SIMD_ROWS4XN_TOK activation rows (y_stride bytes apart) */
+enum { SIMD_ROWS4XN_TOK = 16 };
+typedef void (*simd_rows4xn_fn)(int n, float *s, const void *x, size_t x_stride, const void *y, size_t y_stride,
+                                int n_tok);
 typedef struct simd128_tiles {
     simd_dot_4rows_fn dot_4rows;
     simd_dot_4cols_fn dot_4cols;
     simd_rows8_fn rows8;           /* set with repack[type] */
     simd_rows8x2_fn rows8x2;
     simd_rows8xn_fn rows8xn;
+    simd_rows4xn_fn rows4xn;       /* prefill as loaded, preferred to dot_4cols */
 } simd128_tiles;
 
 /* Each file overrides the entries it implements and fills tiles[type] for its types; `scalar`
@@ -41,6 +47,8 @@ void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const m
 /* Q4_1, Q5_0, Q5_1 repacked (their relaxed tiles in relaxed builds) */
 void mw_simd128_fill_repack_legacy(mw_kernels *k, simd128_tiles *tiles);
 void mw_simd128_fill_f16(mw_kernels *k, const mw_kernels *scalar);
+/* F16 / BF16 weights: vec_dot and dot_4rows */
+void mw_simd128_fill_half(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
 void mw_simd128_fill_matmul(mw_kernels *k, const simd128_tiles *tiles);
 /* Relaxed-SIMD builds (wasm_simd.h: MW_RELAXED): the tiles that use
  * i32x4.relaxed_dot_i8x16_i7x16_add replace their SIMD128 ones (same repacked layouts) */

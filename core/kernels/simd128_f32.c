@@ -1,6 +1,6 @@
 /*
  * simd128_f32.c — SIMD128 kernels over float vectors: dot_f32 (attention scores), axpy_f32
- * (attention's weighted sum of V) and the F32 x F32 / F16 x F16 vec_dots.
+ * (attention's weighted sum of V) and the F32 x F32 vec_dot (F16 / BF16: simd128_half.c).
  * The dots keep the scalar's eight interleaved partial sums (lane k of two f32x4 accumulators
  * is acc[k] and acc[4+k]) and its pairwise reduction, so they are bit-identical to scalar.
  */
@@ -54,40 +54,12 @@ static void axpy_f32(int n, float a, const float *x, float *y)
     if (i < n) scalar_k->axpy_f32(n - i, a, x + i, y + i);
 }
 
-/* Products of eight halves each: x[i..i+3]*y[..] into acc0, x[i+4..i+7]*y[..] into acc1. */
-static inline void f16x8_madd(const uint16_t *x, const uint16_t *y, v128_t *acc0, v128_t *acc1)
-{
-    v128_t hx = wasm_v128_load(x), hy = wasm_v128_load(y);
-    v128_t x0 = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hx));
-    v128_t x1 = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hx));
-    v128_t y0 = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(hy));
-    v128_t y1 = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(hy));
-    *acc0 = wasm_f32x4_add(*acc0, wasm_f32x4_mul(x0, y0));
-    *acc1 = wasm_f32x4_add(*acc1, wasm_f32x4_mul(x1, y1));
-}
-
-static void vec_dot_f16(int n, float *s, const void *vx, const void *vy)
-{
-    const uint16_t *x = vx, *y = vy;
-    v128_t acc0 = wasm_f32x4_splat(0.0f), acc1 = acc0;
-    int i = 0;
-    for (; i + 8 <= n; i += 8) f16x8_madd(x + i, y + i, &acc0, &acc1);
-    if (i < n) {   /* zero-padded last values (half 0x0000 is +0), as in dot_f32 */
-        uint16_t xt[8] = { 0 }, yt[8] = { 0 };
-        memcpy(xt, x + i, (size_t)(n - i) * sizeof(uint16_t));
-        memcpy(yt, y + i, (size_t)(n - i) * sizeof(uint16_t));
-        f16x8_madd(xt, yt, &acc0, &acc1);
-    }
-    *s = reduce8(acc0, acc1);
-}
-
 void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar)
 {
     scalar_k = scalar;
     k->dot_f32 = dot_f32;
     k->axpy_f32 = axpy_f32;
     k->vec_dot[MW_TYPE_F32] = vec_dot_f32;
-    k->vec_dot[MW_TYPE_F16] = vec_dot_f16;
 }
 
 #endif

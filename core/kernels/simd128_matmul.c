@@ -65,7 +65,8 @@ static void matmul_repacked(const type_kernels *k, const mw_matmul_rows *m)
 }
 
 /* As loaded: decode four rows per pass over the activation row where the type has dot_4rows
- * (a prefill prefers dot_4cols, one row against four tokens, unpacking the row once) */
+ * (a prefill prefers rows4xn, four rows against a tile of tokens, else dot_4cols, one row
+ * against four tokens, unpacking the row once) */
 static void matmul_unpacked(const type_kernels *k, const mw_matmul_rows *m)
 {
     const simd_dot_4rows_fn dot4 = k->tiles.dot_4rows;
@@ -74,6 +75,16 @@ static void matmul_unpacked(const type_kernels *k, const mw_matmul_rows *m)
     const uint8_t *y = m->y;
     const size_t y_stride = m->y_stride, out_stride = m->out_stride;
     int64_t r = m->r0;
+    const simd_rows4xn_fn dot4xn = m->n_tok >= 2 ? k->tiles.rows4xn : NULL;
+    for (; dot4xn && r + 4 <= m->r1; r += 4) {   /* four rows against up to SIMD_ROWS4XN_TOK tokens at a time */
+        const uint8_t *wr = (const uint8_t *)m->w + (size_t)r * w_row_bytes;
+        for (int tok = 0; tok < m->n_tok; tok += SIMD_ROWS4XN_TOK) {
+            const int nt = m->n_tok - tok < SIMD_ROWS4XN_TOK ? m->n_tok - tok : SIMD_ROWS4XN_TOK;
+            float s[4 * SIMD_ROWS4XN_TOK];
+            dot4xn(m->n, s, wr, w_row_bytes, y + (size_t)tok * y_stride, y_stride, nt);
+            for (int t = 0; t < nt; t++) memcpy(&m->out[(size_t)(tok + t) * out_stride + (size_t)r], s + 4 * t, sizeof s[0] * 4);
+        }
+    }
     for (; dot4 && !(dot4c && m->n_tok >= 4) && r + 4 <= m->r1; r += 4) {
         const uint8_t *wr = (const uint8_t *)m->w + (size_t)r * w_row_bytes;
         for (int tok = 0; tok < m->n_tok; tok++) {

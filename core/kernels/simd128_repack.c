@@ -330,8 +330,12 @@ static void vec_dot_rows8xn_q8_0(int n, float *s, const void *vx, const void *vy
  * splat to every lane, one relaxed dot per chunk and four rows, and the lanes are the rows'
  * integer dots (-8 * sum(y) folded into the start, as rows8_relaxed). Up to XN_TOK tokens per
  * pass over xs (their accumulators fit the 16 registers). The float term is add_terms8's, so
- * bit-identical to vec_dot. Q8_0 keeps the SIMD128 rows8xn: its weights need the sign split
- * (two relaxed dots per 16 values), which measured no faster than the i16 dots in Chromium. */
+ * bit-identical to vec_dot. Q8_0 keeps the SIMD128 rows8xn: with both operands signed bytes one
+ * must be split for the i7 operand (two relaxed dots per 16 values), and no split measured
+ * faster than the i16 dots in Chromium 156 (64 and 16 tokens, 256 x 4096): the weights' sign
+ * split per token (rows8_relaxed's) 0.85x; rows transposed as here, two tokens per pass, the
+ * activations split once per token (y + 128 = l + 128 b, minus 128 sum(w)) 0.96-0.98x, or the
+ * weights split once per tile (w = l - 128 n) with the activations splat as they are 0.93-0.95x. */
 enum { XN_TOK = 4 };
 
 /* out[c] = lane c of a[0..3] (a 4x4 transpose of i32 lanes) */

@@ -411,27 +411,38 @@ SIMD_INLINE v128_t rows_of_pairs(v128_t p0, v128_t p1)
     return wasm_i32x4_add(wasm_i32x4_shuffle(p0, p1, 0, 2, 4, 6), wasm_i32x4_shuffle(p0, p1, 1, 3, 5, 7));
 }
 
-/* acc (rows 0-3 / 4-7) += d*yd*sumi [- dmin*yd*summ]: kq_dot's finish for eight rows (sumi,
- * summ: one i32 per row; summ unused without dmin), fp16 scales converted exactly. */
-SIMD_INLINE void finish8(v128_t acc[2], const v128_t sumi[2], const v128_t summ[2],
-                         const uint16_t d_h[8], const uint16_t *dmin_h, float yd)
+/* The eight rows' fp16 scales d (dmin) as f32 vectors, rows 0-3 and 4-7, converted exactly */
+SIMD_INLINE void scales8_f32(const uint16_t h8[8], v128_t out[2])
+{
+    const v128_t h = wasm_v128_load(h8);
+    out[0] = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
+    out[1] = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
+}
+
+/* acc (rows 0-3 / 4-7) += dx*yd*sumi [- dm*yd*summ]: kq_dot's finish for eight rows (sumi,
+ * summ: one i32 per row; summ unused without dm), dx and dm the rows' scales (scales8_f32;
+ * a prefill converts them once per super-block for all its tokens). */
+SIMD_INLINE void finish8_f32(v128_t acc[2], const v128_t sumi[2], const v128_t summ[2], const v128_t dx[2],
+                             const v128_t *dm, float yd)
 {
     const v128_t dy = wasm_f32x4_splat(yd);
-    const v128_t d = wasm_v128_load(d_h);
-    const v128_t dx[2] = { simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(d)),
-                           simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(d)) };
-    v128_t dm[2] = { dy, dy };
-    if (dmin_h) {
-        const v128_t h = wasm_v128_load(dmin_h);
-        dm[0] = simd_f16x4_to_f32(wasm_u32x4_extend_low_u16x8(h));
-        dm[1] = simd_f16x4_to_f32(wasm_u32x4_extend_high_u16x8(h));
-    }
     for (int h = 0; h < 2; h++) {
         v128_t r = wasm_f32x4_mul(wasm_f32x4_mul(dx[h], dy), wasm_f32x4_convert_i32x4(sumi[h]));
-        if (dmin_h)
+        if (dm)
             r = wasm_f32x4_sub(r, wasm_f32x4_mul(wasm_f32x4_mul(dm[h], dy), wasm_f32x4_convert_i32x4(summ[h])));
         acc[h] = wasm_f32x4_add(acc[h], r);
     }
+}
+
+/* finish8_f32 from the fp16 scales d_h (dmin_h NULL: no mins) */
+SIMD_INLINE void finish8(v128_t acc[2], const v128_t sumi[2], const v128_t summ[2],
+                         const uint16_t d_h[8], const uint16_t *dmin_h, float yd)
+{
+    v128_t dx[2], dm[2];
+    scales8_f32(d_h, dx);
+    if (dmin_h)
+        scales8_f32(dmin_h, dm);
+    finish8_f32(acc, sumi, summ, dx, dmin_h ? dm : NULL, yd);
 }
 
 /* acc[t] (rows 0-3, 4-7) += the terms of super-block i of a group (vx: its first) for token t
@@ -1188,6 +1199,10 @@ typedef void (*xs_summ_fn)(const void *mins, const int16_t *bsums, v128_t summ[2
 static void xs_finish_tokens(const xs_block *xs, xs_summ_fn summ_of, const void *mins, const uint16_t d[8],
                              const uint16_t *dmin, const uint8_t *y, size_t y_stride, int n_tok, float *s)
 {
+    v128_t dx[2], dm[2];   /* converted once for all the tokens */
+    scales8_f32(d, dx);
+    if (dmin)
+        scales8_f32(dmin, dm);
     for (int t0 = 0; t0 < n_tok; t0 += 2) {
         const int nt = n_tok - t0 >= 2 ? 2 : 1;
         const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
@@ -1204,7 +1219,7 @@ static void xs_finish_tokens(const xs_block *xs, xs_summ_fn summ_of, const void 
             if (summ_of)
                 summ_of(mins, yt[t]->bsums, summ);
             v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
-            finish8(acc, sumi[t], summ, d, dmin, yt[t]->d);
+            finish8_f32(acc, sumi[t], summ, dx, dmin ? dm : NULL, yt[t]->d);
             wasm_v128_store(st, acc[0]);
             wasm_v128_store(st + 4, acc[1]);
         }
@@ -1392,6 +1407,9 @@ SIMD_INLINE void sums_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, int nt, const
 static void tokens_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, const uint16_t d[8], const uint16_t dmin[8],
                                     const uint8_t *y, size_t y_stride, int n_tok, float *s)
 {
+    v128_t dx[2], dm[2];   /* converted once for all the tokens */
+    scales8_f32(d, dx);
+    scales8_f32(dmin, dm);
     for (int t0 = 0; t0 < n_tok; t0 += 2) {
         const int nt = n_tok - t0 >= 2 ? 2 : 1;
         const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
@@ -1404,7 +1422,7 @@ static void tokens_xs_q45_K_relaxed(const xs_q45_K_relaxed *xs, const uint16_t d
         for (int t = 0; t < nt; t++) {
             float *st = s + 8 * (t0 + t);
             v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
-            finish8(acc, sumi[t], summ[t], d, dmin, yt[t]->d);
+            finish8_f32(acc, sumi[t], summ[t], dx, dm, yt[t]->d);
             wasm_v128_store(st, acc[0]);
             wasm_v128_store(st + 4, acc[1]);
         }
@@ -1509,6 +1527,8 @@ static void vec_dot_rows8xn_q6_K_relaxed(int n, float *s, const void *vx, const 
     for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         unpack_xs_q6_K_relaxed(&x[i], &xs);
+        v128_t dx[2];   /* converted once for all the tokens */
+        scales8_f32(x[i].d, dx);
         const uint8_t *y = (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K);
         for (int t0 = 0; t0 < n_tok; t0 += 2) {
             const int nt = n_tok - t0 >= 2 ? 2 : 1;
@@ -1522,11 +1542,150 @@ static void vec_dot_rows8xn_q6_K_relaxed(int n, float *s, const void *vx, const 
             for (int t = 0; t < nt; t++) {
                 float *st = s + 8 * (t0 + t);
                 v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
-                finish8(acc, sumi[t], NULL, x[i].d, NULL, yt[t]->d);
+                finish8_f32(acc, sumi[t], NULL, dx, NULL, yt[t]->d);
                 wasm_v128_store(st, acc[0]);
                 wasm_v128_store(st + 4, acc[1]);
             }
         }
+    }
+}
+#endif
+
+#if defined(MW_RELAXED)
+/* ---- relaxed rows8xn (Q2_K, Q3_K): a super-block unpacked once per tile of tokens ----
+ * The groups of the eight rows as i7 bytes in value order (byte k: value k of the group; Q2_K
+ * 0..3, Q3_K 0..7 = q + 4), the pair_scales of every group and row pair, and the rows' d (dmin)
+ * as f32: 3.1 KiB in L1. A token then loads each 16 activations once, unshuffled, for the
+ * eight rows, and costs the relaxed dots and scale pairs only (as q23_K_sums, two tokens per
+ * pass); Q2_K's mins and Q3_K's -4 go through bsums. Integer sums exact, the float finish
+ * finish8's: bit-identical to vec_dot. (Q2_K's scales multiplied into the bytes, q * sc <= 45,
+ * one relaxed dot per group and row into per-row accumulators, measured 0.76x this in
+ * Chromium: one token per pass, as its eight accumulators fill the registers.) */
+enum { Q23_XN_TOK = 2 };   /* tokens per pass over the super-block */
+typedef struct {
+    v128_t q[QK_K / 16][8];        /* group g, row r */
+    v128_t scales[QK_K / 16][4];   /* pair_scales of group g, row pair p */
+    v128_t sc[4][4];               /* rows_bsum_dots' vectors: Q2_K the mins, Q3_K the scales */
+    v128_t d[2], dmin[2];          /* scales8_f32 of d (and Q2_K's dmin) */
+} xs_q23_K_relaxed;
+
+/* x_q23_K_bytes' order (byte 2k + e: value 8e + k) to value order */
+SIMD_INLINE v128_t value_order(v128_t x)
+{
+    return wasm_i8x16_shuffle(x, x, 0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+}
+
+static void unpack_xs_q2_K_relaxed(const block_q2_Kx8 *x, xs_q23_K_relaxed *xs)
+{
+    v128_t sc[4][4];
+    scales_mins_q2_K(x->scales, sc, xs->sc);
+    scales8_f32(x->d, xs->d);
+    scales8_f32(x->dmin, xs->dmin);
+    KEEP_LOOP
+    for (int w = 0; w < 2; w++) {
+        SIMD_UNROLL
+        for (int b = 0; b < 8; b++) {
+            const int c = 2 * w + b / 4, j = b % 4, g = 8 * w + b;
+            for (int p = 0; p < 4; p++) xs->scales[g][p] = pair_scales(sc[p][c], j);
+            KEEP_LOOP
+            for (int r = 0; r < 8; r++) xs->q[g][r] = value_order(x_q23_K_bytes(x->qs[r][c], NULL, b, j));
+        }
+    }
+}
+
+static void unpack_xs_q3_K_relaxed(const block_q3_Kx8 *x, xs_q23_K_relaxed *xs)
+{
+    scales_q3_Kx8(x->scales, xs->sc);
+    scales8_f32(x->d, xs->d);
+    KEEP_LOOP
+    for (int w = 0; w < 2; w++) {
+        SIMD_UNROLL
+        for (int b = 0; b < 8; b++) {
+            const int c = 2 * w + b / 4, j = b % 4, g = 8 * w + b;
+            for (int p = 0; p < 4; p++) xs->scales[g][p] = pair_scales(xs->sc[p][c], j);
+            KEEP_LOOP
+            for (int r = 0; r < 8; r++) xs->q[g][r] = value_order(x_q23_K_bytes(x->qs[r][c], x->hm[r][w], b, j));
+        }
+    }
+}
+
+/* sumi of the eight rows against NT (1 or 2) tokens' super-blocks (is_q3: minus Q3_K's 4 * sum sc*bsum) */
+SIMD_INLINE void sums_xs_q23_K_relaxed(const xs_q23_K_relaxed *xs, int nt, const block_q8_K *const y[2],
+                                     v128_t sumi[2][2], int is_q3)
+{
+    const v128_t zero = wasm_i32x4_splat(0);
+    v128_t acc[2][4];
+    for (int t = 0; t < nt; t++)
+        for (int p = 0; p < 4; p++) acc[t][p] = zero;
+    KEEP_LOOP
+    for (int g = 0; g < QK_K / 16; g++) {
+        v128_t yv[2];
+        for (int t = 0; t < nt; t++) yv[t] = wasm_v128_load(y[t]->qs + 16 * g);
+        SIMD_UNROLL
+        for (int p = 0; p < 4; p++) {
+            const v128_t xa = xs->q[g][2 * p], xb = xs->q[g][2 * p + 1], sc = xs->scales[g][p];
+            for (int t = 0; t < nt; t++)
+                acc[t][p] = add_scaled_pair(acc[t][p], wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t], xa, zero),
+                                            wasm_i32x4_relaxed_dot_i8x16_i7x16_add(yv[t], xb, zero), sc);
+        }
+    }
+    for (int t = 0; t < nt; t++) {
+        sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
+        sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
+        if (is_q3) {
+            v128_t corr[2];
+            rows_bsum_dots(xs->sc, y[t]->bsums, corr);
+            sumi[t][0] = wasm_i32x4_sub(sumi[t][0], wasm_i32x4_shl(corr[0], 2));
+            sumi[t][1] = wasm_i32x4_sub(sumi[t][1], wasm_i32x4_shl(corr[1], 2));
+        }
+    }
+}
+
+/* s[8t + r] += the super-block's term for row r and token t (y: token 0's super-block) */
+SIMD_INLINE void tokens_xs_q23_K_relaxed(const xs_q23_K_relaxed *xs, const uint8_t *y, size_t y_stride, int n_tok,
+                                        float *s, int is_q3)
+{
+    for (int t0 = 0; t0 < n_tok; t0 += Q23_XN_TOK) {
+        const int nt = n_tok - t0 >= Q23_XN_TOK ? Q23_XN_TOK : 1;
+        const block_q8_K *yt[2] = { (const block_q8_K *)(y + (size_t)t0 * y_stride),
+                                    (const block_q8_K *)(y + (size_t)(t0 + nt - 1) * y_stride) };
+        v128_t sumi[2][2];
+        if (nt == 2)
+            sums_xs_q23_K_relaxed(xs, 2, yt, sumi, is_q3);
+        else
+            sums_xs_q23_K_relaxed(xs, 1, yt, sumi, is_q3);
+        for (int t = 0; t < nt; t++) {
+            float *st = s + 8 * (t0 + t);
+            v128_t acc[2] = { wasm_v128_load(st), wasm_v128_load(st + 4) };
+            v128_t summ[2];
+            if (!is_q3)
+                rows_bsum_dots(xs->sc, yt[t]->bsums, summ);
+            finish8_f32(acc, sumi[t], summ, xs->d, is_q3 ? NULL : xs->dmin, yt[t]->d);
+            wasm_v128_store(st, acc[0]);
+            wasm_v128_store(st + 4, acc[1]);
+        }
+    }
+}
+
+static void vec_dot_rows8xn_q2_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q2_Kx8 *x = vx;
+    xs_q23_K_relaxed xs;
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_xs_q2_K_relaxed(&x[i], &xs);
+        tokens_xs_q23_K_relaxed(&xs, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K), y_stride, n_tok, s, 0);
+    }
+}
+
+static void vec_dot_rows8xn_q3_K_relaxed(int n, float *s, const void *vx, const void *vy, size_t y_stride, int n_tok)
+{
+    const block_q3_Kx8 *x = vx;
+    xs_q23_K_relaxed xs;
+    for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
+    for (int i = 0; i < n / QK_K; i++) {
+        unpack_xs_q3_K_relaxed(&x[i], &xs);
+        tokens_xs_q23_K_relaxed(&xs, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K), y_stride, n_tok, s, 1);
     }
 }
 #endif
@@ -1572,8 +1731,10 @@ void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles)
     tiles[MW_TYPE_Q6_K].rows8xn = vec_dot_rows8xn_q6_K_relaxed;
     tiles[MW_TYPE_Q3_K].rows8 = vec_dot_rows8_q3_K_relaxed;
     tiles[MW_TYPE_Q3_K].rows8x2 = vec_dot_rows8x2_q3_K_relaxed;
+    tiles[MW_TYPE_Q3_K].rows8xn = vec_dot_rows8xn_q3_K_relaxed;
     tiles[MW_TYPE_Q2_K].rows8 = vec_dot_rows8_q2_K_relaxed;
     tiles[MW_TYPE_Q2_K].rows8x2 = vec_dot_rows8x2_q2_K_relaxed;
+    tiles[MW_TYPE_Q2_K].rows8xn = vec_dot_rows8xn_q2_K_relaxed;
     tiles[MW_TYPE_Q5_K].rows8 = vec_dot_rows8_q5_K_relaxed;
     tiles[MW_TYPE_Q5_K].rows8x2 = vec_dot_rows8x2_q5_K_relaxed;
     tiles[MW_TYPE_Q5_K].rows8xn = vec_dot_rows8xn_q5_K_relaxed;

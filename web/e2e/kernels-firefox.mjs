@@ -1,5 +1,5 @@
-// kernels-firefox.mjs — relaxed.test.mjs's check in Firefox (a manual second engine: CI has
-// Chromium only). Serves relaxed.page.mjs and build-wasm64/mw64{,-relaxed}.wasm cross-origin
+// kernels-firefox.mjs — relaxed.test.mjs's check in Firefox without the test harness (relaxed.test.mjs
+// itself now runs in Chromium and Firefox). Serves relaxed.page.mjs and build-wasm64/mw64{,-relaxed}.wasm cross-origin
 // isolated on loopback, runs headless firefox-esr on a fresh profile, and prints each module's
 // kernel set and mismatches against the scalar oracle (MW_KERNEL_BENCH=1: decode GB/s too);
 // exits 1 unless both are 0.   node web/e2e/kernels-firefox.mjs [firefox binary]

@@ -44,6 +44,8 @@ window.mwKernelCheck = async ({ moduleUrl, bench = [], skipSelftest = false }) =
   // each case: best of `rounds` calls of `reps` matmuls against nTok tokens; GB/s of weight
   // bytes streamed (per pass over the weight) and G multiply-adds per second
   for (const { type, name, rowBytes, nRows, n, nTok = 1, reps, rounds } of bench) {
+    // first, untimed: the weight and activations are made and kept for the timed calls
+    if (exports.mw_kernels_bench(type, nRows, n, nTok, 0) === -1) throw new Error('mw_kernels_bench: out of memory');
     let best = Infinity;
     for (let k = 0; k < rounds; k++) {
       const t1 = performance.now();

@@ -76,12 +76,13 @@ static int check_type(const mw_kernels *ref, int32_t type, int n)
     return bad;
 }
 
-/* The number of matmul_rows results (every quantized weight type, two row lengths, as loaded
+/* The number of matmul_rows results (every quantized weight type and F16 / BF16, two row lengths, as loaded
  * and repacked, 1-33 tokens) that differ from the scalar oracle: 0 when the set is right */
 EXPORT int mw_kernels_selftest(void)
 {
     static const int32_t types[] = { MW_TYPE_Q4_0, MW_TYPE_Q4_1, MW_TYPE_Q5_0, MW_TYPE_Q5_1, MW_TYPE_Q8_0,
-                                     MW_TYPE_Q2_K, MW_TYPE_Q3_K, MW_TYPE_Q4_K, MW_TYPE_Q5_K, MW_TYPE_Q6_K };
+                                     MW_TYPE_Q2_K, MW_TYPE_Q3_K, MW_TYPE_Q4_K, MW_TYPE_Q5_K, MW_TYPE_Q6_K,
+                                     MW_TYPE_F16, MW_TYPE_BF16 };
     mw_kernels ref;
     mw_kernels_init();
     mw_kernels_fill_scalar(&ref);
@@ -102,17 +103,38 @@ EXPORT const char *mw_kernels_selftest_set(void)
 
 /* Timing: an n_rows x n weight of `type` (repacked when the set repacks it) against n_tok
  * tokens (1: a decode matvec; more: a prefill matmul), `reps` times; the page times the call.
+ * The weight and activations are made once per shape and kept for the next call of the same
+ * shape (the quantizers and the repack would otherwise be timed too: Q2_K's and Q3_K's
+ * reference quantizers cost more than a small prefill), so time calls after the first.
  * Returns a sum of the outputs, so nothing is optimised away; -1 if the allocation failed. */
-EXPORT float mw_kernels_bench(int type, int n_rows, int n, int n_tok, int reps)
+static struct {
+    int type, n_rows, n, n_tok;
+    bool repacked;
+    uint8_t *w, *y;
+    float *out;
+    size_t y_bytes;
+} bench;
+
+static void bench_free(void)
 {
-    mw_kernels_init();
+    free(bench.w); free(bench.y); free(bench.out);
+    bench.w = bench.y = NULL;
+    bench.out = NULL;
+    bench.type = -1;
+}
+
+static int bench_prepare(int type, int n_rows, int n, int n_tok)
+{
+    if (bench.w && bench.type == type && bench.n_rows == n_rows && bench.n == n && bench.n_tok == n_tok)
+        return 0;
+    bench_free();
     const int32_t vdt = mw_type_traits_get(type)->vec_dot_type;
     const size_t row_bytes = mw_row_size(type, n), y_bytes = mw_row_size(vdt, n);
     uint8_t *w = malloc(row_bytes * (size_t)n_rows), *y = malloc(y_bytes * (size_t)n_tok);
     float *f = malloc(sizeof(float) * n), *out = malloc(sizeof(float) * n_rows * (size_t)n_tok);
     if (!w || !y || !f || !out) {
         free(w); free(y); free(f); free(out);
-        return -1.0f;
+        return -1;
     }
     for (int r = 0; r < n_rows; r++) {   /* a few distinct rows, copied: the timing is what matters */
         if (r < 8) {
@@ -126,19 +148,34 @@ EXPORT float mw_kernels_bench(int type, int n_rows, int n, int n_tok, int reps)
         fill_random(f, n);
         mw_kern->quantize_row[vdt](f, y + (size_t)k * y_bytes, n);
     }
+    free(f);
     const bool repacked = mw_kern->repack[type] != NULL && n_rows % MW_REPACK_ROWS == 0;
     if (repacked) {
         uint8_t *p = malloc(row_bytes * (size_t)n_rows);
+        if (!p) {
+            free(w); free(y); free(out);
+            return -1;
+        }
         mw_kern->repack[type](n_rows, n, w, p);
         free(w);
         w = p;
     }
+    bench.type = type; bench.n_rows = n_rows; bench.n = n; bench.n_tok = n_tok;
+    bench.repacked = repacked; bench.w = w; bench.y = y; bench.out = out; bench.y_bytes = y_bytes;
+    return 0;
+}
+
+EXPORT float mw_kernels_bench(int type, int n_rows, int n, int n_tok, int reps)
+{
+    mw_kernels_init();
+    if (bench_prepare(type, n_rows, n, n_tok) != 0)
+        return -1.0f;
     float sum = 0.0f;
     for (int k = 0; k < reps; k++) {
-        const mw_matmul_rows m = { type, n, n_tok, repacked, w, 0, n_rows, y, y_bytes, out, (size_t)n_rows };
+        const mw_matmul_rows m = { type, n, n_tok, bench.repacked, bench.w, 0, n_rows, bench.y, bench.y_bytes,
+                                   bench.out, (size_t)n_rows };
         mw_kern->matmul_rows[type](&m);
-        sum += out[k % n_rows];
+        sum += bench.out[k % n_rows];
     }
-    free(w); free(y); free(f); free(out);
     return sum;
 }
