@@ -3,6 +3,9 @@
  * across the pool's threads; each thread hands its rows of each weight, against all tokens, to
  * the kernel set's matmul_rows (which tiles rows and tokens its own way). Weights the model
  * repacked at load (mw_tensor.repacked) are split in whole groups of MW_REPACK_ROWS rows.
+ * The rows are cut into a few shares per thread (pool.h): a thread that is late to a task (asleep,
+ * descheduled by another process, slow to wake in a browser) leaves its shares to the others
+ * instead of holding them up. Each row's numbers do not depend on the cut.
  */
 #include "matmul.h"
 #include "kernels/kernels.h"
@@ -20,10 +23,19 @@ typedef struct matmul_task {
     int64_t total_rows;
 } matmul_task;
 
+#define SHARES_PER_THREAD 4
+#define SHARE_ROWS 16   /* shares start on a multiple of this many rows (of all jobs' rows) */
+
+/* first row of share i of n */
+static int64_t share_row(int64_t total_rows, int i, int n)
+{
+    return i == n ? total_rows : total_rows * i / n / SHARE_ROWS * SHARE_ROWS;
+}
+
 static void matmul_worker(void *arg, int ith, int nth)
 {
     const matmul_task *t = arg;
-    const int64_t r0 = t->total_rows * ith / nth, r1 = t->total_rows * (ith + 1) / nth;
+    const int64_t r0 = share_row(t->total_rows, ith, nth), r1 = share_row(t->total_rows, ith + 1, nth);
     int64_t base = 0;
     for (int32_t j = 0; j < t->n_jobs; j++) {
         const mw_tensor *w = t->jobs[j].w;
@@ -73,5 +85,8 @@ void mw_matmul(mw_pool *pool, mw_scratch *sc, int32_t n_tok, const float *x, int
         task.act_for_job[j] = &acts[a];
         task.total_rows += jobs[j].w->ne[1];
     }
-    mw_pool_run(pool, (uint64_t)task.total_rows * n_cols * n_tok, matmul_worker, &task);
+    const int64_t max_shares = (task.total_rows + SHARE_ROWS - 1) / SHARE_ROWS;
+    const int n_shares = (int)MW_MIN((int64_t)mw_pool_size(pool) * SHARES_PER_THREAD, max_shares);
+    mw_pool_run_shares(pool, (uint64_t)task.total_rows * n_cols * n_tok, n_shares, matmul_worker,
+                       &task);
 }
