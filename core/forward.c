@@ -70,9 +70,7 @@ static void ffn_block(mw_session *s, int32_t il, int32_t n_tok)
         mw_moe_ffn(s->pool, sc, s->model, s->expert_counts, il, n_tok);
     } else {
         mw_matmul_job gate_up[2] = { { &l->ffn_gate, sc->gate }, { &l->ffn_up, sc->up } };
-        mw_matmul(s->pool, sc, n_tok, sc->xn, 2, gate_up);
-        const size_t n = (size_t)n_tok * hp->n_ff;
-        mw_swiglu(sc->gate, sc->gate, sc->up, (int)n);
+        mw_matmul_swiglu(s->pool, sc, n_tok, sc->xn, gate_up);   /* sc->gate = silu(gate) * up */
         mw_matmul_job down = { &l->ffn_down, sc->proj };
         mw_matmul(s->pool, sc, n_tok, sc->gate, 1, &down);
     }

@@ -23,4 +23,9 @@ typedef struct mw_matmul_job {
 void mw_matmul(mw_pool *pool, mw_scratch *sc, int32_t n_tok, const float *x, int32_t n_jobs,
                const mw_matmul_job *jobs);
 
+/* The SwiGLU FFN's first half in one task: gate_up[0] (ffn_gate) and gate_up[1] (ffn_up), same
+ * shape, then gate_up[0].out = silu(gate) * up, each share on its own rows (no serial pass). */
+void mw_matmul_swiglu(mw_pool *pool, mw_scratch *sc, int32_t n_tok, const float *x,
+                      const mw_matmul_job gate_up[2]);
+
 #endif

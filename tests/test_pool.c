@@ -6,6 +6,7 @@
  *   - parallel-for over many sizes x thread counts: every index written exactly once, by the
  *     share of the thread that owns it, and every share 0..nth-1 run once per task;
  *   - work below MW_POOL_MIN_WORK runs on the caller alone (ith 0 of 1);
+ *   - more shares than threads (mw_pool_run_shares): every share once, whoever runs it;
  *   - reuse: thousands of tasks on one pool, alternating task functions;
  *   - shutdown: pools freed right after creation, after one task, after many, in a loop;
  *   - bad thread counts.
@@ -83,14 +84,18 @@ static void pfor_task(void *p, int ith, int nth)
     f->nth_seen[ith] = nth;
 }
 
-/* one task over n indices; 1 when every index was written once by its share */
-static int run_pfor(mw_pool *pool, size_t n, uint64_t work, int want_nth)
+/* one task over n indices in n_shares shares (0: one per thread); 1 when every index was
+ * written once by its share */
+static int run_pfor_shares(mw_pool *pool, size_t n, uint64_t work, int n_shares, int want_nth)
 {
     pfor f = { 0 };
     f.n = n;
     f.hits = calloc(n + 1, sizeof *f.hits);
     f.owner = calloc(n + 1, sizeof *f.owner);
-    mw_pool_run(pool, work, pfor_task, &f);
+    if (n_shares)
+        mw_pool_run_shares(pool, work, n_shares, pfor_task, &f);
+    else
+        mw_pool_run(pool, work, pfor_task, &f);
     int ok = 1;
     for (size_t i = 0; i < n; i++) {
         size_t o = f.owner[i];
@@ -106,6 +111,11 @@ static int run_pfor(mw_pool *pool, size_t n, uint64_t work, int want_nth)
     free(f.hits);
     free(f.owner);
     return ok;
+}
+
+static int run_pfor(mw_pool *pool, size_t n, uint64_t work, int want_nth)
+{
+    return run_pfor_shares(pool, n, work, 0, want_nth);
 }
 
 /* 1 when this build has worker threads (without pthreads the pool is its one-thread twin);
@@ -136,6 +146,16 @@ static void test_parallel_for(void)
             ok_small &= run_pfor(pool, sizes[s], MW_POOL_MIN_WORK - 1, 1);   /* caller alone */
         }
         CHECK_MSG(ok, "%d threads: every index written once by its share", nth);
+        int ok_shares = 1;
+        for (int n_shares = 2; n_shares <= 256; n_shares = n_shares * 3 + 1) {
+            for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++)
+                ok_shares &= run_pfor_shares(pool, sizes[s], MW_POOL_MIN_WORK, n_shares,
+                                             have_threads && nth > 1 ? n_shares : 1);
+            for (int r = 0; r < 200; r++)   /* many tasks: shares taken while workers come and go */
+                ok_shares &= run_pfor_shares(pool, 1000, MW_POOL_MIN_WORK, n_shares,
+                                             have_threads && nth > 1 ? n_shares : 1);
+        }
+        CHECK_MSG(ok_shares, "%d threads, 2..256 shares: every share run once, every index once", nth);
         CHECK_MSG(ok_small, "%d threads: small work runs on the caller alone", nth);
         mw_pool_free(pool);
     }

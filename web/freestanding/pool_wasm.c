@@ -1,62 +1,87 @@
 /*
  * pool_wasm.c — core/pool.h for the freestanding wasm64 module (built with MW_POOL_WASM, which
- * turns off pool.c's single-thread twin): the same protocol as pool.c's pthreads pool, on wasm
- * atomics. The threads are Web Workers that the JS glue (web/wasm64/glue.mjs) starts on the
- * module's shared memory; each calls mw_wasm_worker_run(ith) once and never returns. A pool of
- * n threads uses workers 1..n-1 (the caller is thread 0), so mw_pool_create fails clearly
- * when the page started fewer workers.
+ * turns off pool.c's single-thread twin), on wasm atomics. The threads are Web Workers that the
+ * JS glue (web/wasm64/glue.mjs) starts on the module's shared memory; each calls
+ * mw_wasm_worker_run(ith) once and never returns. A pool of n threads seats n - 1 of them
+ * beside the caller, so mw_pool_create fails clearly when the page started fewer workers.
  *
- * A task is published seqlock-style: the generation counter goes odd while its fields are
- * written and even when they are complete, so a worker never mixes two tasks. Workers spin on it for a while (the
- * tasks of a decode step come microseconds apart; a wait/notify round trip costs more) and
- * then sleep in memory.atomic.wait32. The caller runs share 0 and spins until the pending
- * count is zero: it never blocks, since the page's main thread may not atomic.wait.
+ * The protocol is pool.c's pthreads pool: the caller publishes a task in one word, `ticket`
+ * (a generation and the seats open to workers); a worker takes a seat by compare-and-swap; the
+ * caller and the seated workers take shares from one counter; the caller closes the task and
+ * waits only for the seated workers, so a worker that sleeps or wakes late never holds it up.
+ * Workers spin on the ticket for a while (the tasks of a decode step come microseconds apart;
+ * a wait/notify round trip costs more) and then sleep in memory.atomic.wait32; the caller
+ * notifies only when one sleeps. The caller spins while it waits: it never blocks, since the
+ * page's main thread may not atomic.wait.
  */
 #include "pool.h"
 
 #define MAX_THREADS 256
 #define SPIN_ITERS (1 << 15)
+#define SEAT_BITS 8
+#define SEATS(t) ((t) & ((1u << SEAT_BITS) - 1))
+#define GEN(t) ((t) >> SEAT_BITS)
 
 struct mw_pool { int n_threads; };
 
-/* one task slot for the whole module; runs from different sessions take turns (run_lock) */
+/* one task slot for the whole module; runs from different sessions take turns (run_lock).
+ * The words workers spin on or take in turn each sit on their own cache line. */
 static struct {
-    int32_t generation;
-    int32_t pending;
-    int32_t n_workers;    /* workers that entered mw_wasm_worker_run */
+    uint32_t ticket;       /* GEN << SEAT_BITS | seats still open */
+    char pad0[60];
+    int32_t next_share;
+    char pad1[60];
+    int32_t done;          /* seated workers finished with the task */
+    char pad2[60];
+    int32_t sleepers;      /* workers in (or entering) atomic.wait32 */
+    int32_t n_workers;     /* workers that entered mw_wasm_worker_run */
     int32_t run_lock;
-    int32_t n_threads;    /* threads of the current task */
-    int32_t worker_runs;  /* task shares run by workers (tests check the workers really work) */
+    int32_t worker_runs;   /* shares run by workers (tests check the workers really work) */
+    int32_t n_shares;
     mw_task_fn fn;
     void *arg;
 } hub;
 
+static void run_shares(int from_worker)
+{
+    const int32_t n = hub.n_shares;
+    for (int32_t s; (s = __atomic_fetch_add(&hub.next_share, 1, __ATOMIC_RELAXED)) < n;) {
+        hub.fn(hub.arg, s, n);
+        if (from_worker)
+            __atomic_fetch_add(&hub.worker_runs, 1, __ATOMIC_RELAXED);
+    }
+}
+
 __attribute__((export_name("mw_wasm_worker_run"))) void mw_wasm_worker_run(int32_t ith)
 {
-    int32_t seen = __atomic_load_n(&hub.generation, __ATOMIC_ACQUIRE);
+    (void)ith;   /* any worker takes any seat: the share, not the worker, is the unit */
+    uint32_t seen = GEN(__atomic_load_n(&hub.ticket, __ATOMIC_ACQUIRE));
     __atomic_fetch_add(&hub.n_workers, 1, __ATOMIC_SEQ_CST);
     for (;;) {
-        int32_t g;
+        uint32_t t;
         for (int spins = 0;; spins++) {
-            g = __atomic_load_n(&hub.generation, __ATOMIC_ACQUIRE);
-            if (g != seen && !(g & 1))
+            t = __atomic_load_n(&hub.ticket, __ATOMIC_ACQUIRE);
+            if (GEN(t) != seen)
                 break;
-            if (spins >= SPIN_ITERS && g == seen) /* odd: a task is being written, keep spinning */
-                __builtin_wasm_memory_atomic_wait32(&hub.generation, seen, -1);
+            if (spins >= SPIN_ITERS) {
+                /* seq_cst (as every wasm atomic): the caller's publish then its load of
+                 * sleepers, or this add then the wait's compare, sees the other */
+                __atomic_fetch_add(&hub.sleepers, 1, __ATOMIC_SEQ_CST);
+                __builtin_wasm_memory_atomic_wait32((int32_t *)&hub.ticket, (int32_t)t, -1);
+                __atomic_fetch_sub(&hub.sleepers, 1, __ATOMIC_SEQ_CST);
+                spins = 0;
+            }
         }
-        seen = g;
-        const int32_t nth = hub.n_threads;
-        const mw_task_fn fn = hub.fn;
-        void *const arg = hub.arg;
-        /* Moved on already: task g finished without this worker (a selected worker holds it
-         * up until it is done), and the fields may belong to the next one. */
-        if (__atomic_load_n(&hub.generation, __ATOMIC_ACQUIRE) != g)
+        seen = GEN(t);
+        /* a seat, while the task is open; a failed swap reloads t (a newer task: next loop) */
+        while (GEN(t) == seen && SEATS(t) > 0 &&
+               !__atomic_compare_exchange_n(&hub.ticket, &t, t - 1, 1, __ATOMIC_ACQUIRE,
+                                            __ATOMIC_ACQUIRE))
+            ;
+        if (GEN(t) != seen || SEATS(t) == 0)
             continue;
-        if (ith < nth) {
-            fn(arg, ith, nth);
-            __atomic_fetch_add(&hub.worker_runs, 1, __ATOMIC_RELAXED);
-            __atomic_fetch_sub(&hub.pending, 1, __ATOMIC_ACQ_REL);
-        }
+        run_shares(1);
+        __atomic_fetch_add(&hub.done, 1, __ATOMIC_RELEASE);
     }
 }
 
@@ -96,23 +121,38 @@ void mw_pool_free(mw_pool *pool) { mw_free(pool); }
 
 int mw_pool_size(const mw_pool *pool) { return pool ? pool->n_threads : 1; }
 
-void mw_pool_run(mw_pool *pool, uint64_t work, mw_task_fn fn, void *arg)
+void mw_pool_run_shares(mw_pool *pool, uint64_t work, int n_shares, mw_task_fn fn, void *arg)
 {
-    if (!pool || pool->n_threads == 1 || work < MW_POOL_MIN_WORK) {
+    if (!pool || pool->n_threads == 1 || work < MW_POOL_MIN_WORK || n_shares <= 1) {
         fn(arg, 0, 1);
         return;
     }
     while (__atomic_exchange_n(&hub.run_lock, 1, __ATOMIC_ACQUIRE))
         ;
-    __atomic_fetch_add(&hub.generation, 1, __ATOMIC_SEQ_CST); /* odd: writing */
     hub.fn = fn;
     hub.arg = arg;
-    hub.n_threads = pool->n_threads;
-    __atomic_store_n(&hub.pending, pool->n_threads - 1, __ATOMIC_RELEASE);
-    __atomic_fetch_add(&hub.generation, 1, __ATOMIC_SEQ_CST); /* even: published */
-    __builtin_wasm_memory_atomic_notify(&hub.generation, (uint32_t)-1);
-    fn(arg, 0, pool->n_threads);
-    while (__atomic_load_n(&hub.pending, __ATOMIC_ACQUIRE) != 0)
+    hub.n_shares = n_shares;
+    __atomic_store_n(&hub.next_share, 0, __ATOMIC_RELAXED);
+    __atomic_store_n(&hub.done, 0, __ATOMIC_RELAXED);
+    const uint32_t gen = GEN(__atomic_load_n(&hub.ticket, __ATOMIC_RELAXED)) + 1;
+    __atomic_store_n(&hub.ticket, gen << SEAT_BITS | (uint32_t)(pool->n_threads - 1), __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&hub.sleepers, __ATOMIC_SEQ_CST) > 0)
+        __builtin_wasm_memory_atomic_notify((int32_t *)&hub.ticket, (uint32_t)-1);
+    run_shares(0);
+    /* close the task: the seats still open stay empty; wait for the seated workers */
+    const uint32_t left = SEATS(__atomic_exchange_n(&hub.ticket, gen << SEAT_BITS, __ATOMIC_ACQ_REL));
+    const int32_t seated = pool->n_threads - 1 - (int32_t)left;
+    while (__atomic_load_n(&hub.done, __ATOMIC_ACQUIRE) != seated)
         ;
     __atomic_store_n(&hub.run_lock, 0, __ATOMIC_RELEASE);
 }
+
+void mw_pool_run(mw_pool *pool, uint64_t work, mw_task_fn fn, void *arg)
+{
+    mw_pool_run_shares(pool, work, mw_pool_size(pool), fn, arg);
+}
+
+/* pool.h's bench-only counters: not kept in this module */
+bool mw_pool_stats_enabled(void) { return false; }
+void mw_pool_stats_get(const mw_pool *pool, mw_pool_stats *out) { (void)pool; memset(out, 0, sizeof *out); }
+void mw_pool_stats_reset(mw_pool *pool) { (void)pool; }
