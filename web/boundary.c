@@ -319,7 +319,7 @@ MW_EXPORT mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_c
                                             double memory_limit, double *sizes)
 {
     mw_model_info info;
-    mw_memory_need need = {0, 0, 0, 0, 0};
+    mw_memory_need need = {0, 0, 0, 0, 0, 0};
     mw_status st = mw_loader_get_info(loader, &info);
     if (!st) {
         const mw_session_params p = session_params(n_ctx, n_threads, n_batch, kv_type);
