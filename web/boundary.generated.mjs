@@ -114,6 +114,7 @@ export const SIGNATURES = Object.freeze({
   mwb_loader_set_session: 'i:piiii',
   mwb_loader_memory_check: 'i:piiiidp',
   mwb_session_kv_bytes: 'd:p',
+  mwb_model_open_source: 'i:ddddp',
   mwb_sampler_create: 'i:fifffffidip',
 });
 
