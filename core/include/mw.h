@@ -13,7 +13,9 @@
  *   mw_session_eval(s, ids, n, NULL);          then mw_session_logits(s) / a sampler
  *
  * Threads: a model is read-only after loading and may be shared by sessions on different
- * threads; a session, sampler or detokenizer must be used by one thread at a time.
+ * threads; a session, sampler or detokenizer must be used by one thread at a time. Exception:
+ * a model that streams its experts (mw_model_params.expert_cache_bytes > 0) updates its cache
+ * as sessions evaluate, so no two of its sessions may evaluate at the same time.
  */
 #ifndef MW_H
 #define MW_H
