@@ -60,14 +60,16 @@ static void attention_block(mw_session *s, int32_t il, int32_t pos0, int32_t n_t
     add_rows(sc->x, sc->proj, (size_t)n_tok * hp->n_embd);
 }
 
-static void ffn_block(mw_session *s, int32_t il, int32_t n_tok)
+static mw_status ffn_block(mw_session *s, int32_t il, int32_t n_tok)
 {
     const mw_model_info *hp = &s->model->info;
     const mw_layer *l = &s->model->layers[il];
     mw_scratch *sc = &s->sc;
     norm_rows(sc->xn, sc->x, &l->ffn_norm, n_tok, hp->n_embd, hp->norm_eps);
     if (hp->n_expert) {
-        mw_moe_ffn(s->pool, sc, s->model, s->expert_counts, il, n_tok);
+        mw_status st = mw_moe_ffn(s->pool, sc, s->model, s->expert_counts, il, n_tok);
+        if (st)
+            return st;
     } else {
         mw_matmul_job gate_up[2] = { { &l->ffn_gate, sc->gate }, { &l->ffn_up, sc->up } };
         mw_matmul_swiglu(s->pool, sc, n_tok, sc->xn, gate_up);   /* sc->gate = silu(gate) * up */
@@ -75,6 +77,7 @@ static void ffn_block(mw_session *s, int32_t il, int32_t n_tok)
         mw_matmul(s->pool, sc, n_tok, sc->gate, 1, &down);
     }
     add_rows(sc->x, sc->proj, (size_t)n_tok * hp->n_embd);
+    return MW_OK;
 }
 
 mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n_tok, float *logits_rows,
@@ -91,7 +94,9 @@ mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n_tok, 
         if (s->abort_fn && s->abort_fn(s->abort_user))
             return mw_fail(MW_ERR_ABORTED, "aborted by the caller");
         attention_block(s, il, pos0, n_tok);
-        ffn_block(s, il, n_tok);
+        mw_status st = ffn_block(s, il, n_tok);
+        if (st)
+            return st;
     }
     /* final norm: every row when the caller wants them all, else only the last */
     const int32_t first = (logits_rows || embd_rows) ? 0 : n_tok - 1;

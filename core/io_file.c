@@ -1,7 +1,9 @@
 /*
- * io_file.c — the file byte source: mw_model_open_file reads a GGUF with POSIX open/read in
- * chunks and drives the push loader (loader.c). The only core file that touches the OS; no
- * stdio. Sizes come from fstat (off_t), never ftell: on wasm32 `long` is 32 bits.
+ * io_file.c — the file byte source: mw_model_open_file opens a GGUF with POSIX open. A regular
+ * file is a positional source (pread; fd_pread in WASI through wasi-libc) for
+ * mw_loader_open_source, which can keep it to stream Mixtral experts; anything else (a pipe)
+ * is read in order with read() into the push loader. The only core file that touches the OS;
+ * no stdio. Sizes come from fstat (off_t), never ftell: on wasm32 `long` is 32 bits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +11,9 @@
 #include <unistd.h>
 
 #include "loader.h"
+
+/* some platforms cap a single read near 2 GiB */
+#define READ_MAX ((size_t)1 << 30)
 
 typedef struct file_src {
     int fd;
@@ -18,8 +23,7 @@ typedef struct file_src {
 static int64_t read_fd(void *user, void *dst, size_t size)
 {
     file_src *f = user;
-    /* some platforms cap a single read near 2 GiB */
-    size_t want = MW_MIN(size, (size_t)1 << 30);
+    size_t want = MW_MIN(size, READ_MAX);
     for (;;) {
         ssize_t n = read(f->fd, dst, want);
         if (n >= 0)
@@ -29,6 +33,53 @@ static int64_t read_fd(void *user, void *dst, size_t size)
             return -1;
         }
     }
+}
+
+static int64_t pread_fd(void *user, uint64_t offset, void *dst, size_t size)
+{
+    file_src *f = user;
+    if (offset > (uint64_t)INT64_MAX) {
+        f->err = EINVAL;
+        return -1;
+    }
+    for (;;) {
+        ssize_t n = pread(f->fd, dst, MW_MIN(size, READ_MAX), (off_t)offset);
+        if (n >= 0)
+            return (int64_t)n;
+        if (errno != EINTR) {
+            f->err = errno;
+            return -1;
+        }
+    }
+}
+
+/* The source's close: the model that streamed its experts is freed. */
+static void close_fd(void *user)
+{
+    file_src *f = user;
+    close(f->fd);
+    mw_free(f);
+}
+
+/* A regular file through pread. */
+static mw_status open_positional(const char *path, int fd, uint64_t size,
+                                 const mw_model_params *params, mw_model **out)
+{
+    file_src *f = mw_calloc(1, sizeof *f);
+    if (!f) {
+        close(fd);
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory opening '%s'", path);
+    }
+    f->fd = fd;
+    const mw_source src = { pread_fd, f, size, close_fd };
+    bool kept;
+    mw_status st = mw_loader_open_source(&src, params, out, &kept);
+    const int err = f->err;
+    if (!kept)
+        close_fd(f);
+    if (st == MW_ERR_IO && err)
+        return mw_fail(MW_ERR_IO, "reading '%s' failed: %s", path, strerror(err));
+    return st;
 }
 
 mw_status mw_model_open_file(const char *path, const mw_model_params *params, mw_model **out)
@@ -55,8 +106,13 @@ mw_status mw_model_open_file(const char *path, const mw_model_params *params, mw
         return mw_fail(MW_ERR_IO, "'%s' is a directory, not a GGUF file", path);
     }
     uint64_t known = S_ISREG(sb.st_mode) && sb.st_size > 0 ? (uint64_t)sb.st_size : 0;
-    mw_status st = mw_loader_pull(params, read_fd, &f, known, out);
-    close(f.fd);
+    mw_status st;
+    if (known) {
+        st = open_positional(path, f.fd, known, params, out);
+    } else {
+        st = mw_loader_pull(params, read_fd, &f, known, out);
+        close(f.fd);
+    }
     if (st == MW_ERR_IO && f.err)
         return mw_fail(MW_ERR_IO, "reading '%s' failed: %s", path, strerror(f.err));
     if (st == MW_ERR_TRUNCATED || st == MW_ERR_BAD_FORMAT || st == MW_ERR_UNSUPPORTED ||

@@ -9,8 +9,13 @@
  * when the first of its bytes arrives: a stream that ends early never costs more than the bytes
  * it delivered plus one block. Padding before the data section and anything after it are
  * skipped. No second full copy of the weights is ever held.
+ *
+ * The positional source (mw_model_open_source, and mw_model_open_file on a regular file) reads
+ * the header, then only the blocks that stay resident: with mw_model_params.expert_cache_bytes
+ * the expert tensors are left in the source, which the model keeps for its expert cache.
  */
 #include "loader.h"
+#include "expert_cache.h"
 #include "gguf.h"
 #include "model.h"
 #include "tensor_data.h"
@@ -59,18 +64,32 @@ static mw_status stick(mw_loader *l, mw_status st)
     return st;
 }
 
+/* Whether the model's experts will stream (a Mixtral opened with expert_cache_bytes). */
+static bool streams_experts(const mw_gguf *g, const mw_model_params *params)
+{
+    mw_model_info info;
+    return params->expert_cache_bytes && mw_model_info_from_gguf(g, &info) == MW_OK &&
+           info.n_expert > 0 && info.expert_bytes > 0;
+}
+
 /* The weights and the session (NULL: the smallest) must fit the caller's budget and the
- * address space (mw_memory_check, the one rule). A header whose hyperparameters do not parse
- * is checked on its weights alone: the model build says what is wrong with it. */
+ * address space (mw_memory_check_experts, the one rule). A header whose hyperparameters do not
+ * parse is checked on its weights alone: the model build says what is wrong with it.
+ * positional: the source can read ranges again later, so experts can stream. */
 static mw_status check_budget(const mw_gguf *g, const mw_model_params *params,
-                              const mw_session_params *session)
+                              const mw_session_params *session, bool positional)
 {
     mw_model_info info;
     if (mw_model_info_from_gguf(g, &info) != MW_OK) {
         memset(&info, 0, sizeof info);
         info.weight_bytes = g->data_size;
     }
-    return mw_memory_check(&info, session, params->memory_limit, NULL);
+    if (!positional && streams_experts(g, params))
+        return mw_fail(MW_ERR_INVALID_ARG, "streaming experts (expert_cache_bytes) needs a "
+                       "positional source: mw_model_open_file on a regular file, or "
+                       "mw_model_open_source");
+    return mw_memory_check_experts(&info, session, params->memory_limit,
+                                   params->expert_cache_bytes, NULL);
 }
 
 static mw_status truncated_at(uint64_t size, const mw_gguf *g)
@@ -83,23 +102,26 @@ static mw_status truncated_at(uint64_t size, const mw_gguf *g)
  * the source when known. Then the blocks are planned (not allocated). */
 static mw_status check_and_plan(const mw_gguf *g, const mw_model_params *params,
                                 const mw_session_params *session, uint64_t known_size,
-                                mw_data *data)
+                                bool positional, mw_data *data)
 {
-    mw_status st = check_budget(g, params, session);
+    mw_status st = check_budget(g, params, session, positional);
     if (st)
         return st;
     if (known_size && known_size < needed_end(g))
         return truncated_at(known_size, g);
-    return mw_data_plan(g, data);
+    return mw_data_plan_except(g, positional && streams_experts(g, params) ?
+                               mw_expert_tensor_name : NULL, data);
 }
 
 /* The model, keeping the budget it was loaded under for mw_session_create. */
-static mw_status build(mw_gguf *g, mw_data *data, bool owns_data, uint64_t memory_limit,
-                       mw_model **out)
+static mw_status build(mw_gguf *g, mw_data *data, bool owns_data, mw_expert_cache *experts,
+                       const mw_model_params *params, mw_model **out)
 {
-    mw_status st = mw_model_create(g, data, owns_data, out);
-    if (!st)
-        (*out)->memory_limit = memory_limit;
+    mw_status st = mw_model_create(g, data, owns_data, experts, out);
+    if (!st) {
+        (*out)->memory_limit = params->memory_limit;
+        (*out)->expert_cache_bytes = experts ? params->expert_cache_bytes : 0;
+    }
     return st;
 }
 
@@ -161,7 +183,7 @@ static mw_status try_header(mw_loader *l)
     /* sticky at once: a TRUNCATED from here (the known file size) is final, not a header
      * still arriving */
     if ((st = check_and_plan(g, &l->params, l->has_session ? &l->session : NULL, l->known_size,
-                             &l->data))) {
+                             false, &l->data))) {
         mw_gguf_free(g);
         return stick(l, st);
     }
@@ -301,9 +323,9 @@ mw_status mw_loader_finish(mw_loader *l, mw_model **out)
     mw_data data = l->data;
     l->g = NULL;
     memset(&l->data, 0, sizeof l->data);
-    const uint64_t limit = l->params.memory_limit;
+    const mw_model_params params = l->params;
     mw_loader_free(l);
-    return build(g, &data, true, limit, out);
+    return build(g, &data, true, NULL, &params, out);
 }
 
 /* ---- pulling sources: a read callback (and, through io_file.c, a file) ---- */
@@ -412,14 +434,14 @@ mw_status mw_model_open_memory(const void *data, size_t size, const mw_model_par
     if (st)
         return st;
     mw_data blocks;
-    if ((st = check_and_plan(g, &p, NULL, size, &blocks))) {
+    if ((st = check_and_plan(g, &p, NULL, size, false, &blocks))) {
         mw_gguf_free(g);
         return st;
     }
     const uint8_t *src = (const uint8_t *)data + g->data_offset;
     /* borrowed data must be aligned for the kernels; otherwise fall back to a copy */
     if (p.borrow_memory && mw_data_borrow(&blocks, src))
-        return build(g, &blocks, false, p.memory_limit, out);
+        return build(g, &blocks, false, NULL, &p, out);
     if ((st = alloc_all(&blocks))) {
         mw_data_free(&blocks);
         mw_gguf_free(g);
@@ -427,5 +449,117 @@ mw_status mw_model_open_memory(const void *data, size_t size, const mw_model_par
     }
     for (size_t i = 0; i < blocks.n_blocks; i++)
         memcpy(blocks.blocks[i].ptr, src + blocks.blocks[i].start, (size_t)blocks.blocks[i].size);
-    return build(g, &blocks, true, p.memory_limit, out);
+    return build(g, &blocks, true, NULL, &p, out);
+}
+
+/* ---- the positional source: header, then the resident blocks, each read in place ---- */
+
+mw_status mw_source_read(const mw_source *src, uint64_t offset, uint8_t *dst, uint64_t n)
+{
+    while (n) {
+        const size_t want = (size_t)MW_MIN(n, DIRECT_CHUNK);
+        const int64_t got = src->read_at(src->user, offset, dst, want);
+        if (got < 0)
+            return mw_fail(MW_ERR_IO, "read of %zu bytes at byte %llu failed", want,
+                           (unsigned long long)offset);
+        if (got == 0)
+            return mw_fail(MW_ERR_TRUNCATED, "the source ends at byte %llu (%llu more bytes needed)",
+                           (unsigned long long)offset, (unsigned long long)n);
+        if ((uint64_t)got > want)
+            return mw_fail(MW_ERR_IO, "read_at returned %lld bytes for a %zu-byte request",
+                           (long long)got, want);
+        offset += (uint64_t)got;
+        dst += got;
+        n -= (uint64_t)got;
+    }
+    return MW_OK;
+}
+
+/* The header from the first bytes of the source, read in a prefix that doubles until it
+ * parses, as the push loader buffers it. */
+static mw_status read_header(const mw_source *src, mw_gguf **g)
+{
+    if (src->size == 0)
+        return mw_fail(MW_ERR_TRUNCATED, "empty input: no GGUF header");
+    for (uint64_t len = FIRST_PARSE_BYTES;; len *= 2) {
+        const uint64_t n = MW_MIN(len, src->size);
+        if (n > SIZE_MAX)
+            return mw_fail(MW_ERR_TOO_LARGE, "GGUF header larger than memory");
+        uint8_t *buf = mw_alloc((size_t)n);
+        if (!buf)
+            return mw_fail(MW_ERR_NO_MEMORY, "out of memory reading %llu bytes of GGUF header",
+                           (unsigned long long)n);
+        mw_status st = mw_source_read(src, 0, buf, n);
+        if (!st)
+            st = mw_gguf_parse(buf, (size_t)n, g);
+        mw_free(buf);
+        if (st != MW_ERR_TRUNCATED || n == src->size)
+            return st;
+    }
+}
+
+mw_status mw_loader_open_source(const mw_source *src, const mw_model_params *params,
+                                mw_model **out, bool *kept)
+{
+    *out = NULL;
+    *kept = false;
+    const mw_model_params p = params ? *params : mw_model_params_default();
+    mw_gguf *g;
+    mw_status st = read_header(src, &g);
+    if (st)
+        return st;
+    mw_data blocks;
+    if ((st = check_and_plan(g, &p, NULL, src->size, true, &blocks))) {
+        mw_gguf_free(g);
+        return st;
+    }
+    if (!(st = alloc_all(&blocks)))
+        for (size_t i = 0; i < blocks.n_blocks && !st; i++)
+            st = mw_source_read(src, g->data_offset + blocks.blocks[i].start, blocks.blocks[i].ptr,
+                                blocks.blocks[i].size);
+    mw_expert_cache *experts = NULL;
+    if (!st && streams_experts(g, &p)) {
+        mw_model_info info;
+        mw_model_info_from_gguf(g, &info);
+        mw_source kept_src = *src;
+        kept_src.close = NULL;   /* the caller closes it when the model cannot be built */
+        st = mw_expert_cache_create(&kept_src, g->data_offset, p.expert_cache_bytes, info.n_layer,
+                                    info.n_expert, &experts);
+    }
+    if (st) {
+        mw_data_free(&blocks);
+        mw_gguf_free(g);
+        return st;
+    }
+    if ((st = build(g, &blocks, true, experts, &p, out)))
+        return st;
+    if (experts) {
+        /* built: from now on the model's cache closes the source */
+        mw_expert_cache_set_close((*out)->experts, src->close);
+        *kept = true;
+    }
+    return MW_OK;
+}
+
+mw_status mw_model_open_source(const mw_source *src, const mw_model_params *params,
+                               mw_model **out)
+{
+    if (!out || !src || !src->read_at) {
+        if (src && src->close)
+            src->close(src->user);
+        if (out)
+            *out = NULL;
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_model_open_source: NULL out, source or read_at");
+    }
+    bool kept;
+    mw_status st = mw_loader_open_source(src, params, out, &kept);
+    if (!kept && src->close) {
+        /* closing must not replace the reason of a failure */
+        char msg[512];
+        mw_format(msg, sizeof msg, "%s", mw_last_error());
+        src->close(src->user);
+        if (st)
+            return mw_fail(st, "%s", msg);
+    }
+    return st;
 }

@@ -38,6 +38,13 @@ static mw_session_params smallest_session(void)
 mw_status mw_memory_check(const mw_model_info *info, const mw_session_params *session,
                           uint64_t memory_limit, mw_memory_need *need)
 {
+    return mw_memory_check_experts(info, session, memory_limit, 0, need);
+}
+
+mw_status mw_memory_check_experts(const mw_model_info *info, const mw_session_params *session,
+                                  uint64_t memory_limit, uint64_t expert_cache_bytes,
+                                  mw_memory_need *need)
+{
     mw_memory_need n;
     memset(&n, 0, sizeof n);
     if (need)
@@ -52,9 +59,26 @@ mw_status mw_memory_check(const mw_model_info *info, const mw_session_params *se
             return mw_fail(MW_ERR_INVALID_ARG, "mw_memory_check: invalid session params "
                            "(negative n_ctx, n_batch or n_threads, or kv_type %d)", (int)p->kv_type);
     }
+    /* streamed experts: the resident weights + the cache, which never holds more than all of
+     * them (a dense model has no experts to stream: the budget is ignored) */
+    const bool streams = expert_cache_bytes && info->n_expert > 0 && info->expert_bytes > 0;
+    if (streams && expert_cache_bytes < info->expert_max_bytes) {
+        char b[32], e[32];
+        return mw_fail(MW_ERR_INVALID_ARG, "an expert cache of %s (%llu bytes) cannot hold one "
+                       "expert: the largest layer's gate + up + down slices take %s (%llu bytes)",
+                       size_text(b, sizeof b, expert_cache_bytes),
+                       (unsigned long long)expert_cache_bytes,
+                       size_text(e, sizeof e, info->expert_max_bytes),
+                       (unsigned long long)info->expert_max_bytes);
+    }
     n.weight_bytes = info->weight_bytes;
+    if (streams) {
+        n.weight_bytes -= MW_MIN(info->expert_bytes, info->weight_bytes);
+        n.expert_cache_bytes = MW_MIN(expert_cache_bytes, info->expert_bytes);
+    }
     n.reserve_bytes = (uint64_t)MW_MEMORY_RESERVE;
-    n.total_bytes = add(add(n.weight_bytes, n.session_bytes), n.reserve_bytes);
+    n.total_bytes = add(add(add(n.weight_bytes, n.expert_cache_bytes), n.session_bytes),
+                        n.reserve_bytes);
     /* wasm32: 4 GiB, the memory a 32-bit module can grow to */
     const uint64_t space = sizeof(size_t) < 8 ? (uint64_t)SIZE_MAX + 1 : 0;
     const bool by_space = space && (!memory_limit || memory_limit >= space);
@@ -63,18 +87,26 @@ mw_status mw_memory_check(const mw_model_info *info, const mw_session_params *se
         *need = n;
     if (!n.limit_bytes || n.total_bytes <= n.limit_bytes)
         return MW_OK;
-    char w[32], s[32], r[32], t[32], l[32], ctx[48];
+    char w[32], s[32], r[32], t[32], l[32], ctx[48], c[32], cache[80], hint[160];
     const int32_t n_ctx = p->n_ctx ? p->n_ctx : mw_session_n_ctx_default(info);
     if (session)
         mw_format(ctx, sizeof ctx, "a session of %d tokens", (int)n_ctx);
     else
         mw_format(ctx, sizeof ctx, "the smallest session");
+    cache[0] = hint[0] = 0;
+    if (streams)
+        mw_format(cache, sizeof cache, " + %s of expert cache",
+                  size_text(c, sizeof c, n.expert_cache_bytes));
+    else if (info->n_expert > 0 && info->expert_bytes > 0)
+        mw_format(hint, sizeof hint, "; stream the experts from storage to fit: "
+                  "--expert-cache MB (CLI), expertCache (JS), expert_cache_bytes (C)");
     return mw_fail(MW_ERR_TOO_LARGE,
-                   "the model needs %s of weights + %s for %s + %s of reserve = %s (%llu bytes), "
-                   "more than %s allows: %s (%llu bytes)",
-                   size_text(w, sizeof w, n.weight_bytes), size_text(s, sizeof s, n.session_bytes),
+                   "the model needs %s of %sweights%s + %s for %s + %s of reserve = %s (%llu bytes), "
+                   "more than %s allows: %s (%llu bytes)%s",
+                   size_text(w, sizeof w, n.weight_bytes), streams ? "resident " : "", cache,
+                   size_text(s, sizeof s, n.session_bytes),
                    ctx, size_text(r, sizeof r, n.reserve_bytes), size_text(t, sizeof t, n.total_bytes),
                    (unsigned long long)n.total_bytes,
                    by_space ? "the 32-bit address space" : "memory_limit",
-                   size_text(l, sizeof l, n.limit_bytes), (unsigned long long)n.limit_bytes);
+                   size_text(l, sizeof l, n.limit_bytes), (unsigned long long)n.limit_bytes, hint);
 }

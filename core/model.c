@@ -8,6 +8,7 @@
  * vocabulary-only model (tokenize / detokenize work, sessions refuse).
  */
 #include "model.h"
+#include "expert_cache.h"
 #include "kernels/kernels.h"
 #include "quant/quant.h"
 #include "tokenizer.h"
@@ -186,6 +187,8 @@ mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info)
     for (int32_t t = 0; t < MW_TYPE_COUNT; t++)
         if (bytes_by_type[t] > bytes_by_type[info->weight_type])
             info->weight_type = t;
+    if (info->n_expert)
+        mw_expert_sizes(g, info->n_layer, &info->expert_bytes, &info->expert_max_bytes);
     const mw_gguf_tensor *embd = mw_gguf_find_tensor(g, "token_embd.weight");
     if (embd && info->n_vocab == 0 && embd->ne[1] <= INT32_MAX)
         info->n_vocab = (int32_t)embd->ne[1];
@@ -197,18 +200,20 @@ mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info)
 typedef struct binder {
     const mw_gguf *g;
     const mw_data *data;
+    bool stream_experts;   /* expert tensors have no data: the expert cache reads them */
 } binder;
 
 static mw_status bind_view(const binder *b, const mw_gguf_tensor *t, mw_tensor *out)
 {
+    const bool streamed = b->stream_experts && mw_expert_tensor_name(t->name);
     out->name = t->name;
     out->type = t->type;
     memcpy(out->ne, t->ne, sizeof out->ne);
-    out->data = mw_data_at(b->data, t->offset, t->nbytes);
+    out->data = streamed ? NULL : mw_data_at(b->data, t->offset, t->nbytes);
     out->offset = t->offset;
     out->nbytes = t->nbytes;
     out->repacked = false;   /* until repack_weights */
-    if (!out->data)
+    if (!out->data && !streamed)
         return mw_fail(MW_ERR_TRUNCATED, "tensor %s lies past the end of the data", t->name);
     return MW_OK;
 }
@@ -242,7 +247,7 @@ static mw_tensor expert_slice(const mw_tensor *merged, int32_t e)
     mw_tensor s = *merged;
     uint64_t per_expert = merged->nbytes / (uint64_t)merged->ne[2];
     s.ne[2] = 1;
-    s.data = (const uint8_t *)merged->data + per_expert * (uint64_t)e;
+    s.data = merged->data ? (const uint8_t *)merged->data + per_expert * (uint64_t)e : NULL;
     s.offset = merged->offset + per_expert * (uint64_t)e;
     s.nbytes = per_expert;
     return s;
@@ -318,7 +323,7 @@ static mw_status bind_layer(const binder *b, mw_model *m, int32_t il)
 static mw_status bind_model(mw_model *m)
 {
     const mw_model_info *hp = &m->info;
-    binder b = { m->gguf, &m->data };
+    binder b = { m->gguf, &m->data, m->experts != NULL };
     if (hp->n_vocab <= 0)
         return mw_fail(MW_ERR_BAD_FORMAT, "model has no vocabulary size");
     mw_status st;
@@ -354,6 +359,8 @@ static bool repackable(const mw_tensor *t)
  * replaces, so one group's copy is all it needs. */
 static mw_status repack_tensor(const mw_tensor *t, uint8_t *data)
 {
+    if (!data && !t->data)   /* a streamed expert: repacked by the expert cache when read */
+        return MW_OK;
     const int64_t n = t->ne[0], n_rows = t->ne[1] * t->ne[2];
     const size_t group_bytes = MW_REPACK_ROWS * mw_row_size(t->type, n);
     uint8_t *tmp = mw_alloc(group_bytes);
@@ -366,6 +373,11 @@ static mw_status repack_tensor(const mw_tensor *t, uint8_t *data)
     }
     mw_free(tmp);
     return MW_OK;
+}
+
+mw_status mw_model_repack_tensor(const mw_tensor *t)
+{
+    return repack_tensor(t, NULL);
 }
 
 typedef struct repack_pass {
@@ -411,15 +423,18 @@ void mw_model_repack_like(const mw_model *m, uint8_t *data)
     (void)repack_weights((mw_model *)m, pass);
 }
 
-mw_status mw_model_create(mw_gguf *g, mw_data *data, bool owns_data, mw_model **out)
+mw_status mw_model_create(mw_gguf *g, mw_data *data, bool owns_data,
+                          struct mw_expert_cache *experts, mw_model **out)
 {
     *out = NULL;
     mw_model *m = mw_calloc(1, sizeof *m);
     if (!m) {
         mw_gguf_free(g);
         mw_data_free(data);
+        mw_expert_cache_free(experts);
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory creating the model");
     }
+    m->experts = experts;
     m->gguf = g;
     m->data = *data;
     memset(data, 0, sizeof *data);
@@ -460,6 +475,7 @@ void mw_model_free(mw_model *m)
     }
     if (m->tokenizer)
         mw_tokenizer_free(m->tokenizer);
+    mw_expert_cache_free(m->experts);
     mw_data_free(&m->data);
     mw_gguf_free(m->gguf);
     mw_free(m);
@@ -470,6 +486,16 @@ mw_status mw_model_get_info(const mw_model *m, mw_model_info *info)
     if (!m || !info)
         return mw_fail(MW_ERR_INVALID_ARG, "mw_model_get_info: NULL argument");
     *info = m->info;
+    return MW_OK;
+}
+
+mw_status mw_model_expert_stats(const mw_model *m, mw_expert_stats *stats)
+{
+    if (!m || !stats)
+        return mw_fail(MW_ERR_INVALID_ARG, "mw_model_expert_stats: NULL argument");
+    memset(stats, 0, sizeof *stats);
+    if (m->experts)
+        mw_expert_cache_stats(m->experts, stats);
     return MW_OK;
 }
 

@@ -52,15 +52,25 @@ struct mw_model {
     mw_layer *layers;         /* n_layer */
     struct mw_tokenizer *tokenizer;
     uint64_t memory_limit;    /* mw_model_params.memory_limit: its sessions' budget too */
+    uint64_t expert_cache_bytes; /* mw_model_params.expert_cache_bytes when streaming, else 0 */
+    struct mw_expert_cache *experts; /* streamed experts (expert_cache.h), or NULL: resident */
 };
 
 /* Fill info from the header alone (used before the weights have arrived). */
 mw_status mw_model_info_from_gguf(const mw_gguf *g, mw_model_info *info);
 
 /* Build a model from a parsed header and its data section (blocks planned for g, every one
- * allocated or borrowed). Takes ownership of g and of *data (left empty); frees them on failure
- * too. owns_data: the blocks are the model's to repack (not a caller's borrowed buffer). */
-mw_status mw_model_create(mw_gguf *g, mw_data *data, bool owns_data, mw_model **out);
+ * allocated or borrowed). Takes ownership of g, of *data (left empty) and of experts; frees
+ * them on failure too. owns_data: the blocks are the model's to repack (not a caller's borrowed
+ * buffer). experts: NULL, or the cache the expert tensors stream through (then they are not in
+ * data: bound with data NULL, marked repacked as resident ones would be). */
+struct mw_expert_cache;
+mw_status mw_model_create(mw_gguf *g, mw_data *data, bool owns_data,
+                          struct mw_expert_cache *experts, mw_model **out);
+
+/* Repack t's rows in place at t->data, as mw_model_create repacks the weights it marks
+ * repacked (the expert cache does it to each expert it reads). */
+mw_status mw_model_repack_tensor(const mw_tensor *t);
 
 /* Apply, to `data` laid out as the file's data section (e.g. a copy of it), the repacking that
  * mw_model_create did to the tensors marked repacked: what m->data's blocks then hold. */

@@ -1,9 +1,12 @@
 /*
  * moe.c — router + expert dispatch (Mixtral). Follows llama.cpp's build_moe_ffn: softmax over
  * all router logits, top-k, weights divided by their sum, each selected expert's SwiGLU FFN
- * on the token, outputs scaled by the weights and added in selection order.
+ * on the token, outputs scaled by the weights and added in selection order. Streamed experts
+ * (expert_cache.h) are fetched one at a time just before their matmuls, in the same order, so
+ * the same kernels run on the same bytes as with resident ones.
  */
 #include "moe.h"
+#include "expert_cache.h"
 #include "matmul.h"
 #include "ops.h"
 
@@ -29,8 +32,8 @@ void mw_moe_route(const float *logits, int32_t n_expert, int32_t k, int32_t *sel
         sel_w[i] /= sum;
 }
 
-void mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model, uint64_t *expert_counts,
-                int32_t il, int32_t n_tok)
+mw_status mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model,
+                     uint64_t *expert_counts, int32_t il, int32_t n_tok)
 {
     const mw_model_info *hp = &model->info;
     const mw_layer *l = &model->layers[il];
@@ -59,12 +62,20 @@ void mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model, uint64_t *
                 }
         if (n_rows == 0)
             continue;
-        mw_matmul_job gate_up[2] = { { &l->gate_exps[e], sc->gate }, { &l->up_exps[e], sc->up } };
+        const mw_tensor *w[3] = { &l->gate_exps[e], &l->up_exps[e], &l->down_exps[e] };
+        mw_tensor cached[3];
+        if (model->experts) {
+            mw_status st = mw_expert_cache_get(model->experts, l, il, e, cached);
+            if (st)
+                return st;
+            w[0] = &cached[0], w[1] = &cached[1], w[2] = &cached[2];
+        }
+        mw_matmul_job gate_up[2] = { { w[0], sc->gate }, { w[1], sc->up } };
         mw_matmul(pool, sc, n_rows, sc->ex_in, 2, gate_up);
         for (int32_t r = 0; r < n_rows; r++)
             mw_swiglu(sc->ex_mid + (size_t)r * n_ff, sc->gate + (size_t)r * n_ff,
                       sc->up + (size_t)r * n_ff, n_ff);
-        mw_matmul_job down = { &l->down_exps[e], sc->ex_out };
+        mw_matmul_job down = { w[2], sc->ex_out };
         mw_matmul(pool, sc, n_rows, sc->ex_mid, 1, &down);
         for (int32_t r = 0; r < n_rows; r++) {
             const int32_t t = sc->rows[r], i = sc->slots[r];
@@ -85,4 +96,5 @@ void mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model, uint64_t *
                 out[d] += src[d];
         }
     }
+    return MW_OK;
 }

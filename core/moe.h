@@ -15,8 +15,9 @@ void mw_moe_route(const float *logits, int32_t n_expert, int32_t k, int32_t *sel
 
 /* sc->proj[t] = MoE FFN of sc->xn[t] for the chunk's n_tok tokens in layer il. Tokens are
  * grouped by expert so each expert's weights are read once per chunk. expert_counts:
- * [n_layer][n_expert] selections, counted up. */
-void mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model, uint64_t *expert_counts,
-                int32_t il, int32_t n_tok);
+ * [n_layer][n_expert] selections, counted up. Fails only when a streamed expert cannot be read
+ * (MW_ERR_IO, MW_ERR_TRUNCATED, MW_ERR_NO_MEMORY). */
+mw_status mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model,
+                     uint64_t *expert_counts, int32_t il, int32_t n_tok);
 
 #endif

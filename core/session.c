@@ -47,7 +47,7 @@ static mw_status check_budget(const mw_model *model, const mw_session_params *p,
     if (need > (uint64_t)SIZE_MAX)
         return mw_fail(MW_ERR_TOO_LARGE, "a session of %d tokens needs %llu MiB, more than this "
                        "platform can address", n_ctx, (unsigned long long)(need >> 20));
-    return mw_memory_check(hp, p, model->memory_limit, NULL);
+    return mw_memory_check_experts(hp, p, model->memory_limit, model->expert_cache_bytes, NULL);
 }
 
 mw_status mw_session_create(const mw_model *model, const mw_session_params *params,

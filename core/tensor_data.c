@@ -23,6 +23,11 @@ static bool joins(uint64_t start, uint64_t end, const span *t)
 
 mw_status mw_data_plan(const mw_gguf *g, mw_data *d)
 {
+    return mw_data_plan_except(g, NULL, d);
+}
+
+mw_status mw_data_plan_except(const mw_gguf *g, bool (*skip)(const char *name), mw_data *d)
+{
     memset(d, 0, sizeof *d);
     if (g->n_tensors == 0)
         return MW_OK;
@@ -37,13 +42,19 @@ mw_status mw_data_plan(const mw_gguf *g, mw_data *d)
         mw_data_free(d);
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory planning the tensor data of %zu tensors", n);
     }
+    size_t n_kept = 0;
     for (size_t i = 0; i < n; i++)
-        s[i] = (span){ g->tensors[i].offset, g->tensors[i].offset + g->tensors[i].nbytes,
-                       g->tensors[i].name };
-    qsort(s, n, sizeof *s, by_start);
+        if (!skip || !skip(g->tensors[i].name))
+            s[n_kept++] = (span){ g->tensors[i].offset, g->tensors[i].offset + g->tensors[i].nbytes,
+                                  g->tensors[i].name };
+    if (n_kept == 0) {
+        mw_free(s);
+        return MW_OK;
+    }
+    qsort(s, n_kept, sizeof *s, by_start);
     uint64_t start = s[0].start, end = s[0].end;
     mw_status st = MW_OK;
-    for (size_t i = 1; i < n && !st; i++) {
+    for (size_t i = 1; i < n_kept && !st; i++) {
         if (s[i].start < end) {
             /* overlaps the block: it must go in it, aligned */
             if ((s[i].start - start) % MW_TENSOR_ALIGN)

@@ -39,6 +39,8 @@ typedef struct mw_data {
 /* Plan the blocks of g's tensors; allocates only the block table. Fails (MW_ERR_BAD_FORMAT) when
  * overlapping tensors cannot all be aligned. */
 mw_status mw_data_plan(const mw_gguf *g, mw_data *d);
+/* The same without the tensors skip(name) is true for (streamed experts): they get no block. */
+mw_status mw_data_plan_except(const mw_gguf *g, bool (*skip)(const char *name), mw_data *d);
 /* Allocate block i (no-op when it already has memory). */
 mw_status mw_data_alloc_block(mw_data *d, size_t i);
 /* Point every block into a caller's copy of the data section (src = its first byte); false,

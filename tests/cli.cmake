@@ -107,6 +107,33 @@ mw_cli_logits_test(mistral_s_f32 ${MW_CLI_REF}/mistral-s.F32.gguf "${LILY_PROMPT
                    ${MW_CLI_REF}/mistral-s.F32.logits.f32 5e-4 0)
 mw_cli_logits_test(mixtral_s_f32 ${MW_CLI_REF}/mixtral-s.F32.gguf "${LILY_PROMPT}"
                    ${MW_CLI_REF}/mixtral-s.F32.logits.f32 5e-4 0)
+# streamed experts (--expert-cache): the resident model's logits bit for bit (tolerance 0),
+# batched and one token at a time. Q4_K_M: one expert is 0.22 MiB, so 0.25 MiB holds one (every
+# use reads) and 1 MiB holds four of the 16.
+mw_cli_logits_test(mixtral_s_q4_k_m ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf "${LILY_PROMPT}"
+                   ${MW_CLI_REF}/mixtral-s.Q4_K_M.logits.f32 0.5 0)
+mw_cli_logits_test(mixtral_s_q4_k_m_stepwise ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf "${LILY_PROMPT}"
+                   ${MW_CLI_REF}/mixtral-s.Q4_K_M.logits.f32 0.5 0 --stepwise)
+foreach(mb 0.25 1)
+  foreach(mode batched stepwise)
+    set(flag "")
+    set(resident mixtral_s_q4_k_m)
+    if(mode STREQUAL "stepwise")
+      set(flag --stepwise)
+      set(resident mixtral_s_q4_k_m_stepwise)
+    endif()
+    mw_cli_logits_test(mixtral_s_q4_k_m_cache${mb}_${mode} ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf
+                       "${LILY_PROMPT}" ${MW_CLI_OUT}/${resident}.f32 0 0 --expert-cache ${mb} ${flag})
+    set_property(TEST cli_logits_mixtral_s_q4_k_m_cache${mb}_${mode}_compare APPEND
+                 PROPERTY FIXTURES_REQUIRED cli_logits_${resident})
+  endforeach()
+endforeach()
+mw_cli_test(err_expert_cache_small RC 1 STDERR_MATCHES "cannot hold one expert"
+            ARGS logits -m ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf --tokens "1 2" --out x.f32
+                 --expert-cache 0.1)
+mw_cli_test(bench_expert_cache
+            STDOUT_MATCHES "\"expert_hits\":[0-9]+,\"expert_misses\":[1-9][0-9]*,\"expert_bytes_read\":[1-9][0-9]*,\"expert_cache_bytes\":[1-9][0-9]*,\"expert_cache_budget\":1048576,"
+            ARGS bench -m ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf -p 8 -n 4 -r 1 --expert-cache 1)
 mw_cli_logits_test(mistral_s_q4_k_m ${MW_CLI_REF}/mistral-s.Q4_K_M.gguf "${LILY_PROMPT}"
                    ${MW_CLI_REF}/mistral-s.Q4_K_M.logits.f32 1e-2 0)
 # F16 KV cache (llama.cpp's references use an F32 cache; its own switch to F16 moved them ~1e-2)

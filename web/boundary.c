@@ -141,6 +141,8 @@ static int32_t info_json(const mw_model_info *in, char *buf, int32_t cap)
     key(&j, "weight_type_name"), put_string(&j, tn ? tn : "?");
     key(&j, "n_params"), put_u64(&j, in->n_params);
     key(&j, "weight_bytes"), put_u64(&j, in->weight_bytes);
+    key(&j, "expert_bytes"), put_u64(&j, in->expert_bytes);
+    key(&j, "expert_max_bytes"), put_u64(&j, in->expert_max_bytes);
     put(&j, "}", 1);
     return finish(&j);
 }
@@ -319,7 +321,7 @@ MW_EXPORT mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_c
                                             double memory_limit, double *sizes)
 {
     mw_model_info info;
-    mw_memory_need need = {0, 0, 0, 0, 0};
+    mw_memory_need need = {0, 0, 0, 0, 0, 0};
     mw_status st = mw_loader_get_info(loader, &info);
     if (!st) {
         const mw_session_params p = session_params(n_ctx, n_threads, n_batch, kv_type);
@@ -332,6 +334,49 @@ MW_EXPORT mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_c
             sizes[i] = (double)v[i];
     }
     return st;
+}
+
+/* ---- a model read through the host ---- */
+
+#if defined(__EMSCRIPTEN__)
+/* Module.mwSourceRead is installed by web/core.mjs on the thread that drives the model (the
+ * experts are read on the thread that evaluates, never on pool threads). */
+EM_JS(int32_t, mwb_source_read, (double handle, double offset, void *dst, double size), {
+    return Module['mwSourceRead'] ? Module['mwSourceRead'](handle, offset, dst, size) : -1;
+});
+#elif defined(__wasm__)
+__attribute__((import_module("env"), import_name("mwb_source_read")))
+int32_t mwb_source_read(double handle, double offset, void *dst, double size);
+#else
+static int32_t mwb_source_read(double handle, double offset, void *dst, double size)
+{
+    (void)handle, (void)offset, (void)dst, (void)size;
+    return -1;   /* native builds (compile checks) */
+}
+#endif
+
+typedef struct host_source { double handle; } host_source;
+
+/* reads of at most 64 MiB (the core's chunk): the count fits the import's int32 */
+static int64_t host_read_at(void *user, uint64_t offset, void *dst, size_t size)
+{
+    return mwb_source_read(((host_source *)user)->handle, (double)offset, dst, (double)size);
+}
+
+static void host_close(void *user) { mw_free(user); }
+
+MW_EXPORT mw_status mwb_model_open_source(double handle, double size, double memory_limit,
+                                          double expert_cache_bytes, mw_model **out)
+{
+    host_source *h = mw_alloc(sizeof *h);
+    if (!h)
+        return mw_fail(MW_ERR_NO_MEMORY, "out of memory for a model source");
+    h->handle = handle;
+    const mw_source src = {host_read_at, h, to_u64(size), host_close};
+    mw_model_params p = mw_model_params_default();
+    p.memory_limit = to_u64(memory_limit);
+    p.expert_cache_bytes = to_u64(expert_cache_bytes);
+    return mw_model_open_source(&src, &p, out);
 }
 
 MW_EXPORT double mwb_session_kv_bytes(const mw_session *session)

@@ -45,6 +45,7 @@ export const SIGNATURES = Object.freeze({
   mw_last_error: 'p:',
   mw_status_name: 'p:i',
   mw_model_open_memory: 'i:pppp',
+  mw_model_open_source: 'i:ppp',
   mw_loader_create: 'i:pp',
   mw_loader_feed: 'i:ppp',
   mw_loader_header_ready: 'i:pp',
@@ -84,6 +85,7 @@ export const SIGNATURES = Object.freeze({
   mw_session_truncate: 'i:pi',
   mw_session_reset: 'v:p',
   mw_session_expert_counts: 'i:ppp',
+  mw_model_expert_stats: 'i:pp',
   mw_sampler_create: 'i:pip',
   mw_sampler_sample: 'i:pp',
   mw_sampler_accept: 'v:pi',
@@ -112,6 +114,7 @@ export const SIGNATURES = Object.freeze({
   mwb_loader_set_session: 'i:piiii',
   mwb_loader_memory_check: 'i:piiiidp',
   mwb_session_kv_bytes: 'd:p',
+  mwb_model_open_source: 'i:ddddp',
   mwb_sampler_create: 'i:fifffffidip',
 });
 
@@ -131,6 +134,7 @@ export const SIGNATURES = Object.freeze({
 //   mw_session_params_default: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_memory_needed_params: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_memory_check: 64-bit integer or struct by value (see web/boundary.h)
+//   mw_memory_check_experts: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_set_abort: takes a C function pointer (mwb_session_create installs the JS hook)
 //   mw_session_kv_bytes: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_sampler_params_default: 64-bit integer or struct by value (see web/boundary.h)

@@ -76,6 +76,14 @@ mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_ctx, int32_
                                   int32_t n_batch, int32_t kv_type, double memory_limit,
                                   double *sizes);
 double mwb_session_kv_bytes(const mw_session *session);
+/* ---- a model read through the host: mw_model_open_source over the import
+ *      mwb_source_read(handle, offset, dst, size) -> bytes written (< 0: error, 0: end)
+ *      (Emscripten: Module.mwSourceRead; wasm64: "env"."mwb_source_read"), e.g. fs.readSync of
+ *      a file in Node. handle names the host's file; size: its bytes. expert_cache_bytes:
+ *      mw_model_params' (0 = experts resident; > 0 = streamed through the source, which the
+ *      host keeps readable until mw_model_free). ---- */
+mw_status mwb_model_open_source(double handle, double size, double memory_limit,
+                                double expert_cache_bytes, mw_model **out);
 /* A sampler: mw_sampler_params field by field, the 64-bit seed as a double. */
 mw_status mwb_sampler_create(float temperature, int32_t top_k, float top_p, float min_p,
                              float repeat_penalty, float frequency_penalty,

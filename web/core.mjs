@@ -15,8 +15,9 @@
 //   - wasm64 (a freestanding memory64 module with its own glue): i64 = BigInt, so pointer and
 //     size_t arguments go through BigInt() and results through Number().
 // A wasm64 module plugs in like this (web/wasm64/glue.mjs does; loadCore({ variant: 'wasm64' | 'wasm64-relaxed' })
-// calls it): instantiate it with the import env.mwb_abort_poll = () => (core ? core.pollAbort()
-// : 0), export every name of web/exports.txt and its memory, then
+// calls it): instantiate it with the imports env.mwb_abort_poll = () => (core ? core.pollAbort()
+// : 0) and env.mwb_source_read = (h, offset, dst, size) => core.sourceRead(h, offset,
+// Number(dst), size), export every name of web/exports.txt and its memory, then
 //   core = new WasmCore(makeAbi({ exports: instance.exports, memory, ptrBits: 64 }), 'wasm64', threads)
 // Typed-array indices are p / 4, never p >> 2: wasm64 pointers pass 2^31.
 // Pointers that C writes into memory (out-parameters, size_t *n_out) are read with readPtr(),
@@ -107,6 +108,7 @@ export async function loadCore({ variant = 'st', threads = 1, moduleBase } = {})
   const M = await factory(opts);
   const core = new WasmCore(emscriptenAbi(M), variant, variant === 'mt' ? Math.max(1, threads) : 1);
   M.mwAbortPoll = () => core.pollAbort();   // boundary.c's abort hook asks this
+  M.mwSourceRead = (h, offset, dst, size) => core.sourceRead(h, offset, dst, size);   // and its source
   return core;
 }
 
@@ -120,6 +122,8 @@ export class WasmCore {
     this.scratch = this.malloc(8 * SLOT);   // out-parameters: pointers, counts, sizes
     this.chunkPtr = 0;
     this.abortPoll = null;                  // () => boolean, polled by the C abort hook
+    this.sources = new Map();               // handle → read(offset, Uint8Array) of openSource
+    this.nextSource = 0;
     this.defaults = this.json((p, cap) => this.fn.mwb_defaults_json(p, cap));
   }
 
@@ -194,6 +198,39 @@ export class WasmCore {
     this.check(this.fn.mwb_loader_create(memoryLimit, this.outPtr(0)), 'loader', { loading: true });
     if (!this.chunkPtr) this.chunkPtr = this.malloc(CHUNK);
     return new Loader(this, this.outPtrValue(0));
+  }
+
+  /**
+   * A model read through a positional source (mw_model_open_source): read(offset, dst) fills
+   * the Uint8Array dst (a view of wasm memory) from byte offset of the source and returns the
+   * bytes written (Node: fs.readSync of a file); size: the source's bytes. expertCache > 0
+   * (bytes): a Mixtral's experts stay in the source and are read into a cache of that many
+   * bytes as tokens need them (mw_model_params.expert_cache_bytes): read must keep working
+   * until the model is freed; then onFree() is called.
+   */
+  openSource({ read, size, memoryLimit = 0, expertCache = 0, onFree = () => {} }) {
+    const handle = ++this.nextSource;
+    this.sources.set(handle, read);
+    let model;
+    try {
+      this.check(this.fn.mwb_model_open_source(handle, size, memoryLimit, expertCache, this.outPtr(0)), 'load', { loading: true });
+      model = new Model(this, this.outPtrValue(0));
+    } catch (e) {
+      this.sources.delete(handle);
+      throw e;
+    }
+    model.onFree = () => { this.sources.delete(handle); onFree(); };
+    return model;
+  }
+  /** The C source's read (boundary.c mwb_source_read): bytes written at dst, < 0 on error (the
+   *  core reports MW_ERR_IO; the reason is kept in sourceError). */
+  sourceRead(handle, offset, dst, size) {
+    const read = this.sources.get(handle);
+    if (!read) return -1;
+    try { return read(offset, new Uint8Array(this.buffer, dst, size)); } catch (e) {
+      this.sourceError = e;
+      return -1;
+    }
   }
 
   /** JSON written by a boundary.c *_json adapter into a growing buffer. */
@@ -349,7 +386,22 @@ export class Model {
     return list;
   }
 
-  free() { if (this.h) this.core.fn.mw_model_free(this.h); this.h = 0; }
+  /** Streamed experts' counters (mw_model_expert_stats), zeros when they are resident:
+   *  { expert_hits, expert_misses, expert_bytes_read, expert_cache_bytes, expert_cache_budget }. */
+  expertStats() {
+    const c = this.core, p = c.malloc(40);
+    try {
+      c.check(c.fn.mw_model_expert_stats(this.h, p));
+      const v = new DataView(c.buffer, p, 40), at = (i) => Number(v.getBigUint64(8 * i, true));
+      return { expert_hits: at(0), expert_misses: at(1), expert_bytes_read: at(2), expert_cache_bytes: at(3),
+               expert_cache_budget: at(4) };
+    } finally { c.free(p); }
+  }
+  free() {
+    if (this.h) this.core.fn.mw_model_free(this.h);
+    this.h = 0;
+    if (this.onFree) { const f = this.onFree; this.onFree = null; f(); }
+  }
 }
 
 export class Session {

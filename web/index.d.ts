@@ -70,6 +70,9 @@ export interface EngineOptions {
   chatFormat?: ChatFormat;
   /** KV cache element type (default 'f32') */
   kvType?: KvType;
+  /** Node, a model file path: a Mixtral's experts stay in the file and are read into a cache of
+   *  this many bytes as tokens need them (default 0 = all experts resident) */
+  expertCache?: number;
 }
 
 // ---------- requests ----------
@@ -226,6 +229,12 @@ export interface EngineStats {
   threads: number;
   variant: Variant | null;
   shifts?: number;
+  /** streamed experts (expertCache): uses found in the cache / read from the file, bytes read,
+   *  bytes the cache holds; zeros when the experts are resident */
+  expert_hits?: number;
+  expert_misses?: number;
+  expert_bytes_read?: number;
+  expert_cache_bytes?: number;
   last?: Record<string, unknown>;
   [key: string]: unknown;
 }

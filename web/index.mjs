@@ -440,6 +440,13 @@ async function spawnWorker() {
  * @param {'f32'|'f16'|'auto'} [o.kvType='f32']  KV cache element type: 'f16' halves the cache (K
  *                                   and V rounded to fp16, llama.cpp's default; logits move by ~1e-2);
  *                                   'auto': f16 for models of >= 1 GiB of weights, else f32
+ * @param {number} [o.expertCache=0]  Node, a model file path: a Mixtral's experts stay in the file
+ *                                   and are read into a cache of this many bytes (least recently
+ *                                   used out) as tokens need them; the memory limit then counts the
+ *                                   resident weights + this budget. At least one expert
+ *                                   (info.expert_max_bytes); logits are bit-identical to resident.
+ *                                   engine.stats reports expert_hits, expert_misses,
+ *                                   expert_bytes_read and expert_cache_bytes
  */
 export async function createEngine(o = {}) {
   if (!hasWasmSimd()) throw new NoSimdError();
@@ -464,7 +471,7 @@ export async function createEngine(o = {}) {
     const loaded = await withModelLock(spec, { cache: opts.cache, cacheDir: opts.cacheDir, signal }, () => engine._call('load', {
       spec, contextSize: opts.contextSize, modelSha256: opts.modelSha256, kvShift: opts.kvShift,
       memoryLimit, cache: opts.cache, cacheDir: opts.cacheDir, nBatch: opts.nBatch, chatFormat: opts.chatFormat,
-      kvType,
+      kvType, expertCache: opts.expertCache,
     }, { signal, onProgress: o.onProgress, buffer }));
     engine._setLoaded({ ...loaded, kernels: init.kernels, version: init.version });
     return engine;

@@ -112,3 +112,37 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', threads =
   if (!nCtx) nCtx = model.info.n_ctx_default;
   return { model, nCtx, kvType: resolveKvType(kvType, model.info) };
 }
+
+/**
+ * Node: open the model file at path (a path or a file: URL) as a positional source
+ * (core.openSource over fs.readSync), so a Mixtral's experts can stay in the file and be read
+ * into a cache of expertCache bytes as tokens need them (createEngine's expertCache; the core
+ * decides what is resident and counts it in its memory rule: resident weights + the cache).
+ * Only the resident weights are read at load. The file stays open until the model is freed.
+ * opts: { expertCache (bytes), budget, nCtx, kvType, onHeader(info, fileSize) }.
+ * Returns { model, nCtx, kvType, size } (kvType resolved).
+ */
+export async function loadModelFromFile(core, path, { expertCache = 0, budget = DEFAULT_BUDGET, nCtx = 0, kvType = 'f32', onHeader } = {}) {
+  const fs = await import('node:fs');
+  const { fileURLToPath } = await import('node:url');
+  const file = /^file:/i.test(path) ? fileURLToPath(path) : path;
+  let fd;
+  try { fd = fs.openSync(file, 'r'); } catch (e) {
+    throw new MwError(`cannot open ${file}: ${e.message}`, { code: 'io' });
+  }
+  let model;
+  const size = fs.fstatSync(fd).size;
+  try {
+    model = core.openSource({
+      size, memoryLimit: budget, expertCache,
+      read: (offset, dst) => fs.readSync(fd, dst, 0, dst.length, offset),
+      onFree: () => fs.closeSync(fd),
+    });
+  } catch (e) {
+    fs.closeSync(fd);
+    throw e instanceof ModelTooLargeError ? tooLarge(e.message, core, budget) : e;
+  }
+  const info = model.info;
+  if (onHeader) onHeader(info, size);
+  return { model, nCtx: nCtx || info.n_ctx_default, kvType: resolveKvType(kvType, info), size };
+}

@@ -14,7 +14,7 @@ const KV_TYPES = ['f32', 'f16', 'auto'];
 const CACHES = [true, false, 'opfs', 'cache-api'];
 
 const KNOWN = new Set(['model', 'threads', 'contextSize', 'onProgress', 'signal', 'modelSha256', 'kvShift',
-  'memoryLimit', 'cache', 'cacheDir', 'variant', 'moduleBase', 'chatFormat', 'kvType', 'nBatch']);
+  'memoryLimit', 'cache', 'cacheDir', 'variant', 'moduleBase', 'chatFormat', 'kvType', 'nBatch', 'expertCache']);
 
 const bad = (name, why) => new InvalidArgumentError(`${name} ${why}`);
 const list = (xs) => xs.map((x) => (typeof x === 'string' ? `'${x}'` : String(x))).join(', ');
@@ -52,7 +52,7 @@ export async function moduleBaseUrl(base) {
 /**
  * Check createEngine's options; returns the normalised ones the engine uses:
  * { variant, threads, contextSize, nBatch, memoryLimit, cache, cacheDir, chatFormat, kvType,
- *   kvShift, moduleBase, modelSha256 }. defaults: { variant, threads, memoryLimit } (async
+ *   kvShift, moduleBase, modelSha256, expertCache }. defaults: { variant, threads, memoryLimit } (async
  * getters, called only when the caller gave none).
  */
 export async function checkEngineOptions(o, defaults) {
@@ -78,6 +78,13 @@ export async function checkEngineOptions(o, defaults) {
     throw bad('nBatch', `must be an integer from 1 to ${MAX_N_BATCH}, not ${o.nBatch}`);
   if (o.memoryLimit != null && !(typeof o.memoryLimit === 'number' && Number.isFinite(o.memoryLimit) && o.memoryLimit > 0))
     throw bad('memoryLimit', `must be a positive number of bytes, not ${JSON.stringify(o.memoryLimit)}`);
+  if (o.expertCache != null && o.expertCache !== 0) {
+    if (!(typeof o.expertCache === 'number' && Number.isSafeInteger(o.expertCache) && o.expertCache > 0))
+      throw bad('expertCache', `must be a positive integer number of bytes (0 = experts resident), not ${JSON.stringify(o.expertCache)}`);
+    // the experts are read in place from a file: Node and a path for now (not a URL, bytes or a Blob)
+    if (!isNode || typeof o.model !== 'string' || /^(https?|blob|data):/i.test(o.model))
+      throw bad('expertCache', 'needs the model as a file path in Node (streamed experts are read from the file)');
+  }
   if (o.cache != null && !CACHES.includes(o.cache)) throw bad('cache', `must be one of ${list(CACHES)}`);
   if (o.cacheDir != null && (typeof o.cacheDir !== 'string' || !o.cacheDir))
     throw bad('cacheDir', 'must be a directory path (Node)');
@@ -101,5 +108,6 @@ export async function checkEngineOptions(o, defaults) {
     kvShift: o.kvShift !== false,
     moduleBase: await moduleBaseUrl(o.moduleBase),
     modelSha256: o.modelSha256,
+    expertCache: o.expertCache || 0,
   };
 }

@@ -323,6 +323,7 @@ export class Runner {
     if (res.completion_tokens > 1 && t2 > t1) st.decode_tokens_per_s = res.completion_tokens / ((t2 - t1) / 1000);
     st.tokens_per_s = st.decode_tokens_per_s;
     st.memory_bytes = this.model.core.memoryBytes();
+    Object.assign(st, this.model.expertStats());   // streamed experts' cache counters (zeros when resident)
     st.context_used = this.session.nPast;
     st.last = { prompt_tokens: res.prompt_tokens, prompt_tokens_evaluated: res.prompt_tokens_evaluated,
                 completion_tokens: res.completion_tokens, prompt_ms: t1 - t0, decode_ms: t2 - t1 };

@@ -11,7 +11,7 @@ import { loadCore } from './core.mjs';
 import { Runner, RUNNER_N_BATCH } from './runner.mjs';
 import { TOOL_MARKER, toolCallSchema, toolMessages, toolSpec, parseToolCalls } from './tools.mjs';
 import { openModelSource } from './download.mjs';
-import { loadModel, defaultBudget } from './load.mjs';
+import { loadModel, loadModelFromFile, defaultBudget } from './load.mjs';
 import { toWire, WorkerCrashedError, MwError } from './errors.mjs';
 import { isNode } from './env.mjs';
 
@@ -53,20 +53,24 @@ const handlers = {
   },
 
   async load(msg, req) {
-    const { spec, contextSize, modelSha256, kvShift = true, memoryLimit, cache, cacheDir, nBatch, chatFormat, kvType = 'f32' } = msg;
+    const { spec, contextSize, modelSha256, kvShift = true, memoryLimit, cache, cacheDir, nBatch, chatFormat, kvType = 'f32', expertCache = 0 } = msg;
     const budget = memoryLimit || defaultBudget(core.variant);
     const onProgress = (p) => post({ type: 'progress', id: msg.id, ...p });
-    const src = await openModelSource(spec, {
+    const onHeader = (info, fileSize) => post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize });
+    // streamed experts: the file is read in place (positional reads), never streamed through
+    const src = expertCache ? { name: spec.path, size: 0 } : await openModelSource(spec, {
       signal: req.controller.signal, onProgress, sha256: modelSha256, cache, cacheDir,
       pull: (offset, size) => new Promise((resolve) => {
         pulls.set(`${msg.id}:${offset}`, resolve);
         post({ type: 'pull', id: msg.id, offset, size });
       }),
     });
-    const { model: m, nCtx, kvType: kv } = await loadModel(core, src, {
-      nCtx: contextSize || 0, kvType, threads: core.threads, nBatch: nBatch ?? RUNNER_N_BATCH, budget, isAborted: req.isAborted,
-      onHeader: (info, fileSize) => post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize }),
-    });
+    const { model: m, nCtx, kvType: kv, size } = expertCache
+      ? await loadModelFromFile(core, spec.path, { expertCache, budget, nCtx: contextSize || 0, kvType, onHeader })
+      : await loadModel(core, src, {
+        nCtx: contextSize || 0, kvType, threads: core.threads, nBatch: nBatch ?? RUNNER_N_BATCH, budget, isAborted: req.isAborted, onHeader,
+      });
+    if (expertCache) src.size = size;
     let r;
     try {
       r = new Runner(m, { nCtx, threads: core.threads, kvShift, nBatch, chatFormat, kvType: kv });
@@ -125,7 +129,7 @@ const handlers = {
   async tokenize({ text, options }) { need(); return runner.tokenize(text, options); },
   async detokenize({ ids }) { need(); return runner.detokenize(ids); },
   async stats() {
-    return { ...(runner ? runner.stats : {}), memory_bytes: core ? core.memoryBytes() : 0 };
+    return { ...(runner ? runner.stats : {}), ...(model ? model.expertStats() : {}), memory_bytes: core ? core.memoryBytes() : 0 };
   },
   async reset() { need(); runner.session.reset(); return true; },
   async dispose() {

@@ -13,7 +13,9 @@
  *   mw_session_eval(s, ids, n, NULL);          then mw_session_logits(s) / a sampler
  *
  * Threads: a model is read-only after loading and may be shared by sessions on different
- * threads; a session, sampler or detokenizer must be used by one thread at a time.
+ * threads; a session, sampler or detokenizer must be used by one thread at a time. Exception:
+ * a model that streams its experts (mw_model_params.expert_cache_bytes > 0) updates its cache
+ * as sessions evaluate, so no two of its sessions may evaluate at the same time.
  */
 #ifndef MW_H
 #define MW_H
@@ -85,6 +87,19 @@ typedef struct mw_model_params {
     /* Only with mw_model_open_memory: 1 = use the caller's buffer in place (it must outlive
      * the model and stay unchanged); 0 = copy the bytes (default). */
     int32_t borrow_memory;
+    /* Mixtral: 0 (default) = every expert resident, loaded with the rest of the weights.
+     * > 0 = stream the experts: the expert tensors (ffn_gate_exps / ffn_up_exps /
+     * ffn_down_exps) are not loaded; an expert's three slices are read from the model's byte
+     * source when a token is routed to it, into a least-recently-used cache of at most this
+     * many bytes. Attention, norms, routers, embeddings and the output stay resident. Needs a
+     * positional source (mw_model_open_file on a regular file, or mw_model_open_source); the
+     * source must stay readable until mw_model_free. At least one expert's three slices
+     * (mw_model_info.expert_max_bytes) or MW_ERR_INVALID_ARG. The memory rule then counts the
+     * resident weights + this budget instead of all the weights. Logits are bit-identical to
+     * a fully resident model's. No effect on a dense model. Threads: a streamed model's
+     * sessions may live on different threads but must not evaluate at the same time (the cache
+     * is shared and not locked). */
+    uint64_t expert_cache_bytes;
 } mw_model_params;
 
 mw_model_params mw_model_params_default(void);
@@ -100,6 +115,24 @@ mw_status mw_model_open_memory(const void *data, size_t size, const mw_model_par
  * `dst` and returns the number written, 0 at end of stream, or a negative value on error. */
 typedef int64_t (*mw_read_fn)(void *user, void *dst, size_t size);
 mw_status mw_model_open_reader(mw_read_fn read, void *user, const mw_model_params *params,
+                               mw_model **out);
+
+/* A positional byte source: read_at fills up to size bytes at dst from byte offset of the
+ * source and returns the number written (> 0), 0 past the end, or a negative value on error.
+ * It may return fewer bytes than asked (it is called again for the rest). size: the source's
+ * total bytes. close (may be NULL) is called once when the source is no longer needed: after
+ * loading, or at mw_model_free for a model that streams its experts from it. */
+typedef int64_t (*mw_read_at_fn)(void *user, uint64_t offset, void *dst, size_t size);
+typedef struct mw_source {
+    mw_read_at_fn read_at;
+    void *user;
+    uint64_t size;
+    void (*close)(void *user);
+} mw_source;
+/* Open a GGUF model from a positional source: the header, then only the tensor data that
+ * stays resident (everything, unless params->expert_cache_bytes > 0 streams the experts).
+ * The source is closed (src->close) whatever the outcome, unless the model streams from it. */
+mw_status mw_model_open_source(const mw_source *src, const mw_model_params *params,
                                mw_model **out);
 
 /* Push-style loader, for bytes that arrive in chunks (a browser download): create, feed every
@@ -148,6 +181,9 @@ typedef struct mw_model_info {
     int32_t weight_type;       /* most common weight tensor type (MW_TYPE_*) */
     uint64_t n_params;
     uint64_t weight_bytes;     /* bytes of tensor data */
+    uint64_t expert_bytes;     /* of which the expert tensors (0 for dense models) */
+    uint64_t expert_max_bytes; /* the largest expert's three slices (gate + up + down), each
+                                  rounded up to 16 bytes: the smallest expert_cache_bytes */
 } mw_model_info;
 
 mw_status mw_model_get_info(const mw_model *model, mw_model_info *info);
@@ -300,12 +336,15 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
 #define MW_MEMORY_RESERVE 67108864
 
 typedef struct mw_memory_need {
-    uint64_t weight_bytes;   /* the model's tensor data (mw_model_info.weight_bytes) */
+    uint64_t weight_bytes;   /* the model's resident tensor data (mw_model_info.weight_bytes;
+                                with streamed experts, that less expert_bytes) */
     uint64_t session_bytes;  /* mw_session_memory_needed_params of the session */
     uint64_t reserve_bytes;  /* MW_MEMORY_RESERVE */
     uint64_t total_bytes;    /* their sum */
     uint64_t limit_bytes;    /* the limit applied: memory_limit, at most the address space
                                 (4 GiB on wasm32); 0 = none */
+    uint64_t expert_cache_bytes; /* the streamed experts' cache budget (at most expert_bytes;
+                                    0 when the experts are resident), part of total_bytes */
 } mw_memory_need;
 
 /* Whether a model (its header is enough: mw_loader_get_info) and one session fit in
@@ -321,6 +360,14 @@ typedef struct mw_memory_need {
  * download, with the session it will create. */
 mw_status mw_memory_check(const mw_model_info *info, const mw_session_params *session,
                           uint64_t memory_limit, mw_memory_need *need);
+/* The same rule for a model whose experts stream through a cache of expert_cache_bytes
+ * (mw_model_params.expert_cache_bytes; 0 = resident, then it is mw_memory_check): counts
+ * weight_bytes - expert_bytes + min(expert_cache_bytes, expert_bytes). MW_ERR_INVALID_ARG for
+ * a budget below expert_max_bytes. A Mixtral refused with resident experts is told about
+ * streaming (`--expert-cache MB` in the CLI, `expertCache` in JS). */
+mw_status mw_memory_check_experts(const mw_model_info *info, const mw_session_params *session,
+                                  uint64_t memory_limit, uint64_t expert_cache_bytes,
+                                  mw_memory_need *need);
 void mw_session_free(mw_session *session);
 
 /* Evaluate n tokens at the next positions. logits_all may be NULL; otherwise it receives
@@ -351,6 +398,19 @@ void mw_session_set_abort(mw_session *session, mw_abort_fn fn, void *user);
 /* Mixtral: how often each expert of each layer was selected, counted per token.
  * counts receives [n_layer][n_expert]. */
 mw_status mw_session_expert_counts(const mw_session *session, uint64_t *counts, size_t cap);
+
+/* Streamed experts (mw_model_params.expert_cache_bytes > 0): counted since the model was
+ * opened, over all its sessions. A hit or a miss is one use of an expert's slices by one
+ * forward chunk (a chunk of several tokens routed to one expert uses it once). All zero when
+ * the experts are resident. */
+typedef struct mw_expert_stats {
+    uint64_t hits;          /* the expert was in the cache */
+    uint64_t misses;        /* it was read from the source */
+    uint64_t bytes_read;    /* bytes read from the source for experts */
+    uint64_t cache_bytes;   /* bytes the cache holds now (<= budget_bytes) */
+    uint64_t budget_bytes;  /* expert_cache_bytes the model was opened with */
+} mw_expert_stats;
+mw_status mw_model_expert_stats(const mw_model *model, mw_expert_stats *stats);
 
 /* Bytes of the session's KV cache (K and V, all layers; 0 for NULL). */
 uint64_t mw_session_kv_bytes(const mw_session *session);

@@ -100,6 +100,9 @@ static const opt_def opts_table[] = {
     /* the words' order is the MW_KV_* values of mw.h: f32 = 0, f16 = 1 */
     {NULL, "--kv-type", OPT_CHOICE, F(kv_type), SESSION | INFO, 0, 0, "f32|f16",
      "KV cache element type (default f32; f16 halves the cache, logits move by ~1e-2)"},
+    {NULL, "--expert-cache", OPT_FLOAT, F(expert_cache_mb), SESSION, 0, 1e9, "MB",
+     "Mixtral: stream the experts from the file through a cache of MB MiB (at least one expert; "
+     "default 0 = all experts resident)"},
     {"-d", "--depth", OPT_INT, F(depth), BENCH, 0, 16777216, "N",
      "tokens already in the context before each pp/tg measurement (default 0)"},
     {"-h", "--help", OPT_FLAG, F(help), ALL, 0, 0, NULL, "show this help"},
@@ -121,7 +124,7 @@ static const struct {
     [MW_CLI_DETOKENIZE] = {"detokenize", "-m MODEL --ids IDS", "print the text of token ids"},
     [MW_CLI_INFO] = {"info", "-m MODEL [-c CTX] [--tensors] [--json]",
                      "architecture, hyperparameters, tensor types, memory for a context"},
-    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--kv-type f32|f16] [--experts]",
+    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--kv-type f32|f16] [--experts] [--expert-cache MB]",
                       "prompt-processing and generation speed as one JSON line"},
     [MW_CLI_CHAT] = {"chat", "-m MODEL [--system TEXT] [options]",
                      "interactive chat in the terminal (one user line per turn)"},

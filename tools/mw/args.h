@@ -46,6 +46,8 @@ typedef struct mw_cli_opts {
     int32_t window;           /* --window (0 = the model's sliding window, <0 = off) */
     int32_t kv_type;          /* --kv-type f32|f16: MW_KV_F32 (0, default) / MW_KV_F16 (1) */
     int32_t depth;            /* bench -d: tokens already in the context before each measurement */
+    float expert_cache_mb;    /* --expert-cache MB: stream Mixtral experts through a cache of
+                                 this many MiB (0 = all experts resident) */
 
     float temperature, top_p, min_p, repeat_penalty, frequency_penalty, presence_penalty;
     int32_t top_k, repeat_last_n;

@@ -7,6 +7,9 @@
  * builds) tg_cpu_tps: generation speed from the process's CPU time (all threads), steadier than
  * wall time on a loaded machine. WASI has no process clock and Emscripten's is wall time.
  * --experts on a MoE model adds how many distinct experts each layer used (mw_session_expert_counts).
+ * A MoE model's JSON has the expert cache's counters (mw_model_expert_stats; zeros when the
+ * experts are resident): expert_hits, expert_misses and expert_bytes_read summed over the timed
+ * generation runs (-n), expert_cache_bytes held at the end, expert_cache_budget (--expert-cache).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +94,8 @@ int mw_cmd_bench(const mw_cli_opts *o)
     mw_model_info info;
     mw_status st;
     int32_t n_pp = o->n_prompt, n_tg = o->n_predict, reps = o->reps, depth = o->depth;
+    mw_expert_stats tg_experts, e0, e1;   /* the cache's counters over the timed generation */
+    memset(&tg_experts, 0, sizeof tg_experts);
 
     if (!(model = cli_open_model(o, &info)))
         goto done;
@@ -151,6 +156,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
             if (fill_depth(s, ids, depth))
                 goto done;
             double t_experts = 0;   /* snapshot time is not generation time */
+            mw_model_expert_stats(model, &e0);
             const double c0 = cpu_seconds();
             double t0 = cli_now();
             for (int32_t i = 0; i < n_tg; i++) {
@@ -173,6 +179,10 @@ int mw_cmd_bench(const mw_cli_opts *o)
             }
             t_tg[r] = cli_now() - t0 - t_experts;
             c_tg[r] = c0 < 0 ? -1 : cpu_seconds() - c0;
+            mw_model_expert_stats(model, &e1);
+            tg_experts.hits += e1.hits - e0.hits;
+            tg_experts.misses += e1.misses - e0.misses;
+            tg_experts.bytes_read += e1.bytes_read - e0.bytes_read;
         }
         fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, t_pp[r], t_tg[r]);
     }
@@ -196,6 +206,14 @@ int mw_cmd_bench(const mw_cli_opts *o)
                 (int)info.n_expert, (int)info.n_expert_used,
                 ex.pp_runs ? ex.pp_distinct_sum / (double)ex.pp_runs : 0.0,
                 ex.tg_tokens ? ex.tg_distinct_sum / (double)ex.tg_tokens : 0.0);
+    if (info.n_expert > 0) {
+        mw_model_expert_stats(model, &e1);
+        fprintf(f, ",\"expert_hits\":%llu,\"expert_misses\":%llu,\"expert_bytes_read\":%llu,"
+                   "\"expert_cache_bytes\":%llu,\"expert_cache_budget\":%llu",
+                (unsigned long long)tg_experts.hits, (unsigned long long)tg_experts.misses,
+                (unsigned long long)tg_experts.bytes_read, (unsigned long long)e1.cache_bytes,
+                (unsigned long long)e1.budget_bytes);
+    }
     fputs(",\"kernels\":", f);
     cli_json_string(f, mw_kernels_name());
     fputs(",\"build\":\"" BUILD_NAME "\"}\n", f);

@@ -105,8 +105,10 @@ int mw_cmd_info(const mw_cli_opts *o)
                 (int)mi.unk_id);
         fputs("\"weight_type\":", f);
         cli_json_string(f, type_name(mi.weight_type));
-        fprintf(f, ",\"n_params\":%llu,\"weight_bytes\":%llu,\"tensor_count\":%d,\"types\":{",
+        fprintf(f, ",\"n_params\":%llu,\"weight_bytes\":%llu,\"expert_bytes\":%llu,"
+                   "\"expert_max_bytes\":%llu,\"tensor_count\":%d,\"types\":{",
                 (unsigned long long)mi.n_params, (unsigned long long)mi.weight_bytes,
+                (unsigned long long)mi.expert_bytes, (unsigned long long)mi.expert_max_bytes,
                 (int)n_tensors);
         int first = 1;
         for (int t = 0; t <= N_TYPE_SLOTS; t++) {
@@ -172,6 +174,10 @@ int mw_cmd_info(const mw_cli_opts *o)
                         (unsigned long long)totals[t].bytes, mib(totals[t].bytes));
         fprintf(f, "weight bytes:    %llu (%.2f MiB)\n", (unsigned long long)mi.weight_bytes,
                 mib(mi.weight_bytes));
+        if (mi.expert_bytes)
+            fprintf(f, "expert bytes:    %llu (%.2f MiB; one expert %.2f MiB: the smallest "
+                       "--expert-cache)\n", (unsigned long long)mi.expert_bytes,
+                    mib(mi.expert_bytes), mib(mi.expert_max_bytes));
         fprintf(f, "session n_ctx %d: %llu bytes (%.2f MiB: %sKV cache + scratch)\n", (int)n_ctx,
                 (unsigned long long)session_bytes, mib(session_bytes),
                 o->kv_type == MW_KV_F16 ? "F16 " : "");

@@ -40,7 +40,11 @@ double cli_now(void)
 mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info)
 {
     mw_model *model = NULL;
-    mw_status st = mw_model_open_file(o->model, NULL, &model);
+    mw_model_params mp = mw_model_params_default();
+    mp.expert_cache_bytes = (uint64_t)((double)o->expert_cache_mb * 1048576.0);
+    if (o->expert_cache_mb > 0 && mp.expert_cache_bytes == 0)
+        mp.expert_cache_bytes = 1;   /* a tiny budget is refused by the core, never ignored */
+    mw_status st = mw_model_open_file(o->model, &mp, &model);
     if (st == MW_OK && info)
         st = mw_model_get_info(model, info);
     if (st != MW_OK) {

@@ -44,7 +44,8 @@ export async function createMw64({ bytes, url, threads = 1, variant = 'wasm64', 
     throw new Error(`createMw64: this browser has no shared 64-bit memory (memory64): ${e.message}`);
   }
   let core = null;
-  const env = { memory, mwb_abort_poll: () => (core ? core.pollAbort() : 0) };
+  const env = { memory, mwb_abort_poll: () => (core ? core.pollAbort() : 0),
+                mwb_source_read: (h, offset, dst, size) => (core ? core.sourceRead(h, offset, Number(dst), size) : -1) };
   const instance = await WebAssembly.instantiate(module, { env });
   const x = instance.exports;
   // the engine thread runs on the linker's stack; its thread-locals need a block of their own

@@ -8,7 +8,7 @@ self.onmessage = async (e) => {
   const { module, memory, tid, stackTop } = e.data;
   try {
     // pool threads never run a session, so the abort hook is never asked here
-    const instance = await WebAssembly.instantiate(module, { env: { memory, mwb_abort_poll: () => 0 } });
+    const instance = await WebAssembly.instantiate(module, { env: { memory, mwb_abort_poll: () => 0, mwb_source_read: () => -1 } });
     const x = instance.exports;
     x.__stack_pointer.value = BigInt(stackTop);
     initTls(x);
