@@ -4,7 +4,7 @@
 # thread counts; writes build-bench/anchor.md (the tables) and build-bench/anchor.json (the rows).
 #
 #   tools/bench/bench_anchor.sh [--quick] [--no-build] [--shapes "bench-1024 mistral7b"]
-#                               [--types "Q4_0 Q4_K_M Q8_0 Q3_K_M"] [run.mjs options...]
+#                               [--types "Q4_0 Q4_K_M Q8_0 Q3_K_M"] [--prepare] [run.mjs options...]
 #
 # 1. native tools + models: tools/bench/run_benchmarks.sh --no-run (build-bench/native, models
 #    generated once into build-bench/models with mw_gen_model --preset, on every core; the full
@@ -17,12 +17,14 @@
 #    (defaults: threads 1, 2 and all cores, -p 128 -n 64 -r 3, --7b "128 32 3" for mistral7b).
 # --quick: bench-1024 Q4_0, -p 16 -n 8 -r 1, 1 thread (checks the pipeline, not the engines).
 # --no-build: use what build-bench/ has (still generates missing models).
+# --prepare: steps 1-4 only (build, generate, install), so the run can start on a quiet machine.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 OUT="$ROOT/build-bench"
 SHAPES="bench-1024 mistral7b"
 TYPES="Q4_0 Q4_K_M Q8_0 Q3_K_M"
 BUILD=1
+PREPARE=0
 JOBS=2
 DEFAULT_ARGS=(--7b "128 32 3")   # run.mjs takes the last of a repeated option: RUN_ARGS win
 RUN_ARGS=()
@@ -30,9 +32,10 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) SHAPES="bench-1024" TYPES="Q4_0" DEFAULT_ARGS=(-p 16 -n 8 -r 1 --threads 1) ;;
     --no-build) BUILD=0 ;;
+    --prepare) PREPARE=1 ;;
     --shapes) SHAPES="$2"; shift ;;
     --types) TYPES="$2"; shift ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) RUN_ARGS+=("$1") ;;
   esac
   shift
@@ -69,6 +72,8 @@ if [ ! -d "$ROOT/tools/bench/browser/node_modules/puppeteer-core" ]; then
   say "npm ci --omit=optional in tools/bench/browser"
   (cd "$ROOT/tools/bench/browser" && npm ci --omit=optional --no-audit --no-fund >&2)
 fi
+
+[ "$PREPARE" = 1 ] && { say "prepared: build-bench/ has the tools, modules and models"; exit 0; }
 
 # 5. the run
 say "run.mjs --shapes \"$SHAPES\" --types \"$TYPES\" ${DEFAULT_ARGS[*]} ${RUN_ARGS[*]}"
