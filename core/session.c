@@ -68,6 +68,8 @@ mw_status mw_session_create(const mw_model *model, const mw_session_params *para
         return mw_fail(MW_ERR_INVALID_ARG, "unknown kv_type %d (MW_KV_F32 = 0 or MW_KV_F16 = 1)",
                        (int)p.kv_type);
     mw_kernels_init();
+    if (p.n_ctx == 0)   /* the default context, shrunk to fit the model's budget */
+        p.n_ctx = mw_session_n_ctx_fit(hp, &p, model->memory_limit, model->expert_cache_bytes);
     /* budgeted for every requested thread; a build that starts fewer allocates fewer rows */
     mw_session_layout L;
     mw_session_layout_init(&L, hp, &p, p.n_threads, NULL);

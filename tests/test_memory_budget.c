@@ -7,11 +7,14 @@
  *  - the loaders refuse at the header exactly when the rule does (limit = need - 1 / need),
  *    with the smallest session or the one announced by mw_loader_set_session;
  *  - mw_session_create applies the budget the model was loaded with, at the same edge: a model
- *    + session the loader accepted is never refused later, and one past it is.
+ *    + session the loader accepted is never refused later, and one past it is;
+ *  - n_ctx 0 is the default context halved until it fits (mw_session_n_ctx_fit), never below
+ *    MW_N_CTX_FIT_MIN: the check and mw_session_create agree on it; an explicit n_ctx is kept.
  */
 #include "harness.h"
 #include "gguf.h"
 #include "model.h"
+#include "tiny_llama.h"
 
 static uint8_t *model_buf;
 static size_t model_size;
@@ -181,6 +184,59 @@ static void test_session_agrees(void)
     mw_model_free(m);
 }
 
+/* n_ctx 0: the default, halved to fit the limit; the check and the session get the same.
+ * A one-layer model trained for 4096 tokens (tiny_llama.h), so the default can be halved. */
+static void test_fit(void)
+{
+    static tiny_llama src;
+    tiny_llama_build_ctx(&src, 256, 512, 4096);
+    mw_model_params mp = mw_model_params_default();
+    mw_model *m = NULL;
+    CHECK_MSG(mw_model_open_reader(tiny_llama_read, &src, &mp, &m) == MW_OK, "%s", mw_last_error());
+    mw_model_info info;
+    CHECK(m && mw_model_get_info(m, &info) == MW_OK);
+    mw_model_free(m);
+    const int32_t d = mw_session_n_ctx_default(&info);
+    CHECK(d == 4096);
+    mw_session_params p = session_of(0, 2, 32, MW_KV_F32);
+    CHECK(mw_session_n_ctx_fit(&info, &p, 0, 0) == d);
+    CHECK(mw_session_n_ctx_fit(NULL, &p, 0, 0) == 0);
+    mw_memory_need n;
+    uint64_t need[4];   /* the rule's total at d, d/2, d/4 and the floor */
+    const int32_t ctx[4] = {d, d / 2, d / 4, MW_N_CTX_FIT_MIN};
+    for (int i = 0; i < 4; i++) {
+        const mw_session_params q = session_of(ctx[i], 2, 32, MW_KV_F32);
+        CHECK(mw_memory_check(&info, &q, 0, &n) == MW_OK);
+        need[i] = n.total_bytes;
+    }
+    CHECK(need[0] > need[1] && need[1] > need[2] && need[2] > need[3]);
+    CHECK(mw_session_n_ctx_fit(&info, &p, need[1], 0) == d / 2);
+    CHECK(mw_session_n_ctx_fit(&info, &p, need[1] - 1, 0) == d / 4);
+    CHECK(mw_session_n_ctx_fit(&info, &p, need[3], 0) == MW_N_CTX_FIT_MIN);
+    /* nothing down to the floor fits: the default, which the check refuses with its size */
+    CHECK(mw_session_n_ctx_fit(&info, &p, need[3] - 1, 0) == d);
+    CHECK(mw_memory_check(&info, &p, need[3] - 1, &n) == MW_ERR_TOO_LARGE && n.total_bytes == need[0]);
+    char want[64];
+    snprintf(want, sizeof want, "a session of %d tokens", (int)d);
+    CHECK_MSG(strstr(mw_last_error(), want), "%s", mw_last_error());
+    /* the check counts the fitted context for n_ctx 0; an explicit n_ctx is never shrunk */
+    CHECK(mw_memory_check(&info, &p, need[1], &n) == MW_OK && n.total_bytes == need[1]);
+    const mw_session_params full = session_of(d, 2, 32, MW_KV_F32);
+    CHECK(mw_memory_check(&info, &full, need[1], NULL) == MW_ERR_TOO_LARGE);
+    /* a model loaded under that budget: n_ctx 0 gets the same context, d is refused */
+    src.pos = 0;
+    mp.memory_limit = need[1];
+    m = NULL;
+    CHECK_MSG(mw_model_open_reader(tiny_llama_read, &src, &mp, &m) == MW_OK && m, "%s", mw_last_error());
+    mw_session *s = NULL;
+    CHECK_MSG(mw_session_create(m, &p, &s) == MW_OK && s, "%s", mw_last_error());
+    CHECK(mw_session_n_ctx(s) == d / 2);
+    mw_session_free(s);
+    s = NULL;
+    CHECK(mw_session_create(m, &full, &s) == MW_ERR_TOO_LARGE && !s);
+    mw_model_free(m);
+}
+
 int main(void)
 {
     model_buf = test_read_file(MW_TEST_DATA "/reference/mistral-s.Q4_0.gguf", &model_size);
@@ -195,6 +251,7 @@ int main(void)
     test_address_space();
     test_loaders_agree();
     test_session_agrees();
+    test_fit();
     free(model_buf);
     return TEST_REPORT();
 }

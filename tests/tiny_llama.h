@@ -29,8 +29,8 @@ static inline void tiny_tensor(tiny_llama *s, int i, const char *name, uint64_t 
     *data_end += s->bytes[i];
 }
 
-/* n_embd: a multiple of 2 (one head of n_embd dimensions). */
-static inline void tiny_llama_build(tiny_llama *s, uint32_t n_embd, uint32_t n_ff)
+/* n_embd: a multiple of 2 (one head of n_embd dimensions); n_ctx: its context_length. */
+static inline void tiny_llama_build_ctx(tiny_llama *s, uint32_t n_embd, uint32_t n_ff, uint32_t n_ctx)
 {
     memset(s, 0, sizeof *s);
     gb *b = &s->header;
@@ -41,7 +41,7 @@ static inline void tiny_llama_build(tiny_llama *s, uint32_t n_embd, uint32_t n_f
     gb_kv_u32(b, "llama.feed_forward_length", n_ff);
     gb_kv_u32(b, "llama.attention.head_count", 1);
     gb_kv_u32(b, "llama.attention.head_count_kv", 1);
-    gb_kv_u32(b, "llama.context_length", 64);
+    gb_kv_u32(b, "llama.context_length", n_ctx);
     gb_kv_f32(b, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
     gb_kv_str(b, "tokenizer.ggml.model", "llama");
     static const char *tokens[TINY_VOCAB] = { "<unk>", "<s>", "</s>", "a", "b", "c", "d", "e" };
@@ -66,6 +66,11 @@ static inline void tiny_llama_build(tiny_llama *s, uint32_t n_embd, uint32_t n_f
     tiny_tensor(s, i++, "blk.0.ffn_down.weight", n_ff, n_embd, &end);
     gb_pad(b, 32);
     s->size = b->len + end;
+}
+
+static inline void tiny_llama_build(tiny_llama *s, uint32_t n_embd, uint32_t n_ff)
+{
+    tiny_llama_build_ctx(s, n_embd, n_ff, 64);
 }
 
 static inline float tiny_marker(int i, int last) { return (float)(i + 1) + (last ? 0.5f : 0.0f); }

@@ -3,6 +3,7 @@
 // size_t (a BigInt on wasm64), i = int32, f = float, d = double, v = void.
 
 export const MW_MEMORY_RESERVE = 67108864;
+export const MW_N_CTX_FIT_MIN = 512;
 export const MW_OK = 0;
 export const MW_ERR_INVALID_ARG = -1;
 export const MW_ERR_NO_MEMORY = -2;
@@ -135,6 +136,7 @@ export const SIGNATURES = Object.freeze({
 //   mw_session_memory_needed_params: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_memory_check: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_memory_check_experts: 64-bit integer or struct by value (see web/boundary.h)
+//   mw_session_n_ctx_fit: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_session_set_abort: takes a C function pointer (mwb_session_create installs the JS hook)
 //   mw_session_kv_bytes: 64-bit integer or struct by value (see web/boundary.h)
 //   mw_sampler_params_default: 64-bit integer or struct by value (see web/boundary.h)

@@ -69,9 +69,10 @@ double mwb_loader_file_size(const mw_loader *loader);
 mw_status mwb_loader_set_session(mw_loader *loader, int32_t n_ctx, int32_t n_threads,
                                  int32_t n_batch, int32_t kv_type);
 /* mw_memory_check for the model whose header the loader has read and the session JS will
- * create (n_ctx 0 = the default; n_threads, n_batch, kv_type as for mwb_session_create), within
- * memory_limit bytes (0 = the address space). sizes (may be NULL) receives 5 doubles: the
- * mw_memory_need fields in order (weight, session, reserve, total, limit bytes). */
+ * create (n_ctx 0 = the default shrunk to fit, mw_session_n_ctx_fit; n_threads, n_batch, kv_type
+ * as for mwb_session_create), within memory_limit bytes (0 = the address space). sizes (may be
+ * NULL) receives 6 doubles: the mw_memory_need fields in order (weight, session, reserve, total,
+ * limit bytes), then the context counted (n_ctx, or the fitted one for 0). */
 mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_ctx, int32_t n_threads,
                                   int32_t n_batch, int32_t kv_type, double memory_limit,
                                   double *sizes);

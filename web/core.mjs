@@ -279,12 +279,12 @@ export class Loader {
    *  memoryLimit bytes (0 = the address space): { fits, message (why not), weightBytes,
    *  sessionBytes, reserveBytes, totalBytes, limitBytes }. */
   memoryCheck({ nCtx = 0, threads = 1, nBatch = 0, kvType = 'f32' } = {}, memoryLimit = 0) {
-    const c = this.core, sizes = c.outPtr(3);
+    const c = this.core, sizes = c.outPtr(2);   // 6 doubles: slots 2..7
     const st = c.fn.mwb_loader_memory_check(this.h, nCtx, threads, nBatch, kvTypeId(kvType), memoryLimit, sizes);
     if (st < 0 && st !== MW_ERR_TOO_LARGE) c.check(st, 'load', { loading: true });
-    const v = new Float64Array(c.buffer.slice(sizes, sizes + 40));
+    const v = new Float64Array(c.buffer.slice(sizes, sizes + 48));
     return { fits: st === 0, message: st ? c.lastError() : '', weightBytes: v[0], sessionBytes: v[1],
-             reserveBytes: v[2], totalBytes: v[3], limitBytes: v[4] };
+             reserveBytes: v[2], totalBytes: v[3], limitBytes: v[4], nCtx: v[5] };
   }
   /** Build the model (the loader is consumed whatever the outcome). */
   finish() {

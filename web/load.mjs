@@ -58,7 +58,8 @@ const isBadCopy = (e) => e instanceof NotGgufError || e instanceof UnsupportedMo
  * opts: { nCtx (0 = default), kvType ('f32' | 'f16' | 'auto'), threads, nBatch (0 = the core's
  * default): the session that will be created, which the budget must hold; budget (bytes, see
  * defaultBudget), isAborted(), onHeader(info, fileSize) }.
- * Returns { model, nCtx, kvType } (kvType resolved).
+ * Returns { model, nCtx (the context to create: the fitted default when not given), kvType }
+ * (kvType resolved).
  */
 export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', threads = 1, nBatch = 0, budget = DEFAULT_BUDGET,
                                             isAborted = () => false, onHeader } = {}) {
@@ -85,11 +86,12 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', threads =
         src.impliedSize = fileSize;
         const info = loader.info();
         const askedCtx = nCtx;
-        if (!nCtx) nCtx = info.n_ctx_default;   // the engine's default (mw_session_n_ctx_default)
         kvType = resolveKvType(kvType, info);
-        // the same rule for the resolved session (mw_session_create applies it again)
+        // the same rule for the resolved session (mw_session_create applies it again); no
+        // contextSize: the engine's default, shrunk to fit the budget (mw_session_n_ctx_fit)
         const fit = loader.memoryCheck({ nCtx, threads, nBatch, kvType }, budget);
         if (!fit.fits) throw tooLarge(fit.message, core, budget);
+        if (!nCtx) nCtx = fit.nCtx;
         // the core's rule (mw_session_create: n_ctx beyond context_length is MW_ERR_INVALID_ARG),
         // applied here too so the refusal comes before the weights download and names the option
         if (askedCtx && info.n_ctx_train > 0 && askedCtx > info.n_ctx_train)
@@ -109,7 +111,7 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', threads =
     throw early(e);
   }
   if (src.commit) await src.commit();
-  if (!nCtx) nCtx = model.info.n_ctx_default;
+  // nCtx still 0 (no header check ran): the session gets the core's fitted default
   return { model, nCtx, kvType: resolveKvType(kvType, model.info) };
 }
 
@@ -120,7 +122,7 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', threads =
  * decides what is resident and counts it in its memory rule: resident weights + the cache).
  * Only the resident weights are read at load. The file stays open until the model is freed.
  * opts: { expertCache (bytes), budget, nCtx, kvType, onHeader(info, fileSize) }.
- * Returns { model, nCtx, kvType, size } (kvType resolved).
+ * Returns { model, nCtx (0 when not given), kvType, size } (kvType resolved).
  */
 export async function loadModelFromFile(core, path, { expertCache = 0, budget = DEFAULT_BUDGET, nCtx = 0, kvType = 'f32', onHeader } = {}) {
   const fs = await import('node:fs');
@@ -144,5 +146,6 @@ export async function loadModelFromFile(core, path, { expertCache = 0, budget = 
   }
   const info = model.info;
   if (onHeader) onHeader(info, size);
-  return { model, nCtx: nCtx || info.n_ctx_default, kvType: resolveKvType(kvType, info), size };
+  // nCtx 0: the session gets the core's default, shrunk to fit (resident weights + the cache)
+  return { model, nCtx, kvType: resolveKvType(kvType, info), size };
 }

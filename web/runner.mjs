@@ -60,11 +60,10 @@ function tokenLogprob(dist, id, nTop) {
 export const RUNNER_N_BATCH = 32;
 
 export class Runner {
-  /** model: core Model; nCtx, threads; kvShift: shift instead of failing when the context fills;
+  /** model: core Model; nCtx (0 = the core's default, shrunk to fit the model's memory budget), threads; kvShift: shift instead of failing when the context fills;
    *  kvType: 'f32' | 'f16' KV cache. */
   constructor(model, { nCtx, threads = 1, kvShift = true, nBatch = RUNNER_N_BATCH, chatFormat = 'auto', kvType = 'f32' } = {}) {
     this.model = model;
-    this.nCtx = nCtx;
     this.kvType = kvType;
     this.threads = threads;
     this.kvShift = kvShift;
@@ -75,9 +74,10 @@ export class Runner {
     const resolved = this.chatFormat === CHAT_FORMATS.auto ? model.chatFormat() : this.chatFormat;
     this.trimReplySpace = resolved !== CHAT_FORMATS.raw;
     this.session = new Session(model, { nCtx, threads, nBatch, kvType });
+    this.nCtx = this.session.nCtx;
     this.rolling = this.session.window > 0;   // the C KV cache rolls: it never fills
     this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0, memory_bytes: 0,
-                   context_size: nCtx, context_used: 0, threads, shifts: 0 };
+                   context_size: this.nCtx, context_used: 0, threads, shifts: 0 };
   }
 
   dispose() { this.session.free(); }

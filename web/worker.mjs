@@ -81,7 +81,7 @@ const handlers = {
     const path = String(src.name || '');
     modelName = m.info.name || path.split(/[\\/]/).pop().replace(/\?.*$/, '') || m.info.arch;
     post({ type: 'progress', id: msg.id, phase: 'ready', loaded: src.size, total: src.size, fraction: 1 });
-    return { info: { ...m.info, architecture: m.info.arch }, nCtx, kvType: kv, name: modelName, variant: core.variant, threads: core.threads,
+    return { info: { ...m.info, architecture: m.info.arch }, nCtx: r.nCtx, kvType: kv, name: modelName, variant: core.variant, threads: core.threads,
              kernels: core.kernels(), memoryBytes: core.memoryBytes(), fromCache: !!src.fromCache };
   },
 

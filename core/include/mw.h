@@ -190,8 +190,9 @@ mw_status mw_model_get_info(const mw_model *model, mw_model_info *info);
 /* Same, from a loader whose header is ready (before the weights arrive). */
 mw_status mw_loader_get_info(const mw_loader *loader, mw_model_info *info);
 
-/* The context a session gets when mw_session_params.n_ctx is 0: min(n_ctx_train, 4096), or
- * 4096 when the model gives no training context. The one place this default is decided. */
+/* The context a session gets when mw_session_params.n_ctx is 0 and memory is no object:
+ * min(n_ctx_train, 4096), or 4096 when the model gives no training context. The one place this
+ * default is decided. */
 int32_t mw_session_n_ctx_default(const mw_model_info *info);
 
 /* Bytes a session of n_ctx tokens would allocate (KV cache + scratch + logits), sliding
@@ -302,8 +303,9 @@ typedef int32_t (*mw_abort_fn)(void *user);
 enum { MW_KV_F32 = 0, MW_KV_F16 = 1 };
 
 typedef struct mw_session_params {
-    int32_t n_ctx;          /* tokens of context; 0 = mw_session_n_ctx_default(): min(training,
-                               4096); more than the training context: MW_ERR_INVALID_ARG */
+    int32_t n_ctx;          /* tokens of context; 0 = mw_session_n_ctx_fit(): min(training,
+                               4096), halved to fit the model's memory_limit; more than the
+                               training context: MW_ERR_INVALID_ARG */
     int32_t n_threads;      /* worker threads incl. the caller; 0 = 1 */
     int32_t sliding_window; /* 0 = the model's (none if absent); >0 = this window; <0 = off */
     int32_t n_batch;        /* max tokens evaluated per forward chunk; 0 = 64 */
@@ -368,6 +370,15 @@ mw_status mw_memory_check(const mw_model_info *info, const mw_session_params *se
 mw_status mw_memory_check_experts(const mw_model_info *info, const mw_session_params *session,
                                   uint64_t memory_limit, uint64_t expert_cache_bytes,
                                   mw_memory_need *need);
+/* The context a session with n_ctx 0 gets (mw_session_create, mw_memory_check): the default
+ * (mw_session_n_ctx_default), halved while the weights + that session (the other fields of
+ * session, NULL = defaults) + the reserve exceed memory_limit or the address space, but not
+ * below MW_N_CTX_FIT_MIN tokens (nor the default, when that is smaller). When even that does not
+ * fit, the default: the memory check then refuses it with the sizes. So a 3.3 GiB model on
+ * wasm32 gets 2048 tokens instead of a refusal; asking for n_ctx explicitly is never shrunk. */
+int32_t mw_session_n_ctx_fit(const mw_model_info *info, const mw_session_params *session,
+                             uint64_t memory_limit, uint64_t expert_cache_bytes);
+#define MW_N_CTX_FIT_MIN 512
 void mw_session_free(mw_session *session);
 
 /* Evaluate n tokens at the next positions. logits_all may be NULL; otherwise it receives

@@ -37,13 +37,19 @@ double cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* --expert-cache MB in bytes (0: experts resident) */
+static uint64_t expert_cache_bytes(const mw_cli_opts *o)
+{
+    const uint64_t bytes = (uint64_t)((double)o->expert_cache_mb * 1048576.0);
+    return o->expert_cache_mb > 0 && bytes == 0 ? 1   /* a tiny budget is refused by the core, never ignored */
+                                                : bytes;
+}
+
 mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info)
 {
     mw_model *model = NULL;
     mw_model_params mp = mw_model_params_default();
-    mp.expert_cache_bytes = (uint64_t)((double)o->expert_cache_mb * 1048576.0);
-    if (o->expert_cache_mb > 0 && mp.expert_cache_bytes == 0)
-        mp.expert_cache_bytes = 1;   /* a tiny budget is refused by the core, never ignored */
+    mp.expert_cache_bytes = expert_cache_bytes(o);
     mw_status st = mw_model_open_file(o->model, &mp, &model);
     if (st == MW_OK && info)
         st = mw_model_get_info(model, info);
@@ -65,9 +71,10 @@ mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_
     sp.kv_type = o->kv_type;
     sp.n_ctx = o->n_ctx;
     if (sp.n_ctx == 0 && min_ctx > 0) {
-        /* the engine's default context, raised only when needed */
+        /* the engine's default context (shrunk to fit memory), raised only when needed */
         mw_model_info info;
-        if (mw_model_get_info(model, &info) == MW_OK && min_ctx > mw_session_n_ctx_default(&info))
+        if (mw_model_get_info(model, &info) == MW_OK &&
+            min_ctx > mw_session_n_ctx_fit(&info, &sp, 0, expert_cache_bytes(o)))
             sp.n_ctx = min_ctx;
     }
     mw_session *s = NULL;

@@ -133,3 +133,42 @@ test('...and over HTTP: the download is cancelled from the header', async () => 
   // what the server wrote before the connection closed: the first chunks and the socket buffers
   assert.ok(entry.sent < 64 * MiB, `sent ${entry.sent} bytes of ${HUGE_SIZE}`);
 });
+
+/** The bundled model with its context_length (a u32 in the header) set to n_ctx, in place. */
+function withTrainingContext(bytes, nCtx) {
+  const key = Buffer.from('llama.context_length');
+  const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).indexOf(key);
+  assert.ok(at > 8, 'the bundled model has llama.context_length');
+  const out = Buffer.from(bytes);
+  const type = out.readUInt32LE(at + key.length);
+  assert.equal(type, 4, 'context_length is a u32');
+  out.writeUInt32LE(nCtx, at + key.length + 4);
+  return new Uint8Array(out);
+}
+
+test('no contextSize: the default context is halved to fit the budget (mw_session_n_ctx_fit), an explicit one is kept', async () => {
+  const bytes = withTrainingContext(MODEL_BYTES, 4096);
+  const need = async (nCtx) => {
+    const loader = core.createLoader();
+    try { loader.feed(bytes); return loader.memoryCheck({ ...SESSION, nCtx }); } finally { loader.free(); }
+  };
+  const full = await need(4096), half = await need(2048);
+  assert.equal(full.nCtx, 4096);
+  assert.ok(full.totalBytes > half.totalBytes);
+  const { model, nCtx } = await loadModel(core, countingSource(bytes), { ...SESSION, budget: half.totalBytes });
+  try {
+    assert.equal(nCtx, 2048);
+    const r = new Runner(model, { nCtx: 0, threads: SESSION.threads });
+    try { assert.equal(r.nCtx, 2048); } finally { r.dispose(); }
+  } finally { model.free(); }
+  const base = { moduleBase: MODULE_BASE, variant: 'st', model: bytes };
+  const e = await createEngine({ ...base, memoryLimit: half.totalBytes });
+  try {
+    assert.equal(e.contextSize, 2048);
+    const r = await e.completions.create({ prompt: 'Once upon a time', temperature: 0, max_tokens: 4 });
+    assert.ok(r.choices[0].text.length > 0);
+  } finally { await e.dispose(); }
+  // asked for explicitly, the full context is refused under that budget, with its sizes
+  await assert.rejects(createEngine({ ...base, memoryLimit: half.totalBytes, contextSize: 4096 }),
+                       (e) => e instanceof ModelTooLargeError && e.message.includes(`(${full.totalBytes} bytes)`));
+});
