@@ -7,8 +7,9 @@
 //        [--native DIR] [--llama-bench EXE] [--out FILE.md]
 // For every model file and thread count: llama-bench (the anchor; tools/bench/llama_bench.sh
 // builds it), native llama.cpp through node-llama-cpp, and in one headless session per browser,
-// ours (each module of --variants, through core.mjs's loadCore and its `variant` option) and
-// @wllama/wllama, each in a fresh page. Prefill = pp tokens in one batch, decode = tg
+// ours (each module of --variants, through core.mjs's loadCore and its `variant` option; one
+// load per module and file, then a session per thread count) and @wllama/wllama (a load per
+// thread count), each in a fresh page. Prefill = pp tokens in one batch, decode = tg
 // single-token steps, each from an empty context, logits of the last prefill position and of
 // every decode step, as llama-bench does; medians of reps. --7b: other -p/-n/-r for the full
 // mistral7b shape. --nohead: also decode without the output head (ours, node-llama-cpp).
@@ -136,37 +137,57 @@ async function main() {
     fs.writeFileSync(jsonOut, JSON.stringify({ rows, bw, machine }, null, 1));
   };
   const skipped = (base, why) => { rows.push({ ...base, error: why }); log(`  ${label(base)}: ${why}`); };
+  // ours loads a model once for every thread count (fn returns { runs: [{ threads, ... }], ... }):
+  // a row per thread count, each with the shared load time and memory
+  const measureThreads = async (bases, fn) => {
+    const t0 = Date.now();
+    const load = load1();
+    try {
+      const { runs, ...shared } = await fn();
+      for (const run of runs) {
+        const row = { ...bases.find((b) => b.threads === run.threads), load1: load, ...shared, ...run };
+        rows.push(row);
+        log(`  ${label(row)} ${row.threads} thread(s): pp ${f(row.pp_tps)} tg ${f(row.tg_tps)} tok/s`);
+      }
+      log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s, load ${f(shared.load_s)} s)`);
+    } catch (e) {
+      for (const b of bases) rows.push({ ...b, load1: load, error: e.message.slice(0, 300) });
+      log(`  ${label(bases[0])}: FAILED ${e.message.slice(0, 300)}`);
+    }
+    fs.writeFileSync(jsonOut, JSON.stringify({ rows, bw, machine }, null, 1));
+  };
   try {
     for (const m of models) {
       const info = modelInfo(o.native, m.file);
       const s = m.shape === 'mistral7b' && o.big ? o.big : { pp: o.pp, tg: o.tg, reps: o.reps };
       const url = `/models/${path.basename(m.file)}`;
+      const baseOf = (threads) => ({ shape: m.shape, type: m.type, threads, token_bytes: tokenBytes(info), bw: bw[threads] });
+      log(`${m.shape} ${m.type} (${(m.bytes / 2 ** 20).toFixed(0)} MiB), threads ${o.threads.join(', ')}, -p ${s.pp} -n ${s.tg} -r ${s.reps}`);
       for (const threads of o.threads) {
-        log(`${m.shape} ${m.type} (${(m.bytes / 2 ** 20).toFixed(0)} MiB), ${threads} thread(s), -p ${s.pp} -n ${s.tg} -r ${s.reps}`);
-        const base = { shape: m.shape, type: m.type, threads, token_bytes: tokenBytes(info), bw: bw[threads] };
+        const base = baseOf(threads);
         if (want('llama-bench')) await measure({ ...base, engine: 'llama-bench' }, () => llamaBench(o.llamaBench, m.file, s, threads));
         if (want('node-llama-cpp')) await measure({ ...base, engine: 'node-llama-cpp' }, () => nodeLlamaCpp(m.file, info, { ...s, nohead: o.nohead }, threads));
-        for (const b of browsers) {
-          const args = { url, threads, ...s };
-          if (want('ours'))
-            for (const variant of o.variants) {
-              const r = { ...base, engine: 'ours', browser: b.engine, variant };
-              const why = oursSkip(o, variant, m.bytes);
-              if (why) skipped(r, why);
-              else await measure(r, () => b.inPage('benchOurs', { ...args, variant, nohead: o.nohead }));
-            }
-          if (want('wllama')) {
-            const r = { ...base, engine: 'wllama', browser: b.engine };
-            if (m.bytes > WLLAMA_MAX_FILE) skipped(r, 'skipped: wllama loads a file into one ArrayBuffer (≤ 2 GiB); this one would have to be split (llama-gguf-split)');
-            else await measure(r, () => b.inPage('benchWllama', args));
-          }
-        }
         if (want('ours-node')) {
           const r = { ...base, engine: 'ours-node' };
           const why = oursSkip(o, 'mt', m.bytes);
           if (why) skipped(r, why);
           else await measure(r, () => oursNode(ROOT, o.buildWeb, m.file, s, threads));
         }
+      }
+      for (const b of browsers) {
+        if (want('ours'))
+          for (const variant of o.variants) {
+            const bases = o.threads.map((t) => ({ ...baseOf(t), engine: 'ours', browser: b.engine, variant }));
+            const why = oursSkip(o, variant, m.bytes);
+            if (why) for (const r of bases) skipped(r, why);
+            else await measureThreads(bases, () => b.inPage('benchOurs', { url, threads: o.threads, ...s, variant, nohead: o.nohead }));
+          }
+        if (want('wllama'))
+          for (const threads of o.threads) {   // wllama takes its thread count at load
+            const r = { ...baseOf(threads), engine: 'wllama', browser: b.engine };
+            if (m.bytes > WLLAMA_MAX_FILE) skipped(r, 'skipped: wllama loads a file into one ArrayBuffer (≤ 2 GiB); this one would have to be split (llama-gguf-split)');
+            else await measure(r, () => b.inPage('benchWllama', { url, threads, ...s }));
+          }
       }
     }
   } finally {
@@ -178,6 +199,11 @@ async function main() {
     const p = path.join(HERE, 'node_modules', name, 'package.json');
     return fs.existsSync(p) ? JSON.parse(fs.readFileSync(p, 'utf8')).version : '–';
   };
+  // the tables list each model's runs by thread count, in the order they were made
+  const order = new Map(models.map((m, i) => [`${m.shape}|${m.type}`, i]));
+  const seq = new Map(rows.map((r, i) => [r, i]));
+  rows.sort((a, b) => order.get(`${a.shape}|${a.type}`) - order.get(`${b.shape}|${b.type}`) || a.threads - b.threads || seq.get(a) - seq.get(b));
+  fs.writeFileSync(jsonOut, JSON.stringify({ rows, bw, machine }, null, 1));
   const lb = rows.find((r) => r.engine === 'llama-bench' && !r.error);
   const lbBuild = llamaBuild(o.llamaBench);
   const loads = rows.map((r) => r.load1).filter((x) => x != null).sort((a, b) => a - b);
