@@ -14,7 +14,8 @@
 # 3. llama-bench: tools/bench/llama_bench.sh (once, into build-bench/llama.cpp);
 # 4. the harness's npm packages (tools/bench/browser, `npm ci --omit=optional`) if missing;
 # 5. node tools/bench/browser/run.mjs with the shapes and types, every other option passed on
-#    (defaults: threads 1, 2 and all cores, -p 128 -n 64 -r 3, --7b "128 32 3" for mistral7b).
+#    (defaults: threads 1, 2 and all cores, -p 128 -n 64 -r 3, --7b "64 16 2" for mistral7b: at one
+#    thread a 7B prefill of 128 tokens x 3 reps alone takes 80 s per module and browser).
 # --quick: bench-1024 Q4_0, -p 16 -n 8 -r 1, 1 thread (checks the pipeline, not the engines).
 # --no-build: use what build-bench/ has (still generates missing models).
 # --prepare: steps 1-4 only (build, generate, install), so the run can start on a quiet machine.
@@ -26,7 +27,7 @@ TYPES="Q4_0 Q4_K_M Q8_0 Q3_K_M"
 BUILD=1
 PREPARE=0
 JOBS=2
-DEFAULT_ARGS=(--7b "128 32 3")   # run.mjs takes the last of a repeated option: RUN_ARGS win
+DEFAULT_ARGS=(--7b "64 16 2")   # run.mjs takes the last of a repeated option: RUN_ARGS win
 RUN_ARGS=()
 while [ $# -gt 0 ]; do
   case "$1" in
