@@ -65,6 +65,7 @@ window.mw64Check = async ({ moduleUrl, modelUrl, threads, dummyBytes = 0, prompt
       }
       run.decodeTokPerS = (nGen - 1) / ((performance.now() - t1) / 1000);
       run.workerRuns = core.poolWorkerRuns() - runsBefore;
+      run.probeRuns = core.poolProbe(t);
       run.ids = gen;
       s.free();
       out.runs.push(run);

@@ -152,6 +152,36 @@ void mw_pool_run(mw_pool *pool, uint64_t work, mw_task_fn fn, void *arg)
     mw_pool_run_shares(pool, work, mw_pool_size(pool), fn, arg);
 }
 
+/* The probe's task: each share waits (spinning, bounded) until every share has started, so the
+ * caller cannot run them all alone; each thread of the pool therefore runs exactly one. */
+#define PROBE_SPINS (1u << 30)   /* ~1 s: long enough for a worker asleep in atomic.wait32 */
+static int32_t probe_started;
+
+static void probe_share(void *arg, int ith, int n_shares)
+{
+    (void)arg; (void)ith;
+    __atomic_fetch_add(&probe_started, 1, __ATOMIC_SEQ_CST);
+    for (uint32_t spins = 0; spins < PROBE_SPINS; spins++)
+        if (__atomic_load_n(&probe_started, __ATOMIC_SEQ_CST) >= n_shares)
+            return;
+}
+
+/* Runs one task of n_threads shares on a pool of n_threads and returns the shares the workers
+ * ran: n_threads - 1 when every worker is alive and takes part (-1 if the pool is refused). A
+ * test's proof that does not depend on timing, as the shares of a tiny model's matvecs do: there
+ * the caller may finish a task before a sleeping worker has woken. */
+__attribute__((export_name("mw_wasm_pool_probe"))) int32_t mw_wasm_pool_probe(int32_t n_threads)
+{
+    mw_pool *pool;
+    if (mw_pool_create(n_threads, &pool) != MW_OK)
+        return -1;
+    const int32_t before = mw_wasm_worker_runs();
+    __atomic_store_n(&probe_started, 0, __ATOMIC_SEQ_CST);
+    mw_pool_run_shares(pool, MW_POOL_MIN_WORK, n_threads, probe_share, NULL);
+    mw_pool_free(pool);
+    return mw_wasm_worker_runs() - before;
+}
+
 /* pool.h's bench-only counters: not kept in this module */
 bool mw_pool_stats_enabled(void) { return false; }
 void mw_pool_stats_get(const mw_pool *pool, mw_pool_stats *out) { (void)pool; memset(out, 0, sizeof *out); }

@@ -78,6 +78,9 @@ export async function createMw64({ bytes, url, threads = 1, variant = 'wasm64', 
   core = new WasmCore(makeAbi({ exports: x, memory, ptrBits: 64, dispose: terminate }), variant, threads);
   /** Task shares the pool workers have run (a test's proof that they took part). */
   core.poolWorkerRuns = () => x.mw_wasm_worker_runs();
+  /** Shares the workers ran in one task of n shares that each wait for the others: n - 1 when
+   *  every pool worker takes part (mw_wasm_pool_probe). */
+  core.poolProbe = (n) => x.mw_wasm_pool_probe(n);
   return core;
 }
 
