@@ -78,6 +78,7 @@ static mw_memory_need measure(const mw_model_info *info, const mw_session_params
     n.total_bytes = add(add(add(n.weight_bytes, n.expert_cache_bytes), n.session_bytes),
                         n.reserve_bytes);
     n.limit_bytes = limited_by_space(memory_limit) ? address_space() : memory_limit;
+    n.n_ctx = p->n_ctx;
     return n;
 }
 

@@ -221,6 +221,9 @@ static void test_fit(void)
     CHECK_MSG(strstr(mw_last_error(), want), "%s", mw_last_error());
     /* the check counts the fitted context for n_ctx 0; an explicit n_ctx is never shrunk */
     CHECK(mw_memory_check(&info, &p, need[1], &n) == MW_OK && n.total_bytes == need[1]);
+    CHECK(n.n_ctx == d / 2);   /* need.n_ctx names the context counted (the JS boundary reads it) */
+    CHECK(mw_memory_check(&info, &p, need[3] - 1, &n) == MW_ERR_TOO_LARGE && n.n_ctx == d);
+    CHECK(mw_memory_check(&info, NULL, 0, &n) == MW_OK && n.n_ctx == 1);
     const mw_session_params full = session_of(d, 2, 32, MW_KV_F32);
     CHECK(mw_memory_check(&info, &full, need[1], NULL) == MW_ERR_TOO_LARGE);
     /* a model loaded under that budget: n_ctx 0 gets the same context, d is refused */

@@ -321,16 +321,16 @@ MW_EXPORT mw_status mwb_loader_memory_check(const mw_loader *loader, int32_t n_c
                                             double memory_limit, double *sizes)
 {
     mw_model_info info;
-    mw_memory_need need = {0, 0, 0, 0, 0, 0};
+    mw_memory_need need;
+    memset(&need, 0, sizeof need);
     mw_status st = mw_loader_get_info(loader, &info);
     if (!st) {
         const mw_session_params p = session_params(n_ctx, n_threads, n_batch, kv_type);
         st = mw_memory_check(&info, &p, to_u64(memory_limit), &need);
-        n_ctx = n_ctx ? n_ctx : mw_session_n_ctx_fit(&info, &p, to_u64(memory_limit), 0);
     }
-    if (sizes) {
+    if (sizes) {   /* need.n_ctx: the context counted (n_ctx 0 resolved by the core's fit) */
         const uint64_t v[6] = {need.weight_bytes, need.session_bytes, need.reserve_bytes,
-                               need.total_bytes, need.limit_bytes, (uint64_t)n_ctx};
+                               need.total_bytes, need.limit_bytes, (uint64_t)need.n_ctx};
         for (int i = 0; i < 6; i++)
             sizes[i] = (double)v[i];
     }

@@ -347,6 +347,8 @@ typedef struct mw_memory_need {
                                 (4 GiB on wasm32); 0 = none */
     uint64_t expert_cache_bytes; /* the streamed experts' cache budget (at most expert_bytes;
                                     0 when the experts are resident), part of total_bytes */
+    int32_t n_ctx;           /* the session's context counted: its n_ctx, or what n_ctx 0
+                                resolves to (mw_session_n_ctx_fit); 1 for the smallest session */
 } mw_memory_need;
 
 /* Whether a model (its header is enough: mw_loader_get_info) and one session fit in

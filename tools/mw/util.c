@@ -37,8 +37,7 @@ double cli_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* --expert-cache MB in bytes (0: experts resident) */
-static uint64_t expert_cache_bytes(const mw_cli_opts *o)
+uint64_t cli_expert_cache_bytes(const mw_cli_opts *o)
 {
     const uint64_t bytes = (uint64_t)((double)o->expert_cache_mb * 1048576.0);
     return o->expert_cache_mb > 0 && bytes == 0 ? 1   /* a tiny budget is refused by the core, never ignored */
@@ -49,7 +48,7 @@ mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info)
 {
     mw_model *model = NULL;
     mw_model_params mp = mw_model_params_default();
-    mp.expert_cache_bytes = expert_cache_bytes(o);
+    mp.expert_cache_bytes = cli_expert_cache_bytes(o);
     mw_status st = mw_model_open_file(o->model, &mp, &model);
     if (st == MW_OK && info)
         st = mw_model_get_info(model, info);
@@ -74,7 +73,7 @@ mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_
         /* the engine's default context (shrunk to fit memory), raised only when needed */
         mw_model_info info;
         if (mw_model_get_info(model, &info) == MW_OK &&
-            min_ctx > mw_session_n_ctx_fit(&info, &sp, 0, expert_cache_bytes(o)))
+            min_ctx > mw_session_n_ctx_fit(&info, &sp, 0, cli_expert_cache_bytes(o)))
             sp.n_ctx = min_ctx;
     }
     mw_session *s = NULL;
