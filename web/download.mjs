@@ -446,13 +446,23 @@ async function urlSource(url, opts) {
       cancelBody(resp);
       throw new DownloadError(`cannot download ${url}: HTTP ${resp.status} ${resp.statusText}`.trim(), { status: resp.status });
     }
+    // a break-off resumes from the bytes received (same file only: its validator, the range asked for)
+    const refetch = etag ? async (from) => {
+      const again = await fetchImpl(url, { signal, headers: { Range: `bytes=${from}-`, 'If-Range': etag } });
+      const m = /bytes\s+(\d+)-/.exec(again.headers.get('content-range') || '');
+      const same = again.status === 206 && m && Number(m[1]) === from &&
+                   (again.headers.get('etag') || again.headers.get('last-modified')) === etag;
+      if (same) return again;
+      cancelBody(again);
+      return null;
+    } : null;
     const commit = store
       ? async () => store.saveMeta({ url, etag, size: await store.size(), complete: true })
       : async () => {};
     return {
       name: url, size: total, phase: 'download', fromNetwork: true, resumedFrom: partial,
       drop: store ? () => store.drop() : null, commit,
-      iterate: (src) => downloadChunks(resp, store, partial, { url, etag, total, src }),
+      iterate: (src) => downloadChunks(resp, store, partial, { url, etag, total, src, refetch }),
     };
   }
 }
@@ -472,10 +482,14 @@ function magicChecker(url, resp) {
   };
 }
 
-async function* downloadChunks(resp, store, partial, { url, etag, total, src }) {
+// How often one download resumes after breaking off (a dropped connection; a stream errored
+// before its consumer took every chunk, as fetch does when a server closes early).
+const MAX_RESUMES = 3;
+
+async function* downloadChunks(resp, store, partial, { url, etag, total, src, refetch }) {
   const checkMagic = magicChecker(url, resp);
-  let writer = null, got = partial;
-  const reader = resp.body.getReader();
+  let writer = null, got = partial, resumes = 0;
+  let reader = resp.body.getReader();
   let complete = false;
   try {
     if (partial) {
@@ -492,6 +506,11 @@ async function* downloadChunks(resp, store, partial, { url, etag, total, src }) 
       } catch (e) {
         // a server whose Content-Length was too large breaks off after the real end of the file
         if (src.impliedSize != null && got >= src.impliedSize) break;
+        if (!(e instanceof MwError) && !(e && e.name === 'AbortError') && refetch && resumes < MAX_RESUMES) {
+          resumes++;
+          const again = await refetch(got).catch(() => null);
+          if (again) { reader = again.body.getReader(); continue; }
+        }
         throw e instanceof MwError || (e && e.name === 'AbortError') ? e
           : new DownloadError(`${url}: the download broke off after ${got} bytes: ${e.message}${e.cause ? ` (${e.cause.message || e.cause})` : ''}`);
       }

@@ -6,7 +6,9 @@
 // to the context says so.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BROWSERS, startServer, launchBrowser, waitForModel, useMockEngine, screenshot } from './harness.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+import { BROWSERS, REPO, startServer, launchBrowser, waitForModel, useMockEngine, screenshot } from './harness.mjs';
 
 // one suite per browser (the body is not indented, to keep the diff small)
 for (const { engine, skipReason } of BROWSERS) describe(engine, () => {
@@ -128,8 +130,10 @@ test('after a reload, a URL source loads again and a local-file source asks for 
   assert.match(await badge('model'), /model: stories260K\.Q8_0\.gguf$/);
   // A file chosen by the picker: after a reload its bytes are gone (never stored); the page says so.
   await page.check('input[name=source][value=file]');
-  const bytes = await page.evaluate(async () => Array.from(new Uint8Array(await (await fetch('/models/stories260K.gguf')).arrayBuffer())));
-  await page.setInputFiles('#file', { name: 'mine.gguf', mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) });
+  // the bytes from disk: returning 1 MB from page.evaluate as a JSON array took most of the
+  // 60 s timeout in Firefox on a loaded machine
+  const buffer = fs.readFileSync(path.join(REPO, 'models/stories260K.gguf'));
+  await page.setInputFiles('#file', { name: 'mine.gguf', mimeType: 'application/octet-stream', buffer });
   await waitForModel(page);
   assert.match(await badge('model'), /model: mine\.gguf$/);
   await page.reload();

@@ -149,12 +149,19 @@ export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * with a validator (`etag`), `bytes=N-` ranges (416 past the end; If-Range ignored when
  * honourIfRange is false), optionally a Content-Length `extraLength` bytes too large (the
  * connection then breaks after the real bytes), a content `type`, and throttling (`chunkMs`:
- * 64 KiB every that many ms, so that two loads overlap).
+ * 64 KiB every that many ms, so that two loads overlap), and a first answer that breaks off
+ * after `breakFirstAt` bytes.
  */
 export function modelRoute(bytes, { etag = '"v1"', honourIfRange = true, extraLength = 0,
-                                    type = 'application/octet-stream', chunkMs = 0 } = {}) {
+                                    type = 'application/octet-stream', chunkMs = 0, breakFirstAt = 0 } = {}) {
+  let requests = 0;
   return (req, res) => {
     const body = typeof bytes === 'function' ? bytes() : bytes;
+    if (breakFirstAt && requests++ === 0) {   // the first answer breaks off after breakFirstAt bytes
+      res.writeHead(200, { 'content-type': type, etag, 'accept-ranges': 'bytes', 'content-length': String(body.length) });
+      res.write(body.subarray(0, breakFirstAt), () => setTimeout(() => res.destroy(), 50));
+      return;
+    }
     const headers = { 'content-type': type, etag, 'accept-ranges': 'bytes', 'cache-control': 'no-store' };
     const m = /bytes=(\d+)-$/.exec(req.headers.range || '');
     let start = 0, status = 200;

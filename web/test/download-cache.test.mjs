@@ -106,6 +106,16 @@ test('a Content-Length larger than the file: the load succeeds and is cached, no
   });
 });
 
+test('a download that breaks off mid-file resumes from the bytes received, in the same load', async () => {
+  const half = Math.floor(SIZE / 2);
+  await withServer(modelRoute(MODEL_BYTES, { breakFirstAt: half }), async (url, dir, server) => {
+    assert.equal(await greedy(await load(url, dir)), GREEDY_48);
+    assert.deepEqual(server.log.map((r) => r.range), [null, `bytes=${half}-`]);
+    assert.equal(stored(dir, url).meta.complete, true);
+    assert.deepEqual(stored(dir, url).bytes, Buffer.from(MODEL_BYTES));
+  });
+});
+
 test('a 416 answering a resume starts the download over', async () => {
   await withServer(modelRoute(MODEL_BYTES), async (url, dir, server) => {
     // all the bytes, still marked incomplete (as a download cut after its last byte leaves it)
