@@ -3,7 +3,7 @@
 //   node tools/bench/browser/run.mjs [--shapes "bench-1024 mistral7b"] [--types "Q4_0 Q4_K_M Q8_0 Q3_K_M"]
 //        [--threads "1 2"] [-p 128] [-n 64] [-r 3] [--7b "P N R"] [--browsers "chromium firefox"]
 //        [--variants "wasm64-relaxed wasm64 mt"] [--engines "llama-bench node-llama-cpp ours wllama ours-node"]
-//        [--skip ENGINE,...] [--nohead] [--models DIR] [--build-web DIR] [--build-wasm64 DIR]
+//        [--skip ENGINE,...] [--nohead] [--ours-on-page] [--models DIR] [--build-web DIR] [--build-wasm64 DIR]
 //        [--native DIR] [--llama-bench EXE] [--out FILE.md]
 // For every model file and thread count: llama-bench (the anchor; tools/bench/llama_bench.sh
 // builds it), native llama.cpp through node-llama-cpp, and in one headless session per browser,
@@ -13,6 +13,8 @@
 // single-token steps, each from an empty context, logits of the last prefill position and of
 // every decode step, as llama-bench does; medians of reps. --7b: other -p/-n/-r for the full
 // mistral7b shape. --nohead: also decode without the output head (ours, node-llama-cpp).
+// Ours runs in a dedicated Worker, as createEngine hosts it; --ours-on-page: on the page's main
+// thread instead (which cannot block, so the pool's caller spins, beside the page's own work).
 // ours-node (our mt module under Node) runs only when listed in --engines.
 // Writes the tables to --out (default build-bench/anchor.md) and the rows to the same name .json
 // after every measurement; prints the tables. Needs `npm install --omit=optional` here (README.md).
@@ -40,7 +42,7 @@ function parseArgs(argv) {
     llamaBench: B('llama.cpp/build/bin/llama-bench'), shapes: ['bench-1024', 'mistral7b'],
     types: ['Q4_0', 'Q4_K_M', 'Q8_0', 'Q3_K_M'], threads: [...new Set([1, 2, os.cpus().length])],
     pp: 128, tg: 64, reps: 3, big: null, browsers: ['chromium', 'firefox'], variants: ['wasm64-relaxed', 'wasm64', 'mt'],
-    engines: ['llama-bench', 'node-llama-cpp', 'ours', 'wllama'], nohead: false, out: B('anchor.md'),
+    engines: ['llama-bench', 'node-llama-cpp', 'ours', 'wllama'], nohead: false, oursOnPage: false, out: B('anchor.md'),
   };
   const list = (v) => v.split(/[ ,]+/).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -63,6 +65,7 @@ function parseArgs(argv) {
     else if (a === '--engines') o.engines = list(take()).map((e) => OLD_NAMES[e] || e);
     else if (a === '--skip') { const s = new Set(list(take()).map((e) => OLD_NAMES[e] || e)); o.engines = o.engines.filter((e) => !s.has(e)); }
     else if (a === '--nohead') o.nohead = true;
+    else if (a === '--ours-on-page') o.oursOnPage = true;
     else if (a === '--out') o.out = path.resolve(take());
     else if (a === '-h' || a === '--help') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n'));
@@ -180,7 +183,7 @@ async function main() {
             const bases = o.threads.map((t) => ({ ...baseOf(t), engine: 'ours', browser: b.engine, variant }));
             const why = oursSkip(o, variant, m.bytes);
             if (why) for (const r of bases) skipped(r, why);
-            else await measureThreads(bases, () => b.inPage('benchOurs', { url, threads: o.threads, ...s, variant, nohead: o.nohead }));
+            else await measureThreads(bases, () => b.inPage('benchOurs', { url, threads: o.threads, ...s, variant, nohead: o.nohead, onPage: o.oursOnPage }));
           }
         if (want('wllama'))
           for (const threads of o.threads) {   // wllama takes its thread count at load
@@ -219,7 +222,8 @@ async function main() {
     `llama-bench: llama.cpp ${lbBuild ? lbBuild.commit : lb?.build_commit ?? '–'} (node-llama-cpp ${lbBuild?.node_llama_cpp ?? '3.21.1'}'s ` +
       `bundle, tools/bench/llama_bench.sh: ${lbBuild ? `${lbBuild.flags}, ${lbBuild.compiler}` : '–'}), CPU backend, KV cache ` +
       `${lb?.type_k ?? '–'}, batch ${lb?.n_batch ?? '–'}/${lb?.n_ubatch ?? '–'}, one warm-up run per test. node-llama-cpp ${pkg('node-llama-cpp')} ` +
-      `(prebuilt CPU build); @wllama/wllama ${pkg('@wllama/wllama')}. Ours: F32 KV cache, context 512.`,
+      `(prebuilt CPU build); @wllama/wllama ${pkg('@wllama/wllama')}. Ours: F32 KV cache, context 512, ` +
+      `${o.oursOnPage ? "on the page's main thread (--ours-on-page)" : 'in a dedicated Worker (as createEngine runs it)'}.`,
     `Read bandwidth probe (bench_bandwidth, 512 MiB): ${Object.entries(bw).map(([t, g]) => `${t} thread${t > 1 ? 's' : ''} ${g} GB/s`).join(', ') || '–'}.`,
     `Models (mw_gen_model presets): ${sizes}.`,
     `Settings: prefill ${o.pp} tokens, decode ${o.tg} tokens, ${o.reps} repetitions (median)` +
