@@ -147,18 +147,19 @@ function blobSource(blob) {
   return {
     name: blob.name || 'model.gguf', size: blob.size, phase: 'read', fromNetwork: false,
     async *iterate() {
-      for (let off = 0; off < blob.size; off += READ_CHUNK) {
-        let bytes;
-        try {
-          bytes = await blob.slice(off, Math.min(blob.size, off + READ_CHUNK)).arrayBuffer();
-        } catch (e) {
-          // a picked file moved or deleted since; Firefox names that read error AbortError
-          throw new DownloadError(`cannot read ${blob.name || 'the model file'}: ${e.name}: ${String(e.message).trim()} (was it moved or changed?)`);
-        }
-        yield new Uint8Array(bytes);
-      }
+      for (let off = 0; off < blob.size; off += READ_CHUNK) yield await readBlobSlice(blob, off, off + READ_CHUNK);
     },
   };
+}
+
+/** Bytes [start, end) of a Blob (end clamped to its size). */
+export async function readBlobSlice(blob, start, end) {
+  try {
+    return new Uint8Array(await blob.slice(start, Math.min(blob.size, end)).arrayBuffer());
+  } catch (e) {
+    // a picked file moved or deleted since; Firefox names that read error AbortError
+    throw new DownloadError(`cannot read ${blob.name || 'the model file'}: ${e.name}: ${String(e.message).trim()} (was it moved or changed?)`);
+  }
 }
 
 async function pathSource(p) {
@@ -189,7 +190,14 @@ async function pathSource(p) {
 
 // ---- URLs: fetch + storage (OPFS, Cache API, or a Node directory) ----
 
-function storeKey(url) { return new Sha256().update(enc.encode(url)).hex().slice(0, 32); }
+/** The stored copy's file name (without .gguf / .json) for a URL, or any other string. */
+export function storeKey(url) { return new Sha256().update(enc.encode(url)).hex().slice(0, 32); }
+
+/** OPFS's directory of stored models (opfsStore; opfs.mjs reads models in place from it). */
+export async function opfsModelsDir(storage = navigator.storage) {
+  const root = await storage.getDirectory();
+  return root.getDirectoryHandle('mistral-wasm-models', { create: true });
+}
 
 const localLocks = new Map();   // lock name → the promise the next holder waits for
 
@@ -287,8 +295,7 @@ async function nodeStore(dir, key) {
 }
 
 async function opfsStore(key) {
-  const root = await navigator.storage.getDirectory();
-  const dir = await root.getDirectoryHandle('mistral-wasm-models', { create: true });
+  const dir = await opfsModelsDir();
   // looked up for every use: after drop() the old handle names a removed file
   const dataFile = () => dir.getFileHandle(key + '.gguf', { create: true });
   const metaName = key + '.json';

@@ -65,9 +65,16 @@ export class InvalidArgumentError extends MwError {
   constructor(message, opts = {}) { super(message, { code: 'invalid_argument', ...opts }); }
 }
 
+/** The browser's storage (OPFS) cannot hold or serve the model: code 'storage_unavailable' (no
+ *  OPFS, or no synchronous access to it: private browsing, a non-worker context) or
+ *  'storage_quota' (the origin's quota or the disk is too small for the model). */
+export class StorageError extends MwError {
+  constructor(message, opts = {}) { super(message, { code: 'storage_unavailable', ...opts }); }
+}
+
 const CLASSES = {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
-  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError, StorageError,
 };
 
 /** mw_status values by name without the MW_ / MW_ERR_ prefix ({ OK: 0, ABORTED: -7, ... }),

@@ -26,7 +26,7 @@ export interface ModelInfo {
 }
 
 export interface LoadProgress {
-  phase: 'download' | 'cache' | 'read' | 'header' | 'ready';
+  phase: 'download' | 'cache' | 'copy' | 'read' | 'header' | 'ready';
   loaded: number;
   total: number | null;
   fraction: number | null;
@@ -70,8 +70,9 @@ export interface EngineOptions {
   chatFormat?: ChatFormat;
   /** KV cache element type (default 'f32') */
   kvType?: KvType;
-  /** Node, a model file path: a Mixtral's experts stay in the file and are read into a cache of
-   *  this many bytes as tokens need them (default 0 = all experts resident) */
+  /** a Mixtral's experts stay in the file and are read into a cache of this many bytes as tokens
+   *  need them (default 0 = all experts resident). Node: a model file path; browsers: a File/Blob
+   *  (copied into OPFS first, progress phase 'copy') or a URL (downloaded into OPFS) */
   expertCache?: number;
 }
 
@@ -308,3 +309,6 @@ export class ContextFullError extends MwError {}
 export class InvalidArgumentError extends MwError {}
 /** this runtime cannot run what was asked for (e.g. variant 'wasm64' in Node); code 'unsupported' */
 export class UnsupportedError extends MwError {}
+/** the browser's storage (OPFS) cannot hold or serve the model (expertCache in browsers): code
+ *  'storage_unavailable' (no OPFS / no synchronous access) or 'storage_quota' (too little room) */
+export class StorageError extends MwError {}

@@ -20,12 +20,12 @@ import { responseSchema, toolRequest } from './tools.mjs';
 import { isNode } from './env.mjs';
 import {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
-  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError, fromWire,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError, StorageError, fromWire,
 } from './errors.mjs';
 
 export {
   MwError, NotGgufError, UnsupportedModelError, ModelTooLargeError, NoSimdError, AbortError,
-  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError, chooseVariant,
+  DownloadError, WorkerCrashedError, ContextFullError, InvalidArgumentError, UnsupportedError, StorageError, chooseVariant,
 };
 
 
@@ -440,13 +440,15 @@ async function spawnWorker() {
  * @param {'f32'|'f16'|'auto'} [o.kvType='f32']  KV cache element type: 'f16' halves the cache (K
  *                                   and V rounded to fp16, llama.cpp's default; logits move by ~1e-2);
  *                                   'auto': f16 for models of >= 1 GiB of weights, else f32
- * @param {number} [o.expertCache=0]  Node, a model file path: a Mixtral's experts stay in the file
- *                                   and are read into a cache of this many bytes (least recently
- *                                   used out) as tokens need them; the memory limit then counts the
- *                                   resident weights + this budget. At least one expert
- *                                   (info.expert_max_bytes); logits are bit-identical to resident.
- *                                   engine.stats reports expert_hits, expert_misses,
- *                                   expert_bytes_read and expert_cache_bytes
+ * @param {number} [o.expertCache=0]  a Mixtral's experts stay in the file and are read into a cache
+ *                                   of this many bytes (least recently used out) as tokens need
+ *                                   them; the memory limit then counts the resident weights + this
+ *                                   budget. Node: a model file path. Browsers: a File/Blob (copied
+ *                                   into OPFS first, progress phase 'copy') or a URL (downloaded
+ *                                   into OPFS); a StorageError when OPFS is missing or full. At
+ *                                   least one expert (info.expert_max_bytes); logits are
+ *                                   bit-identical to resident. engine.stats reports expert_hits,
+ *                                   expert_misses, expert_bytes_read and expert_cache_bytes
  */
 export async function createEngine(o = {}) {
   if (!hasWasmSimd()) throw new NoSimdError();

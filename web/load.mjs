@@ -116,15 +116,10 @@ export async function loadModel(core, src, { nCtx = 0, kvType = 'f32', threads =
 }
 
 /**
- * Node: open the model file at path (a path or a file: URL) as a positional source
- * (core.openSource over fs.readSync), so a Mixtral's experts can stay in the file and be read
- * into a cache of expertCache bytes as tokens need them (createEngine's expertCache; the core
- * decides what is resident and counts it in its memory rule: resident weights + the cache).
- * Only the resident weights are read at load. The file stays open until the model is freed.
- * opts: { expertCache (bytes), budget, nCtx, kvType, onHeader(info, fileSize) }.
- * Returns { model, nCtx (0 when not given), kvType, size } (kvType resolved).
+ * Node: the model file at path (a path or a file: URL) as a positional source for
+ * loadModelFromSource: { name, size, read(offset, dst), close() } over fs.readSync.
  */
-export async function loadModelFromFile(core, path, { expertCache = 0, budget = DEFAULT_BUDGET, nCtx = 0, kvType = 'f32', onHeader } = {}) {
+export async function openFileSource(path) {
   const fs = await import('node:fs');
   const { fileURLToPath } = await import('node:url');
   const file = /^file:/i.test(path) ? fileURLToPath(path) : path;
@@ -132,20 +127,32 @@ export async function loadModelFromFile(core, path, { expertCache = 0, budget = 
   try { fd = fs.openSync(file, 'r'); } catch (e) {
     throw new MwError(`cannot open ${file}: ${e.message}`, { code: 'io' });
   }
+  return { name: file, size: fs.fstatSync(fd).size,
+           read: (offset, dst) => fs.readSync(fd, dst, 0, dst.length, offset), close: () => fs.closeSync(fd) };
+}
+
+/**
+ * Open a model over a positional source (core.openSource) so a Mixtral's experts can stay in
+ * the file and be read into a cache of expertCache bytes as tokens need them (createEngine's
+ * expertCache; the core decides what is resident and counts it in its memory rule: resident
+ * weights + the cache). Only the resident weights are read at load. src: { size, read(offset,
+ * dst), close(), drop() (optional: a stored copy that is no usable model is deleted) }: Node's
+ * openFileSource, or opfs.mjs's openOpfsModel in a browser's worker. The source stays open
+ * until the model is freed; on failure it is closed.
+ * opts: { expertCache (bytes), budget, nCtx, kvType, onHeader(info, fileSize) }.
+ * Returns { model, nCtx (0 when not given), kvType, size } (kvType resolved).
+ */
+export async function loadModelFromSource(core, src, { expertCache = 0, budget = DEFAULT_BUDGET, nCtx = 0, kvType = 'f32', onHeader } = {}) {
   let model;
-  const size = fs.fstatSync(fd).size;
   try {
-    model = core.openSource({
-      size, memoryLimit: budget, expertCache,
-      read: (offset, dst) => fs.readSync(fd, dst, 0, dst.length, offset),
-      onFree: () => fs.closeSync(fd),
-    });
+    model = core.openSource({ size: src.size, memoryLimit: budget, expertCache, read: src.read, onFree: src.close });
   } catch (e) {
-    fs.closeSync(fd);
+    if (isBadCopy(e) && src.drop) await src.drop();
+    else src.close();
     throw e instanceof ModelTooLargeError ? tooLarge(e.message, core, budget) : e;
   }
   const info = model.info;
-  if (onHeader) onHeader(info, size);
+  if (onHeader) onHeader(info, src.size);
   // nCtx 0: the session gets the core's default, shrunk to fit (resident weights + the cache)
-  return { model, nCtx, kvType: resolveKvType(kvType, info), size };
+  return { model, nCtx, kvType: resolveKvType(kvType, info), size: src.size };
 }

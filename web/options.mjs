@@ -81,9 +81,18 @@ export async function checkEngineOptions(o, defaults) {
   if (o.expertCache != null && o.expertCache !== 0) {
     if (!(typeof o.expertCache === 'number' && Number.isSafeInteger(o.expertCache) && o.expertCache > 0))
       throw bad('expertCache', `must be a positive integer number of bytes (0 = experts resident), not ${JSON.stringify(o.expertCache)}`);
-    // the experts are read in place from a file: Node and a path for now (not a URL, bytes or a Blob)
-    if (!isNode || typeof o.model !== 'string' || /^(https?|blob|data):/i.test(o.model))
-      throw bad('expertCache', 'needs the model as a file path in Node (streamed experts are read from the file)');
+    // the experts are read in place from a file: in Node a path; in a browser a URL or a
+    // File/Blob, put into OPFS first (opfs.mjs), so a download must be stored there
+    if (isNode) {
+      if (typeof o.model !== 'string' || /^(https?|blob|data):/i.test(o.model))
+        throw bad('expertCache', 'needs the model as a file path in Node (streamed experts are read from the file)');
+    } else {
+      const blob = typeof Blob !== 'undefined' && o.model instanceof Blob;
+      if (!blob && typeof o.model !== 'string' && !(o.model instanceof URL))
+        throw bad('expertCache', 'needs the model as a URL or a File/Blob in a browser (it is put into OPFS and read from there)');
+      if (!blob && (o.cache === false || o.cache === 'cache-api'))
+        throw bad('expertCache', `needs the download stored in OPFS: cache ${JSON.stringify(o.cache)} cannot be used with it`);
+    }
   }
   if (o.cache != null && !CACHES.includes(o.cache)) throw bad('cache', `must be one of ${list(CACHES)}`);
   if (o.cacheDir != null && (typeof o.cacheDir !== 'string' || !o.cacheDir))

@@ -11,7 +11,8 @@ import { loadCore } from './core.mjs';
 import { Runner, RUNNER_N_BATCH } from './runner.mjs';
 import { TOOL_MARKER, toolCallSchema, toolMessages, toolSpec, parseToolCalls } from './tools.mjs';
 import { openModelSource } from './download.mjs';
-import { loadModel, loadModelFromFile, defaultBudget } from './load.mjs';
+import { loadModel, loadModelFromSource, openFileSource, defaultBudget } from './load.mjs';
+import { openOpfsModel } from './opfs.mjs';
 import { toWire, WorkerCrashedError, MwError } from './errors.mjs';
 import { isNode } from './env.mjs';
 
@@ -57,20 +58,24 @@ const handlers = {
     const budget = memoryLimit || defaultBudget(core.variant);
     const onProgress = (p) => post({ type: 'progress', id: msg.id, ...p });
     const onHeader = (info, fileSize) => post({ type: 'progress', id: msg.id, phase: 'header', info, fileSize });
-    // streamed experts: the file is read in place (positional reads), never streamed through
-    const src = expertCache ? { name: spec.path, size: 0 } : await openModelSource(spec, {
+    // streamed experts: the file is read in place (positional reads), never streamed through:
+    // Node's file path, or in a browser the model put into OPFS first (a File copied, a URL
+    // downloaded) and read through a FileSystemSyncAccessHandle
+    const file = !expertCache ? null : spec.kind === 'path' ? await openFileSource(spec.path)
+      : await openOpfsModel(spec, { signal: req.controller.signal, onProgress, sha256: modelSha256 });
+    const src = file ? { name: file.name, size: file.size, fromCache: file.fromCache } : await openModelSource(spec, {
       signal: req.controller.signal, onProgress, sha256: modelSha256, cache, cacheDir,
       pull: (offset, size) => new Promise((resolve) => {
         pulls.set(`${msg.id}:${offset}`, resolve);
         post({ type: 'pull', id: msg.id, offset, size });
       }),
     });
-    const { model: m, nCtx, kvType: kv, size } = expertCache
-      ? await loadModelFromFile(core, spec.path, { expertCache, budget, nCtx: contextSize || 0, kvType, onHeader })
+    const { model: m, nCtx, kvType: kv } = file
+      ? await loadModelFromSource(core, file, { expertCache, budget, nCtx: contextSize || 0, kvType, onHeader })
       : await loadModel(core, src, {
         nCtx: contextSize || 0, kvType, threads: core.threads, nBatch: nBatch ?? RUNNER_N_BATCH, budget, isAborted: req.isAborted, onHeader,
       });
-    if (expertCache) src.size = size;
+    if (file && file.commit) await file.commit();   // a stored download is complete once its model is built
     let r;
     try {
       r = new Runner(m, { nCtx, threads: core.threads, kvShift, nBatch, chatFormat, kvType: kv });

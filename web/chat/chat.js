@@ -22,7 +22,9 @@ const cores = Math.max(1, navigator.hardwareConcurrency || 1);
 const DEFAULTS = Object.freeze({
   source: 'bundled', url: '', fileName: '', system: '',
   temperature: 0.8, top_p: 0.95, max_tokens: 256, threads: isolated ? Math.min(cores, 4) : 1,
+  expert_cache_mib: 0,
 });
+const MiB = 1 << 20;
 
 const $ = (id) => document.getElementById(id);
 const ui = {
@@ -31,7 +33,7 @@ const ui = {
   progressWrap: $('progress-wrap'), progress: $('progress'), progressText: $('progress-text'),
   modelInfo: $('model-info'), file: $('file'), url: $('url'), srcFile: $('src-file'), srcUrl: $('src-url'),
   settings: $('settings'), system: $('system'), temperature: $('temperature'), top_p: $('top_p'),
-  max_tokens: $('max_tokens'), threads: $('threads'), threadsHint: $('threads-hint'),
+  max_tokens: $('max_tokens'), threads: $('threads'), threadsHint: $('threads-hint'), expert_cache_mib: $('expert-cache'),
   resetSettings: $('reset-settings'), error: $('error'), errorText: $('error-text'),
   errorClose: $('error-close'), badgeThreads: $('badge-threads'), badgeModel: $('badge-model'),
   badgeSpeed: $('badge-speed'), badgeMemory: $('badge-memory'), dropzone: $('dropzone'),
@@ -83,6 +85,8 @@ const NUMERIC = {
   max_tokens: { min: 1, max: 32768, int: true },
   // More threads than cores only adds contention; without isolation there is one.
   threads: { min: 1, max: isolated ? cores : 1, int: true },
+  // a local Mixtral's streamed experts (createEngine's expertCache); 0: all resident
+  expert_cache_mib: { min: 0, max: 1 << 24, int: true },
 };
 function clampSetting(name, v) {
   const r = NUMERIC[name], n = Number(v);
@@ -288,6 +292,8 @@ const PLAIN = {
   download_failed: 'the download failed',
   worker_crashed: 'the engine stopped working; load the model again',
   context_full: 'the conversation no longer fits the context; start a new chat',
+  storage_unavailable: 'this browser offers no storage (OPFS) to stream the experts from; set the expert cache to 0',
+  storage_quota: "the model's copy does not fit this browser's storage for the page",
 };
 function describeError(err, what) {
   if (!err) return `${what} failed.`;
@@ -346,11 +352,12 @@ async function checkUrl(raw, signal) {
   return u.href;
 }
 
+const PHASES = { copy: 'copying into browser storage' };   // the others read well as they are
 function progressText(p) {
   const frac = p.fraction ?? (p.total ? p.loaded / p.total : NaN);
   const amount = Number.isFinite(p.loaded) ? `${fmtBytes(p.loaded)}${p.total ? ` / ${fmtBytes(p.total)}` : ''}` : '';
   const pct = Number.isFinite(frac) ? ` (${Math.round(frac * 100)}%)` : '';
-  return { frac, text: [p.phase, amount].filter(Boolean).join(' ') + pct };
+  return { frac, text: [PHASES[p.phase] || p.phase, amount].filter(Boolean).join(' ') + pct };
 }
 function onProgress(p) {
   const { frac, text } = progressText(p);
@@ -418,13 +425,16 @@ async function loadModel() {
       else onProgress(p);
     };
     const threads = clampSetting('threads', s.threads);
+    // a picked file with an expert cache: put into OPFS (progress 'copy'), experts streamed
+    const expertMiB = s.source === 'file' ? clampSetting('expert_cache_mib', s.expert_cache_mib) : 0;
     // kvType 'auto': an F16 KV cache (half the memory) for models of >= 1 GiB of weights
-    const engine = await createEngine({ model, threads, onProgress: onLoadProgress, signal: ctl.signal, kvType: 'auto' });
+    const engine = await createEngine({ model, threads, onProgress: onLoadProgress, signal: ctl.signal, kvType: 'auto',
+                                       ...(expertMiB ? { expertCache: expertMiB * MiB } : {}) });
     if (state.loading !== ctl) { engine.dispose().catch(() => {}); return; }    // cancelled or superseded
     dropEngine();
     state.engine = engine;
     state.modelLabel = label;
-    state.engineInfo = describeEngine(engine);
+    state.engineInfo = describeEngine(engine, expertMiB);
     const secs = (performance.now() - t0) / 1000;
     ui.modelInfo.textContent = `Loaded ${label} in ${secs.toFixed(1)} s · ${state.engineInfo.detail}`;
     ui.progressWrap.hidden = true;
@@ -447,7 +457,7 @@ async function loadModel() {
 // What the engine reports about how it runs: which wasm module, how many threads, context.
 const MODULE_NAMES = { 'wasm64-relaxed': 'wasm64 relaxed-SIMD threaded module', wasm64: 'wasm64 threaded module',
                        mt: 'threaded module', st: 'single-thread module' };
-function describeEngine(engine) {
+function describeEngine(engine, expertMiB = 0) {
   const { threads, variant } = engine;
   const bits = [];
   if (engine.info && engine.info.arch) bits.push(engine.info.arch);
@@ -455,6 +465,7 @@ function describeEngine(engine) {
   bits.push(`${threads} thread${threads === 1 ? '' : 's'}`);
   if (engine.contextSize > 0) bits.push(`context ${engine.contextSize}`);
   if (engine.kernels) bits.push(`kernels ${engine.kernels}`);
+  if (expertMiB && engine.info && engine.info.n_expert > 0) bits.push(`experts streamed through a ${expertMiB} MiB cache`);
   return { threads, variant, detail: bits.join(' · ') };
 }
 
@@ -801,6 +812,7 @@ function init() {
     r.addEventListener('change', () => { state.settings.source = r.value; saveSettings(); renderSettings(); });
   }
   ui.url.addEventListener('input', () => { state.settings.url = ui.url.value; saveSettings(); });
+  ui.expert_cache_mib.addEventListener('input', onSettingsInput);   // outside the settings form
   ui.url.addEventListener('keydown', (e) => { if (e.key === 'Enter') { e.preventDefault(); loadModel(); } });
   ui.file.addEventListener('change', () => useFile(ui.file.files && ui.file.files[0]));
   ui.load.addEventListener('click', () => loadModel());

@@ -184,6 +184,46 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       await page.check('input[name=source][value=bundled]');
     });
 
+    test('a Mixtral file picked with an expert cache: copied into OPFS with progress, the budget shown, a reply', { skip, timeout: 120000 }, async () => {
+      requireBuild();
+      const name = 'mixtral-s.Q4_K_M.gguf';
+      const bytes = fs.readFileSync(path.join(REPO, 'tests/data/reference', name));
+      await page.check('input[name=source][value=file]');
+      await page.fill('#expert-cache', '1');
+      await page.evaluate(() => {   // every text the progress line shows, and whether the bar is visible then
+        window.__progress = [];
+        const text = document.getElementById('progress-text');
+        new MutationObserver(() => window.__progress.push([text.textContent, !document.getElementById('progress-wrap').hidden]))
+          .observe(text, { childList: true, characterData: true, subtree: true });
+      });
+      await page.setInputFiles('#file', { name, mimeType: 'application/octet-stream', buffer: bytes });
+      await page.waitForFunction((n) => document.getElementById('badge-model').textContent.endsWith(n) ||
+        !document.getElementById('error').hidden, name, { timeout: 90000 });
+      assert.equal(await page.isHidden('#error'), true, await page.textContent('#error-text'));
+      const progress = await page.evaluate(() => window.__progress);
+      const copies = progress.filter(([t]) => t.startsWith('copying into browser storage'));
+      assert.ok(copies.length >= 2 && copies.every(([, shown]) => shown), JSON.stringify(progress));
+      assert.match(copies.at(-1)[0], /\(100%\)$/);
+      assert.match(await page.textContent('#model-info'), /experts streamed through a 1 MiB cache/);
+      assert.equal(await page.inputValue('#expert-cache'), '1');
+      // the copy the experts are read from, in the page's OPFS
+      const stored = await page.evaluate(async () => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('mistral-wasm-models');
+        const out = [];
+        for await (const [n, h] of dir.entries()) if (n.startsWith('file-') && n.endsWith('.gguf')) out.push((await h.getFile()).size);
+        return out;
+      });
+      assert.deepEqual(stored, [bytes.length]);
+      await page.fill('#max_tokens', '6');
+      await page.fill('#prompt', 'Once upon a time');
+      await page.press('#prompt', 'Enter');
+      await page.waitForFunction(() => document.body.dataset.generating === 'false' &&
+        document.querySelector('#log .msg.assistant:last-child')?.dataset.status === 'done', null, { timeout: 60000 });
+      assert.ok((await page.textContent('#log .msg.assistant:last-child .content')).length > 0, 'the reply has text');
+      await page.fill('#expert-cache', '0');
+      await page.check('input[name=source][value=bundled]');
+    });
+
     test('every request went to the page\'s own server, and only GET/HEAD', { skip }, () => {
       requireBuild();
       assert.ok(requests.length > 5, `requests seen: ${requests.length}`);

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { REPO } from './harness.mjs';
-import { BUILD_WEB } from '../test-support/helpers.mjs';
+import { BUILD_WEB, BUILD_WASM64 } from '../test-support/helpers.mjs';
 
 const TYPES = { '.mjs': 'text/javascript', '.js': 'text/javascript', '.wasm': 'application/wasm', '.html': 'text/html' };
 
@@ -31,16 +31,24 @@ if (location.hash === '#wait') window.__go = go; else go();
 </script>`;
 
 /** Start the server; models: { '/path': route(req, res) }. Resolves { origin, log, close() };
- *  log: the Range header (or null) of each model request, in order. */
-export function startPackageServer(models = {}) {
+ *  log: the Range header (or null) of each model request, in order. isolation: COOP/COEP on
+ *  every response (cross-origin isolated pages: the threaded and wasm64 modules) and
+ *  build-wasm64/'s modules served too. */
+export function startPackageServer(models = {}, { isolation = false } = {}) {
   const log = [];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://x');
+    if (isolation) {
+      res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+      res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
+    }
     if (url.pathname === '/load.html') { res.writeHead(200, { 'content-type': 'text/html' }).end(LOAD_PAGE); return; }
     if (models[url.pathname]) { log.push(req.headers.range || null); models[url.pathname](req, res); return; }
     let file = null;
     if (url.pathname.startsWith('/web/')) file = path.join(REPO, url.pathname);
     else if (url.pathname.startsWith('/build-web/')) file = path.join(BUILD_WEB, url.pathname.slice('/build-web/'.length));
+    else if (isolation && /^\/build-wasm64\/mw64(-relaxed)?\.wasm$/.test(url.pathname))
+      file = path.join(BUILD_WASM64, url.pathname.slice('/build-wasm64/'.length));
     if (!file || file.includes('..') || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
       res.writeHead(404).end('not found');
       return;
