@@ -43,7 +43,10 @@ void mw_simd128_fill_legacy(mw_kernels *k, simd128_tiles *tiles, const mw_kernel
 void mw_simd128_fill_kquants(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_f32(mw_kernels *k, const mw_kernels *scalar);
 void mw_simd128_fill_repack(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
-void mw_simd128_fill_repack_kquants(mw_kernels *k, simd128_tiles *tiles, const mw_kernels *scalar);
+/* K-quants repacked, one per type family (simd128_repack_q23k.c, _q45k.c, _q6k.c) */
+void mw_simd128_fill_repack_q23k(mw_kernels *k, simd128_tiles *tiles);
+void mw_simd128_fill_repack_q45k(mw_kernels *k, simd128_tiles *tiles);
+void mw_simd128_fill_repack_q6k(mw_kernels *k, simd128_tiles *tiles);
 /* Q4_1, Q5_0, Q5_1 repacked (their relaxed tiles in relaxed builds) */
 void mw_simd128_fill_repack_legacy(mw_kernels *k, simd128_tiles *tiles);
 void mw_simd128_fill_f16(mw_kernels *k, const mw_kernels *scalar);
@@ -53,7 +56,9 @@ void mw_simd128_fill_matmul(mw_kernels *k, const simd128_tiles *tiles);
 /* Relaxed-SIMD builds (wasm_simd.h: MW_RELAXED): the tiles that use
  * i32x4.relaxed_dot_i8x16_i7x16_add replace their SIMD128 ones (same repacked layouts) */
 void mw_simd128_fill_repack_relaxed(simd128_tiles *tiles);
-void mw_simd128_fill_repack_kquants_relaxed(simd128_tiles *tiles);
+void mw_simd128_fill_repack_q23k_relaxed(simd128_tiles *tiles);
+void mw_simd128_fill_repack_q45k_relaxed(simd128_tiles *tiles);
+void mw_simd128_fill_repack_q6k_relaxed(simd128_tiles *tiles);
 
 /* The multi-row kernels keep one accumulator per row in registers only when their small
  * row/stretch loops are unrolled and their helpers inlined; compilers don't always choose to. */
