@@ -66,8 +66,9 @@ export class InvalidArgumentError extends MwError {
 }
 
 /** The browser's storage (OPFS) cannot hold or serve the model: code 'storage_unavailable' (no
- *  OPFS, or no synchronous access to it: private browsing, a non-worker context) or
- *  'storage_quota' (the origin's quota or the disk is too small for the model). */
+ *  OPFS, or no synchronous access to it: private browsing, a non-worker context),
+ *  'storage_quota' (the origin's quota or the disk is too small for the model) or
+ *  'storage_busy' (the stored copy is open in another engine, where the browser allows one). */
 export class StorageError extends MwError {
   constructor(message, opts = {}) { super(message, { code: 'storage_unavailable', ...opts }); }
 }

@@ -310,5 +310,6 @@ export class InvalidArgumentError extends MwError {}
 /** this runtime cannot run what was asked for (e.g. variant 'wasm64' in Node); code 'unsupported' */
 export class UnsupportedError extends MwError {}
 /** the browser's storage (OPFS) cannot hold or serve the model (expertCache in browsers): code
- *  'storage_unavailable' (no OPFS / no synchronous access) or 'storage_quota' (too little room) */
+ *  'storage_unavailable' (no OPFS / no synchronous access), 'storage_quota' (too little room) or
+ *  'storage_busy' (the stored copy is open in another engine: Firefox allows one reader) */
 export class StorageError extends MwError {}

@@ -124,6 +124,24 @@ async function downloadUrl(dir, storage, url, opts) {
   return { name: url, file, fromCache: !!src.fromCache, commit: src.commit, drop: src.drop || (async () => {}) };
 }
 
+/** A read handle on the stored copy. Read-only: other engines of this origin may read the same
+ * copy at once in Chromium; Firefox (153) knows no modes, its handle is exclusive. One still
+ * held (an engine being disposed: its worker's handle closes a moment later) is waited for a
+ * little, then it is a StorageError 'storage_busy'. */
+async function openForReading(stored, waitMs = 3000) {
+  const what = `opening the stored copy of ${stored.name}`;
+  for (const t0 = Date.now(); ;) {
+    try {
+      return await syncHandle(stored.file, what, { mode: 'read-only' });
+    } catch (e) {
+      if (!/NoModificationAllowedError/.test(e.message)) throw e;
+      if (Date.now() - t0 < waitMs) { await new Promise((r) => setTimeout(r, 100)); continue; }
+      throw new StorageError(`${what}: another engine of this site has it open (in Firefox one engine at a time ` +
+                             'can read a stored model): dispose that engine first', { code: 'storage_busy' });
+    }
+  }
+}
+
 /**
  * Put the model of spec (describeModel: kind 'blob' or 'url') into OPFS and open it for reads.
  * opts: { signal, onProgress({ phase, loaded, total, fraction }), sha256 (URLs), fetch,
@@ -140,9 +158,7 @@ export async function openOpfsModel(spec, opts = {}) {
   const dir = await modelsDir(storage);
   const stored = spec.kind === 'blob' ? await copyBlob(dir, storage, spec.blob, opts)
                                       : await downloadUrl(dir, storage, spec.url, opts);
-  // read-only: other engines of this origin may read the same copy at once (Chromium; where the
-  // mode is unknown the handle is exclusive)
-  const ah = await syncHandle(stored.file, `opening the stored copy of ${stored.name}`, { mode: 'read-only' });
+  const ah = await openForReading(stored);
   let open = true;
   const close = () => { if (open) { open = false; ah.close(); } };
   return {

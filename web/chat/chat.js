@@ -367,13 +367,14 @@ function onProgress(p) {
 }
 
 // Forget the loaded engine and free its worker (a crashed one too: dispose() terminates it).
+// Resolves once its worker is gone.
 function dropEngine() {
   const e = state.engine;
-  if (!e) return;
+  if (!e) return Promise.resolve();
   if (state.generating) state.generating.abort();
   state.engine = null; state.engineInfo = null;
   renderSpeed(NaN); renderThreadsBadge(); renderMemory(); updateControls(); renderContext();
-  e.dispose().catch(() => { /* already gone */ });
+  return e.dispose().catch(() => { /* already gone */ });
 }
 
 // Cancel is immediate for the page: the load in flight is marked superseded and whatever it
@@ -425,8 +426,12 @@ async function loadModel() {
       else onProgress(p);
     };
     const threads = clampSetting('threads', s.threads);
-    // a picked file with an expert cache: put into OPFS (progress 'copy'), experts streamed
+    // a picked file with an expert cache: put into OPFS (progress 'copy'), experts streamed.
+    // The loaded model is freed first: it may be the same stored copy, which Firefox lets one
+    // engine at a time open (StorageError 'storage_busy')
     const expertMiB = s.source === 'file' ? clampSetting('expert_cache_mib', s.expert_cache_mib) : 0;
+    if (expertMiB) await dropEngine();
+    if (state.loading !== ctl) return;
     // kvType 'auto': an F16 KV cache (half the memory) for models of >= 1 GiB of weights
     const engine = await createEngine({ model, threads, onProgress: onLoadProgress, signal: ctl.signal, kvType: 'auto',
                                        ...(expertMiB ? { expertCache: expertMiB * MiB } : {}) });

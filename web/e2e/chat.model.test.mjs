@@ -184,7 +184,7 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       await page.check('input[name=source][value=bundled]');
     });
 
-    test('a Mixtral file picked with an expert cache: copied into OPFS with progress, the budget shown, a reply', { skip, timeout: 120000 }, async () => {
+    test('a Mixtral file picked with an expert cache: copied into OPFS with progress, the budget shown, loaded again from the copy, a reply', { skip, timeout: 120000 }, async () => {
       requireBuild();
       const name = 'mixtral-s.Q4_K_M.gguf';
       const bytes = fs.readFileSync(path.join(REPO, 'tests/data/reference', name));
@@ -214,6 +214,15 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
         return out;
       });
       assert.deepEqual(stored, [bytes.length]);
+      // loaded again while loaded: the stored copy is reused (no copy), and the engine holding it
+      // is freed first (Firefox lets one engine at a time open it)
+      await page.evaluate(() => { window.__progress = []; document.getElementById('model-info').textContent = ''; });
+      await page.click('#load');
+      await page.waitForFunction(() => /experts streamed/.test(document.getElementById('model-info').textContent) ||
+        !document.getElementById('error').hidden, null, { timeout: 90000 });
+      assert.equal(await page.isHidden('#error'), true, await page.textContent('#error-text'));
+      const again = (await page.evaluate(() => window.__progress)).map(([t]) => t);
+      assert.ok(again.some((t) => t.startsWith('cache')) && !again.some((t) => t.startsWith('copying')), JSON.stringify(again));
       await page.fill('#max_tokens', '6');
       await page.fill('#prompt', 'Once upon a time');
       await page.press('#prompt', 'Enter');

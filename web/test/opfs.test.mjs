@@ -3,8 +3,10 @@
 // copied in slices of at most 4 MiB with 'copy' progress, reads into a buffer go through the
 // handle in reads of at most 4 MiB and give the file's bytes, an identical file's complete copy
 // is reused ('cache', nothing written), drop() deletes it; a missing or refused OPFS, an origin
-// quota too small and a write that hits the quota are StorageErrors with their codes, and a
-// failed copy leaves nothing behind. The real browsers' OPFS: web/e2e/expert-cache.test.mjs.
+// quota too small and a write that hits the quota are StorageErrors with their codes, a
+// failed copy leaves nothing behind, and a copy another engine holds open (Firefox's handles
+// are exclusive) is waited for, then refused as storage_busy. The real browsers' OPFS:
+// web/e2e/expert-cache.test.mjs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openOpfsModel, CHUNK } from '../opfs.mjs';
@@ -13,12 +15,14 @@ import { InvalidArgumentError, StorageError } from '../errors.mjs';
 const MiB = 1 << 20;
 
 /** navigator.storage over memory: { storage, files (name → Uint8Array), log (ops), quota }. */
-function fakeStorage({ quota = Infinity, usage = 0, sync = true } = {}) {
-  const files = new Map(), log = [];
+function fakeStorage({ quota = Infinity, usage = 0, sync = true, exclusive = false } = {}) {
+  const files = new Map(), log = [], open = new Map();   // open: name → handles open (exclusive: at most 1)
   const fileHandle = (name) => {
     const h = {
       async getFile() { return new Blob([files.get(name) || new Uint8Array(0)]); },
       async createSyncAccessHandle() {
+        if (exclusive && open.get(name)) throw new DOMException('No modification allowed', 'NoModificationAllowedError');
+        open.set(name, (open.get(name) || 0) + 1);
         log.push(['open', name]);
         const grow = (n) => {
           if (n > quota) throw new DOMException('quota', 'QuotaExceededError');
@@ -40,7 +44,7 @@ function fakeStorage({ quota = Infinity, usage = 0, sync = true } = {}) {
             view.set(src);
             return src.length;
           },
-          flush() {}, close() { log.push(['close', name]); },
+          flush() {}, close() { open.set(name, open.get(name) - 1); log.push(['close', name]); },
         };
       },
     };
@@ -141,4 +145,17 @@ test('an aborted copy is an AbortError and leaves nothing', async () => {
                                                    onProgress: (p) => { if (p.loaded >= 4 * MiB) ac.abort(); } }),
                        (e) => e.name === 'AbortError' && e.code === 'aborted');
   assert.deepEqual([...fake.files.keys()], []);
+});
+
+test('a copy another engine holds open (Firefox: one reader at a time) is waited for, then storage_busy', async () => {
+  const fake = fakeStorage({ exclusive: true });
+  const first = await openOpfsModel(blobSpec(), { storage: fake.storage });
+  setTimeout(() => first.close(), 300);   // an engine being disposed lets go a moment later
+  const second = await openOpfsModel(blobSpec(), { storage: fake.storage });
+  assert.equal(second.fromCache, true);
+  const t0 = Date.now();
+  await assert.rejects(openOpfsModel(blobSpec(), { storage: fake.storage }),
+                       (e) => e instanceof StorageError && e.code === 'storage_busy' && /dispose that engine first/.test(e.message));
+  assert.ok(Date.now() - t0 >= 2500, 'waited before giving up');
+  second.close();
 });
