@@ -7,13 +7,20 @@
 
 #include "kernels/simd128_repack_kquants.h"
 
-/* Q2_K / Q3_K x 8 rows. qs[r][c]: values 64c..64c+63 of row r, 2 bits each: bits 2j..2j+1 of
- * byte 2k+e are value 64c + 16j + 8e + k (group 4c + j: one shift and mask give a whole group,
- * its bytes already the u16 lanes of values 8e + k). Q2_K scales[p][c]: [row 2p groups
- * 4c..4c+3, row 2p+1 the same], the source bytes (scale | min << 4). Q3_K: the high bits
- * hm[r][w]: bit b of byte 2k+e is that of value 128w + 16b + 8e + k; scales: the 128 biased
- * 6-bit scales packed by pack6 (twice) as vectors 2p + h = [row 2p groups 8h..8h+3, row 2p+1
- * the same, row 2p groups 8h+4..8h+7, row 2p+1 the same]. */
+/* Q2_K x 8 rows. qs[r][c]: values 64c..64c+63 of row r, 2 bits each: bits 2j..2j+1 of byte
+ * 2k+e are value 64c + 16j + 8e + k (group 4c + j: one shift and mask give a whole group, its
+ * bytes already the u16 lanes of values 8e + k). scales[p][c]: [row 2p groups 4c..4c+3, row
+ * 2p+1 the same], the source bytes (scale | min << 4).
+ * Q3_K x 8 rows. q[r][w]: groups 8w..8w+7 of row r (values 128w..128w+127) as their 3-bit
+ * values q + 4 (0..7: low bits + 4 * high bit), byte 2k+e of each of the three vectors V0..V2
+ * holding value 8e + k of eight groups b (as Q2_K's byte order): bits 0-2 group 2i of Vi, bits
+ * 3-5 group 2i+1; group 6 in bits 6-7 of V0 (its low 2 bits) and bit 6 of V1 (bit 2), group 7
+ * in bit 7 of V1 (bit 0) and bits 6-7 of V2 (bits 1-2). So six of the eight groups are one
+ * shift and one mask, the other two a shift, mask and or more (x_q3_K_bytes), instead of the
+ * low bits and the high bit each shifted and masked out of two vectors and merged: Q3_K decode
+ * is bound by these unpacking instructions, not by memory. scales: the 128 biased 6-bit scales
+ * packed by pack6 (twice) as vectors 2p + h = [row 2p groups 8h..8h+3, row 2p+1 the same, row
+ * 2p groups 8h+4..8h+7, row 2p+1 the same]. */
 typedef struct {
     uint16_t d[8], dmin[8];
     uint8_t scales[4][4][8];
@@ -22,11 +29,27 @@ typedef struct {
 typedef struct {
     uint16_t d[8];
     uint8_t scales[96];
-    uint8_t hm[8][2][16];
-    uint8_t qs[8][4][16];
+    uint8_t q[8][2][3][16];
 } block_q3_Kx8;
 _Static_assert(sizeof(block_q2_Kx8) == 8 * sizeof(block_q2_K), "in-place repack");
 _Static_assert(sizeof(block_q3_Kx8) == 8 * sizeof(block_q3_K), "in-place repack");
+
+/* Group 4c + j of a Q2_K row (qs: its unit c) as bytes, byte 2k + e value 8e + k of the group */
+SIMD_INLINE v128_t x_q2_K_bytes(const uint8_t *qs, int j)
+{
+    return bytes_and(wasm_u16x8_shr(wasm_v128_load(qs), 2 * j), 0x03);
+}
+
+/* Group 8w + b of a Q3_K row (q: its q[w], the layout above) as bytes q + 4, as x_q2_K_bytes */
+SIMD_INLINE v128_t x_q3_K_bytes(const uint8_t *q, int b)
+{
+    const v128_t v = wasm_v128_load(q + 16 * (b < 6 ? b / 2 : 1));
+    if (b < 6)
+        return bytes_and(b % 2 ? wasm_u16x8_shr(v, 3) : v, 0x07);
+    if (b == 6)
+        return wasm_v128_or(bytes_and(wasm_u16x8_shr(wasm_v128_load(q), 6), 0x03), bytes_and(wasm_u16x8_shr(v, 4), 0x04));
+    return wasm_v128_or(bytes_and(wasm_u16x8_shr(v, 7), 0x01), bytes_and(wasm_u16x8_shr(wasm_v128_load(q + 32), 5), 0x06));
+}
 
 /* Q2_K / Q3_K: source byte 32c' + 16h + l holds in bits 2j'..2j'+1 value 128c' + 32j' + 16h + l
  * (group 8c' + 2j' + h). Group 4c + j of the layout is thus crumb 2(c%2) + j/2 of source bytes
@@ -45,7 +68,8 @@ SIMD_INLINE void repack_qs_q23_K(const uint8_t *src, uint8_t out[4][16])
 }
 
 /* Q3_K high bits: that of value 128w + 16b + l (l < 16) is bit 4w + b/2 of source byte
- * 16(b%2) + l, so bit b of a layout byte comes from the first (b even) or second half. */
+ * 16(b%2) + l, so bit b of an out byte (in Q2_K's byte order: value 128w + 16b + 8e + k at
+ * byte 2k+e of out[w]) comes from the first (b even) or second half. */
 SIMD_INLINE void repack_hm_q3_K(const uint8_t *hmask, uint8_t out[2][16])
 {
     const v128_t p0 = pair_halves(wasm_v128_load(hmask)), q0 = pair_halves(wasm_v128_load(hmask + 16));
@@ -99,13 +123,35 @@ static void repack_q2_K_block(const block_q2_K *src[8], block_q2_Kx8 *o)
                                                                 wasm_v128_load(src[2 * p + 1]->scales), h));
 }
 
+/* One Q3_K row's 256 values (qs and hm in Q2_K's layout, repack_qs_q23_K and repack_hm_q3_K)
+ * into q[w][3] of block_q3_Kx8 */
+SIMD_INLINE void repack_q_q3_K(const uint8_t qs[4][16], const uint8_t hm[2][16], uint8_t out[2][3][16])
+{
+    for (int w = 0; w < 2; w++) {
+        v128_t x[8];   /* q + 4 of group 8w + b, one byte each */
+        const v128_t h = wasm_v128_load(hm[w]);
+        for (int b = 0; b < 8; b++)
+            x[b] = wasm_v128_or(x_q2_K_bytes(qs[2 * w + b / 4], b % 4),
+                                bytes_and(b >= 2 ? wasm_u16x8_shr(h, b - 2) : wasm_i16x8_shl(h, 2 - b), 0x04));
+        wasm_v128_store(out[w][0], wasm_v128_or(wasm_v128_or(x[0], wasm_i16x8_shl(x[1], 3)),
+                                                bytes_and(wasm_i16x8_shl(x[6], 6), 0xc0)));
+        wasm_v128_store(out[w][1], wasm_v128_or(wasm_v128_or(x[2], wasm_i16x8_shl(x[3], 3)),
+                                                wasm_v128_or(bytes_and(wasm_i16x8_shl(x[6], 4), 0x40),
+                                                             bytes_and(wasm_i16x8_shl(x[7], 7), 0x80))));
+        wasm_v128_store(out[w][2], wasm_v128_or(wasm_v128_or(x[4], wasm_i16x8_shl(x[5], 3)),
+                                                bytes_and(wasm_i16x8_shl(x[7], 5), 0xc0)));
+    }
+}
+
 static void repack_q3_K_block(const block_q3_K *src[8], block_q3_Kx8 *o)
 {
     v128_t sm[8];
     for (int r = 0; r < 8; r++) {
+        uint8_t qs[4][16], hm[2][16];
         o->d[r] = src[r]->d;
-        repack_qs_q23_K(src[r]->qs, o->qs[r]);
-        repack_hm_q3_K(src[r]->hmask, o->hm[r]);
+        repack_qs_q23_K(src[r]->qs, qs);
+        repack_hm_q3_K(src[r]->hmask, hm);
+        repack_q_q3_K(qs, hm, o->q[r]);
         sm[r] = scales_q3_K(src[r]->scales);
     }
     v128_t v[8];   /* 2p + h */
@@ -127,23 +173,18 @@ static void repack_q3_K(int64_t n_rows, int n, const void *src, void *dst)
 
 /* ---- Q2_K, Q3_K ---- */
 
-/* Group 4c + j of one row (qs: its unit c; Q3_K: hm its high bits of 128 values, b the
- * group's place among those 8, b % 4 == j) as two i16 vectors: values 0-7 (lo) and 8-15 (hi)
- * of the group, 0..3 (Q2_K) or 0..7 (Q3_K: low bits + 4 * high bit, the -4 applied through
- * bsums). All shifts are constants once the group loop is unrolled. */
-SIMD_INLINE v128_t x_q23_K_bytes(const uint8_t *qs, const uint8_t *hm, int b, int j)
+/* Group g of one row (row: its qs (Q2_K) or q (Q3_K)) as bytes, byte 2k + e value 8e + k of
+ * the group: 0..3 (Q2_K) or 0..7 (Q3_K: q + 4, the -4 applied through bsums). All shifts are
+ * constants once the group loop is unrolled. */
+SIMD_INLINE v128_t x_q23_K_bytes(const uint8_t *row, int is_q3, int g)
 {
-    v128_t x = bytes_and(wasm_u16x8_shr(wasm_v128_load(qs), 2 * j), 0x03);
-    if (hm) {
-        const v128_t h = wasm_v128_load(hm);
-        x = wasm_v128_or(x, bytes_and(b >= 2 ? wasm_u16x8_shr(h, b - 2) : wasm_i16x8_shl(h, 2 - b), 0x04));
-    }
-    return x;   /* byte 2k + e: value 8e + k of the group */
+    return is_q3 ? x_q3_K_bytes(row + 48 * (g / 8), g % 8) : x_q2_K_bytes(row + 16 * (g / 4), g % 4);
 }
 
-SIMD_INLINE void x_q23_K(const uint8_t *qs, const uint8_t *hm, int b, int j, v128_t *lo, v128_t *hi)
+/* x_q23_K_bytes as two i16 vectors: values 0-7 (lo) and 8-15 (hi) of the group */
+SIMD_INLINE void x_q23_K(const uint8_t *row, int is_q3, int g, v128_t *lo, v128_t *hi)
 {
-    const v128_t x = x_q23_K_bytes(qs, hm, b, j);
+    const v128_t x = x_q23_K_bytes(row, is_q3, g);
     *lo = wasm_v128_and(x, wasm_i16x8_splat(0x00ff));
     *hi = wasm_u16x8_shr(x, 8);
 }
@@ -166,7 +207,13 @@ SIMD_INLINE v128_t group_dot_q23_K_relaxed(v128_t x, v128_t y)
 #endif
 }
 
-SIMD_INLINE void q23_K_sums(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][16], const v128_t sc[4][4], int nt,
+/* Row r of a group's values (xq: row 0's qs (Q2_K) or q (Q3_K)) */
+SIMD_INLINE const uint8_t *q23_K_row(const uint8_t *xq, int is_q3, int r)
+{
+    return xq + r * (is_q3 ? sizeof(((block_q3_Kx8 *)0)->q[0]) : sizeof(((block_q2_Kx8 *)0)->qs[0]));
+}
+
+SIMD_INLINE void q23_K_sums(const uint8_t *xq, int is_q3, const v128_t sc[4][4], int nt,
                             const block_q8_K *const y[2], v128_t acc[2][4], int relaxed)
 {
     for (int t = 0; t < nt; t++)
@@ -190,16 +237,16 @@ SIMD_INLINE void q23_K_sums(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][1
             for (int p = 0; p < 4; p++) {
                 const v128_t s = pair_scales(sc[p][c], j);
                 if (relaxed) {
-                    const v128_t xa = x_q23_K_bytes(qs[2 * p][c], hm ? hm[2 * p][w] : NULL, b, j);
-                    const v128_t xb = x_q23_K_bytes(qs[2 * p + 1][c], hm ? hm[2 * p + 1][w] : NULL, b, j);
+                    const v128_t xa = x_q23_K_bytes(q23_K_row(xq, is_q3, 2 * p), is_q3, g);
+                    const v128_t xb = x_q23_K_bytes(q23_K_row(xq, is_q3, 2 * p + 1), is_q3, g);
                     for (int t = 0; t < nt; t++)
                         acc[t][p] = add_scaled_pair(acc[t][p], group_dot_q23_K_relaxed(xa, yv[t][0]),
                                                     group_dot_q23_K_relaxed(xb, yv[t][0]), s);
                     continue;
                 }
                 v128_t a0, a1, b0, b1;
-                x_q23_K(qs[2 * p][c], hm ? hm[2 * p][w] : NULL, b, j, &a0, &a1);
-                x_q23_K(qs[2 * p + 1][c], hm ? hm[2 * p + 1][w] : NULL, b, j, &b0, &b1);
+                x_q23_K(q23_K_row(xq, is_q3, 2 * p), is_q3, g, &a0, &a1);
+                x_q23_K(q23_K_row(xq, is_q3, 2 * p + 1), is_q3, g, &b0, &b1);
                 for (int t = 0; t < nt; t++) {
                     const v128_t pa = wasm_i32x4_add(wasm_i32x4_dot_i16x8(a0, yv[t][0]), wasm_i32x4_dot_i16x8(a1, yv[t][1]));
                     const v128_t pb = wasm_i32x4_add(wasm_i32x4_dot_i16x8(b0, yv[t][0]), wasm_i32x4_dot_i16x8(b1, yv[t][1]));
@@ -257,7 +304,7 @@ SIMD_INLINE void q2_K_sums(const block_q2_Kx8 *x, int nt, const block_q8_K *cons
 {
     v128_t sc[4][4], mn[4][4], acc[2][4];
     scales_mins_q2_K(x->scales, sc, mn);
-    q23_K_sums(x->qs, NULL, sc, nt, y, acc, relaxed);
+    q23_K_sums(x->qs[0][0], 0, sc, nt, y, acc, relaxed);
     for (int t = 0; t < nt; t++) {
         sumi[t][0] = rows_of_pairs(acc[t][0], acc[t][1]);
         sumi[t][1] = rows_of_pairs(acc[t][2], acc[t][3]);
@@ -271,7 +318,7 @@ SIMD_INLINE void q3_K_sums(const block_q3_Kx8 *x, int nt, const block_q8_K *cons
 {
     v128_t sc[4][4], acc[2][4];
     scales_q3_Kx8(x->scales, sc);
-    q23_K_sums(x->qs, x->hm, sc, nt, y, acc, relaxed);
+    q23_K_sums(x->q[0][0][0], 1, sc, nt, y, acc, relaxed);
     for (int t = 0; t < nt; t++) {
         v128_t corr[2];
         rows_bsum_dots(sc, y[t]->bsums, corr);
@@ -359,8 +406,7 @@ static void vec_dot_rows8x2_q3_K(int n, float *s, const void *vx, const void *vy
 }
 
 /* Q2_K / Q3_K: xs (Q2_K: q * sc <= 45; Q3_K: (q - 4) * sc, |.| <= 128); sc as q23_K_sums */
-SIMD_INLINE void unpack_xs_q23_K(const uint8_t (*qs)[4][16], const uint8_t (*hm)[2][16], const v128_t sc[4][4],
-                                 xs_block *xs)
+SIMD_INLINE void unpack_xs_q23_K(const uint8_t *xq, int is_q3, const v128_t sc[4][4], xs_block *xs)
 {
     int16_t sc16[4][4][8];
     for (int p = 0; p < 4; p++)
@@ -374,9 +420,9 @@ SIMD_INLINE void unpack_xs_q23_K(const uint8_t (*qs)[4][16], const uint8_t (*hm)
             KEEP_LOOP
             for (int r = 0; r < 8; r++) {
                 v128_t lo, hi;
-                x_q23_K(qs[r][c], hm ? hm[r][w] : NULL, b, j, &lo, &hi);
+                x_q23_K(q23_K_row(xq, is_q3, r), is_q3, g, &lo, &hi);
                 const v128_t scale = wasm_v128_load16_splat(&sc16[r / 2][c][4 * (r % 2) + j]);
-                if (hm) {
+                if (is_q3) {
                     lo = wasm_i16x8_sub(lo, bias);
                     hi = wasm_i16x8_sub(hi, bias);
                 }
@@ -401,7 +447,7 @@ static void vec_dot_rows8xn_q2_K(int n, float *s, const void *vx, const void *vy
     for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         scales_mins_q2_K(x[i].scales, sc, mn);
-        unpack_xs_q23_K(x[i].qs, NULL, sc, &xs);
+        unpack_xs_q23_K(x[i].qs[0][0], 0, sc, &xs);
         mw_simd128_xs_finish_tokens(&xs, summ_q2_K, mn, x[i].d, x[i].dmin, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
                                     y_stride, n_tok, s);
     }
@@ -415,7 +461,7 @@ static void vec_dot_rows8xn_q3_K(int n, float *s, const void *vx, const void *vy
     for (int k = 0; k < 8 * n_tok; k++) s[k] = 0.0f;
     for (int i = 0; i < n / QK_K; i++) {
         scales_q3_Kx8(x[i].scales, sc);
-        unpack_xs_q23_K(x[i].qs, x[i].hm, sc, &xs);
+        unpack_xs_q23_K(x[i].q[0][0][0], 1, sc, &xs);
         mw_simd128_xs_finish_tokens(&xs, NULL, NULL, x[i].d, NULL, (const uint8_t *)vy + (size_t)i * sizeof(block_q8_K),
                                     y_stride, n_tok, s);
     }
@@ -458,7 +504,7 @@ static void unpack_xs_q2_K_relaxed(const block_q2_Kx8 *x, xs_q23_K_relaxed *xs)
             const int c = 2 * w + b / 4, j = b % 4, g = 8 * w + b;
             for (int p = 0; p < 4; p++) xs->scales[g][p] = pair_scales(sc[p][c], j);
             KEEP_LOOP
-            for (int r = 0; r < 8; r++) xs->q[g][r] = value_order(x_q23_K_bytes(x->qs[r][c], NULL, b, j));
+            for (int r = 0; r < 8; r++) xs->q[g][r] = value_order(x_q2_K_bytes(x->qs[r][c], j));
         }
     }
 }
@@ -474,7 +520,7 @@ static void unpack_xs_q3_K_relaxed(const block_q3_Kx8 *x, xs_q23_K_relaxed *xs)
             const int c = 2 * w + b / 4, j = b % 4, g = 8 * w + b;
             for (int p = 0; p < 4; p++) xs->scales[g][p] = pair_scales(xs->sc[p][c], j);
             KEEP_LOOP
-            for (int r = 0; r < 8; r++) xs->q[g][r] = value_order(x_q23_K_bytes(x->qs[r][c], x->hm[r][w], b, j));
+            for (int r = 0; r < 8; r++) xs->q[g][r] = value_order(x_q3_K_bytes(x->q[r][w][0], b));
         }
     }
 }
