@@ -402,6 +402,18 @@ async function startsWithMagic(store) {
 
 function cancelBody(resp) { if (resp.body) resp.body.cancel().catch(() => {}); }
 
+/** The response's validator (ETag, else Last-Modified), null without one. */
+const validatorOf = (resp) => resp.headers.get('etag') || resp.headers.get('last-modified') || null;
+
+/** A 206's Content-Range as { start, total } (total null for '*'), null when absent or malformed. */
+function contentRange(resp) {
+  const m = /bytes\s+(\d+)-(\d+)\/(\d+|\*)/.exec(resp.headers.get('content-range') || '');
+  return m ? { start: Number(m[1]), total: m[3] !== '*' ? Number(m[3]) : null } : null;
+}
+
+/** Whether resp continues the file of validator etag at byte from (a 206 from there, same validator). */
+const resumesAt = (resp, from, etag) => resp.status === 206 && contentRange(resp)?.start === from && validatorOf(resp) === etag;
+
 async function urlSource(url, opts) {
   const { signal } = opts;
   const fetchImpl = opts.fetch || globalThis.fetch;
@@ -431,13 +443,12 @@ async function urlSource(url, opts) {
     } catch (e) {
       throw asAbortError(e, signal) || new DownloadError(`cannot fetch ${url}: ${e.message}${e.cause ? ` (${e.cause.message || e.cause})` : ''}`);
     }
-    const etag = resp.headers.get('etag') || resp.headers.get('last-modified') || null;
+    const etag = validatorOf(resp);
     let total = null;
     if (partial > 0 && (resp.status === 206 || resp.status === 416)) {
-      const m = /bytes\s+(\d+)-(\d+)\/(\d+|\*)/.exec(resp.headers.get('content-range') || '');
-      total = m && m[3] !== '*' ? Number(m[3]) : null;
+      total = contentRange(resp)?.total ?? null;
       // a resume is only safe onto the same file: same validator, same size, the range asked for
-      const sameFile = resp.status === 206 && m && Number(m[1]) === partial && etag === meta.etag &&
+      const sameFile = resumesAt(resp, partial, meta.etag) &&
                        (meta.size == null || total == null || total === meta.size);
       if (!sameFile) {
         cancelBody(resp);
@@ -456,10 +467,7 @@ async function urlSource(url, opts) {
     // a break-off resumes from the bytes received (same file only: its validator, the range asked for)
     const refetch = etag ? async (from) => {
       const again = await fetchImpl(url, { signal, headers: { Range: `bytes=${from}-`, 'If-Range': etag } });
-      const m = /bytes\s+(\d+)-/.exec(again.headers.get('content-range') || '');
-      const same = again.status === 206 && m && Number(m[1]) === from &&
-                   (again.headers.get('etag') || again.headers.get('last-modified')) === etag;
-      if (same) return again;
+      if (resumesAt(again, from, etag)) return again;
       cancelBody(again);
       return null;
     } : null;

@@ -6,7 +6,8 @@ import { loadModel, defaultBudget, DEFAULT_BUDGET } from '/web/load.mjs';
 import { VARIANTS } from '/web/variants.mjs';
 import { benchIds } from '/bench/bench-ids.mjs';
 
-const median = (a) => {
+/** The median of the numbers in a (page.mjs's wllama figures too). */
+export const median = (a) => {
   const b = [...a].sort((p, q) => p - q);
   const n = b.length;
   return n % 2 ? b[n >> 1] : 0.5 * (b[n / 2 - 1] + b[n / 2]);

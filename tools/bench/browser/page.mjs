@@ -18,13 +18,7 @@
 // load_s: module start + model download over loopback + load; mem_bytes: ours' wasm memory after
 // the run (linear memory never shrinks: the peak).
 import { hasMemory64, hasRelaxedSimd } from '/web/variants.mjs';
-import { benchOurs } from '/bench/ours.mjs';
-
-const median = (a) => {
-  const b = [...a].sort((p, q) => p - q);
-  const n = b.length;
-  return n % 2 ? b[n >> 1] : 0.5 * (b[n / 2 - 1] + b[n / 2]);
-};
+import { benchOurs, median } from '/bench/ours.mjs';
 
 window.benchOurs = (opts) => (opts.onPage ? benchOurs(opts) : benchOursInWorker(opts));
 
