@@ -131,6 +131,10 @@ endforeach()
 mw_cli_test(err_expert_cache_small RC 1 STDERR_MATCHES "cannot hold one expert"
             ARGS logits -m ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf --tokens "1 2" --out x.f32
                  --expert-cache 0.1)
+# generate's counters cover the generated tokens only; one expert's room: every use reads
+mw_cli_test(generate_expert_cache
+            STDERR_MATCHES "experts in generation: 0 hits, [1-9][0-9]* misses .0.0 % hits., 0.[0-9]+ MB read per token"
+            ARGS generate -m ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf -p "hello hello" -n 6 --temp 0 --expert-cache 0.25)
 mw_cli_test(bench_expert_cache
             STDOUT_MATCHES "\"expert_hits\":[0-9]+,\"expert_misses\":[1-9][0-9]*,\"expert_bytes_read\":[1-9][0-9]*,\"expert_cache_bytes\":[1-9][0-9]*,\"expert_cache_budget\":1048576,"
             ARGS bench -m ${MW_CLI_REF}/mixtral-s.Q4_K_M.gguf -p 8 -n 4 -r 1 --expert-cache 1)

@@ -93,6 +93,22 @@ static void print_rate(const char *what, int32_t n, double seconds)
             seconds > 0 ? n / seconds : 0.0);
 }
 
+/* --expert-cache: the generated tokens' share of the cache counters (from after the prompt) */
+static void print_expert_stats(const mw_model *model, const mw_expert_stats *at_prompt, int32_t n_gen)
+{
+    mw_expert_stats now;
+    if (mw_model_expert_stats(model, &now) != MW_OK || now.budget_bytes == 0)
+        return;
+    uint64_t hits = now.hits - at_prompt->hits, misses = now.misses - at_prompt->misses;
+    uint64_t bytes = now.bytes_read - at_prompt->bytes_read;
+    fprintf(stderr, "mw: experts in generation: %llu hits, %llu misses (%.1f %% hits), "
+            "%.1f MB read per token; the cache holds %.1f of %.1f MiB\n",
+            (unsigned long long)hits, (unsigned long long)misses,
+            hits + misses ? 100.0 * (double)hits / (double)(hits + misses) : 0.0,
+            n_gen > 0 ? (double)bytes / n_gen / 1e6 : 0.0,
+            (double)now.cache_bytes / (1 << 20), (double)now.budget_bytes / (1 << 20));
+}
+
 /* prompt ids from --prompt-ids, --chat -p, or -p (with BOS) */
 static int prompt_ids(const mw_cli_opts *o, const mw_model *model, int32_t n_vocab,
                       int32_t **ids, int32_t *n)
@@ -168,6 +184,9 @@ int mw_cmd_generate(const mw_cli_opts *o)
         goto done;
     }
     double t_prompt = cli_now() - t0;
+    mw_expert_stats experts_at_prompt;
+    if (mw_model_expert_stats(model, &experts_at_prompt) != MW_OK)
+        experts_at_prompt = (mw_expert_stats){ 0 };
 
     /* the penalties see the prompt; the detokenizer is fed it (output dropped) so the first
      * generated piece keeps or drops its leading space exactly as after this prompt */
@@ -198,6 +217,7 @@ int mw_cmd_generate(const mw_cli_opts *o)
     print_rate("mw: prompt", n_prompt, t_prompt);
     print_rate(", generation", gs.n_gen, gs.seconds);
     fputc('\n', stderr);
+    print_expert_stats(model, &experts_at_prompt, (int32_t)gs.n_gen);
     rc = 0;
 done:
     free(ids);
