@@ -62,6 +62,38 @@ window.benchWllama = async ({ url, threads = 1, pp = 128, tg = 64, reps = 3 }) =
   return out;
 };
 
+/**
+ * Streamed Mixtral experts (experts.mjs): createEngine({ model: url, variant, threads, expertCache })
+ * puts the model into OPFS (a download the first time, then the stored copy) and reads the
+ * experts from there. Greedy completions of prompt, EOS banned: first max_tokens 1 (the prefill
+ * and one sample), then 1 + tg on the same prompt, which reuses the prompt's KV cache and so
+ * evaluates the prompt's last token again and then tg generated ones: steps = tg + 1 single-token
+ * evaluations, whose counters are the second call's. Returns { load_s, store_phase, tg_tps
+ * (engine.stats.decode_tokens_per_s), steps, hits, misses, bytes_read, cache_bytes, budget, mem_bytes }.
+ */
+window.benchExperts = async ({ url, variant, threads, expertCache, contextSize, tg = 16, prompt = 'Once upon a time' }) => {
+  const { createEngine } = await import('/web/index.mjs');
+  const t0 = performance.now();
+  let storePhase = null;
+  const e = await createEngine({ model: url, variant, threads, expertCache, contextSize, onProgress: (p) => {
+    if (p.phase === 'download' || p.phase === 'cache') storePhase ??= p.phase;
+  } });
+  const loadS = (performance.now() - t0) / 1000;
+  try {
+    const req = (n) => ({ prompt, max_tokens: n, temperature: 0, logit_bias: { 2: -100 } });
+    const counters = async () => { const s = await e.getStats(); return { ...s }; };
+    await e.completions.create(req(1));
+    const a = await counters();
+    const c = await e.completions.create(req(1 + tg));
+    const b = await counters();
+    return { load_s: loadS, store_phase: storePhase, variant: e.variant, threads: e.threads, tg_tps: b.decode_tokens_per_s,
+             steps: c.usage.completion_tokens, prompt_evaluated: c.usage.prompt_tokens_evaluated ?? null,
+             hits: b.expert_hits - a.expert_hits, misses: b.expert_misses - a.expert_misses,
+             bytes_read: b.expert_bytes_read - a.expert_bytes_read,
+             cache_bytes: b.expert_cache_bytes, budget: b.expert_cache_budget, mem_bytes: b.memory_bytes };
+  } finally { await e.dispose(); }
+};
+
 /** What this browser is and can run (recorded with the results). */
 window.benchProbe = () => ({ ua: navigator.userAgent, isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency,
                              memory64: hasMemory64(), relaxedSimd: hasRelaxedSimd() });
