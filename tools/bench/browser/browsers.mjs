@@ -18,8 +18,8 @@ export const BROWSER_NAMES = { chromium: 'Chromium', firefox: 'Firefox' };
 const TYPES = { '.html': 'text/html', '.mjs': 'text/javascript', '.js': 'text/javascript',
                 '.wasm': 'application/wasm', '.json': 'application/json' };
 
-/** Serve mounts ({ prefix: dir }) on a free loopback port; resolves to the http.Server. */
-export function serve(mounts) {
+/** Serve mounts ({ prefix: dir }) on a loopback port (default: a free one); resolves to the http.Server. */
+export function serve(mounts, port = 0) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     let file = resolvePath(mounts, url.pathname);
@@ -35,7 +35,10 @@ export function serve(mounts) {
     if (req.method === 'HEAD') { res.end(); return; }
     fs.createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
 }
 
 async function launchChromium() {

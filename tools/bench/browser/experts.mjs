@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // experts.mjs — streamed Mixtral experts (issue 14) on one file, in every runtime, one command:
 //   node tools/bench/browser/experts.mjs --model FILE [--budgets "2048 4096 8192 16384"]
-//        [--wasi-budgets "1024 2048"] [-n 16] [-t 2] [--runtimes "llama-bench native trace wasi chromium"]
+//        [--wasi-budgets "1024 2048"] [--chromium-budgets "2048 4096 8192 12288"] [-n 16] [-t 2] [--runtimes "llama-bench native trace wasi chromium"]
 //        [--variant wasm64-relaxed] [--trace-prompt TEXT] [--profile DIR] [--native DIR]
-//        [--build-wasi DIR] [--build-wasm64 DIR] [--llama-bench EXE] [--out FILE.md]
+//        [--build-wasi DIR] [--build-wasm64 DIR] [--llama-bench EXE] [--port 8791] [--out FILE.md]
 // Budgets are MiB of expert cache. Each row decodes tg single tokens from a short context:
 //   llama-bench  llama.cpp's own, the file mmapped (-p 0 -n tg -t T -r 1; its warm-up run first)
 //   native       mw bench -p 0 -n tg -r 1 -c 256 -t T --expert-cache MB (mw bench's pseudo-random ids)
@@ -14,7 +14,10 @@
 //   chromium     createEngine({ model: URL, variant, threads: T, expertCache }) in headless Chromium
 //                (page.mjs's benchExperts), greedy from "Once upon a time"; the first load
 //                downloads the file into OPFS in a persistent profile (--profile, kept between
-//                runs), later loads use that copy.
+//                runs; the copy is known by its URL, so the server keeps one port, --port), later
+//                loads use that copy. memoryLimit: the budget + 4 GiB, at most the
+//                wasm64 module's 16 GiB (Chromium's navigator.deviceMemory stops at 8: without
+//                it, createEngine's default would be 6 GiB).
 // Counters per row: hits, misses, hit rate, bytes read per token. The page cache is not dropped:
 // with 24 GiB of RAM and a 26 GB file, part of each read comes from the disk, part from memory.
 // Writes the table to --out (default build-bench/experts.md) and its rows to the same name .json.
@@ -33,11 +36,11 @@ const MiB = 2 ** 20;
 function parseArgs(argv) {
   const B = (p) => path.join(ROOT, p);
   const o = {
-    model: null, budgets: [2048, 4096, 8192, 16384], wasiBudgets: [1024, 2048], tg: 16, threads: 2,
+    model: null, budgets: [2048, 4096, 8192, 16384], wasiBudgets: [1024, 2048], chromiumBudgets: [2048, 4096, 8192, 12288], tg: 16, threads: 2,
     runtimes: RUNTIMES, variant: 'wasm64-relaxed',
     tracePrompt: 'the cat sat on the mat. '.repeat(8).trim(),
     profile: B('build-bench/experts-chromium-profile'), native: B('build'), buildWasi: B('build-wasi'),
-    buildWasm64: B('build-wasm64'), llamaBench: B('build-bench/llama.cpp/build/bin/llama-bench'),
+    buildWasm64: B('build-wasm64'), port: 8791, llamaBench: B('build-bench/llama.cpp/build/bin/llama-bench'),
     out: B('build-bench/experts.md'),
   };
   const list = (v) => v.split(/[ ,]+/).filter(Boolean);
@@ -47,6 +50,7 @@ function parseArgs(argv) {
     if (a === '--model') o.model = path.resolve(take());
     else if (a === '--budgets') o.budgets = list(take()).map(Number);
     else if (a === '--wasi-budgets') o.wasiBudgets = list(take()).map(Number);
+    else if (a === '--chromium-budgets') o.chromiumBudgets = list(take()).map(Number);
     else if (a === '-n') o.tg = Number(take());
     else if (a === '-t') o.threads = Number(take());
     else if (a === '--runtimes') o.runtimes = list(take());
@@ -57,9 +61,10 @@ function parseArgs(argv) {
     else if (a === '--build-wasi') o.buildWasi = path.resolve(take());
     else if (a === '--build-wasm64') o.buildWasm64 = path.resolve(take());
     else if (a === '--llama-bench') o.llamaBench = path.resolve(take());
+    else if (a === '--port') o.port = Number(take());
     else if (a === '--out') o.out = path.resolve(take());
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 21).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
@@ -110,7 +115,7 @@ function traceRow(o, mb) {
 async function chromiumRows(o, budgets, onRow) {
   const { chromium } = await import('playwright-core');
   const server = await serve({ web: path.join(ROOT, 'web'), 'build-wasm64': o.buildWasm64, bench: HERE,
-                               models: path.dirname(o.model) });
+                               models: path.dirname(o.model) }, o.port);
   fs.mkdirSync(o.profile, { recursive: true });
   const ctx = await chromium.launchPersistentContext(o.profile, {
     executablePath: CHROMIUM, headless: true,
@@ -129,7 +134,8 @@ async function chromiumRows(o, budgets, onRow) {
         await page.goto(`http://127.0.0.1:${server.address().port}/bench/index.html`);
         await page.waitForFunction(() => window.benchReady === true, null, { timeout: 30000 });
         row = await page.evaluate((a) => window.benchExperts(a),
-                                  { url, variant: o.variant, threads: o.threads, expertCache: mb * MiB, tg: o.tg, contextSize: 256 });
+                                  { url, variant: o.variant, threads: o.threads, expertCache: mb * MiB, tg: o.tg, contextSize: 256,
+                                    memoryLimit: Math.min(16 * 1024, mb + 4096) * MiB });
       } catch (e) {
         row = { error: String(e.message).split('\n')[0] };
       } finally { await page.close().catch(() => {}); }
@@ -202,7 +208,7 @@ async function main() {
             ...benchRow(run(process.execPath, ['--no-warnings', path.join(ROOT, 'wasi/run.mjs'), wasm, ...benchArgs(1),
                                                '--expert-cache', String(mb)]), o.tg) });
   }
-  if (want('chromium')) await chromiumRows(o, o.budgets, (row) => add({ load1: load1(), ...row }));
+  if (want('chromium')) await chromiumRows(o, o.chromiumBudgets, (row) => add({ load1: load1(), ...row }));
   const md = markdown(o, rows, machine, started, (Date.now() - t0) / 60000);
   fs.writeFileSync(o.out, md + '\n');
   console.log(md);

@@ -71,11 +71,11 @@ window.benchWllama = async ({ url, threads = 1, pp = 128, tg = 64, reps = 3 }) =
  * evaluations, whose counters are the second call's. Returns { load_s, store_phase, tg_tps
  * (engine.stats.decode_tokens_per_s), steps, hits, misses, bytes_read, cache_bytes, budget, mem_bytes }.
  */
-window.benchExperts = async ({ url, variant, threads, expertCache, contextSize, tg = 16, prompt = 'Once upon a time' }) => {
+window.benchExperts = async ({ url, variant, threads, expertCache, contextSize, memoryLimit, tg = 16, prompt = 'Once upon a time' }) => {
   const { createEngine } = await import('/web/index.mjs');
   const t0 = performance.now();
   let storePhase = null;
-  const e = await createEngine({ model: url, variant, threads, expertCache, contextSize, onProgress: (p) => {
+  const e = await createEngine({ model: url, variant, threads, expertCache, contextSize, memoryLimit, onProgress: (p) => {
     if (p.phase === 'download' || p.phase === 'cache') storePhase ??= p.phase;
   } });
   const loadS = (performance.now() - t0) / 1000;
