@@ -25,7 +25,9 @@ struct mw_expert_cache {
     uint64_t data_offset;     /* file offset of the tensor data section */
     uint64_t budget, tick;
     int32_t n_layer, n_expert;
+    bool predict;             /* expert_prefetch */
     entry *entries;           /* [n_layer][n_expert] */
+    uint8_t *predicted;       /* [n_layer][n_expert]: picked ahead for the layer's next visit */
     mw_expert_stats stats;
 };
 
@@ -97,12 +99,16 @@ void mw_expert_sizes(const mw_gguf *g, int32_t n_layer, uint64_t *total, uint64_
 }
 
 mw_status mw_expert_cache_create(const mw_source *src, uint64_t data_offset, uint64_t budget,
-                                 int32_t n_layer, int32_t n_expert, mw_expert_cache **out)
+                                 int32_t n_layer, int32_t n_expert, bool predict,
+                                 mw_expert_cache **out)
 {
     *out = NULL;
+    const size_t n = (size_t)n_layer * (size_t)n_expert;
     mw_expert_cache *c = mw_calloc(1, sizeof *c);
-    entry *entries = c ? mw_calloc((size_t)n_layer * (size_t)n_expert, sizeof *entries) : NULL;
-    if (!entries) {
+    entry *entries = c ? mw_calloc(n, sizeof *entries) : NULL;
+    uint8_t *predicted = entries ? mw_calloc(n, 1) : NULL;
+    if (!predicted) {
+        mw_free(entries);
         mw_free(c);
         if (src->close)
             src->close(src->user);
@@ -113,7 +119,9 @@ mw_status mw_expert_cache_create(const mw_source *src, uint64_t data_offset, uin
     c->budget = budget;
     c->n_layer = n_layer;
     c->n_expert = n_expert;
+    c->predict = predict;
     c->entries = entries;
+    c->predicted = predicted;
     c->stats.budget_bytes = budget;
     *out = c;
     return MW_OK;
@@ -126,6 +134,7 @@ void mw_expert_cache_free(mw_expert_cache *c)
     for (size_t i = 0; i < (size_t)c->n_layer * (size_t)c->n_expert; i++)
         mw_free(c->entries[i].raw);
     mw_free(c->entries);
+    mw_free(c->predicted);
     if (c->src.close)
         c->src.close(c->src.user);
     mw_free(c);
@@ -186,6 +195,35 @@ static mw_status fill(mw_expert_cache *c, entry *en, const mw_tensor *const t[3]
         }
     }
     return MW_OK;
+}
+
+bool mw_expert_cache_predicts(const mw_expert_cache *c)
+{
+    return c->predict;
+}
+
+void mw_expert_cache_predict(mw_expert_cache *c, const mw_layer *l, int32_t il, int32_t e)
+{
+    const size_t i = (size_t)il * (size_t)c->n_expert + (size_t)e;
+    if (c->predicted[i])
+        return;
+    c->predicted[i] = 1;
+    c->stats.predicted++;
+    if (c->entries[i].ptr || !c->src.will_read)
+        return;
+    c->stats.hinted++;
+    const mw_tensor *const t[3] = { &l->gate_exps[e], &l->up_exps[e], &l->down_exps[e] };
+    for (int k = 0; k < 3; k++)
+        c->src.will_read(c->src.user, c->data_offset + t[k]->offset, t[k]->nbytes);
+}
+
+void mw_expert_cache_routed(mw_expert_cache *c, int32_t il, const uint8_t *used)
+{
+    uint8_t *picked = c->predicted + (size_t)il * (size_t)c->n_expert;
+    for (int32_t e = 0; e < c->n_expert; e++) {
+        c->stats.predicted_used += picked[e] && used[e];
+        picked[e] = 0;
+    }
 }
 
 mw_status mw_expert_cache_get(mw_expert_cache *c, const mw_layer *l, int32_t il, int32_t e,

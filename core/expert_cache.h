@@ -24,9 +24,22 @@ bool mw_expert_tensor_name(const char *name);
 void mw_expert_sizes(const mw_gguf *g, int32_t n_layer, uint64_t *total, uint64_t *max_one);
 
 /* A cache of at most budget bytes over src (taken over: closed by mw_expert_cache_free, also
- * on failure). data_offset: the file offset of the tensor data section. */
+ * on failure). data_offset: the file offset of the tensor data section. predict:
+ * mw_model_params.expert_prefetch. */
 mw_status mw_expert_cache_create(const mw_source *src, uint64_t data_offset, uint64_t budget,
-                                 int32_t n_layer, int32_t n_expert, mw_expert_cache **out);
+                                 int32_t n_layer, int32_t n_expert, bool predict,
+                                 mw_expert_cache **out);
+
+/* Whether moe.c should pick the next layer's experts ahead (expert_prefetch). */
+bool mw_expert_cache_predicts(const mw_expert_cache *c);
+
+/* Expert e of layer il (l) picked ahead by that layer's router: counted once per layer visit
+ * and, when not cached, its three slices named to the source (mw_source.will_read). */
+void mw_expert_cache_predict(mw_expert_cache *c, const mw_layer *l, int32_t il, int32_t e);
+
+/* Layer il has routed: used[e] != 0 for the experts it uses. Counts the picks made ahead for it
+ * that it used, and clears them for its next visit. */
+void mw_expert_cache_routed(mw_expert_cache *c, int32_t il, const uint8_t *used);
 
 /* Expert e of layer l (index il): out[0..2] = its gate, up and down slices, their data in the
  * cache (read from the source on a miss). Valid until the next call. MW_ERR_IO (or

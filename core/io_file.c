@@ -1,7 +1,8 @@
 /*
  * io_file.c — the file byte source: mw_model_open_file opens a GGUF with POSIX open. A regular
  * file is a positional source (pread; fd_pread in WASI through wasi-libc) for
- * mw_loader_open_source, which can keep it to stream Mixtral experts; anything else (a pipe)
+ * mw_loader_open_source, which can keep it to stream Mixtral experts (and take read-ahead
+ * hints for them: posix_fadvise); anything else (a pipe)
  * is read in order with read() into the push loader. The only core file that touches the OS;
  * no stdio. Sizes come from fstat (off_t), never ftell: on wasm32 `long` is 32 bits.
  */
@@ -53,6 +54,19 @@ static int64_t pread_fd(void *user, uint64_t offset, void *dst, size_t size)
     }
 }
 
+/* The source's read-ahead hint (streamed experts picked ahead): the kernel starts reading
+ * those pages while the engine computes. Advisory: a failure changes nothing. */
+static void will_read_fd(void *user, uint64_t offset, uint64_t size)
+{
+#ifdef POSIX_FADV_WILLNEED
+    file_src *f = user;
+    if (offset <= (uint64_t)INT64_MAX && size <= (uint64_t)INT64_MAX)
+        (void)posix_fadvise(f->fd, (off_t)offset, (off_t)size, POSIX_FADV_WILLNEED);
+#else
+    (void)user, (void)offset, (void)size;
+#endif
+}
+
 /* The source's close: the model that streamed its experts is freed. */
 static void close_fd(void *user)
 {
@@ -71,7 +85,7 @@ static mw_status open_positional(const char *path, int fd, uint64_t size,
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory opening '%s'", path);
     }
     f->fd = fd;
-    const mw_source src = { pread_fd, f, size, close_fd };
+    const mw_source src = { pread_fd, f, size, close_fd, will_read_fd };
     bool kept;
     mw_status st = mw_loader_open_source(&src, params, out, &kept);
     const int err = f->err;

@@ -46,6 +46,7 @@ mw_model_params mw_model_params_default(void)
 {
     mw_model_params p;
     memset(&p, 0, sizeof p);
+    p.expert_prefetch = 1;
     return p;
 }
 
@@ -524,7 +525,7 @@ mw_status mw_loader_open_source(const mw_source *src, const mw_model_params *par
         mw_source kept_src = *src;
         kept_src.close = NULL;   /* the caller closes it when the model cannot be built */
         st = mw_expert_cache_create(&kept_src, g->data_offset, p.expert_cache_bytes, info.n_layer,
-                                    info.n_expert, &experts);
+                                    info.n_expert, p.expert_prefetch != 0, &experts);
     }
     if (st) {
         mw_data_free(&blocks);

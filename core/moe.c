@@ -3,7 +3,9 @@
  * all router logits, top-k, weights divided by their sum, each selected expert's SwiGLU FFN
  * on the token, outputs scaled by the weights and added in selection order. Streamed experts
  * (expert_cache.h) are fetched one at a time just before their matmuls, in the same order, so
- * the same kernels run on the same bytes as with resident ones.
+ * the same kernels run on the same bytes as with resident ones; before them, the next layer's
+ * router picks its experts ahead (mw_model_params.expert_prefetch), so the source can fetch
+ * them while this layer computes.
  */
 #include "moe.h"
 #include "expert_cache.h"
@@ -32,6 +34,30 @@ void mw_moe_route(const float *logits, int32_t n_expert, int32_t k, int32_t *sel
         sel_w[i] /= sum;
 }
 
+/* Layer il + 1's router on this layer's hidden state (sc->x, after attention; its ffn_norm
+ * applied): the residual stream changes little from one layer to the next, so its picks are
+ * likely the ones that layer makes. Runs before this layer's experts: ex_in and router are free
+ * until the expert loop (the routing is in sel). */
+static void predict_next_layer(mw_pool *pool, mw_scratch *sc, const mw_model *model, int32_t il,
+                               int32_t n_tok)
+{
+    const mw_model_info *hp = &model->info;
+    const mw_layer *next = &model->layers[il + 1];
+    const int32_t n_embd = hp->n_embd, k = hp->n_expert_used;
+    for (int32_t t = 0; t < n_tok; t++)
+        mw_rmsnorm(sc->ex_in + (size_t)t * n_embd, sc->x + (size_t)t * n_embd, next->ffn_norm.data,
+                   n_embd, hp->norm_eps);
+    mw_matmul_job router = { &next->ffn_gate_inp, sc->router };
+    mw_matmul(pool, sc, n_tok, sc->ex_in, 1, &router);
+    int32_t sel[256];
+    float sel_w[256];
+    for (int32_t t = 0; t < n_tok; t++) {
+        mw_moe_route(sc->router + (size_t)t * hp->n_expert, hp->n_expert, k, sel, sel_w);
+        for (int32_t i = 0; i < k; i++)
+            mw_expert_cache_predict(model->experts, next, il + 1, sel[i]);
+    }
+}
+
 mw_status mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model,
                      uint64_t *expert_counts, int32_t il, int32_t n_tok)
 {
@@ -46,6 +72,14 @@ mw_status mw_moe_ffn(mw_pool *pool, mw_scratch *sc, const mw_model *model,
                      sc->sel + (size_t)t * k, sc->sel_w + (size_t)t * k);
         for (int32_t i = 0; i < k; i++)
             expert_counts[(size_t)il * hp->n_expert + sc->sel[(size_t)t * k + i]]++;
+    }
+    if (model->experts && mw_expert_cache_predicts(model->experts)) {
+        uint8_t used[256] = { 0 };
+        for (int32_t j = 0; j < n_tok * k; j++)
+            used[sc->sel[j]] = 1;
+        mw_expert_cache_routed(model->experts, il, used);
+        if (il + 1 < hp->n_layer)
+            predict_next_layer(pool, sc, model, il, n_tok);
     }
 
     for (int32_t e = 0; e < hp->n_expert; e++) {

@@ -167,6 +167,8 @@ typedef struct mem_src {
     uint64_t fail_from; /* reads at or past this offset fail (0 = none) */
     int closes;
     uint64_t reads;
+    uint64_t hints;     /* will_read calls */
+    uint64_t bad_hints; /* of them, past the end of the source */
 } mem_src;
 
 static int64_t mem_read_at(void *user, uint64_t offset, void *dst, size_t size)
@@ -189,6 +191,66 @@ static void mem_close(void *user)
     ((mem_src *)user)->closes++;
 }
 
+static void mem_will_read(void *user, uint64_t offset, uint64_t size)
+{
+    mem_src *s = user;
+    s->hints++;
+    s->bad_hints += size == 0 || offset + size > s->size;
+}
+
+/* expert_prefetch: the next layer's picks are counted against its routing and, when not
+ * cached, named to the source (three slices each); off, nothing is picked; logits the same */
+static void test_prefetch(const uint8_t *bytes, size_t size, const run *resident, size_t n_bytes,
+                          const mw_model_info *info)
+{
+    mem_src ms = { bytes, size, 0, 0, 0, 0, 0, 0 };
+    mw_source src = { mem_read_at, &ms, size, mem_close, mem_will_read };
+    mw_model_params mp = mw_model_params_default();
+    CHECK(mp.expert_prefetch == 1);
+    mp.expert_cache_bytes = info->expert_max_bytes;   /* one expert: every pick is uncached */
+    run r = *resident;
+    r.logits = calloc(64 + N_STEPS, (size_t)info->n_vocab * sizeof(float));
+    mw_model *m = NULL;
+    mw_expert_stats es;
+    CHECK(mw_model_open_source(&src, &mp, &m) == MW_OK);
+    if (m) {
+        CHECK(run_model(m, &r, false) && memcmp(r.logits, resident->logits, n_bytes) == 0);
+        mw_model_expert_stats(m, &es);
+        /* layers 1.. are picked ahead once per chunk: the prompt's chunk, then each step */
+        const uint64_t visits = (uint64_t)(info->n_layer - 1) * (1 + N_STEPS);
+        CHECK_MSG(es.predicted >= visits * info->n_expert_used && es.predicted_used <= es.predicted,
+                  "predicted %llu used %llu, %llu visits", (unsigned long long)es.predicted,
+                  (unsigned long long)es.predicted_used, (unsigned long long)visits);
+        CHECK(es.predicted_used > 0);
+        CHECK_MSG(es.hinted > 0 && es.hinted <= es.predicted && ms.hints == 3 * es.hinted && ms.bad_hints == 0,
+                  "hinted %llu, %llu calls, %llu bad", (unsigned long long)es.hinted,
+                  (unsigned long long)ms.hints, (unsigned long long)ms.bad_hints);
+        mw_model_free(m);
+    }
+    /* a source without will_read: picked and counted, nothing hinted */
+    ms = (mem_src){ bytes, size, 0, 0, 0, 0, 0, 0 };
+    src.will_read = NULL;
+    CHECK(mw_model_open_source(&src, &mp, &m) == MW_OK);
+    if (m) {
+        CHECK(run_model(m, &r, false) && memcmp(r.logits, resident->logits, n_bytes) == 0);
+        mw_model_expert_stats(m, &es);
+        CHECK(es.predicted > 0 && es.hinted == 0);
+        mw_model_free(m);
+    }
+    /* off: nothing picked, nothing hinted */
+    ms = (mem_src){ bytes, size, 0, 0, 0, 0, 0, 0 };
+    src.will_read = mem_will_read;
+    mp.expert_prefetch = 0;
+    CHECK(mw_model_open_source(&src, &mp, &m) == MW_OK);
+    if (m) {
+        CHECK(run_model(m, &r, false) && memcmp(r.logits, resident->logits, n_bytes) == 0);
+        mw_model_expert_stats(m, &es);
+        CHECK(es.predicted == 0 && es.predicted_used == 0 && es.hinted == 0 && ms.hints == 0);
+        mw_model_free(m);
+    }
+    free(r.logits);
+}
+
 static void test_source(void)
 {
     char path[1024];
@@ -208,15 +270,15 @@ static void test_source(void)
     const size_t n_bytes = (size_t)(resident.n_prompt + N_STEPS) * info.n_vocab * sizeof(float);
 
     /* resident through the source: closed once, right after loading */
-    mem_src ms = { bytes, size, 0, 0, 0, 0 };
-    mw_source src = { mem_read_at, &ms, size, mem_close };
+    mem_src ms = { bytes, size, 0, 0, 0, 0, 0, 0 };
+    mw_source src = { mem_read_at, &ms, size, mem_close, NULL };
     CHECK(mw_model_open_source(&src, NULL, &m) == MW_OK);
     CHECK(ms.closes == 1);
     mw_model_free(m);
     CHECK(ms.closes == 1);
 
     /* streamed: the model keeps the source until freed; short reads change nothing */
-    ms = (mem_src){ bytes, size, 0, 0, 0, 0 };
+    ms = (mem_src){ bytes, size, 0, 0, 0, 0, 0, 0 };
     mw_model_params mp = mw_model_params_default();
     mp.expert_cache_bytes = info.expert_max_bytes;
     CHECK(mw_model_open_source(&src, &mp, &m) == MW_OK);
@@ -224,6 +286,8 @@ static void test_source(void)
     run r = resident;
     r.logits = calloc(64 + N_STEPS, (size_t)info.n_vocab * sizeof(float));
     CHECK(run_model(m, &r, false) && memcmp(r.logits, resident.logits, n_bytes) == 0);
+
+    test_prefetch(bytes, size, &resident, n_bytes, &info);
 
     /* a read error while streaming: MW_ERR_IO, nothing evaluated, the session still works */
     mw_session *s = NULL;
@@ -244,7 +308,7 @@ static void test_source(void)
     CHECK(ms.closes == 1);
 
     /* a source that ends early while streaming: MW_ERR_TRUNCATED, not a crash */
-    ms = (mem_src){ bytes, size, 0, 0, 0, 0 };
+    ms = (mem_src){ bytes, size, 0, 0, 0, 0, 0, 0 };
     CHECK(mw_model_open_source(&src, &mp, &m) == MW_OK);
     ms.size = 4096;
     CHECK(mw_session_create(m, NULL, &s) == MW_OK);
@@ -254,14 +318,14 @@ static void test_source(void)
     mw_model_free(m);
 
     /* a read error while loading: MW_ERR_IO, closed once, no model */
-    ms = (mem_src){ bytes, size, 0, size / 2, 0, 0 };
+    ms = (mem_src){ bytes, size, 0, size / 2, 0, 0, 0, 0 };
     st = mw_model_open_source(&src, &mp, &m);
     CHECK_MSG(st == MW_ERR_IO && m == NULL, "%s: %s", mw_status_name(st), mw_last_error());
     CHECK(ms.closes == 1);
-    ms = (mem_src){ bytes, size, 1, 0, 0, 0 };
+    ms = (mem_src){ bytes, size, 1, 0, 0, 0, 0, 0 };
     CHECK(mw_model_open_source(&src, NULL, &m) == MW_ERR_IO && ms.closes == 1);
     /* a source shorter than the file's tensors say */
-    ms = (mem_src){ bytes, size, 0, 0, 0, 0 };
+    ms = (mem_src){ bytes, size, 0, 0, 0, 0, 0, 0 };
     src.size = size - 100;
     CHECK(mw_model_open_source(&src, &mp, &m) == MW_ERR_TRUNCATED && ms.closes == 1);
     src.size = size;
@@ -269,7 +333,7 @@ static void test_source(void)
 
     /* a budget below one expert is refused, naming the size of one */
     mp.expert_cache_bytes = info.expert_max_bytes - 1;
-    ms = (mem_src){ bytes, size, 0, 0, 0, 0 };
+    ms = (mem_src){ bytes, size, 0, 0, 0, 0, 0, 0 };
     st = mw_model_open_source(&src, &mp, &m);
     CHECK_MSG(st == MW_ERR_INVALID_ARG && strstr(mw_last_error(), "cannot hold one expert"),
               "%s: %s", mw_status_name(st), mw_last_error());

@@ -161,6 +161,26 @@ MW_EXPORT int32_t mwb_loader_info_json(const mw_loader *loader, char *buf, int32
     return st ? st : info_json(&info, buf, cap);
 }
 
+MW_EXPORT int32_t mwb_expert_stats_json(const mw_model *model, char *buf, int32_t cap)
+{
+    mw_expert_stats es;
+    mw_status st = mw_model_expert_stats(model, &es);
+    if (st)
+        return st;
+    json j = {buf, cap, 0, 0};
+    open_obj(&j);
+    key(&j, "hits"), put_u64(&j, es.hits);
+    key(&j, "misses"), put_u64(&j, es.misses);
+    key(&j, "bytes_read"), put_u64(&j, es.bytes_read);
+    key(&j, "cache_bytes"), put_u64(&j, es.cache_bytes);
+    key(&j, "budget_bytes"), put_u64(&j, es.budget_bytes);
+    key(&j, "predicted"), put_u64(&j, es.predicted);
+    key(&j, "predicted_used"), put_u64(&j, es.predicted_used);
+    key(&j, "hinted"), put_u64(&j, es.hinted);
+    put(&j, "}", 1);
+    return finish(&j);
+}
+
 MW_EXPORT int32_t mwb_tensor_info_json(const mw_model *model, int32_t index, char *buf, int32_t cap)
 {
     const char *name;
@@ -373,7 +393,7 @@ MW_EXPORT mw_status mwb_model_open_source(double handle, double size, double mem
     if (!h)
         return mw_fail(MW_ERR_NO_MEMORY, "out of memory for a model source");
     h->handle = handle;
-    const mw_source src = {host_read_at, h, to_u64(size), host_close};
+    const mw_source src = {host_read_at, h, to_u64(size), host_close, NULL};   /* no read-ahead hint */
     mw_model_params p = mw_model_params_default();
     p.memory_limit = to_u64(memory_limit);
     p.expert_cache_bytes = to_u64(expert_cache_bytes);

@@ -105,6 +105,7 @@ export const SIGNATURES = Object.freeze({
   mwb_free: 'v:p',
   mwb_model_info_json: 'i:ppi',
   mwb_loader_info_json: 'i:ppi',
+  mwb_expert_stats_json: 'i:ppi',
   mwb_tensor_info_json: 'i:pipi',
   mwb_defaults_json: 'i:pi',
   mwb_chat_tokenize: 'i:pipippip',

@@ -38,6 +38,10 @@ void mwb_free(void *ptr);
 int32_t mwb_model_info_json(const mw_model *model, char *buf, int32_t cap);
 /* The same from a loader whose header is ready. */
 int32_t mwb_loader_info_json(const mw_loader *loader, char *buf, int32_t cap);
+/* Streamed experts' counters (mw_model_expert_stats): {"hits","misses","bytes_read",
+ * "cache_bytes","budget_bytes","predicted","predicted_used","hinted"}; JSON, so the struct can
+ * grow without JS mirroring its layout. */
+int32_t mwb_expert_stats_json(const mw_model *model, char *buf, int32_t cap);
 /* One tensor: {"name","type","type_name","ne":[4],"bytes"}. */
 int32_t mwb_tensor_info_json(const mw_model *model, int32_t index, char *buf, int32_t cap);
 /* The engine's defaults: {"sampler":{mw_sampler_params_default()},"session":{...}}, so JS never

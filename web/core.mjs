@@ -387,15 +387,13 @@ export class Model {
   }
 
   /** Streamed experts' counters (mw_model_expert_stats), zeros when they are resident:
-   *  { expert_hits, expert_misses, expert_bytes_read, expert_cache_bytes, expert_cache_budget }. */
+   *  { expert_hits, expert_misses, expert_bytes_read, expert_cache_bytes, expert_cache_budget,
+   *    expert_predicted, expert_predicted_used } (the picks made ahead by the next layer's router). */
   expertStats() {
-    const c = this.core, p = c.malloc(40);
-    try {
-      c.check(c.fn.mw_model_expert_stats(this.h, p));
-      const v = new DataView(c.buffer, p, 40), at = (i) => Number(v.getBigUint64(8 * i, true));
-      return { expert_hits: at(0), expert_misses: at(1), expert_bytes_read: at(2), expert_cache_bytes: at(3),
-               expert_cache_budget: at(4) };
-    } finally { c.free(p); }
+    const c = this.core;
+    const e = c.json((p, cap) => c.fn.mwb_expert_stats_json(this.h, p, cap));
+    return { expert_hits: e.hits, expert_misses: e.misses, expert_bytes_read: e.bytes_read, expert_cache_bytes: e.cache_bytes,
+             expert_cache_budget: e.budget_bytes, expert_predicted: e.predicted, expert_predicted_used: e.predicted_used };
   }
   free() {
     if (this.h) this.core.fn.mw_model_free(this.h);

@@ -236,6 +236,12 @@ export interface EngineStats {
   expert_misses?: number;
   expert_bytes_read?: number;
   expert_cache_bytes?: number;
+  /** the model's expert budget in bytes (expertCache) */
+  expert_cache_budget?: number;
+  /** streamed experts: the next layer's router applied ahead picked these, and that layer then
+   *  used expert_predicted_used of them (browsers have no read-ahead: counted only) */
+  expert_predicted?: number;
+  expert_predicted_used?: number;
   last?: Record<string, unknown>;
   [key: string]: unknown;
 }

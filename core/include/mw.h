@@ -100,6 +100,13 @@ typedef struct mw_model_params {
      * sessions may live on different threads but must not evaluate at the same time (the cache
      * is shared and not locked). */
     uint64_t expert_cache_bytes;
+    /* Streamed experts: 1 (mw_model_params_default) = while a layer runs, apply the next
+     * layer's router to the current hidden state (its ffn_norm, then its router) and name the
+     * experts it picks that are not cached to the source (mw_source.will_read), which may start
+     * fetching them while this layer computes (Eliseev & Mazur 2023). The picks are counted
+     * against the next layer's routing (mw_expert_stats.predicted, predicted_used) with or
+     * without will_read. 0 = off. Logits are the same either way. */
+    int32_t expert_prefetch;
 } mw_model_params;
 
 mw_model_params mw_model_params_default(void);
@@ -128,6 +135,10 @@ typedef struct mw_source {
     void *user;
     uint64_t size;
     void (*close)(void *user);
+    /* Optional (may be NULL): bytes [offset, offset + size) will probably be read soon; the
+     * source may start fetching them and return at once (the file source: posix_fadvise
+     * WILLNEED, so the kernel reads ahead while the engine computes). Never required to act. */
+    void (*will_read)(void *user, uint64_t offset, uint64_t size);
 } mw_source;
 /* Open a GGUF model from a positional source: the header, then only the tensor data that
  * stays resident (everything, unless params->expert_cache_bytes > 0 streams the experts).
@@ -422,6 +433,10 @@ typedef struct mw_expert_stats {
     uint64_t bytes_read;    /* bytes read from the source for experts */
     uint64_t cache_bytes;   /* bytes the cache holds now (<= budget_bytes) */
     uint64_t budget_bytes;  /* expert_cache_bytes the model was opened with */
+    /* expert_prefetch: (layer, expert) picks of the next layer's router applied ahead, how
+     * many of them that layer then used, and how many were not cached and so named to the
+     * source (mw_source.will_read; 0 without it) */
+    uint64_t predicted, predicted_used, hinted;
 } mw_expert_stats;
 mw_status mw_model_expert_stats(const mw_model *model, mw_expert_stats *stats);
 

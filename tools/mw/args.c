@@ -103,6 +103,10 @@ static const opt_def opts_table[] = {
     {NULL, "--expert-cache", OPT_FLOAT, F(expert_cache_mb), SESSION, 0, 1e9, "MB",
      "Mixtral: stream the experts from the file through a cache of MB MiB (at least one expert; "
      "default 0 = all experts resident)"},
+    /* the words' order: on = 0, the default */
+    {NULL, "--expert-prefetch", OPT_CHOICE, F(expert_prefetch_off), SESSION, 0, 0, "on|off",
+     "with --expert-cache: pick the next layer's experts ahead with its router and have the file "
+     "read them ahead (default on)"},
     {"-d", "--depth", OPT_INT, F(depth), BENCH, 0, 16777216, "N",
      "tokens already in the context before each pp/tg measurement (default 0)"},
     {"-h", "--help", OPT_FLAG, F(help), ALL, 0, 0, NULL, "show this help"},
@@ -124,7 +128,7 @@ static const struct {
     [MW_CLI_DETOKENIZE] = {"detokenize", "-m MODEL --ids IDS", "print the text of token ids"},
     [MW_CLI_INFO] = {"info", "-m MODEL [-c CTX] [--tensors] [--json]",
                      "architecture, hyperparameters, tensor types, memory for a context"},
-    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--kv-type f32|f16] [--experts] [--expert-cache MB]",
+    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--kv-type f32|f16] [--experts] [--expert-cache MB] [--expert-prefetch on|off]",
                       "prompt-processing and generation speed as one JSON line"},
     [MW_CLI_CHAT] = {"chat", "-m MODEL [--system TEXT] [options]",
                      "interactive chat in the terminal (one user line per turn)"},

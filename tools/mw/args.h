@@ -48,6 +48,7 @@ typedef struct mw_cli_opts {
     int32_t depth;            /* bench -d: tokens already in the context before each measurement */
     float expert_cache_mb;    /* --expert-cache MB: stream Mixtral experts through a cache of
                                  this many MiB (0 = all experts resident) */
+    int32_t expert_prefetch_off;  /* --expert-prefetch on|off: 0 = on (default), 1 = off */
 
     float temperature, top_p, min_p, repeat_penalty, frequency_penalty, presence_penalty;
     int32_t top_k, repeat_last_n;

@@ -9,7 +9,9 @@
  * --experts on a MoE model adds how many distinct experts each layer used (mw_session_expert_counts).
  * A MoE model's JSON has the expert cache's counters (mw_model_expert_stats; zeros when the
  * experts are resident): expert_hits, expert_misses and expert_bytes_read summed over the timed
- * generation runs (-n), expert_cache_bytes held at the end, expert_cache_budget (--expert-cache).
+ * generation runs (-n), expert_cache_bytes held at the end, expert_cache_budget (--expert-cache),
+ * and the picks made ahead (--expert-prefetch): expert_predicted, expert_predicted_used (the
+ * next layer used them) and expert_hinted (not cached: named to the file for read-ahead).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +185,9 @@ int mw_cmd_bench(const mw_cli_opts *o)
             tg_experts.hits += e1.hits - e0.hits;
             tg_experts.misses += e1.misses - e0.misses;
             tg_experts.bytes_read += e1.bytes_read - e0.bytes_read;
+            tg_experts.predicted += e1.predicted - e0.predicted;
+            tg_experts.predicted_used += e1.predicted_used - e0.predicted_used;
+            tg_experts.hinted += e1.hinted - e0.hinted;
         }
         fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, t_pp[r], t_tg[r]);
     }
@@ -213,6 +218,9 @@ int mw_cmd_bench(const mw_cli_opts *o)
                 (unsigned long long)tg_experts.hits, (unsigned long long)tg_experts.misses,
                 (unsigned long long)tg_experts.bytes_read, (unsigned long long)e1.cache_bytes,
                 (unsigned long long)e1.budget_bytes);
+        fprintf(f, ",\"expert_predicted\":%llu,\"expert_predicted_used\":%llu,\"expert_hinted\":%llu",
+                (unsigned long long)tg_experts.predicted, (unsigned long long)tg_experts.predicted_used,
+                (unsigned long long)tg_experts.hinted);
     }
     fputs(",\"kernels\":", f);
     cli_json_string(f, mw_kernels_name());

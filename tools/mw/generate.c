@@ -101,12 +101,18 @@ static void print_expert_stats(const mw_model *model, const mw_expert_stats *at_
         return;
     uint64_t hits = now.hits - at_prompt->hits, misses = now.misses - at_prompt->misses;
     uint64_t bytes = now.bytes_read - at_prompt->bytes_read;
+    uint64_t picked = now.predicted - at_prompt->predicted;
+    uint64_t picked_used = now.predicted_used - at_prompt->predicted_used;
     fprintf(stderr, "mw: experts in generation: %llu hits, %llu misses (%.1f %% hits), "
-            "%.1f MB read per token; the cache holds %.1f of %.1f MiB\n",
+            "%.1f MB read per token; the cache holds %.1f of %.1f MiB; picked ahead %llu, "
+            "used %llu (%.1f %%), read ahead %llu\n",
             (unsigned long long)hits, (unsigned long long)misses,
             hits + misses ? 100.0 * (double)hits / (double)(hits + misses) : 0.0,
             n_gen > 0 ? (double)bytes / n_gen / 1e6 : 0.0,
-            (double)now.cache_bytes / (1 << 20), (double)now.budget_bytes / (1 << 20));
+            (double)now.cache_bytes / (1 << 20), (double)now.budget_bytes / (1 << 20),
+            (unsigned long long)picked, (unsigned long long)picked_used,
+            picked ? 100.0 * (double)picked_used / (double)picked : 0.0,
+            (unsigned long long)(now.hinted - at_prompt->hinted));
 }
 
 /* prompt ids from --prompt-ids, --chat -p, or -p (with BOS) */

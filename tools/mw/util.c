@@ -49,6 +49,7 @@ mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info)
     mw_model *model = NULL;
     mw_model_params mp = mw_model_params_default();
     mp.expert_cache_bytes = cli_expert_cache_bytes(o);
+    mp.expert_prefetch = !o->expert_prefetch_off;
     mw_status st = mw_model_open_file(o->model, &mp, &model);
     if (st == MW_OK && info)
         st = mw_model_get_info(model, info);

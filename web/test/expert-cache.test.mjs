@@ -60,7 +60,8 @@ for (const variant of ['st', 'mt']) {
         const { expert_max_bytes: one, n_expert: nExpert } = resident.info;
         assert.ok(one > 0 && resident.info.expert_bytes > one, path.basename(file));
         assert.deepEqual(resident.expertStats(), { expert_hits: 0, expert_misses: 0, expert_bytes_read: 0,
-                                                   expert_cache_bytes: 0, expert_cache_budget: 0 });
+                                                   expert_cache_bytes: 0, expert_cache_budget: 0,
+                                                   expert_predicted: 0, expert_predicted_used: 0 });
         resident.free();
         for (const budget of [one, one * nExpert]) {
           const src = fileSource(file);
@@ -74,6 +75,9 @@ for (const variant of ['st', 'mt']) {
           assert.ok(st.expert_misses > 0 && st.expert_bytes_read > 0, JSON.stringify(st));
           assert.ok(st.expert_cache_bytes > 0 && st.expert_cache_bytes <= budget, JSON.stringify(st));
           if (budget === one) assert.equal(st.expert_hits, 0, 'one expert: every use reads');
+          // the next layer's router applied ahead: counted (no read-ahead here), its picks partly used
+          assert.ok(st.expert_predicted > 0 && st.expert_predicted_used > 0 &&
+                    st.expert_predicted_used <= st.expert_predicted, JSON.stringify(st));
           m.free();
         }
       }
