@@ -6,7 +6,8 @@
 //        [--build-wasi DIR] [--build-wasm64 DIR] [--llama-bench EXE] [--port 8791] [--out FILE.md]
 // Budgets are MiB of expert cache. Each row decodes tg single tokens from a short context:
 //   llama-bench  llama.cpp's own, the file mmapped (-p 0 -n tg -t T -r 1; its warm-up run first)
-//   native       mw bench -p 0 -n tg -r 1 -c 256 -t T --expert-cache MB (mw bench's pseudo-random ids)
+//   native       mw bench -p 0 -n tg -r 1 -c 256 -t T --expert-cache MB (mw bench's pseudo-random ids),
+//                with --expert-prefetch off and on (the next layer's picks read ahead: posix_fadvise)
 //                and once without --expert-cache (all experts resident: refused when it does not fit)
 //   trace        mw generate --temp 0 -n tg --expert-cache MB on --trace-prompt (repeated text: a
 //                routing with locality; greedy text of random weights repeats too)
@@ -88,7 +89,8 @@ function benchRow(r, tg) {
   if (!r.ok) return { error: lastLine(r.stderr).replace(/^mw: (error: )?/, '') };
   const j = JSON.parse(lastLine(r.stdout));
   return { tg_tps: j.tg_tps, steps: tg, hits: j.expert_hits, misses: j.expert_misses, bytes_read: j.expert_bytes_read,
-           cache_bytes: j.expert_cache_bytes, budget: j.expert_cache_budget };
+           cache_bytes: j.expert_cache_bytes, budget: j.expert_cache_budget, predicted: j.expert_predicted,
+           predicted_used: j.expert_predicted_used, hinted: j.expert_hinted };
 }
 
 function llamaBenchRow(o) {
@@ -105,10 +107,11 @@ function traceRow(o, mb) {
                                             '-t', String(o.threads), '-c', '256', '--expert-cache', String(mb)]);
   if (!r.ok) return { error: lastLine(r.stderr) };
   const g = /generation (\d+) tokens in [\d.]+ s \(([\d.]+) tokens\/s\)/.exec(r.stderr);
-  const e = /experts in generation: (\d+) hits, (\d+) misses .*?, ([\d.]+) MB read per token/.exec(r.stderr);
+  const e = /experts in generation: (\d+) hits, (\d+) misses .*?, ([\d.]+) MB read per token.*picked ahead (\d+), used (\d+)/.exec(r.stderr);
   if (!g || !e) return { error: `unexpected output: ${lastLine(r.stderr)}` };
   const steps = Number(g[1]);
   return { tg_tps: Number(g[2]), steps, hits: Number(e[1]), misses: Number(e[2]), bytes_read: Number(e[3]) * 1e6 * steps,
+           predicted: Number(e[4]), predicted_used: Number(e[5]),
            text: r.stdout.trim().slice(0, 60) };
 }
 
@@ -159,15 +162,16 @@ function markdown(o, rows, machine, started, minutes) {
   const lb = llamaBuild(o.llamaBench);
   if (lb) out.push(`llama-bench: llama.cpp ${lb.commit || ''} ${lb.flags || ''}`.trim() + '.');
   out.push('');
-  out.push('| runtime | budget (MiB) | decode tok/s | hits | misses | hit rate | MB read / token | note |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|---|');
+  out.push('| runtime | budget (MiB) | decode tok/s | hits | misses | hit rate | MB read / token | picked ahead: used | note |');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   for (const r of rows) {
     const uses = (r.hits ?? 0) + (r.misses ?? 0);
     const note = r.error ? `**${r.error.slice(0, 160)}**` : [r.note, r.version, r.store_phase && `store: ${r.store_phase}`,
       r.load_s != null && `load ${f(r.load_s, 1)} s`, r.rss_bytes && `peak RSS ${f(r.rss_bytes / 2 ** 30, 1)} GiB`,
       r.text && `text: ${JSON.stringify(r.text.slice(0, 24))}`, `load avg ${f(r.load1, 1)}`].filter(Boolean).join('; ');
     out.push(`| ${r.runtime} | ${r.budget_mib ?? 'resident'} | ${r.error ? '–' : f(r.tg_tps)} | ${r.hits ?? '–'} | ${r.misses ?? '–'} | ` +
-             `${uses ? `${(100 * r.hits / uses).toFixed(1)} %` : '–'} | ${r.bytes_read != null && r.steps ? f(r.bytes_read / r.steps / 1e6) : '–'} | ${note} |`);
+             `${uses ? `${(100 * r.hits / uses).toFixed(1)} %` : '–'} | ${r.bytes_read != null && r.steps ? f(r.bytes_read / r.steps / 1e6) : '–'} | ` +
+             `${r.predicted ? `${(100 * r.predicted_used / r.predicted).toFixed(0)} % of ${r.predicted}` : '–'} | ${note} |`);
   }
   out.push('');
   out.push(`Command: node tools/bench/browser/experts.mjs ${process.argv.slice(2).join(' ')}`);
@@ -197,7 +201,9 @@ async function main() {
   if (want('native')) {
     add({ runtime: 'native', load1: load1(), ...benchRow(run(mw, benchArgs(o.threads)), o.tg) });
     for (const mb of o.budgets)
-      add({ runtime: 'native', budget_mib: mb, load1: load1(), ...benchRow(run(mw, [...benchArgs(o.threads), '--expert-cache', String(mb)]), o.tg) });
+      for (const prefetch of ['off', 'on'])
+        add({ runtime: `native, read-ahead ${prefetch}`, budget_mib: mb, load1: load1(),
+              ...benchRow(run(mw, [...benchArgs(o.threads), '--expert-cache', String(mb), '--expert-prefetch', prefetch]), o.tg) });
   }
   if (want('trace'))
     for (const mb of o.budgets) add({ runtime: 'native, repeated text', budget_mib: mb, load1: load1(), ...traceRow(o, mb) });

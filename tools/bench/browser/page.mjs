@@ -89,6 +89,7 @@ window.benchExperts = async ({ url, variant, threads, expertCache, contextSize, 
     return { load_s: loadS, store_phase: storePhase, variant: e.variant, threads: e.threads, tg_tps: b.decode_tokens_per_s,
              steps: c.usage.completion_tokens, prompt_evaluated: c.usage.prompt_tokens_evaluated ?? null,
              hits: b.expert_hits - a.expert_hits, misses: b.expert_misses - a.expert_misses,
+             predicted: b.expert_predicted - a.expert_predicted, predicted_used: b.expert_predicted_used - a.expert_predicted_used,
              bytes_read: b.expert_bytes_read - a.expert_bytes_read,
              cache_bytes: b.expert_cache_bytes, budget: b.expert_cache_budget, mem_bytes: b.memory_bytes };
   } finally { await e.dispose(); }
