@@ -34,6 +34,10 @@ double cli_now(void);
 /* Open -m MODEL and fill *info (when not NULL); on failure prints the error and returns NULL. */
 /* --expert-cache MB in bytes (0: experts resident; a tiny budget is 1, which the core refuses) */
 uint64_t cli_expert_cache_bytes(const mw_cli_opts *o);
+/* The models' memory_limit: this machine's physical memory, since the weights are read into
+ * RAM (no mmap) and a model beyond it would only swap or be killed; 0 (the core's address-space
+ * bound alone) where unknown, as in WASI. */
+uint64_t cli_memory_limit(void);
 mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info);
 /* Create a session with -c / -t / --window, n_ctx raised to at least min_ctx; NULL on error. */
 mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_t min_ctx);

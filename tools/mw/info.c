@@ -86,7 +86,7 @@ int mw_cmd_info(const mw_cli_opts *o)
     mw_session_params sp = mw_session_params_default();
     sp.kv_type = o->kv_type;
     /* the context a session gets, the experts' cache counted (as cli_open_session) */
-    const int32_t n_ctx = o->n_ctx ? o->n_ctx : mw_session_n_ctx_fit(&mi, &sp, 0, cli_expert_cache_bytes(o));
+    const int32_t n_ctx = o->n_ctx ? o->n_ctx : mw_session_n_ctx_fit(&mi, &sp, cli_memory_limit(), cli_expert_cache_bytes(o));
     uint64_t session_bytes = mw_session_memory_needed_kv(&mi, n_ctx, 0, o->kv_type);
     FILE *f = stdout;
 

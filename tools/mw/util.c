@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -44,10 +45,21 @@ uint64_t cli_expert_cache_bytes(const mw_cli_opts *o)
                                                 : bytes;
 }
 
+uint64_t cli_memory_limit(void)
+{
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGESIZE)
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages > 0 && page > 0)
+        return (uint64_t)pages * (uint64_t)page;
+#endif
+    return 0;
+}
+
 mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info)
 {
     mw_model *model = NULL;
     mw_model_params mp = mw_model_params_default();
+    mp.memory_limit = cli_memory_limit();
     mp.expert_cache_bytes = cli_expert_cache_bytes(o);
     mp.expert_prefetch = !o->expert_prefetch_off;
     mw_status st = mw_model_open_file(o->model, &mp, &model);
@@ -74,7 +86,7 @@ mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_
         /* the engine's default context (shrunk to fit memory), raised only when needed */
         mw_model_info info;
         if (mw_model_get_info(model, &info) == MW_OK &&
-            min_ctx > mw_session_n_ctx_fit(&info, &sp, 0, cli_expert_cache_bytes(o)))
+            min_ctx > mw_session_n_ctx_fit(&info, &sp, cli_memory_limit(), cli_expert_cache_bytes(o)))
             sp.n_ctx = min_ctx;
     }
     mw_session *s = NULL;

@@ -14,21 +14,29 @@ async function modelOf({ url, asFile }) {
   return new File([bytes], url.split('/').pop(), { lastModified: 1700000000000 });
 }
 
+// the steps taken, with times: the test prints them when a call does not come back
+const t0 = performance.now();
+window.expertTrace = [];
+const trace = (step) => window.expertTrace.push(`${(performance.now() - t0).toFixed(0)} ms ${step}`);
+
 async function run(model, opts, req) {
   const phases = [], copied = [];
+  trace(`createEngine ${JSON.stringify({ ...opts, model: model.name || model })}`);
   const e = await createEngine({ model, ...opts, onProgress: (p) => {
-    if (!phases.includes(p.phase)) phases.push(p.phase);
+    if (!phases.includes(p.phase)) { phases.push(p.phase); trace(`phase ${p.phase}`); }
     if (p.phase === 'copy') copied.push([p.loaded, p.total]);
   } });
   try {
+    trace('created');
     const runs = [];
     for (let i = 0; i < 2; i++) {
       await e.reset();
+      trace(`completion ${i}`);
       const c = await e.completions.create(req);
       runs.push({ text: c.choices[0].text, logprobs: c.choices[0].logprobs, stats: { ...await e.getStats() } });   // a copy: engine.stats is one live object
     }
     return { variant: e.variant, threads: e.threads, info: e.info, phases, copied, runs };
-  } finally { await e.dispose(); }
+  } finally { trace('dispose'); await e.dispose(); trace('disposed'); }
 }
 
 const fail = (err) => ({ error: `${err.name}: ${err.message}`, code: err.code, name: err.constructor && err.constructor.name });
@@ -51,10 +59,11 @@ window.expertRun = async ({ url, asFile = false, variant, threads, prompt, maxTo
 window.expertError = async ({ url, asFile = false, bytes = false, text = null, ...opts }) => {
   try {
     const model = text != null ? new File([text], 'notes.gguf') : bytes ? await (await fetch(url)).arrayBuffer() : await modelOf({ url, asFile });
+    trace(`createEngine (to be refused) ${JSON.stringify({ ...opts, model: model.name || model })}`);
     const e = await createEngine({ model, ...opts });
     await e.dispose();
     return { ok: true };
-  } catch (err) { return fail(err); }
+  } catch (err) { return fail(err); } finally { trace('refusal done'); }
 };
 
 window.storedCopies = async () => {
