@@ -431,9 +431,9 @@ async function spawnWorker() {
 export const _startLimits = { timeoutMs: 30_000, attempts: 2 };
 
 /** A worker with the module started: { engine, init }. A start that does not answer within
- *  _startLimits.timeoutMs gets a new worker: Firefox (153) sometimes never finishes starting the
- *  threaded module's pool workers inside the engine worker (about once in 30 starts in the e2e
- *  suite, always in the same place: before init answers); a new worker then starts normally.
+ *  _startLimits.timeoutMs gets a new worker: in Firefox (153) the threaded module's start
+ *  sometimes never answers (about once in 30 starts in the e2e suite; its pool workers, started
+ *  inside the engine worker, are the likely place); a new worker then starts normally.
  *  After the last attempt: WorkerCrashedError, never a createEngine that waits forever. */
 async function startModule(payload) {
   for (let attempt = 1; ; attempt++) {

@@ -102,8 +102,8 @@ function check(name, r, { variant, first }) {
 /** window[fn](arg) in the page, polled rather than awaited in one protocol call, so a call that
  *  does not come back within ms fails with the page's last steps (expertTrace) and console
  *  instead of a bare protocol timeout. That trace found the Firefox hang of this file (one run
- *  in 4–7): createEngine's module start in a new engine worker never answered (the threaded
- *  module's pool workers), which createEngine now detects and retries in a new worker. */
+ *  in 4–7): createEngine's start of the threaded module in a new engine worker never answered,
+ *  which createEngine now detects and retries in a new worker. */
 async function pageCall(browser, fn, arg, ms = 150_000) {
   const { page } = browser;
   await page.evaluate(([f, a]) => { window.expertDone = null; window[f](a).then((r) => { window.expertDone = { r }; }); }, [fn, arg]);

@@ -1,5 +1,5 @@
 // engine-start.test.mjs — createEngine when the module does not start in its worker (seen in
-// Firefox: the threaded module's pool workers sometimes never finish starting): the worker is
+// Firefox: the threaded module's start sometimes never answers): the worker is
 // replaced after _startLimits.timeoutMs, and after _startLimits.attempts workers createEngine
 // rejects with WorkerCrashedError instead of waiting forever. The module here is a stand-in in
 // a temporary moduleBase: its factory never resolves while a counter file says so, then hands
