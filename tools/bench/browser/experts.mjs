@@ -124,7 +124,10 @@ async function chromiumRows(o, budgets, onRow) {
     executablePath: CHROMIUM, headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
            '--disable-component-update', '--disable-sync', '--disable-renderer-backgrounding',
-           '--disable-background-timer-throttling'],
+           '--disable-background-timer-throttling',
+           // headless Chromium gives an origin 10 GiB here (navigator.storage.estimate), too little
+           // for a 26 GiB copy in OPFS; a browser's usual share is most of the free disk, as this gives
+           '--unlimited-storage'],
   });
   const version = `Chromium ${ctx.browser() ? ctx.browser().version() : ''}`.trim();
   const url = `http://127.0.0.1:${server.address().port}/models/${path.basename(o.model)}`;
