@@ -25,6 +25,7 @@ struct mw_expert_cache {
     mw_source src;
     uint64_t data_offset;     /* file offset of the tensor data section */
     uint64_t budget, tick;
+    uint64_t slot_bytes;      /* every entry's allocation: the largest expert's slices */
     int32_t n_layer, n_expert;
     bool predict;             /* expert_prefetch */
     entry *entries;           /* [n_layer][n_expert] */
@@ -100,8 +101,8 @@ void mw_expert_sizes(const mw_gguf *g, int32_t n_layer, uint64_t *total, uint64_
 }
 
 mw_status mw_expert_cache_create(const mw_source *src, uint64_t data_offset, uint64_t budget,
-                                 int32_t n_layer, int32_t n_expert, bool predict,
-                                 mw_expert_cache **out)
+                                 uint64_t slot_bytes, int32_t n_layer, int32_t n_expert,
+                                 bool predict, mw_expert_cache **out)
 {
     *out = NULL;
     const size_t n = (size_t)n_layer * (size_t)n_expert;
@@ -118,6 +119,7 @@ mw_status mw_expert_cache_create(const mw_source *src, uint64_t data_offset, uin
     c->src = *src;
     c->data_offset = data_offset;
     c->budget = budget;
+    c->slot_bytes = slot_bytes;
     c->n_layer = n_layer;
     c->n_expert = n_expert;
     c->predict = predict;
@@ -159,10 +161,10 @@ static void drop(mw_expert_cache *c, entry *en)
 }
 
 /* Evict the least recently used entries until an entry of need bytes fits the budget. The
- * first evicted allocation that can hold need is kept in *spare (no longer counted) rather than
- * freed: natively a fresh allocation of ~100 MB is fresh pages, and faulting them in under
- * memory pressure cost more than the disk (Mixtral-8x7B at 4 GiB: 2/3 of the time in the
- * kernel); a reused one is already in memory. The spare then counts with all its bytes. */
+ * first evicted allocation that can hold need (with equal slots: the first) is kept in *spare
+ * (no longer counted) rather than freed: natively a fresh allocation of ~100 MB is fresh pages,
+ * and faulting them in under memory pressure cost more than the disk (Mixtral-8x7B at 4 GiB:
+ * 2/3 of the time in the kernel); a reused one is already in memory. */
 static mw_status make_room(mw_expert_cache *c, uint64_t need, entry *spare)
 {
     const size_t n = (size_t)c->n_layer * (size_t)c->n_expert;
@@ -262,13 +264,14 @@ mw_status mw_expert_cache_get(mw_expert_cache *c, const mw_layer *l, int32_t il,
         if (spare.ptr) {
             en->raw = spare.raw, en->ptr = spare.ptr, en->bytes = spare.bytes;
         } else {
-            if (bytes > (uint64_t)SIZE_MAX - MW_TENSOR_ALIGN ||
-                !(en->raw = mw_alloc((size_t)bytes + MW_TENSOR_ALIGN - 1)))
+            const uint64_t slot = MW_MAX(bytes, c->slot_bytes);
+            if (slot > (uint64_t)SIZE_MAX - MW_TENSOR_ALIGN ||
+                !(en->raw = mw_alloc((size_t)slot + MW_TENSOR_ALIGN - 1)))
                 return mw_fail(MW_ERR_NO_MEMORY, "out of memory for a %llu-byte expert",
-                               (unsigned long long)bytes);
+                               (unsigned long long)slot);
             en->ptr = (uint8_t *)(((uintptr_t)en->raw + MW_TENSOR_ALIGN - 1) &
                                   ~(uintptr_t)(MW_TENSOR_ALIGN - 1));
-            en->bytes = bytes;
+            en->bytes = slot;
         }
         c->stats.cache_bytes += en->bytes;
         if ((st = fill(c, en, t, off, il, e))) {

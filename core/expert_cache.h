@@ -24,11 +24,12 @@ bool mw_expert_tensor_name(const char *name);
 void mw_expert_sizes(const mw_gguf *g, int32_t n_layer, uint64_t *total, uint64_t *max_one);
 
 /* A cache of at most budget bytes over src (taken over: closed by mw_expert_cache_free, also
- * on failure). data_offset: the file offset of the tensor data section. predict:
- * mw_model_params.expert_prefetch. */
+ * on failure). data_offset: the file offset of the tensor data section. slot_bytes: the
+ * largest expert's three slices (mw_expert_sizes' max_one): every entry is allocated at this
+ * size, so any evicted entry's memory holds the next miss. predict: expert_prefetch. */
 mw_status mw_expert_cache_create(const mw_source *src, uint64_t data_offset, uint64_t budget,
-                                 int32_t n_layer, int32_t n_expert, bool predict,
-                                 mw_expert_cache **out);
+                                 uint64_t slot_bytes, int32_t n_layer, int32_t n_expert,
+                                 bool predict, mw_expert_cache **out);
 
 /* Whether moe.c should pick the next layer's experts ahead (expert_prefetch). */
 bool mw_expert_cache_predicts(const mw_expert_cache *c);

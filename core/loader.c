@@ -524,8 +524,9 @@ mw_status mw_loader_open_source(const mw_source *src, const mw_model_params *par
         mw_model_info_from_gguf(g, &info);
         mw_source kept_src = *src;
         kept_src.close = NULL;   /* the caller closes it when the model cannot be built */
-        st = mw_expert_cache_create(&kept_src, g->data_offset, p.expert_cache_bytes, info.n_layer,
-                                    info.n_expert, p.expert_prefetch != 0, &experts);
+        st = mw_expert_cache_create(&kept_src, g->data_offset, p.expert_cache_bytes,
+                                    info.expert_max_bytes, info.n_layer, info.n_expert,
+                                    p.expert_prefetch != 0, &experts);
     }
     if (st) {
         mw_data_free(&blocks);

@@ -94,7 +94,9 @@ typedef struct mw_model_params {
      * many bytes. Attention, norms, routers, embeddings and the output stay resident. Needs a
      * positional source (mw_model_open_file on a regular file, or mw_model_open_source); the
      * source must stay readable until mw_model_free. At least one expert's three slices
-     * (mw_model_info.expert_max_bytes) or MW_ERR_INVALID_ARG. The memory rule then counts the
+     * (mw_model_info.expert_max_bytes) or MW_ERR_INVALID_ARG; each cached expert takes that
+     * largest expert's bytes (one slot size, so an evicted expert's memory is reused as it is:
+     * no fresh pages per read). The memory rule then counts the
      * resident weights + this budget instead of all the weights. Logits are bit-identical to
      * a fully resident model's. No effect on a dense model. Threads: a streamed model's
      * sessions may live on different threads but must not evaluate at the same time (the cache
