@@ -62,6 +62,15 @@ static void repack_q6_K(int64_t n_rows, int n, const void *src, void *dst)
 
 /* ---- Q6_K ---- */
 
+/* The fourth value of each byte position of V0..V2: their top 2 bits as its bits 0-1, 2-3, 4-5
+ * (16-bit shifts, each byte's bits masked back to its own) */
+SIMD_INLINE v128_t top_bits_q6_K(v128_t v0, v128_t v1, v128_t v2)
+{
+    return wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
+                                     wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
+                        wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+}
+
 /* Half `half` of one row's values 64c.. as four i16 vectors of values 0..63 (0: groups 4c,
  * 4c+1 from V0, V1; 1: groups 4c+2, 4c+3 from V2 and the top bits of V0..V2); half_dots_q6_K:
  * their dots with that half's 32 activations widened (y). pa, pb: the two groups' i32x4
@@ -79,11 +88,7 @@ SIMD_INLINE void x_q6_K_half(const uint8_t *q, int half, v128_t x[4])
         const v128_t v2 = wasm_v128_load(q + 32);
         x[0] = wasm_v128_and(v2, m6);
         x[1] = wasm_v128_and(wasm_u16x8_shr(v2, 8), m6);
-        /* the top 2 bits of each byte of V0, V1, V2 are bits 0-1, 2-3, 4-5 of one more value */
-        const v128_t e = wasm_v128_or(
-            wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
-                         wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
-            wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+        const v128_t e = top_bits_q6_K(v0, v1, v2);
         x[2] = wasm_v128_and(e, wasm_i16x8_splat(0x00ff));
         x[3] = wasm_u16x8_shr(e, 8);
     }
@@ -121,9 +126,7 @@ SIMD_INLINE void half_dots_q6_K_relaxed(const uint8_t *q, int half, const v128_t
     } else {
         const v128_t v2 = wasm_v128_load(q + 32);
         xa = wasm_v128_and(v2, m6);
-        xb = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
-                                       wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
-                          wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+        xb = top_bits_q6_K(v0, v1, v2);
     }
     *pa = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[0], xa, zero);
     *pb = wasm_i32x4_relaxed_dot_i8x16_i7x16_add(y[1], xb, zero);
@@ -277,9 +280,7 @@ static void unpack_xs_q6_K_relaxed(const block_q6_Kx8 *x, xs_q6_K_relaxed *xs)
             xs->q[c][0][r][0] = wasm_v128_and(v0, m6);
             xs->q[c][0][r][1] = wasm_v128_and(v1, m6);
             xs->q[c][1][r][0] = wasm_v128_and(v2, m6);
-            xs->q[c][1][r][1] = wasm_v128_or(wasm_v128_or(wasm_v128_and(wasm_u16x8_shr(v0, 6), wasm_i16x8_splat(0x0303)),
-                                                          wasm_v128_and(wasm_u16x8_shr(v1, 4), wasm_i16x8_splat(0x0c0c))),
-                                             wasm_v128_and(wasm_u16x8_shr(v2, 2), wasm_i16x8_splat(0x3030)));
+            xs->q[c][1][r][1] = top_bits_q6_K(v0, v1, v2);
         }
     for (int p = 0; p < 4; p++)
         for (int c = 0; c < 4; c++) {
