@@ -16,8 +16,8 @@ static const char *const kinds[3] = { "gate", "up", "down" };
 typedef struct entry {
     uint8_t *ptr;        /* MW_TENSOR_ALIGN-aligned: gate, up, down slices; NULL = not cached */
     void *raw;           /* what mw_alloc returned */
-    uint64_t bytes;      /* the budget it takes: the usable bytes at ptr, at least the three
-                            slices rounded up (more when an evicted larger expert's were reused) */
+    uint64_t bytes;      /* the budget it takes: the usable bytes at ptr, the cache's slot size
+                            (at least the three slices rounded up) */
     uint64_t last_used;  /* tick of its last use */
 } entry;
 

@@ -25,13 +25,6 @@ static void embed(mw_session *s, const int32_t *tokens, int32_t n_tok)
                    s->sc.x + (size_t)t * n_embd, n_embd);
 }
 
-static void norm_rows(float *out, const float *x, const mw_tensor *w, int32_t n_tok, int32_t n,
-                      float eps)
-{
-    for (int32_t t = 0; t < n_tok; t++)
-        mw_rmsnorm(out + (size_t)t * n, x + (size_t)t * n, w->data, n, eps);
-}
-
 static void add_rows(float *x, const float *y, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -43,7 +36,7 @@ static void attention_block(mw_session *s, int32_t il, int32_t pos0, int32_t n_t
     const mw_model_info *hp = &s->model->info;
     const mw_layer *l = &s->model->layers[il];
     mw_scratch *sc = &s->sc;
-    norm_rows(sc->xn, sc->x, &l->attn_norm, n_tok, hp->n_embd, hp->norm_eps);
+    mw_rmsnorm_rows(sc->xn, sc->x, l->attn_norm.data, n_tok, hp->n_embd, hp->norm_eps);
     mw_matmul_job qkv[3] = { { &l->wq, sc->q }, { &l->wk, sc->k }, { &l->wv, sc->v } };
     mw_matmul(s->pool, sc, n_tok, sc->xn, 3, qkv);
     const size_t n_q = (size_t)hp->n_head * hp->head_dim, n_kv = (size_t)hp->n_head_kv * hp->head_dim;
@@ -65,7 +58,7 @@ static mw_status ffn_block(mw_session *s, int32_t il, int32_t n_tok)
     const mw_model_info *hp = &s->model->info;
     const mw_layer *l = &s->model->layers[il];
     mw_scratch *sc = &s->sc;
-    norm_rows(sc->xn, sc->x, &l->ffn_norm, n_tok, hp->n_embd, hp->norm_eps);
+    mw_rmsnorm_rows(sc->xn, sc->x, l->ffn_norm.data, n_tok, hp->n_embd, hp->norm_eps);
     if (hp->n_expert) {
         mw_status st = mw_moe_ffn(s->pool, sc, s->model, s->expert_counts, il, n_tok);
         if (st)
@@ -101,7 +94,7 @@ mw_status mw_forward_chunk(mw_session *s, const int32_t *tokens, int32_t n_tok, 
     /* final norm: every row when the caller wants them all, else only the last */
     const int32_t first = (logits_rows || embd_rows) ? 0 : n_tok - 1;
     const int32_t n_out = n_tok - first;
-    norm_rows(sc->xn, sc->x + (size_t)first * hp->n_embd, &m->output_norm, n_out, hp->n_embd,
+    mw_rmsnorm_rows(sc->xn, sc->x + (size_t)first * hp->n_embd, m->output_norm.data, n_out, hp->n_embd,
               hp->norm_eps);
     if (embd_rows)
         memcpy(embd_rows, sc->xn, (size_t)n_out * hp->n_embd * sizeof(float));

@@ -44,9 +44,7 @@ static void predict_next_layer(mw_pool *pool, mw_scratch *sc, const mw_model *mo
     const mw_model_info *hp = &model->info;
     const mw_layer *next = &model->layers[il + 1];
     const int32_t n_embd = hp->n_embd, k = hp->n_expert_used;
-    for (int32_t t = 0; t < n_tok; t++)
-        mw_rmsnorm(sc->ex_in + (size_t)t * n_embd, sc->x + (size_t)t * n_embd, next->ffn_norm.data,
-                   n_embd, hp->norm_eps);
+    mw_rmsnorm_rows(sc->ex_in, sc->x, next->ffn_norm.data, n_tok, n_embd, hp->norm_eps);
     mw_matmul_job router = { &next->ffn_gate_inp, sc->router };
     mw_matmul(pool, sc, n_tok, sc->ex_in, 1, &router);
     int32_t sel[256];

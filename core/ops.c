@@ -17,6 +17,12 @@ void mw_rmsnorm(float *out, const float *x, const float *w, int n, float eps)
         out[i] = (x[i] * scale) * w[i];
 }
 
+void mw_rmsnorm_rows(float *out, const float *x, const float *w, int32_t n_rows, int32_t n, float eps)
+{
+    for (int32_t r = 0; r < n_rows; r++)
+        mw_rmsnorm(out + (size_t)r * n, x + (size_t)r * n, w, n, eps);
+}
+
 void mw_rope_table(float *cs, int head_dim, int32_t pos, float rope_theta)
 {
     const float theta_scale = powf(rope_theta, -2.0f / (float)head_dim);

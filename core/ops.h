@@ -10,6 +10,8 @@
 
 /* out = x / sqrt(mean(x^2) + eps) * w  (sum of squares in double, as ggml) */
 void mw_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+/* mw_rmsnorm of n_rows consecutive rows of n values each (out, x: [n_rows][n]) */
+void mw_rmsnorm_rows(float *out, const float *x, const float *w, int32_t n_rows, int32_t n, float eps);
 
 /* cos/sin table for one position: cs[2*i] = cos(theta_i), cs[2*i+1] = sin(theta_i),
  * theta_i = pos * base^(-2i/head_dim), computed by repeated multiplication as ggml does. */

@@ -387,13 +387,11 @@ class Engine {
       await Promise.race([this._call('dispose').catch(() => {}), new Promise((r) => { timer = setTimeout(r, 2000); })]);
       clearTimeout(timer);   // a pending timer would keep Node running for 2 s after dispose
     }
-    this.#disposed = true;
-    for (const p of this.#pending.values()) p.reject(new MwError('the engine has been disposed', { code: 'disposed' }));
-    this.#pending.clear();
-    await this.#worker.terminate();
+    await this._kill();
   }
 
-  /** End the worker at once, without asking it (a worker whose module never started). */
+  /** End the worker at once, without asking it to free first (dispose's last step; alone: a
+   *  worker whose module never started). Pending requests reject. */
   async _kill() {
     this.#disposed = true;
     for (const p of this.#pending.values()) p.reject(new MwError('the engine has been disposed', { code: 'disposed' }));

@@ -182,12 +182,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
             t_tg[r] = cli_now() - t0 - t_experts;
             c_tg[r] = c0 < 0 ? -1 : cpu_seconds() - c0;
             mw_model_expert_stats(model, &e1);
-            tg_experts.hits += e1.hits - e0.hits;
-            tg_experts.misses += e1.misses - e0.misses;
-            tg_experts.bytes_read += e1.bytes_read - e0.bytes_read;
-            tg_experts.predicted += e1.predicted - e0.predicted;
-            tg_experts.predicted_used += e1.predicted_used - e0.predicted_used;
-            tg_experts.hinted += e1.hinted - e0.hinted;
+            cli_expert_stats_add(&tg_experts, &e0, &e1);
         }
         fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, t_pp[r], t_tg[r]);
     }

@@ -38,6 +38,10 @@ uint64_t cli_expert_cache_bytes(const mw_cli_opts *o);
  * RAM (no mmap) and a model beyond it would only swap or be killed; 0 (the core's address-space
  * bound alone) where unknown, as in WASI. */
 uint64_t cli_memory_limit(void);
+/* acc += the expert cache's counters gained from before to after (mw_model_expert_stats
+ * snapshots); the cache's size and budget are not counters and stay as they are in acc */
+void cli_expert_stats_add(mw_expert_stats *acc, const mw_expert_stats *before,
+                          const mw_expert_stats *after);
 mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info);
 /* Create a session with -c / -t / --window, n_ctx raised to at least min_ctx; NULL on error. */
 mw_session *cli_open_session(const mw_cli_opts *o, const mw_model *model, int32_t min_ctx);

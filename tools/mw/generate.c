@@ -96,13 +96,12 @@ static void print_rate(const char *what, int32_t n, double seconds)
 /* --expert-cache: the generated tokens' share of the cache counters (from after the prompt) */
 static void print_expert_stats(const mw_model *model, const mw_expert_stats *at_prompt, int32_t n_gen)
 {
-    mw_expert_stats now;
+    mw_expert_stats now, gen = { 0 };
     if (mw_model_expert_stats(model, &now) != MW_OK || now.budget_bytes == 0)
         return;
-    uint64_t hits = now.hits - at_prompt->hits, misses = now.misses - at_prompt->misses;
-    uint64_t bytes = now.bytes_read - at_prompt->bytes_read;
-    uint64_t picked = now.predicted - at_prompt->predicted;
-    uint64_t picked_used = now.predicted_used - at_prompt->predicted_used;
+    cli_expert_stats_add(&gen, at_prompt, &now);
+    const uint64_t hits = gen.hits, misses = gen.misses, bytes = gen.bytes_read;
+    const uint64_t picked = gen.predicted, picked_used = gen.predicted_used;
     fprintf(stderr, "mw: experts in generation: %llu hits, %llu misses (%.1f %% hits), "
             "%.1f MB read per token; the cache holds %.1f of %.1f MiB; picked ahead %llu, "
             "used %llu (%.1f %%), read ahead %llu\n",
@@ -112,7 +111,7 @@ static void print_expert_stats(const mw_model *model, const mw_expert_stats *at_
             (double)now.cache_bytes / (1 << 20), (double)now.budget_bytes / (1 << 20),
             (unsigned long long)picked, (unsigned long long)picked_used,
             picked ? 100.0 * (double)picked_used / (double)picked : 0.0,
-            (unsigned long long)(now.hinted - at_prompt->hinted));
+            (unsigned long long)gen.hinted);
 }
 
 /* prompt ids from --prompt-ids, --chat -p, or -p (with BOS) */

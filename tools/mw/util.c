@@ -55,6 +55,17 @@ uint64_t cli_memory_limit(void)
     return 0;
 }
 
+void cli_expert_stats_add(mw_expert_stats *acc, const mw_expert_stats *before,
+                          const mw_expert_stats *after)
+{
+    acc->hits += after->hits - before->hits;
+    acc->misses += after->misses - before->misses;
+    acc->bytes_read += after->bytes_read - before->bytes_read;
+    acc->predicted += after->predicted - before->predicted;
+    acc->predicted_used += after->predicted_used - before->predicted_used;
+    acc->hinted += after->hinted - before->hinted;
+}
+
 mw_model *cli_open_model(const mw_cli_opts *o, mw_model_info *info)
 {
     mw_model *model = NULL;
