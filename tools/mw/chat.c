@@ -178,7 +178,7 @@ int mw_cmd_chat(const mw_cli_opts *o)
             goto done;
         fputc('\n', stdout);
         fprintf(stderr, "[%d tokens, %.1f tokens/s; prompt %.3f s]\n", (int)gs.n_gen,
-                gs.seconds > 0 ? gs.n_gen / gs.seconds : 0.0, t_prompt);
+                gs.seconds > 0 ? gs.n_eval / gs.seconds : 0.0, t_prompt);
 
         /* the reply text becomes the assistant message of the next rendering */
         int32_t n_reply = gs.n_gen < reply_cap ? gs.n_gen : reply_cap;

@@ -75,6 +75,8 @@ mw_sampler *cli_make_sampler(const mw_cli_opts *o, int32_t n_vocab);
  * the last of n_predict (-1 = no limit). A full context ends generation without error. */
 typedef struct cli_gen_stats {
     int32_t n_gen;       /* ids produced (and printed) */
+    int32_t n_eval;      /* of which evaluated: the first comes from the prompt's logits, and the
+                          * last of n_predict is not evaluated, so rates count these */
     double seconds;      /* wall time of the loop */
     int hit_eog, hit_context_full;
 } cli_gen_stats;

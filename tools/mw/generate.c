@@ -82,6 +82,7 @@ int cli_generate_loop(const mw_model *model, mw_session *s, mw_sampler *smp, mw_
             rc = cli_engine_error(st, "evaluation failed");
             break;
         }
+        stats->n_eval++;
     }
     stats->seconds = cli_now() - t0;
     return rc;
@@ -93,8 +94,16 @@ static void print_rate(const char *what, int32_t n, double seconds)
             seconds > 0 ? n / seconds : 0.0);
 }
 
-/* --expert-cache: the generated tokens' share of the cache counters (from after the prompt) */
-static void print_expert_stats(const mw_model *model, const mw_expert_stats *at_prompt, int32_t n_gen)
+/* the generation's rate counts the ids it evaluated (cli_gen_stats.n_eval), not those printed */
+static void print_generation_rate(const cli_gen_stats *gs)
+{
+    fprintf(stderr, ", generation %d tokens (%d evaluated) in %.3f s (%.2f tokens/s)", (int)gs->n_gen,
+            (int)gs->n_eval, gs->seconds, gs->seconds > 0 ? gs->n_eval / gs->seconds : 0.0);
+}
+
+/* --expert-cache: the generated tokens' share of the cache counters (from after the prompt),
+ * per evaluated token */
+static void print_expert_stats(const mw_model *model, const mw_expert_stats *at_prompt, int32_t n_eval)
 {
     mw_expert_stats now, gen = { 0 };
     if (mw_model_expert_stats(model, &now) != MW_OK || now.budget_bytes == 0)
@@ -107,7 +116,7 @@ static void print_expert_stats(const mw_model *model, const mw_expert_stats *at_
             "used %llu (%.1f %%), read ahead %llu\n",
             (unsigned long long)hits, (unsigned long long)misses,
             hits + misses ? 100.0 * (double)hits / (double)(hits + misses) : 0.0,
-            n_gen > 0 ? (double)bytes / n_gen / 1e6 : 0.0,
+            n_eval > 0 ? (double)bytes / n_eval / 1e6 : 0.0,
             (double)now.cache_bytes / (1 << 20), (double)now.budget_bytes / (1 << 20),
             (unsigned long long)picked, (unsigned long long)picked_used,
             picked ? 100.0 * (double)picked_used / (double)picked : 0.0,
@@ -220,9 +229,9 @@ int mw_cmd_generate(const mw_cli_opts *o)
         fprintf(stderr, "mw: context full after %d tokens (-c to enlarge)\n",
                 (int)mw_session_n_past(s));
     print_rate("mw: prompt", n_prompt, t_prompt);
-    print_rate(", generation", gs.n_gen, gs.seconds);
+    print_generation_rate(&gs);
     fputc('\n', stderr);
-    print_expert_stats(model, &experts_at_prompt, (int32_t)gs.n_gen);
+    print_expert_stats(model, &experts_at_prompt, gs.n_eval);
     rc = 0;
 done:
     free(ids);

@@ -40,7 +40,7 @@ test("generate --temp 0 prints llama.cpp's text", async () => {
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, GREEDY_40);
   assert.ok(GREEDY_48.startsWith(r.stdout));
-  assert.match(r.stderr, /mw: prompt 5 tokens in [\d.]+ s \([\d.]+ tokens\/s\), generation 40 tokens in/);
+  assert.match(r.stderr, /mw: prompt 5 tokens in [\d.]+ s \([\d.]+ tokens\/s\), generation 40 tokens \(39 evaluated\) in [\d.]+ s \([\d.]+ tokens\/s\)/);
   const ids = await js(['generate', '-m', MODEL_REL, '-p', 'Once upon a time', '-n', '8', '--temp', '0', '--print-ids']);
   assert.equal(ids.stdout, '432 383 286 261 376 298 315 421\n');
 });
