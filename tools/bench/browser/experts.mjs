@@ -2,12 +2,14 @@
 // experts.mjs — streamed Mixtral experts (issue 14) on one file, in every runtime, one command:
 //   node tools/bench/browser/experts.mjs --model FILE [--budgets "2048 4096 8192 16384"]
 //        [--wasi-budgets "1024 2048"] [--chromium-budgets "2048 4096 8192 12288"] [-n 16] [-t 2] [--runtimes "llama-bench native trace wasi chromium"]
+//        [--prefetch "off on"]
 //        [--variant wasm64-relaxed] [--trace-prompt TEXT] [--profile DIR] [--native DIR]
 //        [--build-wasi DIR] [--build-wasm64 DIR] [--llama-bench EXE] [--port 8791] [--out FILE.md]
 // Budgets are MiB of expert cache. Each row decodes tg single tokens from a short context:
 //   llama-bench  llama.cpp's own, the file mmapped (-p 0 -n tg -t T -r 1; its warm-up run first)
 //   native       mw bench -p 0 -n tg -r 1 -c 256 -t T --expert-cache MB (mw bench's pseudo-random ids),
-//                with --expert-prefetch off and on (the next layer's picks read ahead: posix_fadvise)
+//                with --expert-prefetch off and on (the next layer's picks read ahead: posix_fadvise;
+//                --prefetch narrows it)
 //                and once without --expert-cache (all experts resident: refused when it does not fit)
 //   trace        mw generate --temp 0 -n tg --expert-cache MB on --trace-prompt (repeated text: a
 //                routing with locality; greedy text of random weights repeats too)
@@ -38,7 +40,7 @@ function parseArgs(argv) {
   const B = (p) => path.join(ROOT, p);
   const o = {
     model: null, budgets: [2048, 4096, 8192, 16384], wasiBudgets: [1024, 2048], chromiumBudgets: [2048, 4096, 8192, 12288], tg: 16, threads: 2,
-    runtimes: RUNTIMES, variant: 'wasm64-relaxed',
+    runtimes: RUNTIMES, prefetch: ['off', 'on'], variant: 'wasm64-relaxed',
     tracePrompt: 'the cat sat on the mat. '.repeat(8).trim(),
     profile: B('build-bench/experts-chromium-profile'), native: B('build'), buildWasi: B('build-wasi'),
     buildWasm64: B('build-wasm64'), port: 8791, llamaBench: B('build-bench/llama.cpp/build/bin/llama-bench'),
@@ -55,6 +57,7 @@ function parseArgs(argv) {
     else if (a === '-n') o.tg = Number(take());
     else if (a === '-t') o.threads = Number(take());
     else if (a === '--runtimes') o.runtimes = list(take());
+    else if (a === '--prefetch') o.prefetch = list(take());
     else if (a === '--variant') o.variant = take();
     else if (a === '--trace-prompt') o.tracePrompt = take();
     else if (a === '--profile') o.profile = path.resolve(take());
@@ -65,12 +68,13 @@ function parseArgs(argv) {
     else if (a === '--port') o.port = Number(take());
     else if (a === '--out') o.out = path.resolve(take());
     else if (a === '-h' || a === '--help') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 24).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 26).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${a}`);
   }
   if (!o.model || !fs.existsSync(o.model)) throw new Error(`--model: ${o.model ? `no file ${o.model}` : 'required'}`);
   for (const r of o.runtimes) if (!RUNTIMES.includes(r)) throw new Error(`unknown runtime '${r}' (${RUNTIMES.join(', ')})`);
+  for (const p of o.prefetch) if (p !== 'off' && p !== 'on') throw new Error(`--prefetch: '${p}' is neither off nor on`);
   return o;
 }
 
@@ -106,7 +110,8 @@ function traceRow(o, mb) {
   const r = run(path.join(o.native, 'mw'), ['generate', '-m', o.model, '-p', o.tracePrompt, '-n', String(o.tg), '--temp', '0',
                                             '-t', String(o.threads), '-c', '256', '--expert-cache', String(mb)]);
   if (!r.ok) return { error: lastLine(r.stderr) };
-  const g = /generation (\d+) tokens in [\d.]+ s \(([\d.]+) tokens\/s\)/.exec(r.stderr);
+  // the rate and MB per token count the evaluated ids (the first comes with the prompt)
+  const g = /generation \d+ tokens \((\d+) evaluated\) in [\d.]+ s \(([\d.]+) tokens\/s\)/.exec(r.stderr);
   const e = /experts in generation: (\d+) hits, (\d+) misses .*?, ([\d.]+) MB read per token.*picked ahead (\d+), used (\d+)/.exec(r.stderr);
   if (!g || !e) return { error: `unexpected output: ${lastLine(r.stderr)}` };
   const steps = Number(g[1]);
@@ -204,7 +209,7 @@ async function main() {
   if (want('native')) {
     add({ runtime: 'native', load1: load1(), ...benchRow(run(mw, benchArgs(o.threads)), o.tg) });
     for (const mb of o.budgets)
-      for (const prefetch of ['off', 'on'])
+      for (const prefetch of o.prefetch)
         add({ runtime: `native, read-ahead ${prefetch}`, budget_mib: mb, load1: load1(),
               ...benchRow(run(mw, [...benchArgs(o.threads), '--expert-cache', String(mb), '--expert-prefetch', prefetch]), o.tg) });
   }
