@@ -269,8 +269,16 @@ function renderThreadsBadge() {
 }
 
 function renderMemory() {
-  const mem = state.engine ? state.engine.stats.memory_bytes : NaN;
-  ui.badgeMemory.textContent = Number.isFinite(mem) && mem > 0 ? `memory ${fmtBytes(mem)}` : 'memory –';
+  const st = state.engine ? state.engine.stats : {};
+  const mem = st.memory_bytes;
+  let text = Number.isFinite(mem) && mem > 0 ? `memory ${fmtBytes(mem)}` : 'memory –';
+  // streamed experts: the cache's fill against its budget, and how often it had the expert
+  if (st.expert_cache_budget > 0) {
+    const uses = st.expert_hits + st.expert_misses;
+    text += ` · experts ${fmtBytes(st.expert_cache_bytes)} / ${fmtBytes(st.expert_cache_budget)} cache` +
+            (uses > 0 ? `, ${Math.round(100 * st.expert_hits / uses)}% hits` : '');
+  }
+  ui.badgeMemory.textContent = text;
 }
 // The speed of the last reply of the loaded model; NaN clears it (no model, a new model).
 function renderSpeed(tps) {

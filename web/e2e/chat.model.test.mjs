@@ -229,6 +229,9 @@ for (const { engine, skipReason } of BROWSERS) for (const isolation of [true, fa
       await page.waitForFunction(() => document.body.dataset.generating === 'false' &&
         document.querySelector('#log .msg.assistant:last-child')?.dataset.status === 'done', null, { timeout: 60000 });
       assert.ok((await page.textContent('#log .msg.assistant:last-child .content')).length > 0, 'the reply has text');
+      // the memory badge shows the cache's fill, its budget and the hit rate of the reply's experts
+      await page.waitForFunction(() => /hits$/.test(document.getElementById('badge-memory').textContent), null, { timeout: 10000 });
+      assert.match(await page.textContent('#badge-memory'), /^memory [\d.]+ MB · experts [\d.]+ (KB|MB) \/ 1\.0 MB cache, \d+% hits$/);
       await page.fill('#expert-cache', '0');
       await page.check('input[name=source][value=bundled]');
     });

@@ -77,8 +77,9 @@ export function startServer({ isolation = true, extraArgs = [] } = {}) {
  *  logs, close() }: context has newPage(), route() and on('request'); page is Playwright's Page
  *  in Chromium and the adapter in Firefox. network: false drops Firefox's network events (no
  *  route(), no on('request')), which otherwise keep every response body in the browser's memory
- *  until it ends (firefox-page.mjs): for pages that download models of gigabytes. */
-export async function launchBrowser({ engine = 'chromium', viewport = { width: 1100, height: 720 }, network = true } = {}) {
+ *  until it ends (firefox-page.mjs): for pages that download models of gigabytes. args: more
+ *  Chromium switches. */
+export async function launchBrowser({ engine = 'chromium', viewport = { width: 1100, height: 720 }, network = true, args = [] } = {}) {
   if (!ENGINES[engine]) throw new Error(`unknown browser '${engine}'`);
   if (!drivers[engine]) {
     const why = await probe(engine);
@@ -87,7 +88,7 @@ export async function launchBrowser({ engine = 'chromium', viewport = { width: 1
   if (engine === 'firefox') return launchFirefox(drivers.firefox.default, { executablePath: FIREFOX, viewport, network });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mw-chromium-'));
   const context = await drivers.chromium.chromium.launchPersistentContext(dir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport,
+    executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS, ...args], viewport,
   });
   const page = context.pages()[0] || await context.newPage();
   const logs = [];
