@@ -90,6 +90,9 @@ static const opt_def opts_table[] = {
      "tokens generated one at a time (default 64)"},
     {"-r", "--reps", OPT_INT, F(reps), BENCH, 1, 1000, "N",
      "repetitions; the median is reported (default 3)"},
+    {NULL, "--warmup", OPT_INT, F(warmup), BENCH, 0, 1000, "N",
+     "untimed runs first, as llama-bench's (default 1): caches, pages and a MoE's expert cache "
+     "filled"},
     {NULL, "--experts", OPT_FLAG, F(experts), BENCH, 0, 0, NULL,
      "MoE: report the average number of distinct experts per layer"},
     {"-t", "--threads", OPT_INT, F(n_threads), SESSION, 1, 1024, "N", "threads (default 1)"},
@@ -128,7 +131,7 @@ static const struct {
     [MW_CLI_DETOKENIZE] = {"detokenize", "-m MODEL --ids IDS", "print the text of token ids"},
     [MW_CLI_INFO] = {"info", "-m MODEL [-c CTX] [--tensors] [--json]",
                      "architecture, hyperparameters, tensor types, memory for a context"},
-    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--kv-type f32|f16] [--experts] [--expert-cache MB] [--expert-prefetch on|off]",
+    [MW_CLI_BENCH] = {"bench", "-m MODEL [-p 128] [-n 64] [-d 0] [-t T] [-r 3] [--warmup 1] [--kv-type f32|f16] [--experts] [--expert-cache MB] [--expert-prefetch on|off]",
                       "prompt-processing and generation speed as one JSON line"},
     [MW_CLI_CHAT] = {"chat", "-m MODEL [--system TEXT] [options]",
                      "interactive chat in the terminal (one user line per turn)"},
@@ -156,6 +159,7 @@ static void set_defaults(mw_cli_opts *o, mw_cli_cmd cmd)
     o->n_predict = cmd == MW_CLI_CHAT ? 512 : 64;
     o->n_prompt = 128;
     o->reps = 3;
+    o->warmup = 1;
     o->n_threads = 1;
     o->temperature = 0.8f;
     o->top_k = 40;

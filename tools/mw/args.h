@@ -41,6 +41,7 @@ typedef struct mw_cli_opts {
     int32_t n_predict;        /* generate/bench -n */
     int32_t n_prompt;         /* bench -p */
     int32_t reps;             /* bench -r */
+    int32_t warmup;           /* bench --warmup: untimed runs before the timed reps */
     int32_t n_threads;        /* -t */
     int32_t n_ctx;            /* -c (0 = the engine's default) */
     int32_t window;           /* --window (0 = the model's sliding window, <0 = off) */

@@ -1,7 +1,8 @@
 /*
  * bench.c — `mw bench`: prompt processing (-p ids in one mw_session_eval) and generation (-n ids
- * evaluated one at a time), each from an empty context, repeated -r times; prints ONE JSON line
- * with the median tokens/s. Ids are pseudo-random from a fixed seed so runs are comparable.
+ * evaluated one at a time), each from an empty context, repeated -r times after --warmup untimed
+ * runs (default 1, as llama-bench: a streamed MoE's first run fills its expert cache, whose fresh
+ * pages cost more than the reads); prints ONE JSON line with the median tokens/s. Ids are pseudo-random from a fixed seed so runs are comparable.
  * -d N first fills the context with N tokens (untimed), so pp and tg are measured at that depth
  * (attention over a long cache); the JSON reports the KV cache type and bytes, and (native
  * builds) tg_cpu_tps: generation speed from the process's CPU time (all threads), steadier than
@@ -135,19 +136,24 @@ int mw_cmd_bench(const mw_cli_opts *o)
         fprintf(stderr, "mw: --experts: this model has no experts (dense)\n");
     }
 
-    for (int r = 0; r < reps; r++) {
+    /* r < 0: the warm-up runs, the same work untimed and uncounted */
+    for (int r = -o->warmup; r < reps; r++) {
+        const int timed = r >= 0;
+        double pp_run = 0, tg_run = 0;
         if (n_pp > 0) {
             if (fill_depth(s, ids, depth))
                 goto done;
-            if (track_experts && experts_snapshot(s, &ex, ex.before))
+            if (timed && track_experts && experts_snapshot(s, &ex, ex.before))
                 goto done;
             double t0 = cli_now();
             if ((st = mw_session_eval(s, ids + depth, n_pp, NULL)) != MW_OK) {
                 cli_engine_error(st, "prompt evaluation failed");
                 goto done;
             }
-            t_pp[r] = cli_now() - t0;
-            if (track_experts) {
+            pp_run = cli_now() - t0;
+            if (timed)
+                t_pp[r] = pp_run;
+            if (timed && track_experts) {
                 if (experts_snapshot(s, &ex, ex.after))
                     goto done;
                 ex.pp_distinct_sum += experts_distinct(&ex);
@@ -163,14 +169,14 @@ int mw_cmd_bench(const mw_cli_opts *o)
             double t0 = cli_now();
             for (int32_t i = 0; i < n_tg; i++) {
                 double te = cli_now();
-                if (track_experts && experts_snapshot(s, &ex, ex.before))
+                if (timed && track_experts && experts_snapshot(s, &ex, ex.before))
                     goto done;
                 t_experts += cli_now() - te;
                 if ((st = mw_session_eval(s, &ids[depth + i], 1, NULL)) != MW_OK) {
                     cli_engine_error(st, "generation evaluation failed");
                     goto done;
                 }
-                if (track_experts) {
+                if (timed && track_experts) {
                     te = cli_now();
                     if (experts_snapshot(s, &ex, ex.after))
                         goto done;
@@ -179,12 +185,19 @@ int mw_cmd_bench(const mw_cli_opts *o)
                     t_experts += cli_now() - te;
                 }
             }
-            t_tg[r] = cli_now() - t0 - t_experts;
-            c_tg[r] = c0 < 0 ? -1 : cpu_seconds() - c0;
-            mw_model_expert_stats(model, &e1);
-            cli_expert_stats_add(&tg_experts, &e0, &e1);
+            tg_run = cli_now() - t0 - t_experts;
+            if (timed) {
+                t_tg[r] = tg_run;
+                c_tg[r] = c0 < 0 ? -1 : cpu_seconds() - c0;
+                mw_model_expert_stats(model, &e1);
+                cli_expert_stats_add(&tg_experts, &e0, &e1);
+            }
         }
-        fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, t_pp[r], t_tg[r]);
+        if (timed)
+            fprintf(stderr, "mw: rep %d/%d: pp %.4f s, tg %.4f s\n", r + 1, reps, pp_run, tg_run);
+        else
+            fprintf(stderr, "mw: warm-up run %d/%d (untimed): pp %.4f s, tg %.4f s\n", r + o->warmup + 1,
+                    (int)o->warmup, pp_run, tg_run);
     }
 
     double pp_s = median(t_pp, reps), tg_s = median(t_tg, reps), tg_cpu = median(c_tg, reps);
