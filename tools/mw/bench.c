@@ -2,7 +2,8 @@
  * bench.c — `mw bench`: prompt processing (-p ids in one mw_session_eval) and generation (-n ids
  * evaluated one at a time), each from an empty context, repeated -r times after --warmup untimed
  * runs (default 1, as llama-bench: a streamed MoE's first run fills its expert cache, whose fresh
- * pages cost more than the reads); prints ONE JSON line with the median tokens/s. Ids are pseudo-random from a fixed seed so runs are comparable.
+ * pages cost more than the reads); prints ONE JSON line with the median tokens/s. Ids are
+ * pseudo-random from a fixed seed so invocations are comparable; each run has its own (make_ids).
  * -d N first fills the context with N tokens (untimed), so pp and tg are measured at that depth
  * (attention over a long cache); the JSON reports the KV cache type and bytes, and (native
  * builds) tg_cpu_tps: generation speed from the process's CPU time (all threads), steadier than
@@ -78,6 +79,21 @@ static double experts_distinct(const expert_stats *e)
 }
 
 /* an empty context, then `depth` tokens evaluated (not timed) */
+/* The ids of one run: block `block` of a fixed pseudo-random stream (seed "mw-bench"), so every
+ * invocation sees the same ids. Rep r takes block r (rep 0: the ids tools/bench/browser's
+ * bench-ids.mjs also makes); the warm-up runs take the blocks after the reps. A MoE routes other
+ * ids to other experts, so no run replays another's routing through a warm expert cache. */
+static void make_ids(int32_t *ids, int32_t n_ids, int32_t n_vocab, int32_t block)
+{
+    uint64_t x = 0x6d772d62656e6368ull;
+    for (int64_t i = 0; i < (int64_t)block * n_ids; i++)
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+    for (int32_t i = 0; i < n_ids; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        ids[i] = (int32_t)((x >> 33) % (uint64_t)n_vocab);
+    }
+}
+
 static int fill_depth(mw_session *s, const int32_t *ids, int32_t depth)
 {
     mw_session_reset(s);
@@ -117,11 +133,6 @@ int mw_cmd_bench(const mw_cli_opts *o)
         cli_error("out of memory");
         goto done;
     }
-    uint64_t x = 0x6d772d62656e6368ull;   /* fixed seed ("mw-bench"): the same ids every run */
-    for (int32_t i = 0; i < n_ids; i++) {
-        x = x * 6364136223846793005ull + 1442695040888963407ull;
-        ids[i] = (int32_t)((x >> 33) % (uint64_t)info.n_vocab);
-    }
     int track_experts = o->experts && info.n_expert > 0;
     if (track_experts) {
         ex.n_layer = info.n_layer;
@@ -140,6 +151,7 @@ int mw_cmd_bench(const mw_cli_opts *o)
     for (int r = -o->warmup; r < reps; r++) {
         const int timed = r >= 0;
         double pp_run = 0, tg_run = 0;
+        make_ids(ids, n_ids, info.n_vocab, timed ? r : reps + r + o->warmup);
         if (n_pp > 0) {
             if (fill_depth(s, ids, depth))
                 goto done;
