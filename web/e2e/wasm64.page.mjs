@@ -65,7 +65,10 @@ window.mw64Check = async ({ moduleUrl, modelUrl, threads, dummyBytes = 0, prompt
       }
       run.decodeTokPerS = (nGen - 1) / ((performance.now() - t1) / 1000);
       run.workerRuns = core.poolWorkerRuns() - runsBefore;
+      const counts0 = core.poolCounts();
       run.probeRuns = core.poolProbe(t);
+      const counts1 = core.poolCounts();
+      run.probeCounts = Object.fromEntries(Object.keys(counts1).map((k) => [k, counts1[k] - counts0[k]]));
       run.ids = gen;
       s.free();
       out.runs.push(run);

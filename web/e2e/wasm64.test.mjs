@@ -80,6 +80,10 @@ function assertRuns(r, label) {
     // matvecs hand out may all be done before a worker asleep in atomic.wait wakes)
     assert.equal(run.probeRuns, run.threads - 1, `${run.threads} threads: each pool worker ran one share of the probe`);
     if (run.threads === 1) assert.equal(run.workerRuns, 0);
+    // the pool's counters (the bench harness reads them) saw that one task: inline on one thread
+    const c = run.probeCounts;
+    if (run.threads === 1) assert.deepEqual([c.tasks, c.shares, c.worker_shares], [0, 0, 0]);
+    else assert.deepEqual([c.tasks, c.shares, c.worker_shares, c.seats_empty], [1, run.threads, run.threads - 1, 0], JSON.stringify(c));
   }
   assert.equal(r.tooManyThreads.code, 'invalid_argument');
   assert.match(r.tooManyThreads.error, /workers, but the page started/);

@@ -24,6 +24,18 @@
 
 struct mw_pool { int n_threads; };
 
+/* Counters of the pool's tasks (bench harness: tools/bench/browser/ours.mjs), each a relaxed add
+ * once per task or per share, so they cost nothing measurable: */
+enum {
+    COUNT_TASKS,          /* tasks run on the pool (not inline) */
+    COUNT_SHARES,         /* their shares */
+    COUNT_WORKER_SHARES,  /* of which workers ran */
+    COUNT_SEATS_EMPTY,    /* seats still open when the caller closed a task: a worker came late */
+    COUNT_CALLER_SPINS,   /* the caller's wait loops for seated workers after its own shares */
+    COUNT_WORKER_SLEEPS,  /* workers that went to atomic.wait32 */
+    MW_WASM_POOL_COUNTS
+};
+
 /* one task slot for the whole module; runs from different sessions take turns (run_lock).
  * The words workers spin on or take in turn each sit on their own cache line. */
 static struct {
@@ -40,15 +52,21 @@ static struct {
     int32_t n_shares;
     mw_task_fn fn;
     void *arg;
+    char pad3[64];         /* the counters, written at each task's end, away from what it reads */
+    int64_t counts[MW_WASM_POOL_COUNTS];   /* mw_wasm_pool_counts: where a parallel step's time goes */
 } hub;
+
+#define COUNT(i, n) __atomic_fetch_add(&hub.counts[i], (int64_t)(n), __ATOMIC_RELAXED)
 
 static void run_shares(int from_worker)
 {
     const int32_t n = hub.n_shares;
-    for (int32_t s; (s = __atomic_fetch_add(&hub.next_share, 1, __ATOMIC_RELAXED)) < n;) {
+    int32_t ran = 0;
+    for (int32_t s; (s = __atomic_fetch_add(&hub.next_share, 1, __ATOMIC_RELAXED)) < n; ran++)
         hub.fn(hub.arg, s, n);
-        if (from_worker)
-            __atomic_fetch_add(&hub.worker_runs, 1, __ATOMIC_RELAXED);
+    if (from_worker && ran) {
+        __atomic_fetch_add(&hub.worker_runs, ran, __ATOMIC_RELAXED);
+        COUNT(COUNT_WORKER_SHARES, ran);
     }
 }
 
@@ -67,6 +85,7 @@ __attribute__((export_name("mw_wasm_worker_run"))) void mw_wasm_worker_run(int32
                 /* seq_cst (as every wasm atomic): the caller's publish then its load of
                  * sleepers, or this add then the wait's compare, sees the other */
                 __atomic_fetch_add(&hub.sleepers, 1, __ATOMIC_SEQ_CST);
+                COUNT(COUNT_WORKER_SLEEPS, 1);
                 __builtin_wasm_memory_atomic_wait32((int32_t *)&hub.ticket, (int32_t)t, -1);
                 __atomic_fetch_sub(&hub.sleepers, 1, __ATOMIC_SEQ_CST);
                 spins = 0;
@@ -89,6 +108,14 @@ __attribute__((export_name("mw_wasm_worker_run"))) void mw_wasm_worker_run(int32
 __attribute__((export_name("mw_wasm_workers_ready"))) int32_t mw_wasm_workers_ready(void)
 {
     return __atomic_load_n(&hub.n_workers, __ATOMIC_ACQUIRE);
+}
+
+/* The pool's counters (the enum above, in its order) into out[0 .. MW_WASM_POOL_COUNTS). */
+__attribute__((export_name("mw_wasm_pool_counts"))) int32_t mw_wasm_pool_counts(int64_t *out)
+{
+    for (int i = 0; i < MW_WASM_POOL_COUNTS; i++)
+        out[i] = __atomic_load_n(&hub.counts[i], __ATOMIC_RELAXED);
+    return MW_WASM_POOL_COUNTS;
 }
 
 /* Task shares the workers have run so far. */
@@ -142,8 +169,13 @@ void mw_pool_run_shares(mw_pool *pool, uint64_t work, int n_shares, mw_task_fn f
     /* close the task: the seats still open stay empty; wait for the seated workers */
     const uint32_t left = SEATS(__atomic_exchange_n(&hub.ticket, gen << SEAT_BITS, __ATOMIC_ACQ_REL));
     const int32_t seated = pool->n_threads - 1 - (int32_t)left;
+    int64_t spins = 0;
     while (__atomic_load_n(&hub.done, __ATOMIC_ACQUIRE) != seated)
-        ;
+        spins++;
+    COUNT(COUNT_TASKS, 1);
+    COUNT(COUNT_SHARES, n_shares);
+    COUNT(COUNT_SEATS_EMPTY, left);
+    COUNT(COUNT_CALLER_SPINS, spins);
     __atomic_store_n(&hub.run_lock, 0, __ATOMIC_RELEASE);
 }
 

@@ -81,6 +81,18 @@ export async function createMw64({ bytes, url, threads = 1, variant = 'wasm64', 
   /** Shares the workers ran in one task of n shares that each wait for the others: n - 1 when
    *  every pool worker takes part (mw_wasm_pool_probe). */
   core.poolProbe = (n) => x.mw_wasm_pool_probe(n);
+  /** The pool's counters since the module started (pool_wasm.c's mw_wasm_pool_counts): tasks,
+   *  shares, worker_shares, seats_empty (a worker came late), caller_spins (the caller's wait
+   *  loops after its own shares), worker_sleeps. */
+  core.poolCounts = () => {
+    const names = ['tasks', 'shares', 'worker_shares', 'seats_empty', 'caller_spins', 'worker_sleeps'];
+    const p = x.mwb_alloc(BigInt(8 * names.length));
+    try {
+      const n = x.mw_wasm_pool_counts(p);
+      const v = new BigInt64Array(memory.buffer, Number(p), n);
+      return Object.fromEntries(names.map((k, i) => [k, Number(v[i])]));
+    } finally { x.mwb_free(p); }
+  };
   return core;
 }
 

@@ -39,18 +39,28 @@ export async function benchOurs({ url, variant = 'mt', threads = 1, pp = 128, tg
         if (s.eval([ids[i]], mode).status) throw new Error('generation evaluation failed');
       return (performance.now() - t0) / 1000;
     };
+    // the wasm64 pool's counters over the decode runs (glue.mjs poolCounts): late workers, waits
+    const counts = () => (core.poolCounts ? core.poolCounts() : null);
+    let pool = null;
     for (let r = 0; r < reps; r++) {
       s.reset();
       const t0 = performance.now();
       if (s.eval(ids.slice(0, pp)).status) throw new Error('prompt evaluation failed');
       tPP.push((performance.now() - t0) / 1000);
+      const c0 = counts();
       tTG.push(decode(undefined));
+      const c1 = counts();
+      if (c0) {
+        pool ??= Object.fromEntries(Object.keys(c0).map((k) => [k, 0]));
+        for (const k in c0) pool[k] += c1[k] - c0[k];
+      }
       // the same steps without the output head (final hidden state only): the work native
       // llama.cpp does when node-llama-cpp asks for no logits (run.mjs benchNative)
       if (nohead) tNoHead.push(decode('embd'));
     }
     const run = { threads: n, pp_tps: pp / median(tPP), tg_tps: tg / median(tTG) };
     if (nohead) run.tg_nohead_tps = tg / median(tNoHead);
+    if (pool) run.decode_pool = pool;
     runs.push(run);
     s.free();
   }

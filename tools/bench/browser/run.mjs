@@ -150,7 +150,8 @@ async function main() {
       for (const run of runs) {
         const row = { ...bases.find((b) => b.threads === run.threads), load1: load, ...shared, ...run };
         rows.push(row);
-        log(`  ${label(row)} ${row.threads} thread(s): pp ${f(row.pp_tps)} tg ${f(row.tg_tps)} tok/s`);
+        log(`  ${label(row)} ${row.threads} thread(s): pp ${f(row.pp_tps)} tg ${f(row.tg_tps)} tok/s` +
+            (row.decode_pool ? `; decode's pool counters ${JSON.stringify(row.decode_pool)}` : ''));
       }
       log(`  (${((Date.now() - t0) / 1000).toFixed(0)} s, load ${f(shared.load_s)} s)`);
     } catch (e) {
