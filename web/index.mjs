@@ -158,7 +158,9 @@ class Engine {
     /** Last tokens/s and memory figures (updated after every request). */
     this.stats = { prefill_tokens_per_s: 0, decode_tokens_per_s: 0, tokens_per_s: 0,
                    memory_bytes: loaded.memoryBytes, context_size: loaded.nCtx, context_used: 0,
-                   threads: loaded.threads, variant: loaded.variant };
+                   threads: loaded.threads, variant: loaded.variant,
+                   // streamed experts' counters (getStats fills them; zeros when resident)
+                   expert_hits: 0, expert_misses: 0, expert_bytes_read: 0, expert_cache_bytes: 0, expert_cache_budget: 0 };
   }
 
   // ---- transport ----

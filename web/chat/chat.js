@@ -269,14 +269,14 @@ function renderThreadsBadge() {
 }
 
 function renderMemory() {
-  const st = state.engine ? state.engine.stats : {};
-  const mem = st.memory_bytes;
+  const e = state.engine;
+  const mem = e ? e.stats.memory_bytes : NaN;
   let text = Number.isFinite(mem) && mem > 0 ? `memory ${fmtBytes(mem)}` : 'memory –';
   // streamed experts: the cache's fill against its budget, and how often it had the expert
-  if (st.expert_cache_budget > 0) {
-    const uses = st.expert_hits + st.expert_misses;
-    text += ` · experts ${fmtBytes(st.expert_cache_bytes)} / ${fmtBytes(st.expert_cache_budget)} cache` +
-            (uses > 0 ? `, ${Math.round(100 * st.expert_hits / uses)}% hits` : '');
+  if (e && e.stats.expert_cache_budget > 0) {
+    const uses = e.stats.expert_hits + e.stats.expert_misses;
+    text += ` · experts ${fmtBytes(e.stats.expert_cache_bytes)} / ${fmtBytes(e.stats.expert_cache_budget)} cache` +
+            (uses > 0 ? `, ${Math.round(100 * e.stats.expert_hits / uses)}% hits` : '');
   }
   ui.badgeMemory.textContent = text;
 }
