@@ -40,6 +40,8 @@ enum {
     COUNT_WORKER_SLEEPS,  /* workers that went to atomic.wait32 */
     MW_WASM_POOL_COUNTS
 };
+/* their names, in the enum's order (the glue reads them: mw_wasm_pool_count_names) */
+static const char COUNT_NAMES[] = "tasks shares worker_shares seats_empty caller_spins worker_sleeps";
 
 /* one task slot for the whole module; runs from different sessions take turns (run_lock).
  * The words workers spin on or take in turn each sit on their own cache line. */
@@ -121,6 +123,12 @@ __attribute__((export_name("mw_wasm_pool_counts"))) int32_t mw_wasm_pool_counts(
     for (int i = 0; i < MW_WASM_POOL_COUNTS; i++)
         out[i] = __atomic_load_n(&hub.counts[i], __ATOMIC_RELAXED);
     return MW_WASM_POOL_COUNTS;
+}
+
+/* The counters' names, space-separated, in the order mw_wasm_pool_counts writes them. */
+__attribute__((export_name("mw_wasm_pool_count_names"))) const char *mw_wasm_pool_count_names(void)
+{
+    return COUNT_NAMES;
 }
 
 /* Task shares the workers have run so far. */

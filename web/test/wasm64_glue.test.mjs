@@ -31,7 +31,7 @@ test('readModuleShape: i64 positions and the imported memory64 size of a hand-ma
 
 // what web/wasm64/glue.mjs and worker.mjs use besides web/exports.txt
 const GLUE_EXPORTS = ['mw_wasm_worker_run', 'mw_wasm_workers_ready', 'mw_wasm_worker_runs', 'mw_wasm_pool_probe',
-                      'mw_wasm_pool_counts', '__wasm_init_tls'];
+                      'mw_wasm_pool_counts', 'mw_wasm_pool_count_names', '__wasm_init_tls'];
 // the kernel self-test hooks web/e2e/relaxed.test.mjs calls (web/wasm64/kernels_selftest.c)
 const SELFTEST_EXPORTS = ['mw_kernels_selftest', 'mw_kernels_selftest_set', 'mw_kernels_bench'];
 

@@ -84,13 +84,17 @@ export async function createMw64({ bytes, url, threads = 1, variant = 'wasm64', 
   /** The pool's counters since the module started (pool_wasm.c's mw_wasm_pool_counts): tasks,
    *  shares, worker_shares, seats_empty (a worker came late), caller_spins (the caller's wait
    *  loops after its own shares), worker_sleeps. */
+  const countNames = (() => {   // pool_wasm.c's names, a C string
+    const bytes = new Uint8Array(memory.buffer);
+    const start = Number(x.mw_wasm_pool_count_names());
+    return new TextDecoder().decode(bytes.slice(start, bytes.indexOf(0, start))).split(' ');
+  })();
   core.poolCounts = () => {
-    const names = ['tasks', 'shares', 'worker_shares', 'seats_empty', 'caller_spins', 'worker_sleeps'];
-    const p = x.mwb_alloc(BigInt(8 * names.length));
+    const p = x.mwb_alloc(BigInt(8 * countNames.length));
     try {
       const n = x.mw_wasm_pool_counts(p);
       const v = new BigInt64Array(memory.buffer, Number(p), n);
-      return Object.fromEntries(names.map((k, i) => [k, Number(v[i])]));
+      return Object.fromEntries(countNames.map((k, i) => [k, Number(v[i])]));
     } finally { x.mwb_free(p); }
   };
   return core;
