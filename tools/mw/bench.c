@@ -78,7 +78,6 @@ static double experts_distinct(const expert_stats *e)
     return (double)distinct / (double)e->n_layer;
 }
 
-/* an empty context, then `depth` tokens evaluated (not timed) */
 /* The ids of one run: block `block` of a fixed pseudo-random stream (seed "mw-bench"), so every
  * invocation sees the same ids. Rep r takes block r (rep 0: the ids tools/bench/browser's
  * bench-ids.mjs also makes); the warm-up runs take the blocks after the reps. A MoE routes other
@@ -94,6 +93,7 @@ static void make_ids(int32_t *ids, int32_t n_ids, int32_t n_vocab, int32_t block
     }
 }
 
+/* an empty context, then `depth` tokens evaluated (not timed) */
 static int fill_depth(mw_session *s, const int32_t *ids, int32_t depth)
 {
     mw_session_reset(s);

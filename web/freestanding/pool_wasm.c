@@ -34,7 +34,7 @@ struct mw_pool { int n_threads; };
 enum {
     COUNT_TASKS,          /* tasks run on the pool (not inline) */
     COUNT_SHARES,         /* their shares */
-    COUNT_WORKER_SHARES,  /* of which workers ran */
+    COUNT_WORKER_SHARES,  /* of which workers ran (mw_wasm_worker_runs: tests check they work) */
     COUNT_SEATS_EMPTY,    /* seats still open when the caller closed a task: a worker came late */
     COUNT_CALLER_SPINS,   /* the caller's wait loops for seated workers after its own shares */
     COUNT_WORKER_SLEEPS,  /* workers that went to atomic.wait32 */
@@ -55,7 +55,6 @@ static struct {
     int32_t sleepers;      /* workers in (or entering) atomic.wait32 */
     int32_t n_workers;     /* workers that entered mw_wasm_worker_run */
     int32_t run_lock;
-    int32_t worker_runs;   /* shares run by workers (tests check the workers really work) */
     int32_t n_shares;
     mw_task_fn fn;
     void *arg;
@@ -71,10 +70,8 @@ static void run_shares(int from_worker)
     int32_t ran = 0;
     for (int32_t s; (s = __atomic_fetch_add(&hub.next_share, 1, __ATOMIC_RELAXED)) < n; ran++)
         hub.fn(hub.arg, s, n);
-    if (from_worker && ran) {
-        __atomic_fetch_add(&hub.worker_runs, ran, __ATOMIC_RELAXED);
+    if (from_worker && ran)
         COUNT(COUNT_WORKER_SHARES, ran);
-    }
 }
 
 __attribute__((export_name("mw_wasm_worker_run"))) void mw_wasm_worker_run(int32_t ith)
@@ -134,7 +131,7 @@ __attribute__((export_name("mw_wasm_pool_count_names"))) const char *mw_wasm_poo
 /* Task shares the workers have run so far. */
 __attribute__((export_name("mw_wasm_worker_runs"))) int32_t mw_wasm_worker_runs(void)
 {
-    return __atomic_load_n(&hub.worker_runs, __ATOMIC_RELAXED);
+    return (int32_t)__atomic_load_n(&hub.counts[COUNT_WORKER_SHARES], __ATOMIC_RELAXED);
 }
 
 mw_status mw_pool_create(int n_threads, mw_pool **out)
