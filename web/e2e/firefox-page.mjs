@@ -255,5 +255,13 @@ export async function launchFirefox(puppeteer, { executablePath, viewport, netwo
       for (const dir of context.tempDirs) fs.rmSync(dir, { recursive: true, force: true });
     }
   };
-  return { engine: 'firefox', context, page, logs, close };
+  /* For a process that stopped answering (close() may never settle): it is killed and forgotten,
+   * with every context in it, so the next launch starts a new one. */
+  const kill = async () => {
+    closed = true;
+    if (shared.get(network) === s) shared.delete(network);
+    const browser = await s.browser.catch(() => null);
+    browser?.process()?.kill('SIGKILL');
+  };
+  return { engine: 'firefox', context, page, logs, close, kill };
 }

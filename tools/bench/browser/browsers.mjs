@@ -5,6 +5,7 @@
 //   Firefox:  puppeteer-core over WebDriver BiDi + Debian's /usr/bin/firefox-esr, through the
 //             e2e suite's adapter web/e2e/firefox-page.mjs (../shared/TOOLCHAIN.md §13).
 import http from 'node:http';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +56,7 @@ async function launchChromium() {
     closePage: (page) => page.close(),
     version: ctx.browser() ? `Chromium ${ctx.browser().version()}` : '',
     close: async () => { await ctx.close(); fs.rmSync(dir, { recursive: true, force: true }); },
+    kill: () => { spawnSync('pkill', ['-KILL', '-f', dir]); },   // a persistent context has no Browser to ask
   };
 }
 
@@ -72,21 +74,28 @@ async function launchFirefoxSession() {
     closePage: (page) => page.raw.close(),
     version: version ? `Firefox ${version.replace(/^firefox\//i, '')}` : '',
     close: () => ff.close(),
+    kill: () => ff.kill(),
   };
 }
 
 /**
  * A headless session of `engine` ('chromium' | 'firefox') on the server at `port`:
- * { engine, version, isolated, cores, ua, inPage(fn, args), close() }. inPage opens a fresh page
- * of bench/index.html (frees the previous engine's memory), runs window[fn](args), closes it.
+ * { engine, version, isolated, cores, ua, inPage(fn, args), restarts, close() }. inPage opens a
+ * fresh page of bench/index.html (frees the previous engine's memory), runs window[fn](args),
+ * closes it. A call that has not answered after `pageTimeoutS` seconds fails, and the browser is
+ * restarted for the next one: a headless Firefox page has been seen to stop answering for good,
+ * with no CPU used (once in a page running wllama, once loading our plain wasm64 module), and
+ * without this a whole run waited on it.
  */
-export async function openBrowser(engine, port) {
+export async function openBrowser(engine, port, { pageTimeoutS = 600 } = {}) {
   if (engine !== 'chromium' && engine !== 'firefox') throw new Error(`unknown browser '${engine}' (chromium, firefox)`);
   const exe = engine === 'chromium' ? CHROMIUM : FIREFOX;
   if (!fs.existsSync(exe)) throw new Error(`${exe} not found`);
-  const b = engine === 'chromium' ? await launchChromium() : await launchFirefoxSession();
+  const launch = () => (engine === 'chromium' ? launchChromium() : launchFirefoxSession());
+  let b = await launch();
   const pageUrl = `http://127.0.0.1:${port}/bench/index.html`;
-  const inPage = async (fn, args) => {
+  const session = { engine, restarts: 0 };
+  const runInPage = async (fn, args) => {
     const page = await b.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e?.message ?? e)));
@@ -100,7 +109,25 @@ export async function openBrowser(engine, port) {
       await b.closePage(page).catch(() => {});
     }
   };
-  const probe = await inPage('benchProbe', {});
-  return { engine, version: b.version || probe.ua, isolated: probe.isolated, cores: probe.cores, ua: probe.ua,
-           inPage, close: b.close };
+  const within = (promise, seconds) => {
+    let timer;
+    const LATE = {};
+    const late = new Promise((resolve) => { timer = setTimeout(() => resolve(LATE), seconds * 1000); });
+    return Promise.race([promise, late]).finally(() => clearTimeout(timer)).then((r) => ({ late: r === LATE, r }));
+  };
+  session.inPage = async (fn, args) => {
+    const call = runInPage(fn, args);
+    call.catch(() => {});   // settled later by the restart, if it was late
+    const { late, r } = await within(call, pageTimeoutS);
+    if (!late) return r;
+    const stuck = b;
+    await within(stuck.close().catch(() => {}), 30);
+    await stuck.kill();   // even once closed: its process may still hold the stuck page
+    b = await launch();
+    session.restarts++;
+    throw new Error(`no answer from the page in ${pageTimeoutS} s (${fn}); the browser was restarted`);
+  };
+  const probe = await session.inPage('benchProbe', {});
+  return Object.assign(session, { version: b.version || probe.ua, isolated: probe.isolated, cores: probe.cores,
+                                  ua: probe.ua, close: () => b.close() });
 }

@@ -4,7 +4,7 @@
 //        [--threads "1 2"] [-p 128] [-n 64] [-r 3] [--7b "P N R"] [--browsers "chromium firefox"]
 //        [--variants "wasm64-relaxed wasm64 mt"] [--engines "llama-bench node-llama-cpp ours wllama ours-node"]
 //        [--skip ENGINE,...] [--nohead] [--ours-on-page] [--models DIR] [--build-web DIR] [--build-wasm64 DIR]
-//        [--native DIR] [--llama-bench EXE] [--out FILE.md]
+//        [--native DIR] [--llama-bench EXE] [--page-timeout S] [--out FILE.md]
 // For every model file and thread count: llama-bench (the anchor; tools/bench/llama_bench.sh
 // builds it), native llama.cpp through node-llama-cpp, and in one headless session per browser,
 // ours (each module of --variants, through core.mjs's loadCore and its `variant` option; one
@@ -15,7 +15,8 @@
 // mistral7b shape. --nohead: also decode without the output head (ours, node-llama-cpp).
 // Ours runs in a dedicated Worker, as createEngine hosts it; --ours-on-page: on the page's main
 // thread instead (which cannot block, so the pool's caller spins, beside the page's own work).
-// ours-node (our mt module under Node) runs only when listed in --engines.
+// ours-node (our mt module under Node) runs only when listed in --engines. --page-timeout: a
+// browser call that has not answered in S seconds (default 600) fails and its browser is restarted.
 // Writes the tables to --out (default build-bench/anchor.md) and the rows to the same name .json
 // after every measurement; prints the tables. Needs `npm install --omit=optional` here (README.md).
 import fs from 'node:fs';
@@ -42,7 +43,7 @@ function parseArgs(argv) {
     llamaBench: B('llama.cpp/build/bin/llama-bench'), shapes: ['bench-1024', 'mistral7b'],
     types: ['Q4_0', 'Q4_K_M', 'Q8_0', 'Q3_K_M'], threads: [...new Set([1, 2, os.cpus().length])],
     pp: 128, tg: 64, reps: 3, big: null, browsers: ['chromium', 'firefox'], variants: ['wasm64-relaxed', 'wasm64', 'mt'],
-    engines: ['llama-bench', 'node-llama-cpp', 'ours', 'wllama'], nohead: false, oursOnPage: false, out: B('anchor.md'),
+    engines: ['llama-bench', 'node-llama-cpp', 'ours', 'wllama'], nohead: false, oursOnPage: false, pageTimeoutS: 600, out: B('anchor.md'),
   };
   const list = (v) => v.split(/[ ,]+/).filter(Boolean);
   for (let i = 0; i < argv.length; i++) {
@@ -66,6 +67,7 @@ function parseArgs(argv) {
     else if (a === '--skip') { const s = new Set(list(take()).map((e) => OLD_NAMES[e] || e)); o.engines = o.engines.filter((e) => !s.has(e)); }
     else if (a === '--nohead') o.nohead = true;
     else if (a === '--ours-on-page') o.oursOnPage = true;
+    else if (a === '--page-timeout') o.pageTimeoutS = Number(take());
     else if (a === '--out') o.out = path.resolve(take());
     else if (a === '-h' || a === '--help') {
       console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n'));
@@ -115,7 +117,7 @@ async function main() {
   if (want('ours') || want('wllama')) {
     for (const engine of o.browsers) {
       try {
-        const b = await openBrowser(engine, port);
+        const b = await openBrowser(engine, port, { pageTimeoutS: o.pageTimeoutS });
         browsers.push(b);
         log(`${b.version}: crossOriginIsolated ${b.isolated}, hardwareConcurrency ${b.cores}`);
       } catch (e) {
