@@ -6,6 +6,8 @@ self.onmessage = async (e) => {
   try {
     self.postMessage({ result: await benchOurs(e.data) });
   } catch (err) {
-    self.postMessage({ error: String((err && err.stack) || err) });
+    // String(err) first: Firefox's stack lacks V8's "Name: message" line, and the harness keeps
+    // only the first line.
+    self.postMessage({ error: `${String(err)}\n${(err && err.stack) || ''}` });
   }
 };
